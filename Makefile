@@ -1,0 +1,60 @@
+# Shieldwall: the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+SHARED ?= $(abspath ../shared)
+PHOTOS_SMALL := .cache/photos-small
+PHOTOS_ALL := .cache/photos
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run demo test lint typecheck unit photos photos-all bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip uv
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(UV) pip install --python $(BIN)/python -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+$(PHOTOS_SMALL)/.done:
+	bash $(SHARED)/data/photos.sh --small $(PHOTOS_SMALL)
+	touch $@
+
+$(PHOTOS_ALL)/.done:
+	bash $(SHARED)/data/photos.sh $(PHOTOS_ALL)
+	touch $@
+
+photos: $(PHOTOS_SMALL)/.done
+photos-all: $(PHOTOS_ALL)/.done
+
+## run: install, build the demo bank from the test photos, start the service on SQLite.
+run: install photos
+	$(BIN)/shieldwall demo --photos $(PHOTOS_SMALL)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy src
+
+unit: install photos
+	SHIELDWALL_TEST_PHOTOS=$(abspath $(PHOTOS_SMALL)) $(BIN)/pytest -q
+
+## test: lint, types and every test (unit, integration on SQLite and PostgreSQL, e2e).
+test: lint typecheck unit
+
+## bench: side-by-side benchmarks against Meta's threatexchange (never part of `make test`).
+bench: install photos-all
+	$(UV) pip install --python $(BIN)/python -q -e '.[dev,bench]'
+	SHIELDWALL_BENCH_PHOTOS=$(abspath $(PHOTOS_ALL)) $(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache .shieldwall

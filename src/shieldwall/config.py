@@ -1,0 +1,88 @@
+"""Settings: every configuration value exists once, here, with its default and one line of help.
+
+Values come from environment variables prefixed ``SHIELDWALL_`` (or a ``.env``
+file). ``docs/configuration.md`` lists them all; a test keeps that page complete.
+In production mode the settings refuse to start with development defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shieldwall.errors import ConfigurationError
+from shieldwall.types import DEFAULT_PDQ_THRESHOLD, DEFAULT_QUALITY_THRESHOLD
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Shieldwall's configuration. Field descriptions are the documentation."""
+
+    model_config = SettingsConfigDict(env_prefix="SHIELDWALL_", env_file=".env", extra="ignore")
+
+    mode: Literal["development", "production"] = Field(
+        "development", description="`production` refuses insecure defaults (secrets, SQLite)."
+    )
+    data_dir: Path = Field(
+        Path("./.shieldwall"), description="Folder for the SQLite database, index snapshots and keys."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is a SQLite file in `data_dir`."
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL for the task queue and rate limits; default is embedded (SQLite)."
+    )
+    secret_key: str = Field(DEV_SECRET, description="Signs sessions and CSRF tokens.")
+    pdq_threshold: int = Field(
+        DEFAULT_PDQ_THRESHOLD, ge=0, le=64, description="Default PDQ Hamming threshold for new banks."
+    )
+    quality_threshold: int = Field(
+        DEFAULT_QUALITY_THRESHOLD,
+        ge=0,
+        le=100,
+        description="PDQ quality below which a hash never matches on its own.",
+    )
+    max_image_pixels: int = Field(
+        100_000_000, gt=0, description="Images with more pixels are refused as decompression bombs."
+    )
+    max_upload_bytes: int = Field(
+        50 * 1024 * 1024, gt=0, description="Largest media file accepted, in bytes."
+    )
+    exact_decode: bool = Field(
+        False, description="Decode images at full resolution before PDQ (slower, bit-exact)."
+    )
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "shieldwall.db"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL to use: the configured one, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.mode == "production":
+            if self.secret_key == DEV_SECRET:
+                raise ConfigurationError(
+                    "SHIELDWALL_SECRET_KEY must be set to a random value in production mode"
+                )
+            if self.database_url is None or self.database_url.startswith("sqlite"):
+                raise ConfigurationError(
+                    "production mode needs SHIELDWALL_DATABASE_URL pointing at PostgreSQL"
+                )
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides winning (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

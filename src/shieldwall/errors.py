@@ -1,0 +1,167 @@
+"""The exception hierarchy: every error a user can see, each with a stable code.
+
+The code is part of the public contract (CLI ``--json`` output, HTTP
+problem+json ``code`` field, per-line import reports), so codes never change
+meaning once released. Messages say what to do; ``value`` carries the offending
+input, truncated so that an error can never echo a megabyte back.
+
+    ShieldwallError                      code
+    ├── InputError                       invalid_input
+    │   ├── ImageError                   image_error
+    │   │   ├── EmptyFileError           empty_file
+    │   │   ├── NotAnImageError          not_an_image
+    │   │   ├── UnsupportedFormatError   unsupported_format
+    │   │   ├── TruncatedImageError      truncated_image
+    │   │   ├── CorruptImageError        corrupt_image
+    │   │   ├── DecompressionBombError   decompression_bomb
+    │   │   └── FileTooLargeError        file_too_large
+    │   ├── InvalidHashError             invalid_hash
+    │   ├── InvalidRecordError           invalid_record
+    │   └── InvalidPolicyError           invalid_policy
+    ├── NotFoundError                    not_found
+    │   ├── BankNotFoundError            bank_not_found
+    │   └── EntryNotFoundError           entry_not_found
+    ├── ConflictError                    conflict
+    │   └── BankExistsError              bank_exists
+    ├── AccessError                      access_denied
+    │   ├── AuthenticationError          unauthenticated
+    │   └── PermissionDeniedError        forbidden
+    └── ConfigurationError               configuration
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+_MAX_VALUE_CHARS = 120
+
+
+def truncate(value: object, limit: int = _MAX_VALUE_CHARS) -> str:
+    """Render ``value`` for an error message, never longer than ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ShieldwallError(Exception):
+    """Base of every error Shieldwall raises on purpose.
+
+    ``http_status`` is the status the API answers with; the shells read it so
+    the mapping lives next to the error, not in a web handler.
+    """
+
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 400
+
+    def __init__(self, message: str, *, value: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.value = None if value is None else truncate(value)
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The error as it appears in JSON output."""
+        return {"code": self.code, "message": self.message, "value": self.value}
+
+
+class InputError(ShieldwallError):
+    code = "invalid_input"
+    http_status = 422
+
+
+class ImageError(InputError):
+    """An image could not be turned into hashes."""
+
+    code = "image_error"
+    http_status = 415
+
+
+class EmptyFileError(ImageError):
+    code = "empty_file"
+    http_status = 422
+
+
+class NotAnImageError(ImageError):
+    code = "not_an_image"
+
+
+class UnsupportedFormatError(ImageError):
+    code = "unsupported_format"
+
+
+class TruncatedImageError(ImageError):
+    code = "truncated_image"
+    http_status = 422
+
+
+class CorruptImageError(ImageError):
+    code = "corrupt_image"
+    http_status = 422
+
+
+class DecompressionBombError(ImageError):
+    """More pixels than the configured limit: refused before decoding."""
+
+    code = "decompression_bomb"
+    http_status = 413
+
+
+class FileTooLargeError(ImageError):
+    code = "file_too_large"
+    http_status = 413
+
+
+class InvalidHashError(InputError):
+    code = "invalid_hash"
+
+
+class InvalidRecordError(InputError):
+    """A line of an import file (or an API item) that cannot be read."""
+
+    code = "invalid_record"
+
+
+class InvalidPolicyError(InputError):
+    code = "invalid_policy"
+
+
+class NotFoundError(ShieldwallError):
+    code = "not_found"
+    http_status = 404
+
+
+class BankNotFoundError(NotFoundError):
+    code = "bank_not_found"
+
+
+class EntryNotFoundError(NotFoundError):
+    code = "entry_not_found"
+
+
+class ConflictError(ShieldwallError):
+    code = "conflict"
+    http_status = 409
+
+
+class BankExistsError(ConflictError):
+    code = "bank_exists"
+
+
+class AccessError(ShieldwallError):
+    code = "access_denied"
+    http_status = 403
+
+
+class AuthenticationError(AccessError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class PermissionDeniedError(AccessError):
+    code = "forbidden"
+    http_status = 403
+
+
+class ConfigurationError(ShieldwallError):
+    """Settings that cannot work (or are unsafe in production)."""
+
+    code = "configuration"
+    http_status = 500

@@ -1,0 +1,138 @@
+"""Value objects shared by every ring of Shieldwall.
+
+These are the nouns of the domain: hashes, bank entries, matches. They are
+plain frozen dataclasses and enums so that the pure core (hashing, index,
+signals, policy) can pass them around without knowing about HTTP or SQL, and
+so that the shells can serialise them without surprises.
+
+This module imports nothing from the package on purpose: everything else
+imports it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NewType
+
+BankId = NewType("BankId", int)
+EntryId = NewType("EntryId", int)
+
+PDQ_HEX_LEN = 64
+"""A PDQ hash is 256 bits, written as 64 lowercase hex characters."""
+
+PDQ_BITS = 256
+
+DEFAULT_PDQ_THRESHOLD = 31
+"""Hamming distance at or below which two PDQ hashes are the same image (Meta's default)."""
+
+DEFAULT_QUALITY_THRESHOLD = 50
+"""PDQ quality below which a hash never creates a match on its own (flat, low-detail images)."""
+
+
+class SignalType(enum.StrEnum):
+    """The kinds of hash Shieldwall stores and matches.
+
+    The string values are the ones used on the wire and in exchange files;
+    ``pdq``, ``md5`` and ``sha256`` match ThreatExchange's names so partner
+    files round-trip.
+    """
+
+    PDQ = "pdq"
+    MD5 = "md5"
+    SHA256 = "sha256"
+
+    @property
+    def hex_length(self) -> int:
+        """Length of the hex form of a value of this type."""
+        return {SignalType.PDQ: 64, SignalType.MD5: 32, SignalType.SHA256: 64}[self]
+
+    @property
+    def is_exact(self) -> bool:
+        """True for cryptographic digests, which only match byte-identical files."""
+        return self is not SignalType.PDQ
+
+
+class BankPurpose(enum.StrEnum):
+    """Why a bank exists; the policy treats matches differently by purpose."""
+
+    VICTIM = "victim"
+    """Hashes submitted by victims or on their behalf (the StopNCII model)."""
+    PARTNER = "partner"
+    """Hashes imported from another platform or an industry hash-sharing programme."""
+    INTERNAL = "internal"
+    """Hashes added by the platform's own moderators."""
+    NEGATIVE = "negative"
+    """Allow-list: a hit here suppresses matches in other banks (memes, stock photos, false positives)."""
+
+
+class EntryStatus(enum.StrEnum):
+    """Lifecycle of a bank entry. Only ``active`` entries take part in matching."""
+
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageHashes:
+    """Everything Shieldwall computes from one image file.
+
+    ``quality`` is PDQ's own 0-100 measure of how much detail the image has;
+    hashes of flat images are unreliable, which is why the quality gate exists.
+    """
+
+    pdq: str
+    quality: int
+    md5: str
+    sha256: str
+    width: int
+    height: int
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a bank entry came from, kept so a match can be explained and traced."""
+
+    source: str | None = None
+    external_id: str | None = None
+    case_id: str | None = None
+    submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A hash about to be added to a bank (before it has an id)."""
+
+    signal_type: SignalType
+    value: str
+    provenance: Provenance = field(default_factory=Provenance)
+    category: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One bank entry that matched a query.
+
+    ``distance`` is the Hamming distance for PDQ and 0 for exact digests.
+    ``suppressed_by`` names the negative-bank entry that cancelled the match,
+    when there is one: the match is still reported, so a moderator can see why
+    nothing happened. ``variant`` says which transform of the query matched
+    (``None`` for the image as submitted).
+    """
+
+    bank: str
+    entry_id: int
+    signal_type: SignalType
+    distance: int
+    bank_purpose: BankPurpose = BankPurpose.INTERNAL
+    threshold: int = DEFAULT_PDQ_THRESHOLD
+    variant: str | None = None
+    suppressed_by: int | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppressed_by is not None
