@@ -28,17 +28,22 @@ class Settings(BaseSettings):
         "development", description="`production` refuses insecure defaults (secrets, SQLite)."
     )
     data_dir: Path = Field(
-        Path("./.shieldwall"), description="Folder for the SQLite database, index snapshots and keys."
+        Path("./.shieldwall"),
+        description="Folder for the SQLite database, index snapshots and keys.",
     )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default is a SQLite file in `data_dir`."
     )
     redis_url: str | None = Field(
-        None, description="Redis URL for the task queue and rate limits; default is embedded (SQLite)."
+        None,
+        description="Redis URL for the task queue and rate limits; default is embedded (SQLite).",
     )
     secret_key: str = Field(DEV_SECRET, description="Signs sessions and CSRF tokens.")
     pdq_threshold: int = Field(
-        DEFAULT_PDQ_THRESHOLD, ge=0, le=64, description="Default PDQ Hamming threshold for new banks."
+        DEFAULT_PDQ_THRESHOLD,
+        ge=0,
+        le=64,
+        description="Default PDQ Hamming threshold for new banks.",
     )
     quality_threshold: int = Field(
         DEFAULT_QUALITY_THRESHOLD,

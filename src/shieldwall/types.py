@@ -136,3 +136,49 @@ class Match:
     @property
     def suppressed(self) -> bool:
         return self.suppressed_by is not None
+
+
+class Outcome(enum.StrEnum):
+    """What the policy decides should happen to a piece of content.
+
+    Ordered from least to most severe in ``OUTCOME_SEVERITY``; a decision's
+    verdict is the most severe outcome of the rules that fired.
+    """
+
+    ALLOW = "allow"
+    REVIEW = "review"
+    HOLD = "hold"
+    BLOCK = "block"
+    REMOVE = "remove"
+    ADD_TO_BANK = "add_to_bank"
+    ESCALATE_CHILD_SAFETY = "escalate_child_safety"
+
+
+OUTCOME_SEVERITY: dict[Outcome, int] = {
+    Outcome.ALLOW: 0,
+    Outcome.ADD_TO_BANK: 1,
+    Outcome.REVIEW: 2,
+    Outcome.HOLD: 3,
+    Outcome.BLOCK: 4,
+    Outcome.REMOVE: 5,
+    Outcome.ESCALATE_CHILD_SAFETY: 6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SignalResult:
+    """What one signal (detector) concluded about one item.
+
+    ``evidence`` is text a moderator can read ("bot handle @x matched
+    indicator 17 from feed Y after removing zero-width characters").
+    ``error`` is set, and ``score`` is None, when the signal failed or ran out
+    of time: the rest of the scan goes on.
+    """
+
+    signal: str
+    version: str
+    score: float | None = None
+    labels: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    error: str | None = None
+    elapsed_ms: float | None = None

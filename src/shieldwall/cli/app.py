@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(name="shieldwall", help="Stop NCII: hash, bank, match, serve.", no_args_is_help=True)
+app = typer.Typer(
+    name="shieldwall", help="Stop NCII: hash, bank, match, serve.", no_args_is_help=True
+)
 
 
 @app.callback()

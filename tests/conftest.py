@@ -1,0 +1,63 @@
+"""Fixtures shared by every test layer: benign test photos and an isolated PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SHIELDWALL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("SHIELDWALL_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def _photo_dir(env: str, default: Path) -> Path:
+    path = Path(os.environ.get(env, default))
+    if not path.is_dir() or not any(path.iterdir()):
+        pytest.fail(
+            f"test photos missing at {path}: run `make photos` (uses ../shared/data/photos.sh)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def photos_dir() -> Path:
+    """The 19 small benign photos (`photos.sh --small`), fetched by `make photos`."""
+    return _photo_dir("SHIELDWALL_TEST_PHOTOS", REPO / ".cache" / "photos-small")
+
+
+@pytest.fixture(scope="session")
+def photo_paths(photos_dir: Path) -> list[Path]:
+    return sorted(p for p in photos_dir.iterdir() if p.suffix.lower() in {".jpg", ".png"})
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards.
+
+    Each run gets its own database so parallel runs (CI, developers) never collide.
+    """
+    import sqlalchemy as sa
+
+    name = f"sw_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
