@@ -89,5 +89,5 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment, with explicit overrides winning (used by tests and the CLI)."""
+    """Build settings from the environment; explicit overrides win (tests, CLI flags)."""
     return Settings(**overrides)  # type: ignore[arg-type]

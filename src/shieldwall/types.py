@@ -64,7 +64,7 @@ class BankPurpose(enum.StrEnum):
     INTERNAL = "internal"
     """Hashes added by the platform's own moderators."""
     NEGATIVE = "negative"
-    """Allow-list: a hit here suppresses matches in other banks (memes, stock photos, false positives)."""
+    """Allow-list: a hit here suppresses matches in other banks (memes, stock photos)."""
 
 
 class EntryStatus(enum.StrEnum):
