@@ -1,0 +1,57 @@
+/**
+ * Test harness: exposes the static hashing modules to Playwright as window.sw.
+ * Only the test page loads this file; the portal imports the modules directly.
+ */
+import { DEFAULTS, digestBlob, hashFile } from '/static/js/hasher.js';
+import { md5Hex } from '/static/js/md5.js';
+import { DCT_MATRIX, DIHEDRAL_NAMES, pdqDihedralFromRGBA, pdqFromRGBA } from '/static/js/pdq.js';
+import { sha256Hex } from '/static/js/sha256.js';
+
+function fromBase64(b64) {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+window.sw = {
+  defaults: DEFAULTS,
+  dihedralNames: DIHEDRAL_NAMES,
+  dctMatrix: () => Array.from(DCT_MATRIX),
+  pdqFromUrl: async (url, width, height) => pdqFromRGBA(await fetchBytes(url), width, height),
+  pdqFromBase64: (b64, width, height) => pdqFromRGBA(fromBase64(b64), width, height),
+  pdqDihedralFromBase64: (b64, width, height) => pdqDihedralFromRGBA(fromBase64(b64), width, height),
+  md5FromBase64: (b64) => md5Hex(fromBase64(b64)),
+  sha256FromBase64: (b64) => sha256Hex(fromBase64(b64)),
+  digestBase64: (b64, options) => digestBlob(new Blob([fromBase64(b64)]), options),
+  hashChosenFile: (options) => hashFile(document.getElementById('file').files[0], options),
+  /** Milliseconds per call of pdqFromRGBA on served pixels (best of `repeats`). */
+  timePdqFromUrl: async (url, width, height, repeats) => {
+    const rgba = await fetchBytes(url);
+    let best = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      pdqFromRGBA(rgba, width, height);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  },
+  /** Milliseconds for hashFile on the chosen file, decode and digests included (best of `repeats`). */
+  timeHashChosenFile: async (repeats) => {
+    const file = document.getElementById('file').files[0];
+    let best = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      await hashFile(file);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  },
+};
+window.swReady = true;
