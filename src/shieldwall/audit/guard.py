@@ -1,0 +1,126 @@
+"""The door guard: what may never enter the audit trail.
+
+A chained value cannot be removed without breaking verification, so media
+bytes, secrets and blobs are refused before an event is built, with an error
+that names the offending key. The same rules keep the canonical encoding
+unambiguous: ASCII keys, no NaN, integers every JSON reader reads exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+from shieldwall.audit.canonical import MAX_SAFE_INT, JSONValue, canonical_json
+from shieldwall.audit.errors import AuditDetailRejectedError
+
+MAX_VALUE_BYTES = 4096
+"""Largest canonical encoding of one top-level details value, in bytes."""
+
+MAX_DEPTH = 8
+"""Deepest nesting of lists and mappings inside details."""
+
+_KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+
+# Substrings of a lower-cased key that mark a credential. Deliberately broad: a
+# false refusal costs a rename, a false acceptance leaks a secret forever.
+_SECRET_KEY_PATTERN = re.compile(
+    r"secret|passw|passphrase|api[_.-]?key|token|private[_.-]?key|credential|cookie"
+)
+
+_BINARY_TYPES = (bytes, bytearray, memoryview)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when ``key`` is named like a secret (password, token, api_key, ...)."""
+    return _SECRET_KEY_PATTERN.search(key.lower()) is not None
+
+
+def _check_key(key: object, path: str) -> str:
+    if not isinstance(key, str) or not _KEY_PATTERN.match(key):
+        raise AuditDetailRejectedError(
+            f"details key at {path or 'top level'} must be 1-64 ASCII letters, digits, '_', "
+            "'.' or '-', starting with a letter or '_'",
+            value=key,
+        )
+    if is_secret_key(key):
+        raise AuditDetailRejectedError(
+            f"details key {path + key!r} is named like a secret; secrets never enter the audit "
+            "trail (log that a secret changed, not its value)",
+            value=key,
+        )
+    return key
+
+
+def _check_value(value: object, path: str, depth: int) -> JSONValue:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, _BINARY_TYPES):
+        raise AuditDetailRejectedError(
+            f"details value {path!r} is bytes; media and binary data never enter the audit trail "
+            "(record a hash of it instead)",
+            value=path,
+        )
+    if isinstance(value, int):
+        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            raise AuditDetailRejectedError(
+                f"details value {path!r} is outside ±(2**53-1); write large numbers as strings",
+                value=value,
+            )
+        return int(value)  # drops IntEnum and other subclasses
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AuditDetailRejectedError(
+                f"details value {path!r} is not a finite number", value=value
+            )
+        return float(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8", "strict")
+        except UnicodeEncodeError as exc:
+            raise AuditDetailRejectedError(
+                f"details value {path!r} is not valid Unicode text", value=value
+            ) from exc
+        return str(value)  # drops StrEnum and other subclasses
+    if depth >= MAX_DEPTH:
+        raise AuditDetailRejectedError(
+            f"details nest deeper than {MAX_DEPTH} levels at {path!r}", value=path
+        )
+    if isinstance(value, Mapping):
+        return {
+            _check_key(k, f"{path}."): _check_value(v, f"{path}.{k}", depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_check_value(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    raise AuditDetailRejectedError(
+        f"details value {path!r} has type {type(value).__name__}; use str, int, float, bool, "
+        "None, list or mapping (convert datetimes with isoformat())",
+        value=path,
+    )
+
+
+def check_details(details: Mapping[str, object]) -> dict[str, JSONValue]:
+    """Validate event details and return a plain copy in canonical-ready form.
+
+    Raises :class:`AuditDetailRejectedError` for bytes anywhere, keys named like
+    secrets (case-insensitive), a top-level value whose canonical encoding is
+    over :data:`MAX_VALUE_BYTES`, and anything the canonical encoding cannot
+    represent exactly.
+    """
+    if not isinstance(details, Mapping):
+        raise AuditDetailRejectedError("details must be a mapping", value=type(details).__name__)
+    clean: dict[str, JSONValue] = {}
+    for key, value in details.items():
+        _check_key(key, "")
+        checked = _check_value(value, key, 1)
+        size = len(canonical_json(checked))
+        if size > MAX_VALUE_BYTES:
+            raise AuditDetailRejectedError(
+                f"details value {key!r} is {size} bytes once encoded; the limit is "
+                f"{MAX_VALUE_BYTES} (store large evidence elsewhere and record its hash)",
+                value=key,
+            )
+        clean[key] = checked
+    return clean
