@@ -102,7 +102,8 @@ def _duplicate_keys(node: yaml.Node | None, loc: Loc = ()) -> list[Problem]:
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else "?"
             if name in seen:
-                found.append(Problem((*loc, name), f"duplicate key {name!r}"))
+                line = key.start_mark.line + 1
+                found.append(Problem((*loc, name), f"duplicate key {name!r}", line))
             seen.add(name)
             found.extend(_duplicate_keys(value, (*loc, name)))
     elif isinstance(node, yaml.SequenceNode):
@@ -111,19 +112,27 @@ def _duplicate_keys(node: yaml.Node | None, loc: Loc = ()) -> list[Problem]:
     return found
 
 
-def _raise(problems: Sequence[Problem], node: yaml.Node | None, source: str) -> None:
-    located = [PolicyProblem(format_loc(p.loc), line_of(node, p.loc), p.message) for p in problems]
+def _raise(problems: Sequence[Problem], node: yaml.Node | None, source: str | None) -> None:
+    located = [
+        PolicyProblem(format_loc(p.loc), p.line or line_of(node, p.loc), p.message)
+        for p in problems
+    ]
     located.sort(key=lambda p: (p.line or 0, p.path))
     lines = [str(p) for p in located]
-    header = f"{len(lines)} problems in policy {source}:\n" if len(lines) > 1 else ""
-    raise PolicyLoadError(header + "\n".join(lines), located)
+    if len(lines) > 1:
+        message = f"{len(lines)} problems in {source or 'the policy'}:\n" + "\n".join(lines)
+    else:
+        message = f"{source}: {lines[0]}" if source else lines[0]
+    raise PolicyLoadError(message, located)
 
 
 def parse_policy(
-    text: str, *, registry: PredicateRegistry | None = None, source: str = ""
+    text: str, *, registry: PredicateRegistry | None = None, source: str | None = None
 ) -> Policy:
-    """Parse policy YAML text; raise :class:`PolicyLoadError` naming each bad line and field."""
-    source = source or "<text>"
+    """Parse policy YAML text; raise :class:`PolicyLoadError` naming each bad line and field.
+
+    ``source`` (a file name) prefixes the message so a CLI user knows which file is wrong.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         loader = yaml.SafeLoader("")
@@ -135,10 +144,12 @@ def parse_policy(
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = PolicyProblem("", line, f"not valid YAML: {exc.problem or exc.context}")
-        raise PolicyLoadError(str(problem), [problem]) from exc
+        prefix = f"{source}: " if source else ""
+        raise PolicyLoadError(prefix + str(problem), [problem]) from exc
     except yaml.YAMLError as exc:
         problem = PolicyProblem("", None, f"not valid YAML: {exc}")
-        raise PolicyLoadError(str(problem), [problem]) from exc
+        prefix = f"{source}: " if source else ""
+        raise PolicyLoadError(prefix + str(problem), [problem]) from exc
     duplicates = _duplicate_keys(node)
     if duplicates:
         _raise(duplicates, node, source)

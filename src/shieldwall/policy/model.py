@@ -223,6 +223,8 @@ class Problem:
 
     loc: Loc
     message: str
+    line: int | None = None
+    """Set when the problem knows its own line better than its loc does (duplicate keys)."""
 
 
 def friendly_message(error: ErrorDetails) -> str:
