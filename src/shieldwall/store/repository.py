@@ -1,0 +1,543 @@
+"""``BankStore``: every read and write of banks, their entries and the change log.
+
+Callers speak in the domain (create a bank, add entries, withdraw one) and
+get plain records back; no SQL or ORM object leaves this module. Each public
+method validates its arguments first (hash values through
+:func:`shieldwall.hashing.values.normalize_hash`, names, thresholds, text
+lengths) and only then touches the database.
+
+Membership of the matching set changes only here, and every such change
+writes an ``entry_changes`` row in the same transaction. An index elsewhere
+can therefore record :meth:`BankStore.latest_change_seq`, load
+:meth:`BankStore.iter_active_entries`, and replay
+:meth:`BankStore.changes_since` to stay exact. On PostgreSQL, writers take a
+transaction-level advisory lock so that change rows become visible in ``seq``
+order (an autoincrement alone can commit out of order and a reader would skip
+a row); SQLite serialises writers by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import islice
+from typing import TypeVar, cast
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shieldwall.errors import BankExistsError, BankNotFoundError, EntryNotFoundError, InputError
+from shieldwall.hashing.values import normalize_hash
+from shieldwall.store.bulk import insert_chunk
+from shieldwall.store.engine import WRITE_OPTION
+from shieldwall.store.models import (
+    OP_ADD,
+    OP_REMOVE,
+    BankEntryRow,
+    BankRow,
+    EntryChangeRow,
+    UTCDateTime,
+    utcnow,
+)
+from shieldwall.store.records import (
+    ActiveEntry,
+    AddResult,
+    BankInfo,
+    EntryChange,
+    EntryInfo,
+)
+from shieldwall.store.validation import CleanEntry, check_bank_name, check_threshold, clean_entry
+from shieldwall.types import (
+    DEFAULT_PDQ_THRESHOLD,
+    BankId,
+    BankPurpose,
+    EntryId,
+    EntryStatus,
+    NewEntry,
+    Provenance,
+    SignalType,
+)
+
+CHANGE_LOCK_KEY = 0x5348_4C44_0001
+"""PostgreSQL advisory-lock key taken by every writing transaction (see module docstring)."""
+
+ADD_CHUNK = 20_000
+"""Entries written per transaction by :meth:`BankStore.add_entries`."""
+
+_IN_CHUNK = 5_000  # bound parameters per IN (...) list, well under every driver's limit
+
+_ENTRIES = cast(Table, BankEntryRow.__table__)
+_CHANGES = cast(Table, EntryChangeRow.__table__)
+
+_ENTRY_COLUMNS = ("entry_id", "bank_id", "signal_type", "value", "op", "at")
+
+_ACTIVE = BankEntryRow.status == EntryStatus.ACTIVE
+
+_T = TypeVar("_T")
+
+
+def batched(items: Iterable[_T], size: int) -> Iterator[tuple[_T, ...]]:
+    """``itertools.batched`` (Python 3.12) for 3.11: tuples of ``size``, the last shorter."""
+    iterator = iter(items)
+    while part := tuple(islice(iterator, size)):
+        yield part
+
+
+class BankStore:
+    """Banks and their entries in a SQL database (SQLite or PostgreSQL).
+
+    Built from a session factory (:func:`shieldwall.store.session_factory`);
+    it holds no state of its own, so one instance can be shared by threads.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], *, add_chunk: int = ADD_CHUNK) -> None:
+        self._sessions = sessions
+        self._add_chunk = add_chunk
+
+    # -- transactions --------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            conn = session.connection(execution_options={WRITE_OPTION: True})
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(CHANGE_LOCK_KEY)))
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- banks ---------------------------------------------------------------------------
+
+    def create_bank(
+        self,
+        *,
+        name: str,
+        purpose: BankPurpose,
+        description: str = "",
+        threshold: int = DEFAULT_PDQ_THRESHOLD,
+        enabled: bool = True,
+    ) -> BankInfo:
+        """Create an empty bank; raises :class:`BankExistsError` if the name is taken."""
+        check_bank_name(name)
+        check_threshold(threshold)
+        try:
+            purpose = BankPurpose(purpose)
+        except ValueError as exc:
+            raise InputError("unknown bank purpose", value=purpose) from exc
+        now = utcnow()
+        row = BankRow(
+            name=name,
+            purpose=purpose,
+            description=description,
+            threshold=threshold,
+            enabled=enabled,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with self._writing() as session:
+                if session.scalar(select(BankRow.id).where(BankRow.name == name)) is not None:
+                    raise BankExistsError("a bank with this name already exists", value=name)
+                session.add(row)
+                session.flush()
+                return _bank_info(row, 0)
+        except IntegrityError as exc:  # lost a race with another process creating it
+            raise BankExistsError("a bank with this name already exists", value=name) from exc
+
+    def get_bank(self, *, name: str) -> BankInfo:
+        """The bank called ``name``; raises :class:`BankNotFoundError`."""
+        with self._reading() as session:
+            found = session.execute(_banks_with_counts().where(BankRow.name == name)).first()
+        if found is None:
+            raise BankNotFoundError("no bank with this name", value=name)
+        bank, count = found
+        return _bank_info(bank, count)
+
+    def list_banks(self) -> list[BankInfo]:
+        """All banks by name, each with its number of active entries."""
+        with self._reading() as session:
+            rows = session.execute(_banks_with_counts().order_by(BankRow.name)).all()
+        return [_bank_info(bank, count) for bank, count in rows]
+
+    def update_bank(
+        self,
+        *,
+        name: str,
+        threshold: int | None = None,
+        enabled: bool | None = None,
+        description: str | None = None,
+    ) -> BankInfo:
+        """Change a bank's settings; enabling or disabling it logs the membership change."""
+        if threshold is not None:
+            check_threshold(threshold)
+        with self._writing() as session:
+            bank = _bank_row(session, name)
+            now = utcnow()
+            if enabled is not None and enabled != bank.enabled:
+                _log_bank_entries(session, bank.id, OP_ADD if enabled else OP_REMOVE, now)
+                bank.enabled = enabled
+            if threshold is not None:
+                bank.threshold = threshold
+            if description is not None:
+                bank.description = description
+            bank.updated_at = now
+            session.flush()
+            count = session.scalar(_active_count(bank.id)) or 0
+            return _bank_info(bank, count)
+
+    def delete_bank(self, *, name: str) -> None:
+        """Delete a bank and all its entries; the change log keeps their removal."""
+        with self._writing() as session:
+            bank = _bank_row(session, name)
+            if bank.enabled:
+                _log_bank_entries(session, bank.id, OP_REMOVE, utcnow())
+            # ON DELETE CASCADE removes the entries in the database itself.
+            session.execute(delete(BankRow).where(BankRow.id == bank.id))
+
+    # -- entries -------------------------------------------------------------------------
+
+    def add_entries(self, *, bank: str, entries: Iterable[NewEntry]) -> AddResult:
+        """Add hashes to ``bank``, streaming, in chunks of one transaction each.
+
+        Idempotent: an entry whose (bank, signal type, value) is already stored,
+        in any status, is left exactly as it is and counted as unchanged. That
+        is deliberate: re-importing a partner list must not bring back an entry
+        a victim withdrew. Each chunk is validated whole before it is written;
+        on an invalid entry the chunks before it stay committed and the error
+        message gives the entry's position (0-based).
+        """
+        self.get_bank(name=bank)  # fail fast, before consuming the stream
+        added = unchanged = 0
+        ids: list[EntryId] = []
+        position = 0
+        for chunk in batched(entries, self._add_chunk):
+            cleaned: list[CleanEntry] = []
+            for entry in chunk:
+                try:
+                    cleaned.append(clean_entry(entry))
+                except InputError as exc:
+                    raise type(exc)(f"entry {position}: {exc.message}", value=exc.value) from exc
+                position += 1
+            chunk_ids, chunk_added = self._add_chunk_entries(bank, cleaned)
+            ids.extend(chunk_ids)
+            added += chunk_added
+            unchanged += len(chunk_ids) - chunk_added
+        return AddResult(added=added, unchanged=unchanged, ids=ids)
+
+    def _add_chunk_entries(
+        self, bank_name: str, cleaned: list[CleanEntry]
+    ) -> tuple[list[EntryId], int]:
+        with self._writing() as session:
+            bank = _bank_row(session, bank_name)
+            ids, added = insert_chunk(
+                session.connection(),
+                bank_id=bank.id,
+                bank_enabled=bank.enabled,
+                entries=cleaned,
+                now=utcnow(),
+            )
+            return [EntryId(i) for i in ids], added
+
+    def withdraw_entry(
+        self,
+        *,
+        entry_id: int | None = None,
+        bank: str | None = None,
+        signal_type: SignalType | str | None = None,
+        value: str | None = None,
+    ) -> EntryInfo:
+        """Take an entry out of matching at once (by id, or by bank + type + value).
+
+        The entry and its provenance are kept with status ``withdrawn``.
+        Withdrawing a withdrawn or deleted entry changes nothing.
+        """
+        return self._retire(EntryStatus.WITHDRAWN, entry_id, bank, signal_type, value)
+
+    def delete_entry(
+        self,
+        *,
+        entry_id: int | None = None,
+        bank: str | None = None,
+        signal_type: SignalType | str | None = None,
+        value: str | None = None,
+    ) -> EntryInfo:
+        """Mark an entry deleted (added by mistake); it stops matching at once."""
+        return self._retire(EntryStatus.DELETED, entry_id, bank, signal_type, value)
+
+    def _retire(
+        self,
+        status: EntryStatus,
+        entry_id: int | None,
+        bank: str | None,
+        signal_type: SignalType | str | None,
+        value: str | None,
+    ) -> EntryInfo:
+        by_value = _check_locator(entry_id, bank, signal_type, value)
+        with self._writing() as session:
+            query = _entries_with_banks()
+            if by_value is None:
+                query = query.where(BankEntryRow.id == entry_id)
+            else:
+                query = query.where(
+                    BankRow.name == by_value[0],
+                    BankEntryRow.signal_type == by_value[1],
+                    BankEntryRow.value == by_value[2],
+                )
+            found = session.execute(query).first()
+            if found is None:
+                raise EntryNotFoundError("no such entry", value=entry_id or value)
+            entry, bank_row = found
+            if entry.status is EntryStatus.DELETED or entry.status is status:
+                return _entry_info(entry, bank_row)
+            now = utcnow()
+            if entry.status is EntryStatus.ACTIVE and bank_row.enabled:
+                session.add(_change(entry, OP_REMOVE, now))
+            if entry.status is EntryStatus.ACTIVE:
+                entry.withdrawn_at = now
+            entry.status = status
+            entry.updated_at = now
+            session.flush()
+            return _entry_info(entry, bank_row)
+
+    def get_entry(self, *, entry_id: int) -> EntryInfo:
+        """One entry with its bank; raises :class:`EntryNotFoundError`."""
+        found = self.entries_by_ids(ids=[entry_id]).get(EntryId(entry_id))
+        if found is None:
+            raise EntryNotFoundError("no entry with this id", value=entry_id)
+        return found
+
+    def entries_by_ids(self, *, ids: Iterable[int]) -> dict[EntryId, EntryInfo]:
+        """Entries by id with bank name, purpose and threshold, to explain matches.
+
+        Ids that do not exist (deleted banks) are simply absent from the result.
+        """
+        wanted = sorted(set(ids))
+        found: dict[EntryId, EntryInfo] = {}
+        with self._reading() as session:
+            for part in batched(wanted, _IN_CHUNK):
+                query = _entries_with_banks().where(BankEntryRow.id.in_(part))
+                for entry, bank in session.execute(query):
+                    found[EntryId(entry.id)] = _entry_info(entry, bank)
+        return found
+
+    def iter_active_entries(
+        self, *, signal_type: SignalType | str, chunk: int = 50_000
+    ) -> Iterator[list[ActiveEntry]]:
+        """Every matching entry of one signal type, in id order, ``chunk`` at a time.
+
+        Streams from one read transaction (a server-side cursor on PostgreSQL),
+        so memory stays at one chunk. For an exact index, call
+        :meth:`latest_change_seq` before and replay :meth:`changes_since` after.
+        """
+        kind = SignalType(signal_type)
+        query = (
+            select(BankEntryRow.id, BankEntryRow.bank_id, BankEntryRow.value)
+            .join(BankRow, BankRow.id == BankEntryRow.bank_id)
+            .where(_ACTIVE, BankEntryRow.signal_type == kind, BankRow.enabled.is_(True))
+            .order_by(BankEntryRow.id)
+            .execution_options(yield_per=chunk)
+        )
+        with self._reading() as session:
+            for part in session.execute(query).partitions(chunk):
+                yield [ActiveEntry._make(row) for row in part]
+
+    def changes_since(self, *, seq: int, limit: int = 10_000) -> list[EntryChange]:
+        """Change-log rows after ``seq``, oldest first, at most ``limit`` of them."""
+        with self._reading() as session:
+            rows = session.scalars(
+                select(EntryChangeRow)
+                .where(EntryChangeRow.seq > seq)
+                .order_by(EntryChangeRow.seq)
+                .limit(limit)
+            ).all()
+        return [
+            EntryChange(
+                seq=r.seq,
+                entry_id=EntryId(r.entry_id),
+                bank_id=BankId(r.bank_id),
+                signal_type=r.signal_type,
+                value=r.value,
+                op="add" if r.op == OP_ADD else "remove",
+                at=r.at,
+            )
+            for r in rows
+        ]
+
+    def latest_change_seq(self) -> int:
+        """The newest change-log ``seq``, or 0 when nothing has changed yet."""
+        with self._reading() as session:
+            return session.scalar(select(func.max(EntryChangeRow.seq))) or 0
+
+    def expire_entries(self, *, now: datetime | None = None) -> int:
+        """Withdraw active entries whose ``expires_at`` has passed; returns how many.
+
+        Expiry takes effect when this runs (the worker runs it periodically), so
+        that the change log stays the single record of what left matching.
+        """
+        at = now or utcnow()
+        due = and_(_ACTIVE, BankEntryRow.expires_at.is_not(None), BankEntryRow.expires_at <= at)
+        with self._writing() as session:
+            session.execute(
+                insert(EntryChangeRow).from_select(
+                    _ENTRY_COLUMNS,
+                    _change_source(OP_REMOVE, at)
+                    .join(BankRow, BankRow.id == BankEntryRow.bank_id)
+                    .where(due, BankRow.enabled.is_(True)),
+                )
+            )
+            result = session.execute(
+                update(BankEntryRow)
+                .where(due)
+                .values(status=EntryStatus.WITHDRAWN, withdrawn_at=at, updated_at=at)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _check_locator(
+    entry_id: int | None,
+    bank: str | None,
+    signal_type: SignalType | str | None,
+    value: str | None,
+) -> tuple[str, SignalType, str] | None:
+    """Validate "by id" or "by bank + type + value"; the latter is returned normalised."""
+    by_value = (bank, signal_type, value)
+    if entry_id is not None and all(part is None for part in by_value):
+        return None
+    if entry_id is None and all(part is not None for part in by_value):
+        assert bank is not None and signal_type is not None and value is not None
+        return bank, SignalType(signal_type), normalize_hash(signal_type, value)
+    raise InputError("give either entry_id, or bank, signal_type and value")
+
+
+def _bank_row(session: Session, name: str) -> BankRow:
+    bank = session.scalars(select(BankRow).where(BankRow.name == name)).first()
+    if bank is None:
+        raise BankNotFoundError("no bank with this name", value=name)
+    return bank
+
+
+def _active_count(bank_id: int) -> Select[int]:
+    return select(func.count(BankEntryRow.id)).where(BankEntryRow.bank_id == bank_id, _ACTIVE)
+
+
+def _banks_with_counts() -> Select[BankRow, int]:
+    return (
+        select(BankRow, func.count(BankEntryRow.id))
+        .outerjoin(BankEntryRow, and_(BankEntryRow.bank_id == BankRow.id, _ACTIVE))
+        .group_by(BankRow.id)
+    )
+
+
+def _entries_with_banks() -> Select[BankEntryRow, BankRow]:
+    return select(BankEntryRow, BankRow).join(BankRow, BankRow.id == BankEntryRow.bank_id)
+
+
+def _existing_ids(
+    conn: Connection, bank_id: int, keys: Sequence[tuple[SignalType, str]]
+) -> dict[tuple[SignalType, str], int]:
+    by_type: dict[SignalType, list[str]] = {}
+    for kind, value in keys:
+        by_type.setdefault(kind, []).append(value)
+    found: dict[tuple[SignalType, str], int] = {}
+    for kind, values in by_type.items():
+        for part in batched(values, _IN_CHUNK):
+            rows = conn.execute(
+                select(BankEntryRow.id, BankEntryRow.value).where(
+                    BankEntryRow.bank_id == bank_id,
+                    BankEntryRow.signal_type == kind,
+                    BankEntryRow.value.in_(part),
+                )
+            )
+            found.update({(kind, value): entry_id for entry_id, value in rows})
+    return found
+
+
+def _change_source(op: str, at: datetime) -> Select[int, int, SignalType, str, str, datetime]:
+    return select(
+        BankEntryRow.id,
+        BankEntryRow.bank_id,
+        BankEntryRow.signal_type,
+        BankEntryRow.value,
+        literal(op),
+        literal(at, UTCDateTime()),
+    ).order_by(BankEntryRow.id)
+
+
+def _log_bank_entries(session: Session, bank_id: int, op: str, at: datetime) -> None:
+    """Log ``op`` for every active entry of a bank (it is being enabled, disabled or deleted)."""
+    session.execute(
+        insert(EntryChangeRow).from_select(
+            _ENTRY_COLUMNS,
+            _change_source(op, at).where(BankEntryRow.bank_id == bank_id, _ACTIVE),
+        )
+    )
+
+
+def _change(entry: BankEntryRow, op: str, at: datetime) -> EntryChangeRow:
+    return EntryChangeRow(
+        entry_id=entry.id,
+        bank_id=entry.bank_id,
+        signal_type=entry.signal_type,
+        value=entry.value,
+        op=op,
+        at=at,
+    )
+
+
+def _bank_info(row: BankRow, active_entries: int) -> BankInfo:
+    return BankInfo(
+        id=BankId(row.id),
+        name=row.name,
+        purpose=row.purpose,
+        description=row.description,
+        threshold=row.threshold,
+        enabled=row.enabled,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        active_entries=active_entries,
+    )
+
+
+def _entry_info(entry: BankEntryRow, bank: BankRow) -> EntryInfo:
+    return EntryInfo(
+        id=EntryId(entry.id),
+        bank_id=BankId(bank.id),
+        bank_name=bank.name,
+        bank_purpose=bank.purpose,
+        bank_threshold=bank.threshold,
+        bank_enabled=bank.enabled,
+        signal_type=entry.signal_type,
+        value=entry.value,
+        category=entry.category,
+        provenance=Provenance(
+            source=entry.source,
+            external_id=entry.external_id,
+            case_id=entry.case_id,
+            submitted_at=entry.submitted_at,
+        ),
+        expires_at=entry.expires_at,
+        status=entry.status,
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
+        withdrawn_at=entry.withdrawn_at,
+    )

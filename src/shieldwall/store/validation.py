@@ -1,0 +1,95 @@
+"""Checks the bank store applies before it writes anything.
+
+The same rules hold whichever shell calls the store (API, CLI import,
+pipeline), so a bad value is refused with the same error everywhere, and a
+value the database would refuse (a too-long field on PostgreSQL) never gets
+as far as aborting a bulk transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from shieldwall.errors import InputError, InvalidRecordError
+from shieldwall.hashing.values import normalize_hash
+from shieldwall.store.models import NAME_MAX, TEXT_FIELD_MAX
+from shieldwall.types import NewEntry, SignalType
+
+BANK_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+"""Bank names appear in URLs, CLI arguments and file names: keep them plain."""
+
+THRESHOLD_MAX = 64
+"""Largest PDQ threshold a bank may have; beyond it unrelated images match."""
+
+
+def check_bank_name(name: str) -> str:
+    """Return ``name`` if it is a valid bank name, else raise :class:`InputError`."""
+    if not isinstance(name, str) or not BANK_NAME_RE.fullmatch(name) or len(name) > NAME_MAX:
+        raise InputError(
+            f"bank name must be 1-{NAME_MAX} letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit",
+            value=name,
+        )
+    return name
+
+
+def check_threshold(threshold: int) -> int:
+    """Return ``threshold`` if it is a usable PDQ threshold, else raise :class:`InputError`."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int):
+        raise InputError("threshold must be an integer", value=threshold)
+    if not 0 <= threshold <= THRESHOLD_MAX:
+        raise InputError(f"threshold must be between 0 and {THRESHOLD_MAX}", value=threshold)
+    return threshold
+
+
+@dataclass(frozen=True, slots=True)
+class CleanEntry:
+    """A :class:`NewEntry` after validation, flattened to the columns it fills."""
+
+    signal_type: SignalType
+    value: str
+    category: str | None
+    source: str | None
+    external_id: str | None
+    case_id: str | None
+    submitted_at: datetime | None
+    expires_at: datetime | None
+
+
+def _text(field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRecordError(f"{field} must be text", value=value)
+    if len(value) > TEXT_FIELD_MAX:
+        raise InvalidRecordError(f"{field} is longer than {TEXT_FIELD_MAX} characters", value=value)
+    return value
+
+
+def _time(field: str, value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise InvalidRecordError(f"{field} must be a datetime", value=value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def clean_entry(entry: NewEntry) -> CleanEntry:
+    """Validate one entry (hash value, text lengths, timestamps) or raise an :class:`InputError`."""
+    if not isinstance(entry, NewEntry):
+        raise InvalidRecordError("expected a NewEntry", value=entry)
+    value = normalize_hash(entry.signal_type, entry.value)  # refuses unknown types too
+    signal_type = SignalType(entry.signal_type)
+    prov = entry.provenance
+    return CleanEntry(
+        signal_type=signal_type,
+        value=value,
+        category=_text("category", entry.category),
+        source=_text("source", prov.source),
+        external_id=_text("external_id", prov.external_id),
+        case_id=_text("case_id", prov.case_id),
+        submitted_at=_time("submitted_at", prov.submitted_at),
+        expires_at=_time("expires_at", entry.expires_at),
+    )
