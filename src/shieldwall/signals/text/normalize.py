@@ -1,0 +1,226 @@
+"""Normalisation of evasive text into views that indicators can be matched against.
+
+Posts that advertise nudify services are written to slip past filters: look-alike letters from
+other scripts, full-width or "bold" Unicode letters, zero-width characters inside words,
+leetspeak, letters spaced out ("n u d i f y") or split by punctuation ("nu-di-fy"), and defanged
+URLs ("nudify-demo[.]example"). This module undoes those tricks, but never in one blind pass:
+
+* ``base`` view: characters folded (NFKD compatibility forms, confusables, accents and invisible
+  characters removed, lowercase) and URLs re-fanged. URLs, domains and handles are read here.
+* ``words`` view: ``base`` plus spaced-out letters joined and leetspeak undone, whitespace
+  squeezed. Keywords match here on word boundaries, so "therapist" never matches "rapist".
+* ``joined`` view: ``words`` plus punctuation inside words removed ("nu-di-fy" -> "nudify").
+
+Every view keeps its offset map (see ``rewrite``), so a hit can quote the original text and
+name the steps that were needed to find it. Only runs of single letters are collapsed, so
+ordinary prose keeps its word boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shieldwall.signals.text.confusables import CONFUSABLES, INVISIBLE
+from shieldwall.signals.text.rewrite import Edit, View
+
+SuffixCheck = Callable[[str], bool]
+"""Does a dotted name end in a public suffix? (``urls.DomainParser.has_suffix``)."""
+
+STEP_PHRASES: dict[str, str] = {
+    "invisible": "removing zero-width or bidi control characters",
+    "compatibility": "folding full-width or styled Unicode letters",
+    "homoglyph": "replacing look-alike letters from other scripts",
+    "accents": "removing accents",
+    "defang": "re-fanging a defanged URL",
+    "spaced_letters": "joining spaced-out letters",
+    "punctuation_in_word": "removing punctuation inside words",
+    "leetspeak": "undoing leetspeak",
+    "lookalike_il": "treating l, I and 1 as the same letter",
+    "punycode": "decoding a punycode domain",
+}
+"""Each normalisation step's stable name and the phrase evidence uses for it, in report order."""
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD = r"[^\W_]"
+
+LEET: dict[str, str] = {
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+    "!": "i", "|": "i",
+}  # fmt: skip
+"""Leetspeak digits and symbols and the letter each stands for (``1`` also covers ``l``)."""
+
+_SKELETON = str.maketrans({"l": "i"})
+"""Applied to views and patterns alike: after leetspeak ``1`` -> ``i``, ``l`` and ``i`` are one."""
+
+_LEET_TOKEN = re.compile(r"[a-z0-9@$!|]+")
+_HAS_LETTER = re.compile(r"[a-z]")
+_HAS_LEET = re.compile(r"[0-9@$!|]")
+
+_SINGLE = r"(?:[^\W_]|[@$!|])"
+_SEP = r"[\s.\-_*·+~/\\,]{1,3}"
+_SPACED = re.compile(
+    # Three or more single characters with the same separator between each: "n u d i f y",
+    # "n.u.d.i.f.y". A change of separator ends the run, so "u-n-d-o a.n.y" stays two words.
+    rf"(?<![^\W_])(?<![@$!|]){_SINGLE}({_SEP}){_SINGLE}(?![^\W_])(?:\1{_SINGLE}(?![^\W_]))+"
+)
+_SPACED_CHAR = re.compile(_SINGLE)
+_IN_WORD_PUNCT = re.compile(rf"(?<={_WORD})[\-.*·'’+~_]+(?={_WORD})")
+_SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
+
+_HXXP = re.compile(r"\bh(?:xx|\*\*|\[xx\]|xt|tx)p(?=s?(?:\[:\]|\(:\)|:))")
+_BRACKET_COLON = re.compile(r"\[:\]|\(:\)")
+_BRACKET_DOT = re.compile(r"\s*(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\}|<dot>)\s*")
+_SPOKEN_DOTS = re.compile(
+    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:(?:\s+dot\s+|\s+\.\s*|\.)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
+)
+_SPOKEN_SEP = re.compile(r"\s+dot\s+|\s+\.\s*")
+
+
+@lru_cache(maxsize=8192)
+def fold_char(char: str) -> tuple[str, str]:
+    """The Latin lowercase form of one non-ASCII character and the step that produced it.
+
+    Returns ``(replacement, step)``; step is ``""`` when the change is only a case change.
+    """
+    if char in INVISIBLE or unicodedata.category(char) == "Cf":
+        return "", "invisible"
+    if char in CONFUSABLES:
+        return CONFUSABLES[char], "homoglyph"
+    decomposed = unicodedata.normalize("NFKD", char)
+    out: list[str] = []
+    step = ""
+    if unicodedata.normalize("NFKC", char) != unicodedata.normalize("NFC", char):
+        step = "compatibility"
+    for piece in decomposed:
+        if unicodedata.combining(piece):
+            step = step or "accents"
+            continue
+        if piece in CONFUSABLES:
+            out.append(CONFUSABLES[piece])
+            step = step or "homoglyph"
+        else:
+            out.append(piece.lower())
+    return "".join(out), step
+
+
+def fold_text(text: str) -> View:
+    """Fold every character (see ``fold_char``) and lowercase; the first stage of every view."""
+    edits = []
+    for m in _NON_ASCII.finditer(text):
+        repl, step = fold_char(m.group())
+        if repl != m.group():
+            edits.append(Edit(m.start(), m.end(), repl, step))
+    view = View(text).then(edits)
+    lowered = view.text.lower()
+    if len(lowered) == len(view.text):  # always true once non-ASCII is folded; guard anyway
+        view.text = lowered
+    return view
+
+
+def refang(view: View, *, is_suffix: SuffixCheck) -> View:
+    """Undo URL defanging: ``hxxp``, ``[:]``, ``[.]``/``(dot)``, and spoken ``name dot tld``.
+
+    Spoken or spaced dots are only joined when the last label is a public suffix, so prose
+    such as "connect the dots. Then" is left alone.
+    """
+    edits = [Edit(m.start(), m.end(), "http", "defang") for m in _HXXP.finditer(view.text)]
+    edits += [Edit(m.start(), m.end(), ":", "defang") for m in _BRACKET_COLON.finditer(view.text)]
+    edits += [Edit(m.start(), m.end(), ".", "defang") for m in _BRACKET_DOT.finditer(view.text)]
+    edits.sort(key=lambda e: e.start)
+    view = view.then(edits)
+    spoken = []
+    for m in _SPOKEN_DOTS.finditer(view.text):
+        seps = list(_SPOKEN_SEP.finditer(m.group()))
+        if not seps:
+            continue
+        labels = _SPOKEN_SEP.sub(".", m.group())
+        if is_suffix(labels):
+            spoken += [
+                Edit(m.start() + s.start(), m.start() + s.end(), ".", "defang") for s in seps
+            ]
+    return view.then(spoken)
+
+
+def join_spaced_letters(view: View) -> View:
+    """Collapse runs of three or more single characters: "n u d i f y" -> "nudify"."""
+    edits = [
+        Edit(m.start(), m.end(), "".join(_SPACED_CHAR.findall(m.group())), "spaced_letters")
+        for m in _SPACED.finditer(view.text)
+    ]
+    return view.then(edits)
+
+
+def undo_leetspeak(view: View) -> View:
+    """Map leet characters to letters inside tokens that also contain letters ("nud1fy")."""
+    edits = []
+    text = view.text
+    for m in _LEET_TOKEN.finditer(text):
+        token = m.group()
+        if not (_HAS_LETTER.search(token) and _HAS_LEET.search(token)):
+            continue
+        for i, char in enumerate(token):
+            if char not in LEET:
+                continue
+            before = token[i - 1] if i else ""
+            after = token[i + 1] if i + 1 < len(token) else ""
+            # "@" and "!" only stand for letters between letters: "@handle" and "free!" stay.
+            if char in "@!|" and not (before.isalpha() and after.isalpha()):
+                continue
+            if char == "$" and not (before.isalpha() or after.isalpha()):
+                continue  # "$5" is money
+            edits.append(Edit(m.start() + i, m.start() + i + 1, LEET[char], "leetspeak"))
+    return view.then(edits)
+
+
+def squeeze_spaces(view: View) -> View:
+    """Every whitespace run becomes one space (not reported: it hides nothing)."""
+    return view.then(Edit(m.start(), m.end(), " ", "") for m in _SPACE_RUN.finditer(view.text))
+
+
+def remove_in_word_punctuation(view: View) -> View:
+    """Drop punctuation between letters: "nu-di-fy" and "nu.di.fy" -> "nudify"."""
+    edits = [
+        Edit(m.start(), m.end(), "", "punctuation_in_word")
+        for m in _IN_WORD_PUNCT.finditer(view.text)
+    ]
+    return view.then(edits)
+
+
+def skeleton(text: str) -> str:
+    """The l/i-folded form used on both sides of every keyword comparison."""
+    return text.translate(_SKELETON)
+
+
+def leet_fold_label(label: str) -> str:
+    """A domain label or handle with leet characters read as letters (only if it has letters)."""
+    if not _HAS_LETTER.search(label):
+        return label
+    return "".join(LEET.get(c, c) if c not in "@!|" else c for c in label)
+
+
+@dataclass(slots=True)
+class Views:
+    """The three views of one text; see the module docstring."""
+
+    base: View
+    words: View
+    joined: View
+
+
+def build_views(text: str, *, is_suffix: SuffixCheck) -> Views:
+    """Normalise ``text`` into its base, words and joined views."""
+    base = refang(fold_text(text), is_suffix=is_suffix)
+    words = squeeze_spaces(undo_leetspeak(join_spaced_letters(base)))
+    joined = remove_in_word_punctuation(words)
+    return Views(base=base, words=words, joined=joined)
+
+
+def normalise_phrase(phrase: str) -> tuple[str, str]:
+    """A keyword as it would appear in the words view and in the joined view."""
+    words = squeeze_spaces(undo_leetspeak(fold_text(phrase))).text.strip()
+    joined = remove_in_word_punctuation(View(words)).text
+    return words, joined
