@@ -1,0 +1,50 @@
+"""Streaming writers: entries in, a hash-list file out, one line per entry.
+
+Each writer emits what the matching reader reads back unchanged (a property
+test holds them to it), except the threatexchange format, which has room for
+the signal type and value only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import IO
+
+from shieldwall.exchange.fields import fields_from_entry
+from shieldwall.exchange.formats import FIELDS, THREATEXCHANGE_NAMES, ExchangeFormat
+from shieldwall.types import NewEntry, SignalType
+
+
+def write_entries(
+    entries: Iterable[NewEntry], stream: IO[str], format: ExchangeFormat | str
+) -> int:
+    """Write ``entries`` to the text stream ``stream`` as ``format``; returns how many.
+
+    Raises :class:`~shieldwall.errors.InputError` on an entry the format
+    cannot hold (an invalid hash, a text field with control characters); the
+    lines before it are already written.
+    """
+    kind = ExchangeFormat(format)
+    count = 0
+    if kind is ExchangeFormat.CSV:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(FIELDS)
+        for entry in entries:
+            fields = fields_from_entry(entry)
+            writer.writerow(["" if fields[name] is None else fields[name] for name in FIELDS])
+            count += 1
+    elif kind is ExchangeFormat.JSONL:
+        for entry in entries:
+            fields = fields_from_entry(entry)
+            record = {name: value for name, value in fields.items() if value is not None}
+            stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+    else:
+        for entry in entries:
+            fields = fields_from_entry(entry)
+            name = THREATEXCHANGE_NAMES[SignalType(entry.signal_type)]
+            stream.write(f"{name} {fields['value']}\n")
+            count += 1
+    return count
