@@ -54,4 +54,6 @@ class HashPage:
     requests: list[str]
 
     def foreign_requests(self) -> list[str]:
-        return [u for u in self.requests if not u.startswith(self.origin + "/")]
+        """URLs requested off the loopback server, plus any the page's CSP blocked."""
+        blocked: list[str] = self.page.evaluate("window.sw.cspViolations()")
+        return [u for u in self.requests if not u.startswith(self.origin + "/")] + blocked

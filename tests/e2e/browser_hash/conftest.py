@@ -9,6 +9,7 @@ recorded, and a test fails if one went anywhere but the loopback server.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
@@ -112,21 +113,35 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def hash_page(browser: Browser, static_server: StaticServer) -> Iterator[HashPage]:
+@contextlib.contextmanager
+def _open_hash_page(browser: Browser, origin: str) -> Iterator[HashPage]:
     context = browser.new_context()
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{static_server.origin}/page/index.html")
-    page.wait_for_function("window.swReady === true", timeout=10_000)
-    assert not errors, errors
     try:
-        yield HashPage(page=page, origin=static_server.origin, requests=requests)
+        page.goto(f"{origin}/page/index.html")
+        page.wait_for_function("window.swReady === true", timeout=10_000)
+        assert not errors, errors
+        yield HashPage(page=page, origin=origin, requests=requests)
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def hash_page(browser: Browser, static_server: StaticServer) -> Iterator[HashPage]:
+    """The test page, shared by a module's tests (loading it once keeps them fast)."""
+    with _open_hash_page(browser, static_server.origin) as page:
+        yield page
+
+
+@pytest.fixture
+def fresh_hash_page(browser: Browser, static_server: StaticServer) -> Iterator[HashPage]:
+    """A page of one's own, for a test that leaves it dirty on purpose."""
+    with _open_hash_page(browser, static_server.origin) as page:
+        yield page
 
 
 @pytest.fixture(autouse=True)

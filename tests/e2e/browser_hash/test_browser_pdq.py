@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import pdqhash
 import pytest
-from browser_hash_support import HashPage, StaticServer, bits_to_hex, hamming, pdq_hex, rgba_bytes
+from browser_hash_support import (
+    RGB,
+    HashPage,
+    StaticServer,
+    bits_to_hex,
+    hamming,
+    pdq_hex,
+    rgba_bytes,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -23,11 +31,11 @@ from PIL import Image
 _PAGE_FIXTURE = [HealthCheck.function_scoped_fixture]
 
 
-def _b64(rgb: np.ndarray) -> str:  # type: ignore[type-arg]
+def _b64(rgb: RGB) -> str:
     return base64.b64encode(rgba_bytes(rgb)).decode("ascii")
 
 
-def _browser_pdq(hash_page: HashPage, rgb: np.ndarray) -> dict[str, object]:  # type: ignore[type-arg]
+def _browser_pdq(hash_page: HashPage, rgb: RGB) -> dict[str, object]:
     h, w, _ = rgb.shape
     result: dict[str, object] = hash_page.page.evaluate(
         "([b64, w, h]) => window.sw.pdqFromBase64(b64, w, h)", [_b64(rgb), w, h]
@@ -77,7 +85,7 @@ def test_every_test_photo_hashes_identically_from_identical_pixels(
         ("tall strip", np.random.default_rng(10).integers(0, 256, (3000, 7, 3), np.uint8)),
     ],
 )
-def test_edge_case_images_match_pdqhash(hash_page: HashPage, name: str, rgb: np.ndarray) -> None:  # type: ignore[type-arg]
+def test_edge_case_images_match_pdqhash(hash_page: HashPage, name: str, rgb: RGB) -> None:
     expected_hash, expected_quality = pdq_hex(rgb)
     assert _browser_pdq(hash_page, rgb) == {"hash": expected_hash, "quality": expected_quality}
 

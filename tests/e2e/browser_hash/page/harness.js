@@ -20,8 +20,14 @@ async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+// The page's CSP blocks other origins before any request is made, so Playwright
+// never sees those; record the blocked attempts so the tests can still fail on them.
+const cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => cspViolations.push(e.blockedURI));
+
 window.sw = {
   defaults: DEFAULTS,
+  cspViolations: () => cspViolations.slice(),
   dihedralNames: DIHEDRAL_NAMES,
   dctMatrix: () => Array.from(DCT_MATRIX),
   pdqFromUrl: async (url, width, height) => pdqFromRGBA(await fetchBytes(url), width, height),

@@ -142,8 +142,8 @@ export async function hashFile(file, options = {}) {
   let pixels;
   if (looksLikeImage(file)) {
     pixels = await decodeImage(file, options);
-  } else if (!file.type) {
-    // No type (a name without extension): try it as an image, else bytes only.
+  } else if (!file.type || file.type === 'application/octet-stream') {
+    // Type unknown (e.g. a name without extension): try it as an image, else bytes only.
     try {
       pixels = await decodeImage(file, options);
     } catch {

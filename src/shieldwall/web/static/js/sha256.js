@@ -87,7 +87,14 @@ export class Sha256 {
       w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
     }
     const st = this.state;
-    let [a, b, c, d, e, f, g, h] = st;
+    let a = st[0];
+    let b = st[1];
+    let c = st[2];
+    let d = st[3];
+    let e = st[4];
+    let f = st[5];
+    let g = st[6];
+    let h = st[7];
     for (let i = 0; i < 64; i++) {
       const t1 =
         (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
