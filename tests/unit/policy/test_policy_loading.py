@@ -214,3 +214,13 @@ def test_a_copied_registry_adds_predicates_without_touching_the_default() -> Non
     assert "uploader" not in DEFAULT_REGISTRY.names()
     (msg,) = problems(text)
     assert "unknown predicate 'uploader'" in msg
+
+
+def test_docs_describe_every_predicate_and_argument() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "policy.md").read_text(encoding="utf-8")
+    for spec in DEFAULT_REGISTRY:
+        assert f"`{spec.name}`" in docs, spec.name
+        for name, info in spec.args_model.model_fields.items():
+            assert f"`{info.alias or name}`" in docs, f"{spec.name}.{name}"
+    for outcome in Outcome:
+        assert f"`{outcome.value}`" in docs, outcome
