@@ -131,10 +131,9 @@ def _set_aside(ctx: PolicyContext, acted_on: set[Match], threshold: int) -> list
 
 def _reason(policy: Policy, hit: RuleHit) -> str:
     rule = next(r for r in policy.rules if r.id == hit.rule_id)
-    label = policy.categories.get(hit.category, hit.category)
     outcomes = ", ".join(o.describe() for o in hit.outcomes)
     about = f": {rule.description.strip()}" if rule.description.strip() else ""
-    return f"{hit.rule_id} [{label}] -> {outcomes}{about} ({hit.evidence[0].strip()})"
+    return f"{hit.rule_id} ({hit.category}) -> {outcomes}{about} [{hit.evidence[0].strip()}]"
 
 
 def _actions(
