@@ -93,7 +93,11 @@ class Indicator:
     description: str = ""
 
     def __post_init__(self) -> None:
-        kind = IndicatorKind(self.kind)  # accepts the plain string too
+        try:
+            kind = IndicatorKind(self.kind)  # accepts the plain string too
+        except ValueError:
+            kinds = ", ".join(k.value for k in IndicatorKind)
+            raise InvalidIndicatorError(f"kind must be one of {kinds}", value=self.kind) from None
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "value", canonical_value(kind, self.value))
         if not str(self.id).strip():

@@ -128,7 +128,7 @@ class CompiledIndicators:
                     yield Hit(ind, start, end, touched | steps, ind.value)
             address = url.host + url.rest
             for path_prefix, ind in self.prefixes.get(url.host, ()):
-                if address.startswith(url.host + path_prefix):
+                if _has_prefix(address, url.host + path_prefix):
                     start, end, touched = base.origin(url.start, url.end)
                     yield Hit(ind, start, end, touched | extra, ind.value)
 
@@ -161,6 +161,16 @@ class CompiledIndicators:
             for ind in indicators:
                 shown = "@" + ind.value if ind.kind is IndicatorKind.BOT_HANDLE else ind.value
                 yield Hit(ind, o_start, o_end, steps, shown)
+
+
+def _has_prefix(address: str, prefix: str) -> bool:
+    """A prefix match that ends on a path boundary.
+
+    ``/r/demo`` covers ``/r/demo/1`` and ``/r/demo?x=1`` but not ``/r/demonstration``.
+    """
+    if not address.startswith(prefix):
+        return False
+    return len(address) == len(prefix) or prefix[-1] in "/?#&=" or address[len(prefix)] in "/?#&"
 
 
 def _automaton(patterns: dict[str, tuple[str, list[Indicator]]]) -> Any:

@@ -1,0 +1,111 @@
+"""Properties of normalisation: offsets point back at the original, evasions are undone."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shieldwall.signals.text import DomainParser, Indicator, IndicatorKind, build_views
+from shieldwall.signals.text.matcher import CompiledIndicators
+from shieldwall.signals.text.rewrite import Edit, View, apply_edits
+
+PARSER = DomainParser()
+
+
+@st.composite
+def _edited(draw: st.DrawFn) -> tuple[str, list[Edit]]:
+    text = draw(st.text(alphabet="abcdef ", min_size=0, max_size=40))
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    edits = []
+    for a, b in zip(cuts[::2], cuts[1::2], strict=False):
+        edits.append(Edit(a, b, draw(st.text(alphabet="XYZ", max_size=3)), "s"))
+    return text, edits
+
+
+@given(_edited())
+def test_untouched_characters_map_back_to_themselves(case: tuple[str, list[Edit]]) -> None:
+    text, edits = case
+    out, stage = apply_edits(text, edits)
+    view = View(text).then(edits)
+    assert view.text == out
+    for i, char in enumerate(out):
+        if char in "XYZ":
+            continue
+        start, end, steps = view.origin(i, i + 1)
+        assert (end - start, text[start]) == (1, char)
+        assert not steps
+
+
+@given(
+    st.text(alphabet="nudify ", min_size=1, max_size=30),
+    st.lists(st.sampled_from(["\u200b", "\u200d", "\u2060", "\ufeff", "\u202e"]), max_size=5),
+    st.data(),
+)
+def test_removed_invisible_characters_never_shift_spans(
+    text: str, junk: list[str], data: st.DataObject
+) -> None:
+    dirty = text
+    for char in junk:
+        at = data.draw(st.integers(0, len(dirty)))
+        dirty = dirty[:at] + char + dirty[at:]
+    view = build_views(dirty, is_suffix=PARSER.has_suffix).base
+    assert view.text == text
+    for m in re.finditer(r"\w+", view.text):
+        start, end, _ = view.origin(m.start(), m.end())
+        assert "".join(c for c in dirty[start:end] if c.isprintable()) == m.group()
+
+
+KEYWORD = Indicator("1", IndicatorKind.KEYWORD, "nudify any photo", "f")
+INDEX = CompiledIndicators([KEYWORD])
+
+
+def _hits(text: str) -> set[str]:
+    views = build_views(text, is_suffix=PARSER.has_suffix)
+    return {h.indicator.id for h in INDEX.match(text, views, PARSER)}
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from(["", "Buy: ", "hey\n", "🔥 "]),
+    st.lists(st.sampled_from(["\u200b", "-", "upper", "cyr", "leet"]), max_size=3),
+    st.sampled_from(["", " now", "!", " 👇"]),
+)
+def test_the_keyword_survives_combined_evasions(head: str, tricks: list[str], tail: str) -> None:
+    phrase = "nudify any photo"
+    for trick in tricks:
+        if trick == "upper":
+            phrase = phrase.upper()
+        elif trick == "cyr":
+            phrase = phrase.replace("o", "о").replace("a", "а")
+        elif trick == "leet":
+            phrase = phrase.replace("o", "0").replace("i", "1")
+        else:
+            phrase = " ".join(
+                trick.join(word[i : i + 2] for i in range(0, len(word), 2))
+                for word in phrase.split(" ")
+            )
+    assert _hits(head + phrase + tail) == {"1"}, head + phrase + tail
+
+
+def test_plain_ascii_text_is_only_lowercased() -> None:
+    text = "Plain Text, with URLs like https://example.com/a?b=c and numbers 2024."
+    views = build_views(text, is_suffix=PARSER.has_suffix)
+    assert views.base.text == text.lower()
+    assert views.base.stages == []
+
+
+def test_spaced_letters_join_only_runs_of_single_characters() -> None:
+    views = build_views("n u d i f y any photo, i am a b c", is_suffix=PARSER.has_suffix)
+    assert views.words.text == "nudify any photo, i am abc"
+
+
+def test_spoken_dots_join_only_before_a_public_suffix() -> None:
+    assert (
+        "nudify-demo.example"
+        in build_views("nudify-demo dot example", is_suffix=PARSER.has_suffix).base.text
+    )
+    assert build_views("connect the dot then", is_suffix=PARSER.has_suffix).base.text == (
+        "connect the dot then"
+    )
