@@ -215,12 +215,13 @@ def build_views(text: str, *, is_suffix: SuffixCheck) -> Views:
     """Normalise ``text`` into its base, words and joined views."""
     base = refang(fold_text(text), is_suffix=is_suffix)
     words = squeeze_spaces(undo_leetspeak(join_spaced_letters(base)))
-    joined = remove_in_word_punctuation(words)
+    # Leetspeak again after joining: "ph-0t-0" only has letters next to its "0"s once joined.
+    joined = undo_leetspeak(remove_in_word_punctuation(words))
     return Views(base=base, words=words, joined=joined)
 
 
 def normalise_phrase(phrase: str) -> tuple[str, str]:
     """A keyword as it would appear in the words view and in the joined view."""
     words = squeeze_spaces(undo_leetspeak(fold_text(phrase))).text.strip()
-    joined = remove_in_word_punctuation(View(words)).text
+    joined = undo_leetspeak(remove_in_word_punctuation(View(words))).text
     return words, joined

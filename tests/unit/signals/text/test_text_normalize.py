@@ -27,7 +27,7 @@ def _edited(draw: st.DrawFn) -> tuple[str, list[Edit]]:
 @given(_edited())
 def test_untouched_characters_map_back_to_themselves(case: tuple[str, list[Edit]]) -> None:
     text, edits = case
-    out, stage = apply_edits(text, edits)
+    out, _ = apply_edits(text, edits)
     view = View(text).then(edits)
     assert view.text == out
     for i, char in enumerate(out):
