@@ -244,6 +244,27 @@ def _open(data: bytes) -> Image.Image:
         ) from exc
 
 
+def _check_png_chunks(data: bytes) -> None:
+    """Verify every PNG chunk's CRC: Pillow does not check image data chunks,
+    and a damaged zlib stream can otherwise decode quietly into a black image."""
+    offset = 8
+    while offset + 12 <= len(data):
+        (length,) = struct.unpack_from(">I", data, offset)
+        end = offset + 12 + length
+        if end > len(data):
+            return  # truncated: the decoder reports it as such
+        kind = data[offset + 4 : offset + 8]
+        (expected,) = struct.unpack_from(">I", data, end - 4)
+        if zlib.crc32(data[offset + 4 : end - 4]) != expected:
+            raise CorruptImageError(
+                f"PNG chunk {kind.decode('latin-1')!r} at byte {offset} fails its CRC check",
+                value=kind.decode("latin-1"),
+            )
+        if kind == b"IEND":
+            return
+        offset = end
+
+
 def _orientation(image: Image.Image) -> int:
     try:
         value = image.getexif().get(0x0112, 1)
@@ -328,6 +349,8 @@ def decode_image(
             f"the limit is {limits.max_pixels}",
             value=f"{width}x{height}",
         )
+    if fmt == "PNG":
+        _check_png_chunks(data)
     try:
         return _decode(image, fmt, width, height, exact)
     except ImageError:

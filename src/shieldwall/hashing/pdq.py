@@ -37,6 +37,7 @@ __all__ = [
     "DIHEDRAL_NAMES",
     "AxisMap",
     "pdq_dihedral_from_pixels",
+    "pdq_float_from_pixels",
     "pdq_from_pixels",
     "pdq_from_reduced",
 ]
@@ -180,6 +181,20 @@ def pdq_from_pixels(pixels: npt.NDArray[np.uint8]) -> tuple[str, int]:
     """
     _check_pixels(pixels)
     return pdq_from_reduced(pixels, AxisMap(pixels.shape[0]), AxisMap(pixels.shape[1]))
+
+
+def pdq_float_from_pixels(pixels: npt.NDArray[np.uint8]) -> tuple[FloatArray, int]:
+    """The 16x16 DCT coefficients a PDQ hash thresholds, and the quality.
+
+    Like ``pdqhash.compute_float`` (which returns them flattened and reversed);
+    useful for checking how close a coefficient is to the median.
+    """
+    _check_pixels(pixels)
+    h, w = pixels.shape[0], pixels.shape[1]
+    if h < _MIN_HASHABLE_DIM or w < _MIN_HASHABLE_DIM:
+        return np.zeros((16, 16)), 0
+    grid = _grid(np.ascontiguousarray(pixels), _axis_filter(h), _axis_filter(w))
+    return _dct16(grid), _quality(grid)
 
 
 DIHEDRAL_NAMES = (
