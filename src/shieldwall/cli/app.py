@@ -1,17 +1,40 @@
-"""Root Typer application; sub-commands live in their own modules."""
+"""Root Typer application; each group of commands lives in its own module."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from shieldwall.cli.bank_cmd import bank_app
+from shieldwall.cli.context import state
+from shieldwall.cli.db_cmd import db_app, index_app
+from shieldwall.cli.hash_cmd import hash_command
+from shieldwall.cli.match_cmd import match_command
+
 app = typer.Typer(
-    name="shieldwall", help="Stop NCII: hash, bank, match, serve.", no_args_is_help=True
+    name="shieldwall",
+    help="Stop NCII: hash images, keep hash banks, match uploads, serve the API.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
 )
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", envvar="SHIELDWALL_DATA_DIR", help="Where state is kept."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", envvar="SHIELDWALL_DATABASE_URL", help="SQLAlchemy URL."),
+    ] = None,
+) -> None:
     """Shieldwall: hash, bank, match and serve."""
+    state.data_dir = data_dir
+    state.database_url = database_url
 
 
 @app.command()
@@ -20,6 +43,13 @@ def version() -> None:
     from shieldwall import __version__
 
     typer.echo(__version__)
+
+
+app.command("hash")(hash_command)
+app.command("match")(match_command)
+app.add_typer(bank_app, name="bank")
+app.add_typer(db_app, name="db")
+app.add_typer(index_app, name="index")
 
 
 def main() -> None:

@@ -1,0 +1,300 @@
+"""``shieldwall bank …``: create banks, fill them, withdraw from them, move them between systems."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from shieldwall.cli.context import state
+from shieldwall.cli.hash_cmd import JsonOpt
+from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
+from shieldwall.errors import InvalidHashError, ShieldwallError
+from shieldwall.exchange import (
+    ExchangeFormat,
+    LineError,
+    detect_format,
+    read_entries,
+    write_entries,
+)
+from shieldwall.hashing import DecodeLimits, hash_files, iter_image_files
+from shieldwall.hashing.values import normalize_hash
+from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+
+bank_app = typer.Typer(help="Manage hash banks.", no_args_is_help=True)
+
+_IMPORT_CHUNK = 5_000
+_SNAPSHOT_AFTER = 50_000
+"""Imports at least this large refresh the index snapshot, so the next start loads fast."""
+
+
+def _fail(exc: ShieldwallError) -> typer.Exit:
+    return typer.Exit(error_exit(exc))
+
+
+def _bank_dict(b: object) -> dict[str, object]:
+    return {
+        "name": b.name,  # type: ignore[attr-defined]
+        "purpose": str(b.purpose),  # type: ignore[attr-defined]
+        "threshold": b.threshold,  # type: ignore[attr-defined]
+        "enabled": b.enabled,  # type: ignore[attr-defined]
+        "description": b.description,  # type: ignore[attr-defined]
+        "active_entries": getattr(b, "active_entries", None),
+    }
+
+
+@bank_app.command("create")
+def create(
+    name: str,
+    purpose: Annotated[
+        BankPurpose, typer.Option(help="Why the bank exists.")
+    ] = BankPurpose.INTERNAL,
+    threshold: Annotated[int | None, typer.Option(min=0, max=31, help="PDQ distance.")] = None,
+    description: Annotated[str, typer.Option(help="What is in it, for whom.")] = "",
+    disabled: Annotated[bool, typer.Option("--disabled", help="Create it switched off.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create a bank."""
+    with state.runtime() as rt:
+        try:
+            bank = rt.store.create_bank(
+                name=name,
+                purpose=purpose,
+                threshold=threshold if threshold is not None else rt.settings.pdq_threshold,
+                description=description,
+                enabled=not disabled,
+            )
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+    if json_out:
+        emit_json(_bank_dict(bank))
+    else:
+        stdout.print(f"created bank [bold]{name}[/bold] ({purpose.value})")
+
+
+@bank_app.command("list")
+def list_banks(json_out: JsonOpt = False) -> None:
+    """List banks with their active entry counts."""
+    with state.runtime() as rt:
+        banks = rt.store.list_banks()
+    if json_out:
+        for b in banks:
+            emit_json(_bank_dict(b))
+        return
+    table = Table("name", "purpose", "threshold", "enabled", "active entries", box=None)
+    for b in banks:
+        d = _bank_dict(b)
+        table.add_row(
+            *(str(d[k]) for k in ("name", "purpose", "threshold", "enabled", "active_entries"))
+        )
+    stdout.print(table)
+
+
+@bank_app.command("show")
+def show(name: str, json_out: JsonOpt = False) -> None:
+    """Show one bank."""
+    with state.runtime() as rt:
+        try:
+            bank = rt.store.get_bank(name=name)
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+    d = _bank_dict(bank)
+    if json_out:
+        emit_json(d)
+    else:
+        for k, v in d.items():
+            stdout.print(f"[bold]{k}[/bold]: {v}")
+
+
+@bank_app.command("add")
+def add(
+    name: str,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Images to hash and add.")] = None,
+    pdq: Annotated[list[str] | None, typer.Option(help="A PDQ hash (64 hex).")] = None,
+    md5: Annotated[list[str] | None, typer.Option(help="An MD5 (32 hex).")] = None,
+    sha256: Annotated[list[str] | None, typer.Option(help="A SHA-256 (64 hex).")] = None,
+    category: Annotated[str | None, typer.Option(help="Category label.")] = None,
+    source: Annotated[str | None, typer.Option(help="Who supplied it.")] = None,
+    case_id: Annotated[str | None, typer.Option(help="Case this belongs to.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add hashes, or images (hashed here: PDQ, MD5 and SHA-256), to a bank."""
+    prov = Provenance(source=source, case_id=case_id)
+    entries: list[NewEntry] = []
+    failed = 0
+    try:
+        for kind, values in (
+            (SignalType.PDQ, pdq),
+            (SignalType.MD5, md5),
+            (SignalType.SHA256, sha256),
+        ):
+            for v in values or []:
+                entries.append(NewEntry(kind, normalize_hash(kind, v), prov, category))
+    except InvalidHashError as exc:
+        raise _fail(exc) from exc
+    settings = state.settings
+    limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
+    for path, result in hash_files(list(iter_image_files(paths or [])), limits=limits):
+        if isinstance(result, ShieldwallError):
+            failed += 1
+            stderr.print(f"[red]{path}[/red]: [{result.code}] {result.message}")
+            continue
+        entries.append(NewEntry(SignalType.PDQ, result.pdq, prov, category))
+        entries.append(NewEntry(SignalType.MD5, result.md5, prov, category))
+        entries.append(NewEntry(SignalType.SHA256, result.sha256, prov, category))
+    if not entries and not failed:
+        stderr.print("nothing to add: give image paths or --pdq/--md5/--sha256")
+        raise typer.Exit(ExitCode.USAGE)
+    with state.runtime() as rt:
+        try:
+            bank = rt.store.get_bank(name=name)
+            res = rt.store.add_entries(bank=bank.name, entries=entries)
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+    summary = {
+        "bank": name,
+        "added": res.added,
+        "unchanged": res.unchanged,
+        "failed": failed,
+        "entry_ids": list(res.ids),
+    }
+    if json_out:
+        emit_json(summary)
+    else:
+        stdout.print(f"{res.added} added, {res.unchanged} already present, {failed} failed")
+    if failed:
+        raise typer.Exit(ExitCode.INPUT_ERRORS)
+
+
+@bank_app.command("import")
+def import_(
+    name: str,
+    file: Annotated[
+        Path, typer.Argument(help="CSV, JSON Lines or signal_type,signal_value file; - for stdin.")
+    ],
+    fmt: Annotated[
+        ExchangeFormat | None, typer.Option("--format", help="Default: from the file.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import entries, streamed; idempotent; bad lines are reported with their line number."""
+    if str(file) != "-" and not file.is_file():
+        stderr.print(f"[red]error[/red] no such file: {file}")
+        raise typer.Exit(ExitCode.NOT_FOUND)
+    fmt = fmt or (ExchangeFormat.JSONL if str(file) == "-" else detect_format(file))
+    added = unchanged = bad = 0
+    with state.runtime() as rt:
+        try:
+            bank = rt.store.get_bank(name=name)
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+        stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
+        try:
+            batch: list[NewEntry] = []
+
+            def flush() -> None:
+                nonlocal added, unchanged
+                if batch:
+                    res = rt.store.add_entries(bank=bank.name, entries=batch)
+                    added += res.added
+                    unchanged += res.unchanged
+                    batch.clear()
+
+            with progress(None, "importing", enabled=not json_out) as bar:
+                for parsed in read_entries(stream, fmt):
+                    if isinstance(parsed, LineError):
+                        bad += 1
+                        if json_out:
+                            emit_json({"error": parsed.to_dict()})
+                        else:
+                            stderr.print(f"[{parsed.error.code}] {parsed.message}")
+                        continue
+                    batch.append(parsed.entry)
+                    if len(batch) >= _IMPORT_CHUNK:
+                        flush()
+                        bar.advance(_IMPORT_CHUNK)
+                flush()
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+        if added >= _SNAPSHOT_AFTER:
+            rt.matcher.save_snapshot()
+    summary = {"bank": name, "added": added, "unchanged": unchanged, "errors": bad}
+    if json_out:
+        emit_json(summary)
+    else:
+        stdout.print(f"{added} added, {unchanged} already present, {bad} lines with errors")
+    if bad:
+        raise typer.Exit(ExitCode.INPUT_ERRORS)
+
+
+@bank_app.command("export")
+def export(
+    name: str,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
+    fmt: Annotated[ExchangeFormat, typer.Option("--format")] = ExchangeFormat.JSONL,
+) -> None:
+    """Export a bank's active entries, streamed."""
+    with state.runtime() as rt:
+        try:
+            bank = rt.store.get_bank(name=name)
+            entries = rt.store.iter_bank_entries(bank=bank.name)
+            if output is None:
+                write_entries(entries, sys.stdout, fmt)
+                sys.stdout.flush()
+            else:
+                with output.open("w", encoding="utf-8", newline="") as fh:
+                    write_entries(entries, fh, fmt)
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+
+
+@bank_app.command("withdraw")
+def withdraw(
+    name: str,
+    entry_id: Annotated[int | None, typer.Option("--entry-id", help="Entry to withdraw.")] = None,
+    value: Annotated[str | None, typer.Option("--value", help="Or the hash value.")] = None,
+    signal_type: Annotated[SignalType, typer.Option("--signal-type")] = SignalType.PDQ,
+    json_out: JsonOpt = False,
+) -> None:
+    """Withdraw an entry: it stops matching at once (the record is kept for the audit trail)."""
+    if (entry_id is None) == (value is None):
+        stderr.print("give exactly one of --entry-id or --value")
+        raise typer.Exit(ExitCode.USAGE)
+    with state.runtime() as rt:
+        try:
+            entry = rt.store.withdraw_entry(
+                bank=name, entry_id=entry_id, signal_type=signal_type, value=value
+            )
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+    if json_out:
+        emit_json({"bank": name, "entry_id": entry.id, "status": str(entry.status)})
+    else:
+        stdout.print(f"withdrew entry {entry.id} from {name}")
+
+
+@bank_app.command("delete")
+def delete(
+    name: str,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: deletes the bank and its entries.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Delete a bank and every entry in it."""
+    if not yes:
+        stderr.print(f"this deletes bank {name!r} and all its entries; add --yes to confirm")
+        raise typer.Exit(ExitCode.USAGE)
+    with state.runtime() as rt:
+        try:
+            rt.store.delete_bank(name=name)
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+    if json_out:
+        emit_json({"bank": name, "deleted": True})
+    else:
+        stdout.print(f"deleted bank {name}")

@@ -1,0 +1,347 @@
+"""The in-memory matcher: bank entries held in fast indexes, kept in step with the store.
+
+Why it lives here and not in a web handler: the API, the CLI, the worker and
+batch jobs all match through this one object, so a lookup gives the same
+answer whichever shell asked.
+
+Memory stays lean at tens of millions of entries because the matcher keeps
+only the hashes (in :mod:`shieldwall.index`) and the entry ids; everything
+needed to explain a hit (bank, purpose, threshold, provenance) is read from the
+store for the few entries that actually matched.
+
+Freshness: on start it loads the newest snapshot (arrays on disk, memory
+mapped) and replays the store's change log after it, so a restart costs a
+load plus the changes, never a rebuild. ``refresh()`` replays new changes;
+each process calls it before matching (cheap when nothing changed), so an
+entry added or withdrawn anywhere is visible to the next query.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from shieldwall.index import DigestIndex, MihPdqIndex, PdqIndex, open_pdq_index
+from shieldwall.store import BankStore, EntryInfo
+from shieldwall.types import (
+    DEFAULT_QUALITY_THRESHOLD,
+    BankPurpose,
+    EntryId,
+    Match,
+    SignalType,
+)
+
+SNAPSHOT_MANIFEST = "matcher.json"
+_BUILD_CHUNK = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """The hashes of one item to match; any of them may be missing."""
+
+    pdq: str | None = None
+    quality: int | None = None
+    md5: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    """Matches for one query, with the reasons some hits were not acted on."""
+
+    matches: tuple[Match, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> tuple[Match, ...]:
+        """Matches that were not suppressed by a negative bank."""
+        return tuple(
+            m
+            for m in self.matches
+            if not m.suppressed and m.bank_purpose is not BankPurpose.NEGATIVE
+        )
+
+
+@dataclass(slots=True)
+class _Indexes:
+    pdq: PdqIndex
+    digests: dict[SignalType, DigestIndex] = field(default_factory=dict)
+
+
+class Matcher:
+    """Matches hashes against every enabled bank; thread-safe for concurrent queries."""
+
+    def __init__(
+        self,
+        store: BankStore,
+        *,
+        snapshot_dir: Path | None = None,
+        quality_threshold: int = DEFAULT_QUALITY_THRESHOLD,
+        max_threshold: int = 31,
+    ) -> None:
+        self._store = store
+        self._snapshot_dir = snapshot_dir
+        self._quality_threshold = quality_threshold
+        self._max_threshold = max_threshold
+        self._lock = threading.RLock()
+        self._seq = 0
+        self._idx: _Indexes | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Load the newest snapshot (or build from the store) and replay changes after it."""
+        with self._lock:
+            loaded = self._load_snapshot()
+            if not loaded:
+                self._build_from_store()
+            self.refresh()
+
+    @property
+    def loaded(self) -> bool:
+        return self._idx is not None
+
+    @property
+    def change_seq(self) -> int:
+        """Sequence number of the last store change applied."""
+        return self._seq
+
+    def __len__(self) -> int:
+        idx = self._ensure()
+        return len(idx.pdq) + sum(len(d) for d in idx.digests.values())
+
+    def refresh(self) -> int:
+        """Apply store changes made since the last refresh; returns how many were applied."""
+        idx = self._ensure(refresh=False)
+        applied = 0
+        with self._lock:
+            while True:
+                changes = self._store.changes_since(seq=self._seq)
+                if not changes:
+                    return applied
+                for change in changes:
+                    if change.op == "add":
+                        self._add(idx, change.signal_type, [change.entry_id], [change.value])
+                    else:
+                        self._remove(idx, change.signal_type, [change.entry_id])
+                    self._seq = change.seq
+                applied += len(changes)
+
+    def save_snapshot(self) -> Path:
+        """Write the indexes and the change position to ``snapshot_dir`` (arrays + JSON)."""
+        if self._snapshot_dir is None:
+            raise ValueError("this matcher has no snapshot directory")
+        idx = self._ensure()
+        with self._lock:
+            target = self._snapshot_dir
+            target.mkdir(parents=True, exist_ok=True)
+            tmp = target / ".tmp"
+            if tmp.exists():
+                _rmtree(tmp)
+            tmp.mkdir()
+            idx.pdq.save(tmp / "pdq")
+            for kind, d in idx.digests.items():
+                d.save(tmp / kind.value)
+            (tmp / SNAPSHOT_MANIFEST).write_text(
+                json.dumps(
+                    {
+                        "format": 1,
+                        "change_seq": self._seq,
+                        "digests": sorted(k.value for k in idx.digests),
+                    }
+                )
+            )
+            # Swap directories so a crash mid-write leaves the previous snapshot intact.
+            current = target / "current"
+            old = target / ".old"
+            if old.exists():
+                _rmtree(old)
+            if current.exists():
+                current.rename(old)
+            tmp.rename(current)
+            if old.exists():
+                _rmtree(old)
+            return current
+
+    # -- matching ----------------------------------------------------------------------------
+
+    def match(
+        self,
+        query: Query,
+        *,
+        banks: Sequence[str] | None = None,
+        threshold: int | None = None,
+        refresh: bool = True,
+    ) -> MatchOutcome:
+        """Match one item's hashes; see :meth:`match_many`."""
+        return self.match_many([query], banks=banks, threshold=threshold, refresh=refresh)[0]
+
+    def match_many(
+        self,
+        queries: Sequence[Query],
+        *,
+        banks: Sequence[str] | None = None,
+        threshold: int | None = None,
+        refresh: bool = True,
+    ) -> list[MatchOutcome]:
+        """Match a batch of items against the enabled banks.
+
+        ``banks`` limits matching to those names (negative banks always apply).
+        ``threshold`` overrides every bank's own PDQ threshold.
+        A PDQ hash of quality below the quality threshold is still searched (a
+        moderator may want to see it) but its matches carry a note and the
+        policy does not act on them alone.
+        """
+        if threshold is not None and not 0 <= threshold <= self._max_threshold:
+            raise ValueError(f"threshold must be between 0 and {self._max_threshold}")
+        idx = self._ensure(refresh=refresh)
+        wanted = None if banks is None else set(banks)
+        for name in sorted(wanted or ()):
+            self._store.get_bank(name=name)  # raises BankNotFoundError for a typo
+        # Search once at the widest threshold; each bank's own threshold is applied
+        # below, per hit, so one index serves every bank.
+        search_t = self._max_threshold if threshold is None else threshold
+
+        raw: list[list[tuple[int, SignalType, int]]] = [[] for _ in queries]
+        pdq_rows = [i for i, q in enumerate(queries) if q.pdq]
+        if pdq_rows and len(idx.pdq):
+            codes = np.frombuffer(
+                b"".join(bytes.fromhex(queries[i].pdq or "") for i in pdq_rows), dtype=np.uint8
+            ).reshape(-1, 32)
+            with self._lock:
+                hits = idx.pdq.search(codes, search_t)
+            for row, row_hits in zip(pdq_rows, hits, strict=True):
+                raw[row].extend((h.id, SignalType.PDQ, h.distance) for h in row_hits)
+        for kind, d in idx.digests.items():
+            for i, q in enumerate(queries):
+                value = q.md5 if kind is SignalType.MD5 else q.sha256
+                if value:
+                    with self._lock:
+                        ids = d.lookup(bytes.fromhex(value))
+                    raw[i].extend((e, kind, 0) for e in ids)
+
+        all_ids = {e for row in raw for e, _, _ in row}
+        entries = self._store.entries_by_ids(ids=all_ids) if all_ids else {}
+        return [
+            self._explain(q, row, entries, wanted, threshold)
+            for q, row in zip(queries, raw, strict=True)
+        ]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _explain(
+        self,
+        query: Query,
+        row: Iterable[tuple[int, SignalType, int]],
+        entries: Mapping[EntryId, EntryInfo],
+        wanted: set[str] | None,
+        threshold: int | None,
+    ) -> MatchOutcome:
+        matches: list[Match] = []
+        negatives: list[Match] = []
+        notes: list[str] = []
+        for entry_id, kind, distance in row:
+            entry = entries.get(EntryId(entry_id))
+            if entry is None or not entry.matching:
+                continue  # withdrawn between the index read and the store read
+            limit = threshold if threshold is not None else entry.bank_threshold
+            if kind is SignalType.PDQ and distance > limit:
+                continue
+            m = Match(
+                bank=entry.bank_name,
+                entry_id=entry_id,
+                signal_type=kind,
+                distance=distance,
+                bank_purpose=entry.bank_purpose,
+                threshold=limit,
+            )
+            if entry.bank_purpose is BankPurpose.NEGATIVE:
+                negatives.append(m)
+            elif wanted is None or m.bank in wanted:
+                matches.append(m)
+        if negatives and matches:
+            by = min(negatives, key=lambda n: (n.distance, n.entry_id))
+            matches = [dataclasses.replace(m, suppressed_by=by.entry_id) for m in matches]
+            notes.append(
+                f"suppressed by negative bank {by.bank!r} entry {by.entry_id} "
+                f"(distance {by.distance})"
+            )
+        if (
+            query.quality is not None
+            and query.quality < self._quality_threshold
+            and any(m.signal_type is SignalType.PDQ for m in matches)
+        ):
+            notes.append(
+                f"PDQ quality {query.quality} below {self._quality_threshold}: "
+                "perceptual matches are not acted on alone"
+            )
+        matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
+        negatives.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
+        return MatchOutcome(tuple(matches + negatives), tuple(notes))
+
+    def _ensure(self, *, refresh: bool = False) -> _Indexes:
+        if self._idx is None:
+            self.load()
+        elif refresh:
+            self.refresh()
+        assert self._idx is not None
+        return self._idx
+
+    def _load_snapshot(self) -> bool:
+        if self._snapshot_dir is None:
+            return False
+        current = self._snapshot_dir / "current"
+        manifest_path = current / SNAPSHOT_MANIFEST
+        if not manifest_path.is_file():
+            return False
+        manifest = json.loads(manifest_path.read_text())
+        pdq = open_pdq_index(current / "pdq")
+        digests = {
+            SignalType(k): DigestIndex.load(current / k) for k in manifest.get("digests", [])
+        }
+        self._idx = _Indexes(pdq=pdq, digests=digests)
+        self._seq = int(manifest["change_seq"])
+        return True
+
+    def _build_from_store(self) -> None:
+        idx = _Indexes(pdq=MihPdqIndex(max_threshold=self._max_threshold))
+        # Remember where the log stands before reading, so changes made during the
+        # build are replayed afterwards (add and remove are idempotent).
+        seq = self._store.latest_change_seq()
+        for kind in SignalType:
+            for chunk in self._store.iter_active_entries(signal_type=kind, chunk=_BUILD_CHUNK):
+                ids = [c.id for c in chunk]
+                values = [c.value for c in chunk]
+                self._add(idx, kind, ids, values)
+        self._idx = idx
+        self._seq = seq
+
+    def _add(
+        self, idx: _Indexes, kind: SignalType, ids: Sequence[int], values: Sequence[str]
+    ) -> None:
+        if not ids:
+            return
+        if kind is SignalType.PDQ:
+            codes = np.frombuffer(b"".join(bytes.fromhex(v) for v in values), dtype=np.uint8)
+            idx.pdq.add(np.asarray(ids, dtype=np.int64), codes.reshape(-1, 32))
+        else:
+            d = idx.digests.setdefault(kind, DigestIndex())
+            d.add(np.asarray(ids, dtype=np.int64), [bytes.fromhex(v) for v in values])
+
+    def _remove(self, idx: _Indexes, kind: SignalType, ids: Sequence[int]) -> None:
+        if kind is SignalType.PDQ:
+            idx.pdq.remove(ids)
+        elif kind in idx.digests:
+            idx.digests[kind].remove(ids)
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path)
