@@ -1,4 +1,4 @@
-"""The matrix PDQ gives pdqhash's hashes, and its dihedral hashes are those of the transformed images."""
+"""The matrix PDQ hashes like pdqhash; its dihedral hashes match the transformed images."""
 
 from __future__ import annotations
 
