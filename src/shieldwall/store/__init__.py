@@ -9,8 +9,14 @@ it returns, and the functions that open and migrate a database::
     store = BankStore(session_factory(make_engine(url)))
 """
 
+# The service tables share the declarative metadata; importing them here
+# registers them for Alembic and for the schema comparison test.
+from shieldwall.store import service_models as service_models
 from shieldwall.store.engine import make_engine, session_factory
+from shieldwall.store.items import ItemStore
+from shieldwall.store.keys import KeyStore
 from shieldwall.store.migrate import current_revision, downgrade, head_revision, upgrade
+from shieldwall.store.outbox import OutboxStore
 from shieldwall.store.records import (
     ActiveEntry,
     AddResult,
@@ -29,6 +35,9 @@ __all__ = [
     "ChangeOp",
     "EntryChange",
     "EntryInfo",
+    "ItemStore",
+    "KeyStore",
+    "OutboxStore",
     "current_revision",
     "downgrade",
     "head_revision",

@@ -1,0 +1,332 @@
+"""Items and decisions: what was seen and what was decided, written with their actions.
+
+The central promise lives in :meth:`ItemStore.record`: the item, its decision
+and every action the decision asks for (outbox rows) are written in ONE
+transaction, before the API answers. A crash can delay an action; it can never
+lose one, and it can never leave a decision without its actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shieldwall.errors import NotFoundError
+from shieldwall.store.engine import WRITE_OPTION
+from shieldwall.store.models import utcnow
+from shieldwall.store.service_models import DecisionRow, ItemRow, OutboxRow
+from shieldwall.store.service_records import (
+    DecisionInfo,
+    ItemInfo,
+    NewDecision,
+    NewItem,
+    SeenHash,
+)
+
+
+class ItemNotFoundError(NotFoundError):
+    code = "item_not_found"
+
+
+class DecisionNotFoundError(NotFoundError):
+    code = "decision_not_found"
+
+
+class ItemStore:
+    """Repository for items, decisions and the outbox rows written with them."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: True})
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def record(
+        self, *, item: NewItem, decision: NewDecision
+    ) -> tuple[ItemInfo, DecisionInfo, bool]:
+        """Store a new item with its first decision and actions, atomically.
+
+        Idempotent by ``content_id``: when the item already exists nothing is
+        written and the existing item and its latest decision come back with
+        ``created=False``, so a client that retries gets the same answer.
+        """
+        existing = self.find_item_with_decision(item.content_id)
+        if existing is not None:
+            return existing[0], existing[1], False
+        try:
+            with self._writing() as session:
+                row = _item_row(item)
+                session.add(row)
+                session.flush()
+                drow = _add_decision(session, row, decision)
+                return _item_info(row), _decision_info(drow), True
+        except IntegrityError:
+            # Another request stored the same content_id between our read and write.
+            found = self.find_item_with_decision(item.content_id)
+            if found is None:
+                raise
+            return found[0], found[1], False
+
+    def add_decision(self, *, item_id: int, decision: NewDecision) -> DecisionInfo:
+        """A further decision on a stored item (retro-hunt, review, appeal), with its actions."""
+        with self._writing() as session:
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise ItemNotFoundError("no item with this id", value=item_id)
+            return _decision_info(_add_decision(session, row, decision))
+
+    def purge_expired(self, *, now: datetime | None = None) -> list[int]:
+        """Delete items past their retention; returns their ids (for the seen index)."""
+        at = now or utcnow()
+        with self._writing() as session:
+            ids = list(
+                session.scalars(
+                    select(ItemRow.id).where(
+                        ItemRow.expires_at.is_not(None), ItemRow.expires_at <= at
+                    )
+                )
+            )
+            if ids:
+                session.execute(delete(ItemRow).where(ItemRow.id.in_(ids)))
+            return ids
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def find_item_with_decision(self, content_id: str) -> tuple[ItemInfo, DecisionInfo] | None:
+        with self._reading() as session:
+            row = session.scalar(select(ItemRow).where(ItemRow.content_id == content_id))
+            if row is None:
+                return None
+            drow = (
+                session.get(DecisionRow, row.latest_decision_id) if row.latest_decision_id else None
+            )
+            if drow is None:
+                return None
+            return _item_info(row), _decision_info(drow)
+
+    def get_item(self, content_id: str) -> ItemInfo:
+        with self._reading() as session:
+            row = session.scalar(select(ItemRow).where(ItemRow.content_id == content_id))
+            if row is None:
+                raise ItemNotFoundError("no item with this content_id", value=content_id)
+            return _item_info(row)
+
+    def items_by_ids(self, ids: Sequence[int]) -> dict[int, ItemInfo]:
+        if not ids:
+            return {}
+        with self._reading() as session:
+            rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(list(ids))))
+            return {r.id: _item_info(r) for r in rows}
+
+    def items_by_digest(
+        self, *, md5: str | None = None, sha256: str | None = None
+    ) -> list[ItemInfo]:
+        """Items byte-identical to a file (exact retro-hunt)."""
+        conds = []
+        if md5:
+            conds.append(ItemRow.md5 == md5)
+        if sha256:
+            conds.append(ItemRow.sha256 == sha256)
+        if not conds:
+            return []
+        with self._reading() as session:
+            return [_item_info(r) for r in session.scalars(select(ItemRow).where(or_(*conds)))]
+
+    def get_decision(self, decision_id: str) -> DecisionInfo:
+        with self._reading() as session:
+            row = session.get(DecisionRow, decision_id)
+            if row is None:
+                raise DecisionNotFoundError("no decision with this id", value=decision_id)
+            return _decision_info(row)
+
+    def decisions_for_item(self, item_id: int) -> list[DecisionInfo]:
+        with self._reading() as session:
+            rows = session.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.item_id == item_id)
+                .order_by(DecisionRow.created_at, DecisionRow.id)
+            )
+            return [_decision_info(r) for r in rows]
+
+    def list_decisions(
+        self,
+        *,
+        verdict: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 100,
+    ) -> list[DecisionInfo]:
+        """Decisions newest first, filtered; ``after`` is the (created_at, id) cursor of the
+        last row of the previous page (keyset pagination: stable while rows are added)."""
+        query = select(DecisionRow)
+        if verdict:
+            query = query.where(DecisionRow.verdict == verdict)
+        if source:
+            query = query.where(DecisionRow.source == source)
+        if since:
+            query = query.where(DecisionRow.created_at >= since)
+        if until:
+            query = query.where(DecisionRow.created_at < until)
+        if after:
+            at, last_id = after
+            query = query.where(
+                or_(
+                    DecisionRow.created_at < at,
+                    (DecisionRow.created_at == at) & (DecisionRow.id < last_id),
+                )
+            )
+        query = query.order_by(DecisionRow.created_at.desc(), DecisionRow.id.desc()).limit(limit)
+        with self._reading() as session:
+            return [_decision_info(r) for r in session.scalars(query)]
+
+    def iter_seen_pdq(self, *, after_id: int = 0, chunk: int = 100_000) -> Iterator[list[SeenHash]]:
+        """PDQ hashes of stored items with id > ``after_id``, in id order (retro-hunt index)."""
+        last = after_id
+        while True:
+            with self._reading() as session:
+                rows = session.execute(
+                    select(ItemRow.id, ItemRow.pdq)
+                    .where(ItemRow.id > last, ItemRow.pdq.is_not(None))
+                    .order_by(ItemRow.id)
+                    .limit(chunk)
+                ).all()
+            if not rows:
+                return
+            yield [SeenHash(item_id=r[0], pdq=r[1]) for r in rows if r[1]]
+            last = rows[-1][0]
+
+    def max_item_id(self) -> int:
+        with self._reading() as session:
+            return int(session.scalar(select(func.max(ItemRow.id))) or 0)
+
+    def count_items(self) -> int:
+        with self._reading() as session:
+            return int(session.scalar(select(func.count(ItemRow.id))) or 0)
+
+
+def _add_decision(session: Session, item: ItemRow, decision: NewDecision) -> DecisionRow:
+    drow = DecisionRow(
+        id=decision.id,
+        item_id=item.id,
+        content_id=item.content_id,
+        source=decision.source,
+        verdict=decision.verdict,
+        policy_version=decision.policy_version,
+        fired=decision.fired,
+        reasons=decision.reasons,
+        matches=decision.matches,
+        signals=decision.signals,
+        notes=decision.notes,
+        decided_by=decision.decided_by,
+        created_at=utcnow(),
+    )
+    session.add(drow)
+    for action in decision.actions:
+        session.add(
+            OutboxRow(
+                decision_id=decision.id,
+                kind=action.kind,
+                payload=action.payload,
+                idempotency_key=action.idempotency_key,
+                status="pending",
+                attempts=0,
+                next_attempt_at=utcnow(),
+                created_at=utcnow(),
+            )
+        )
+    item.latest_decision_id = decision.id
+    session.flush()
+    return drow
+
+
+def _item_row(item: NewItem) -> ItemRow:
+    return ItemRow(
+        content_id=item.content_id,
+        source=item.source,
+        surface=item.surface,
+        uploader_id=item.uploader_id,
+        media_type=item.media_type,
+        pdq=item.pdq,
+        pdq_quality=item.pdq_quality,
+        md5=item.md5,
+        sha256=item.sha256,
+        width=item.width,
+        height=item.height,
+        text=item.text,
+        url=item.url,
+        jurisdictions=list(item.jurisdictions),
+        meta=dict(item.metadata),
+        created_at=utcnow(),
+        expires_at=item.expires_at,
+    )
+
+
+def _item_info(r: ItemRow) -> ItemInfo:
+    return ItemInfo(
+        id=r.id,
+        content_id=r.content_id,
+        source=r.source,
+        surface=r.surface,
+        uploader_id=r.uploader_id,
+        media_type=r.media_type,
+        pdq=r.pdq,
+        pdq_quality=r.pdq_quality,
+        md5=r.md5,
+        sha256=r.sha256,
+        width=r.width,
+        height=r.height,
+        text=r.text,
+        url=r.url,
+        jurisdictions=tuple(r.jurisdictions or ()),
+        metadata=dict(r.meta or {}),
+        created_at=r.created_at,
+        expires_at=r.expires_at,
+        latest_decision_id=r.latest_decision_id,
+    )
+
+
+def _decision_info(r: DecisionRow) -> DecisionInfo:
+    return DecisionInfo(
+        id=r.id,
+        item_id=r.item_id,
+        content_id=r.content_id,
+        source=r.source,
+        verdict=r.verdict,
+        policy_version=r.policy_version,
+        fired=list(r.fired or []),
+        reasons=list(r.reasons or []),
+        matches=list(r.matches or []),
+        signals=list(r.signals or []),
+        notes=list(r.notes or []),
+        decided_by=r.decided_by,
+        created_at=r.created_at,
+    )
+
+
+def jsonable(value: Any) -> Any:
+    """Make enums and tuples JSON-friendly for the JSON columns."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, int | float | str | bool):
+        return value.value
+    return value

@@ -1,0 +1,174 @@
+"""The outbox: actions owed, their delivery attempts, and the dead-letter list.
+
+Rows are written with their decision (see ``items.py``). The worker claims due
+rows, performs them, and marks each delivered, or failed with the next attempt
+time (exponential backoff), or dead after too many attempts. An operator can
+list dead letters and replay them; replaying resets the attempt counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from shieldwall.errors import NotFoundError
+from shieldwall.store.engine import WRITE_OPTION
+from shieldwall.store.models import utcnow
+from shieldwall.store.service_models import OutboxRow
+from shieldwall.store.service_records import OutboxInfo
+
+PENDING = "pending"
+DELIVERED = "delivered"
+DEAD = "dead"
+LEASE = timedelta(seconds=60)
+"""How long a claimed row is hidden from other workers; a worker that dies mid-delivery
+loses its lease and the row is delivered again (at least once)."""
+
+
+class OutboxEntryNotFoundError(NotFoundError):
+    code = "outbox_entry_not_found"
+
+
+class OutboxStore:
+    """Claim, complete and replay outbox rows."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: True})
+            yield session
+
+    def enqueue(
+        self,
+        *,
+        kind: str,
+        payload: dict[str, Any],
+        idempotency_key: str,
+        decision_id: str | None = None,
+    ) -> OutboxInfo:
+        """Add an action outside a decision (e.g. a restore after an appeal); idempotent."""
+        with self._writing() as session:
+            found = session.scalar(
+                select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)
+            )
+            if found is not None:
+                return _info(found)
+            now = utcnow()
+            row = OutboxRow(
+                decision_id=decision_id,
+                kind=kind,
+                payload=payload,
+                idempotency_key=idempotency_key,
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return _info(row)
+
+    def claim_due(self, *, limit: int = 50, now: datetime | None = None) -> list[OutboxInfo]:
+        """Take up to ``limit`` due rows and lease them to the caller.
+
+        On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several workers claim in
+        parallel without taking the same row; SQLite serialises writers anyway.
+        """
+        at = now or utcnow()
+        with self._writing() as session:
+            query = (
+                select(OutboxRow)
+                .where(OutboxRow.status == PENDING, OutboxRow.next_attempt_at <= at)
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = list(session.scalars(query))
+            for row in rows:
+                row.next_attempt_at = at + LEASE
+                row.attempts += 1
+            session.flush()
+            return [_info(r) for r in rows]
+
+    def mark_delivered(self, outbox_id: int) -> None:
+        with self._writing() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == outbox_id)
+                .values(status=DELIVERED, delivered_at=utcnow(), last_error=None)
+            )
+
+    def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at=None`` moves the row to the dead letters."""
+        values: dict[str, Any] = {"last_error": error[:2000]}
+        if retry_at is None:
+            values["status"] = DEAD
+        else:
+            values["next_attempt_at"] = retry_at
+        with self._writing() as session:
+            session.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
+
+    def get(self, outbox_id: int) -> OutboxInfo:
+        with self._sessions() as session:
+            row = session.get(OutboxRow, outbox_id)
+            if row is None:
+                raise OutboxEntryNotFoundError("no outbox entry with this id", value=outbox_id)
+            return _info(row)
+
+    def list_entries(self, *, status: str | None = None, limit: int = 100) -> list[OutboxInfo]:
+        query = select(OutboxRow).order_by(OutboxRow.id).limit(limit)
+        if status:
+            query = query.where(OutboxRow.status == status)
+        with self._sessions() as session:
+            return [_info(r) for r in session.scalars(query)]
+
+    def for_decision(self, decision_id: str) -> list[OutboxInfo]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(OutboxRow).where(OutboxRow.decision_id == decision_id).order_by(OutboxRow.id)
+            )
+            return [_info(r) for r in rows]
+
+    def replay(self, outbox_id: int) -> OutboxInfo:
+        """Put a dead (or delivered) row back in the queue, attempts reset."""
+        with self._writing() as session:
+            row = session.get(OutboxRow, outbox_id)
+            if row is None:
+                raise OutboxEntryNotFoundError("no outbox entry with this id", value=outbox_id)
+            row.status = PENDING
+            row.attempts = 0
+            row.next_attempt_at = utcnow()
+            session.flush()
+            return _info(row)
+
+    def counts(self) -> dict[str, int]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(OutboxRow.status, func.count(OutboxRow.id)).group_by(OutboxRow.status)
+            ).all()
+        return {str(s): int(n) for s, n in rows}
+
+
+def _info(r: OutboxRow) -> OutboxInfo:
+    return OutboxInfo(
+        id=r.id,
+        decision_id=r.decision_id,
+        kind=r.kind,
+        payload=dict(r.payload),
+        idempotency_key=r.idempotency_key,
+        status=r.status,
+        attempts=r.attempts,
+        next_attempt_at=r.next_attempt_at,
+        last_error=r.last_error,
+        created_at=r.created_at,
+        delivered_at=r.delivered_at,
+    )

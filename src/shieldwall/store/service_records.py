@@ -1,0 +1,156 @@
+"""Plain records for the service tables (items, decisions, outbox, keys, policies, reviews).
+
+Like ``records.py`` for banks: frozen dataclasses, so nothing outside the store
+ever holds an ORM object or a session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item as the pipeline hands it to the store (hashes and metadata only)."""
+
+    content_id: str
+    source: str
+    surface: str = "other"
+    uploader_id: str | None = None
+    media_type: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    md5: str | None = None
+    sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
+    text: str | None = None
+    url: str | None = None
+    jurisdictions: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    id: int
+    content_id: str
+    source: str
+    surface: str
+    uploader_id: str | None
+    media_type: str | None
+    pdq: str | None
+    pdq_quality: int | None
+    md5: str | None
+    sha256: str | None
+    width: int | None
+    height: int | None
+    text: str | None
+    url: str | None
+    jurisdictions: tuple[str, ...]
+    metadata: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime | None
+    latest_decision_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDecision:
+    """A decision ready to be stored, with the actions to put in the outbox."""
+
+    id: str
+    source: str
+    verdict: str
+    policy_version: str
+    fired: list[dict[str, Any]]
+    reasons: list[str]
+    matches: list[dict[str, Any]]
+    signals: list[dict[str, Any]]
+    notes: list[str]
+    actions: list[NewAction]
+    decided_by: str = "automated"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAction:
+    kind: str
+    payload: dict[str, Any]
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionInfo:
+    id: str
+    item_id: int
+    content_id: str
+    source: str
+    verdict: str
+    policy_version: str
+    fired: list[dict[str, Any]]
+    reasons: list[str]
+    matches: list[dict[str, Any]]
+    signals: list[dict[str, Any]]
+    notes: list[str]
+    decided_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxInfo:
+    id: int
+    decision_id: str | None
+    kind: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyInfo:
+    id: int
+    name: str
+    prefix: str
+    secret_hash: str
+    scopes: tuple[str, ...]
+    rate_limit_per_minute: int | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersionInfo:
+    id: int
+    version: str
+    fingerprint: str
+    text: str
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTaskInfo:
+    id: int
+    item_id: int
+    decision_id: str
+    queue: str
+    priority: str
+    status: str
+    due_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenHash:
+    """An item's PDQ hash, as streamed to build the retro-hunt index."""
+
+    item_id: int
+    pdq: str
