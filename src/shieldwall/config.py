@@ -60,6 +60,32 @@ class Settings(BaseSettings):
     exact_decode: bool = Field(
         False, description="Decode images at full resolution before PDQ (slower, bit-exact)."
     )
+    webhook_url: str | None = Field(
+        None, description="Platform endpoint that receives signed decision webhooks."
+    )
+    webhook_secret: str = Field(
+        DEV_SECRET, description="HMAC-SHA256 key for webhook signatures (share with the platform)."
+    )
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Timeout of one webhook delivery.")
+    outbox_max_attempts: int = Field(
+        8, ge=1, description="Delivery attempts before an action goes to the dead letters."
+    )
+    outbox_backoff_s: float = Field(
+        2.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
+    )
+    outbox_lease_s: float = Field(
+        60.0, gt=0, description="How long a worker holds an action before others may retry it."
+    )
+    worker_poll_s: float = Field(
+        1.0, gt=0, description="How often the worker looks for due actions in the outbox."
+    )
+    retention_days: dict[str, int] = Field(
+        default_factory=lambda: {"default": 365},
+        description="Days to keep seen items per surface (key `default` for the rest).",
+    )
+    rate_limit_per_minute: int = Field(
+        6000, ge=1, description="Default requests per minute per API key."
+    )
 
     @property
     def sqlite_path(self) -> Path:
@@ -77,9 +103,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
         if self.mode == "production":
-            if self.secret_key == DEV_SECRET:
+            if DEV_SECRET in (self.secret_key, self.webhook_secret):
                 raise ConfigurationError(
-                    "SHIELDWALL_SECRET_KEY must be set to a random value in production mode"
+                    "SHIELDWALL_SECRET_KEY and SHIELDWALL_WEBHOOK_SECRET must be set to random "
+                    "values in production mode"
                 )
             if self.database_url is None or self.database_url.startswith("sqlite"):
                 raise ConfigurationError(
