@@ -49,6 +49,11 @@ class Query:
     quality: int | None = None
     md5: str | None = None
     sha256: str | None = None
+    variants: tuple[tuple[str, str], ...] = ()
+    """Extra PDQ hashes of transformed copies (name, hex): flips, rotations, crops.
+
+    A hit through a variant is reported with the variant's name; when an entry
+    is reached both directly and through variants, the smallest distance wins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,25 +213,30 @@ class Matcher:
         # below, per hit, so one index serves every bank.
         search_t = self._max_threshold if threshold is None else threshold
 
-        raw: list[list[tuple[int, SignalType, int]]] = [[] for _ in queries]
-        pdq_rows = [i for i, q in enumerate(queries) if q.pdq]
-        if pdq_rows and len(idx.pdq):
+        raw: list[list[tuple[int, SignalType, int, str | None]]] = [[] for _ in queries]
+        # One batched search over every query's plain hash and its variants.
+        probes: list[tuple[int, str | None, str]] = []
+        for i, q in enumerate(queries):
+            if q.pdq:
+                probes.append((i, None, q.pdq))
+            probes.extend((i, name, value) for name, value in q.variants)
+        if probes and len(idx.pdq):
             codes = np.frombuffer(
-                b"".join(bytes.fromhex(queries[i].pdq or "") for i in pdq_rows), dtype=np.uint8
+                b"".join(bytes.fromhex(v) for _, _, v in probes), dtype=np.uint8
             ).reshape(-1, 32)
             with self._lock:
                 hits = idx.pdq.search(codes, search_t)
-            for row, row_hits in zip(pdq_rows, hits, strict=True):
-                raw[row].extend((h.id, SignalType.PDQ, h.distance) for h in row_hits)
+            for (row, variant, _), row_hits in zip(probes, hits, strict=True):
+                raw[row].extend((h.id, SignalType.PDQ, h.distance, variant) for h in row_hits)
         for kind, d in idx.digests.items():
             for i, q in enumerate(queries):
                 value = q.md5 if kind is SignalType.MD5 else q.sha256
                 if value:
                     with self._lock:
                         ids = d.lookup(bytes.fromhex(value))
-                    raw[i].extend((e, kind, 0) for e in ids)
+                    raw[i].extend((e, kind, 0, None) for e in ids)
 
-        all_ids = {e for row in raw for e, _, _ in row}
+        all_ids = {e for row in raw for e, _, _, _ in row}
         entries = self._store.entries_by_ids(ids=all_ids) if all_ids else {}
         return [
             self._explain(q, row, entries, wanted, threshold)
@@ -238,7 +248,7 @@ class Matcher:
     def _explain(
         self,
         query: Query,
-        row: Iterable[tuple[int, SignalType, int]],
+        row: Iterable[tuple[int, SignalType, int, str | None]],
         entries: Mapping[EntryId, EntryInfo],
         wanted: set[str] | None,
         threshold: int | None,
@@ -246,7 +256,14 @@ class Matcher:
         matches: list[Match] = []
         negatives: list[Match] = []
         notes: list[str] = []
-        for entry_id, kind, distance in row:
+        best: dict[tuple[int, SignalType], tuple[int, str | None]] = {}
+        for entry_id, kind, distance, variant in row:
+            key = (entry_id, kind)
+            # The image as submitted wins ties against a transformed copy.
+            rank = (distance, variant is not None)
+            if key not in best or rank < (best[key][0], best[key][1] is not None):
+                best[key] = (distance, variant)
+        for (entry_id, kind), (distance, variant) in best.items():
             entry = entries.get(EntryId(entry_id))
             if entry is None or not entry.matching:
                 continue  # withdrawn between the index read and the store read
@@ -260,6 +277,7 @@ class Matcher:
                 distance=distance,
                 bank_purpose=entry.bank_purpose,
                 threshold=limit,
+                variant=variant,
             )
             if entry.bank_purpose is BankPurpose.NEGATIVE:
                 negatives.append(m)
