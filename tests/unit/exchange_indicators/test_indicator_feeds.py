@@ -183,8 +183,12 @@ def test_stix_from_another_tool_needs_only_a_pattern() -> None:
         k: v for k, v in base.items() if not k.startswith("x_shieldwall") and k != "confidence"
     }
     foreign["pattern"] = "[url:value LIKE 'https://share.test/r/nudify-demo%']"
-    (ind,) = read_stix(json.dumps({"type": "bundle", "id": base["id"].replace("indicator", "bundle"),
-                                   "objects": [foreign]}), default_source="partner")  # fmt: skip
+    bundle = {
+        "type": "bundle",
+        "id": base["id"].replace("indicator", "bundle"),
+        "objects": [foreign],
+    }
+    (ind,) = read_stix(json.dumps(bundle), default_source="partner")
     assert isinstance(ind, Indicator)
     assert (ind.kind, ind.value, ind.source, ind.confidence) == (
         "url_prefix",
