@@ -228,6 +228,9 @@ def build_event(
     replaced in the chained event by ``{"digest": sha256(salt || value)}`` and
     returned, with its fresh random salt, in ``AuditRecord.personal``.
 
+    ``salt_source`` exists for published test vectors; production code leaves
+    it as the operating system's CSPRNG.
+
     Raises :class:`AuditDetailRejectedError` for bytes, secret-named keys or
     oversized values in ``details``, and :class:`InvalidAuditEventError` for
     malformed actor, action, time or id.

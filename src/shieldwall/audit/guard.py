@@ -18,6 +18,9 @@ from shieldwall.audit.errors import AuditDetailRejectedError
 MAX_VALUE_BYTES = 4096
 """Largest canonical encoding of one top-level details value, in bytes."""
 
+MAX_DETAILS_BYTES = 64 * 1024
+"""Largest canonical encoding of a whole details mapping, in bytes."""
+
 MAX_DEPTH = 8
 """Deepest nesting of lists and mappings inside details."""
 
@@ -107,7 +110,7 @@ def check_details(details: Mapping[str, object]) -> dict[str, JSONValue]:
     Raises :class:`AuditDetailRejectedError` for bytes anywhere, keys named like
     secrets (case-insensitive), a top-level value whose canonical encoding is
     over :data:`MAX_VALUE_BYTES`, and anything the canonical encoding cannot
-    represent exactly.
+    represent exactly, and details over :data:`MAX_DETAILS_BYTES` in all.
     """
     if not isinstance(details, Mapping):
         raise AuditDetailRejectedError("details must be a mapping", value=type(details).__name__)
@@ -123,4 +126,10 @@ def check_details(details: Mapping[str, object]) -> dict[str, JSONValue]:
                 value=key,
             )
         clean[key] = checked
+    total = len(canonical_json(clean))
+    if total > MAX_DETAILS_BYTES:
+        raise AuditDetailRejectedError(
+            f"details are {total} bytes once encoded; the limit is {MAX_DETAILS_BYTES}",
+            value=", ".join(clean),
+        )
     return clean

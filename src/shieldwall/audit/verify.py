@@ -125,9 +125,10 @@ class VerificationReport:
         first = self.first_problem
         if first is None:
             return f"OK: {base}"
+        where = f"seq {first.seq}" + ("" if first.event_id is None else f" ({first.event_id})")
         return (
-            f"FAILED: {self.problem_count} problem(s) in {base}; first: {first.kind} at seq "
-            f"{first.seq} (event {first.event_id}): {first.message}"
+            f"FAILED: {self.problem_count} problem(s) in {base}; "
+            f"first: {first.kind} at {where}: {first.message}"
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -160,6 +161,8 @@ def _check_event(
     event: AuditEvent, expected_seq: int, prev_hash: str
 ) -> tuple[ProblemKind, str] | None:
     """The most telling problem with ``event`` given what came before, or None."""
+    if not isinstance(event.seq, int) or isinstance(event.seq, bool):
+        return ProblemKind.MALFORMED, f"seq must be an integer, not {type(event.seq).__name__}"
     try:
         actual = compute_hash(event)
     except (ValueError, TypeError, AttributeError) as exc:
@@ -253,11 +256,15 @@ def verify_chain(
     ci = 0
     for position, event in enumerate(events):
         count += 1
-        if first_seq is None:
+        if first_seq is None and isinstance(event.seq, int):
             first_seq = event.seq
         found = _check_event(event, expected_seq, prev_hash)
         if found is not None:
             record(found[0], event.seq, event.event_id, position, found[1])
+        if not isinstance(event.seq, int):
+            # Assume it stands where it should, so the events after it are judged on their own.
+            expected_seq, prev_hash = expected_seq + 1, str(event.hash)
+            continue
 
         # Checkpoints whose seq the stream has passed without showing that event.
         while ci < len(pending) and pending[ci].seq < event.seq:

@@ -90,9 +90,11 @@ def test_values_over_4_kb_are_refused_and_4_kb_is_allowed() -> None:
     # Size is counted in UTF-8 bytes, not characters.
     with pytest.raises(AuditDetailRejectedError):
         _build(details={"note": "é" * 2100})
-    # A blob cannot sneak in as a list of small pieces either.
+    # A blob cannot sneak in as a list of small pieces either, nor spread over many keys.
     with pytest.raises(AuditDetailRejectedError):
         _build(details={"chunks": ["x" * 100] * 50})
+    with pytest.raises(AuditDetailRejectedError, match="65536"):
+        _build(details={f"part{i}": "x" * 4000 for i in range(17)})
 
 
 @pytest.mark.parametrize(

@@ -258,6 +258,7 @@ def test_checkpoint_signed_by_another_key_fails(trail: Trail) -> None:
     assert report.counts == {ProblemKind.CHECKPOINT_UNKNOWN_KEY: 1}
     assert report.first_problem is not None
     assert report.first_problem.seq == 150
+    assert "checkpoint_unknown_key at seq 150:" in report.summary()
 
 
 def test_checkpoint_with_a_forged_key_id_fails_its_signature(trail: Trail) -> None:
@@ -301,9 +302,12 @@ def test_problem_list_is_bounded_but_counts_are_complete(trail: Trail) -> None:
 
 def test_malformed_event_is_reported_not_raised(trail: Trail) -> None:
     trail.events[5] = dataclasses.replace(trail.events[5], prev_hash="not hex")
-    first = _verify(trail).first_problem
-    assert first is not None
-    assert (first.kind, first.seq) == (ProblemKind.MALFORMED, 6)
+    trail.events[9] = dataclasses.replace(trail.events[9], seq="10")  # type: ignore[arg-type]
+    report = _verify(trail)
+    assert [(p.kind, p.position) for p in report.problems] == [
+        (ProblemKind.MALFORMED, 5),
+        (ProblemKind.MALFORMED, 9),
+    ]
 
 
 def test_empty_trail_verifies_and_says_so() -> None:
