@@ -15,7 +15,10 @@ from typing import IO
 from shieldwall.errors import InvalidRecordError
 
 MAX_LINE_BYTES = 64 * 1024
-"""Longest line accepted, in bytes; a full record with every field is under 2 KiB."""
+"""Longest line accepted, in bytes, not counting its final newline.
+
+A record with every field at its longest is under 2 KiB.
+"""
 
 _DRAIN = 64 * 1024
 
