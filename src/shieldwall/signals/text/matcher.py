@@ -24,7 +24,6 @@ from shieldwall.signals.text.urls import (
     DomainParser,
     FoundUrl,
     find_handles,
-    find_urls,
 )
 
 LABELS: dict[IndicatorKind, str] = {
@@ -99,17 +98,23 @@ class CompiledIndicators:
         self.words = _automaton(words)
         self.apps = _automaton({skeleton(k): (k, v) for k, v in apps.items()})
 
-    def match(self, original: str, views: Views, parser: DomainParser) -> Iterator[Hit]:
-        """Every indicator hit in one text (possibly repeated; the caller deduplicates)."""
-        urls = list(find_urls(views.base.text, parser))
+    def match(
+        self, original: str, views: Views, parser: DomainParser, urls: list[FoundUrl]
+    ) -> Iterator[Hit]:
+        """Every indicator hit in one text (possibly repeated; the caller deduplicates).
+
+        ``urls`` are ``find_urls(views.base.text, parser)``, found once by the caller.
+        """
         yield from self._match_urls(views.base, urls, parser)
         yield from self._match_handles(views.base, urls)
         for view in (views.words, views.joined):
             yield from self._scan(self.words, view, _word_char, original)
         yield from self._scan(self.apps, views.base, _app_char, original)
 
-    def shorteners(self, views: Views, parser: DomainParser) -> Iterator[ShortenerLink]:
-        for url in find_urls(views.base.text, parser):
+    def shorteners(
+        self, views: Views, parser: DomainParser, urls: list[FoundUrl]
+    ) -> Iterator[ShortenerLink]:
+        for url in urls:
             if url.host in URL_SHORTENERS or parser.registrable(url.host) in URL_SHORTENERS:
                 start, end, _ = views.base.origin(url.start, url.end)
                 yield ShortenerLink(start, end, url.host)

@@ -56,9 +56,11 @@ LEET: dict[str, str] = {
 _SKELETON = str.maketrans({"l": "i"})
 """Applied to views and patterns alike: after leetspeak ``1`` -> ``i``, ``l`` and ``i`` are one."""
 
-_LEET_TOKEN = re.compile(r"[a-z0-9@$!|]+")
+# Only tokens holding both a letter and a leet character; the lookaheads keep this in C.
+_LEET_TOKEN = re.compile(
+    r"(?<![a-z0-9@$!|])(?=[a-z0-9@$!|]*[0-9@$!|])(?=[a-z0-9@$!|]*[a-z])[a-z0-9@$!|]+"
+)
 _HAS_LETTER = re.compile(r"[a-z]")
-_HAS_LEET = re.compile(r"[0-9@$!|]")
 
 _SINGLE = r"(?:[^\W_]|[@$!|])"
 _SEP = r"[\s.\-_*·+~/\\,]{1,3}"
@@ -132,7 +134,9 @@ def refang(view: View, *, is_suffix: SuffixCheck) -> View:
     edits += [Edit(m.start(), m.end(), ".", "defang") for m in _BRACKET_DOT.finditer(view.text)]
     edits.sort(key=lambda e: e.start)
     view = view.then(edits)
-    spoken = []
+    spoken: list[Edit] = []
+    if " dot " not in view.text and " ." not in view.text:
+        return view  # the common case: nothing spoken or spaced to join
     for m in _SPOKEN_DOTS.finditer(view.text):
         seps = list(_SPOKEN_SEP.finditer(m.group()))
         if not seps:
@@ -160,8 +164,6 @@ def undo_leetspeak(view: View) -> View:
     text = view.text
     for m in _LEET_TOKEN.finditer(text):
         token = m.group()
-        if not (_HAS_LETTER.search(token) and _HAS_LEET.search(token)):
-            continue
         for i, char in enumerate(token):
             if char not in LEET:
                 continue

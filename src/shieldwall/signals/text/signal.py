@@ -26,7 +26,7 @@ from shieldwall.signals.text.matcher import (
     Hit,
 )
 from shieldwall.signals.text.normalize import STEP_PHRASES, build_views
-from shieldwall.signals.text.urls import DomainParser
+from shieldwall.signals.text.urls import DomainParser, find_urls
 from shieldwall.types import SignalResult
 
 MAX_TEXT_CHARS = 1_000_000
@@ -96,7 +96,8 @@ class TextIndicatorSignal:
             if len(raw) > MAX_TEXT_CHARS:
                 evidence.append(f"{where} cut to its first {MAX_TEXT_CHARS} characters")
             views = build_views(piece, is_suffix=self._parser.has_suffix)
-            for hit in index.match(piece, views, self._parser):
+            urls = list(find_urls(views.base.text, self._parser))
+            for hit in index.match(piece, views, self._parser, urls):
                 key = (where, *hit.indicator.key)
                 if key in seen or not hit.indicator.is_active(now):
                     continue
@@ -104,7 +105,7 @@ class TextIndicatorSignal:
                 labels.add(LABELS[hit.indicator.kind])
                 score = max(score or 0.0, hit.indicator.confidence)
                 evidence.append(_describe(hit, where, piece))
-            for link in index.shorteners(views, self._parser):
+            for link in index.shorteners(views, self._parser, urls):
                 key = (where, "shortener", link.host)
                 if key not in seen:
                     seen.add(key)

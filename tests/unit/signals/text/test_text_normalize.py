@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from shieldwall.signals.text import DomainParser, Indicator, IndicatorKind, build_views
 from shieldwall.signals.text.matcher import CompiledIndicators
 from shieldwall.signals.text.rewrite import Edit, View, apply_edits
+from shieldwall.signals.text.urls import find_urls
 
 PARSER = DomainParser()
 
@@ -63,7 +64,8 @@ INDEX = CompiledIndicators([KEYWORD])
 
 def _hits(text: str) -> set[str]:
     views = build_views(text, is_suffix=PARSER.has_suffix)
-    return {h.indicator.id for h in INDEX.match(text, views, PARSER)}
+    urls = list(find_urls(views.base.text, PARSER))
+    return {h.indicator.id for h in INDEX.match(text, views, PARSER, urls)}
 
 
 @settings(max_examples=60)
