@@ -61,7 +61,8 @@ def parse_at(text: str) -> datetime:
     """Read a timestamp written by :func:`format_at`; any other form is refused."""
     if not isinstance(text, str) or not _AT_PATTERN.match(text):
         raise ValueError("timestamp must look like 2025-01-31T12:00:00.000000Z")
-    return datetime.strptime(text[:-1], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    # The pattern above fixed the form; fromisoformat is the fast way to read it.
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 def is_hex_digest(value: object) -> bool:
