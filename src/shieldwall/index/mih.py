@@ -88,7 +88,7 @@ def chunk_values(codes: NDArray[np.uint8], start: int, bits: int) -> NDArray[np.
 
 def auto_chunk_bits(n: int, chunks: int) -> int:
     """``b ~ log2(n)``: about one entry per chunk value, so tables cost ~8 B/entry/chunk."""
-    return max(8, min(int(math.log2(max(n, 1))), PDQ_BITS // chunks, MAX_CHUNK_BITS))
+    return max(8, min(round(math.log2(max(n, 1))), PDQ_BITS // chunks, MAX_CHUNK_BITS))
 
 
 def chunk_radii(threshold: int, chunks: int) -> list[int]:
