@@ -47,11 +47,13 @@ class DigestIndex:
         return len(self._ids) - self._n_removed + len(self._delta)
 
     def _check(self, digest: bytes) -> bytes:
+        if not isinstance(digest, bytes):
+            raise InvalidHashError("a digest must be bytes", value=digest)
         size = self.digest_size or len(digest)
-        if not isinstance(digest, bytes) or len(digest) != size or size not in DIGEST_SIZES:
+        if len(digest) != size or size not in DIGEST_SIZES:
             raise InvalidHashError(
                 f"a digest must be {size if self.digest_size else '16 or 32'} bytes",
-                value=digest.hex() if isinstance(digest, bytes) else digest,
+                value=digest.hex(),
             )
         return digest
 

@@ -13,15 +13,20 @@ Layout (why it is lean and loads instantly): per chunk, a CSR table made of
 ``offsets`` (``2^b + 1`` uint32: where each chunk value's rows start) and
 ``rows`` (``n`` uint32 row numbers sorted by chunk value). Plus ``codes``
 (32 B/entry) and ``ids`` (int64, sorted so an id is found by binary search, no
-hash map). With ``b ~ log2(n)`` (23 at 10M, 19 at 1M; the chunks need not cover
-all 256 bits for the pigeonhole argument to hold) that is about
-``32 + 8 + 4m + 4m * 2^b / n`` ~= 120 bytes per entry at 10M, all in contiguous
-arrays that are saved as ``.npy`` and memory-mapped, so a cold start is a few
-``np.load(mmap_mode="r")`` calls. faiss ``IndexBinaryMultiHash`` (the
-ThreatExchange default) keeps a ``std::unordered_map`` of ``std::vector`` per
-table, with 16-bit chunks: node and vector overheads cost several hundred bytes
-per entry, it can only be serialised whole (pickle in ThreatExchange), and at
-10M each probe returns ~150 candidates, ten times the ~1 per probe here.
+hash map). With ``b = round(log2(n))`` (20 at 1M, 23 at 10M; the chunks need
+not cover all 256 bits for the pigeonhole argument to hold) that is
+``32 + 8 + 4m + 4m * 2^b / n``, about 130 bytes per entry at 1M and 120 at 10M,
+all in contiguous arrays saved as ``.npy`` and memory-mapped, so a cold start is
+a few ``np.load(mmap_mode="r")`` calls. Each query costs ~2-3k probes and
+~2-4k candidates, i.e. a few thousand random memory reads.
+
+Why not faiss ``IndexBinaryMultiHash`` (ThreatExchange's default)? Measured by
+``bench/bench_index.py`` at 1M it adds ~780 B/entry (a ``std::unordered_map``
+of ``std::vector`` per table, plus ThreatExchange's Python id lists), it can
+only be serialised whole (pickle) and reloaded by rebuilding its maps (~2 s
+at 1M), an ``add`` rebuilds a Python reverse map over all entries (~1 s at
+1M), and with 16-bit chunks each of its 272 probes returns ``n / 65536``
+candidates: ~41k per query at 10M, more than ten times the count here.
 
 Incremental updates never rebuild on the query path: the immutable base is
 joined by a small in-memory delta (scanned linearly) and a tombstone bitmap for
@@ -109,7 +114,7 @@ def _distances(
     bounds = np.searchsorted(query_of_row, np.arange(len(queries) + 1)).tolist()
     for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         if b > a:
-            faiss.hammings(
+            faiss.hammings(  # type: ignore[attr-defined]  # SWIG function, not in the stubs
                 faiss.swig_ptr(queries[i]),
                 faiss.swig_ptr(rows[a:b]),
                 1,
@@ -121,7 +126,11 @@ def _distances(
 
 
 class MihPdqIndex:
-    """Exact multi-index-hashing PDQ index (see the module docstring for the design)."""
+    """Exact multi-index-hashing PDQ index (see the module docstring for the design).
+
+    Searches may run while nothing writes; callers serialise writers (``add``,
+    ``remove``, ``compact``) against readers, as the matcher's lock does.
+    """
 
     def __init__(
         self,
@@ -427,7 +436,10 @@ class MihPdqIndex:
             cand, cand_q, dist = cand.take(live), cand_q.take(live), dist.take(live)
         # A row can be found through several chunks: keep one (query, row) pair.
         _, first = np.unique(cand_q * n + cand, return_index=True)
-        return cand_q.take(first), self._ids.take(cand.take(first)), dist.take(first)
+        found_q: NDArray[np.intp] = cand_q[first]
+        found_ids: NDArray[np.int64] = self._ids[cand[first]]
+        found_dist: NDArray[np.int32] = dist[first]
+        return found_q, found_ids, found_dist
 
     def _search_delta(
         self, q64: NDArray[np.uint64], threshold: int
