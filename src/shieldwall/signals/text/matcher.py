@@ -4,7 +4,8 @@ Keywords, and handles written as plain words, go into one Aho-Corasick automaton
 (``pyahocorasick``) that scans the words and joined views in time linear in the text, whatever
 the number of indicators; a hit only counts on word boundaries. Domains, URL prefixes and
 handles are looked up in dictionaries from the URLs and handles extracted from the base view,
-so 100k domains cost nothing per text. ``NaiveMatcher`` in the tests is the brute-force twin.
+so 100k domains cost nothing per text. The brute-force twin the tests compare against is
+``naive_keyword_hits`` in tests/unit/signals/text/test_text_matcher_oracle.py.
 """
 
 from __future__ import annotations
