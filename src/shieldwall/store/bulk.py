@@ -130,6 +130,9 @@ def insert_chunk(
 
     The caller must hold the store's write lock (see the module docstring).
     """
+    ord_of: dict[tuple[str, str], int] = {}
+    for c in entries:
+        ord_of.setdefault((c.signal_type.value, c.value), len(ord_of))
     unique = list({(c.signal_type, c.value): c for c in entries}.values())
     _stage(conn, unique)
     try:
@@ -176,15 +179,19 @@ def insert_chunk(
                     .order_by(_ENTRIES.c.id),
                 )
             )
-        rows = conn.execute(
-            select(_ENTRIES.c.id, staged.signal_type, staged.value).join(
-                _ENTRIES,
-                (_ENTRIES.c.bank_id == bank_id)
-                & (_ENTRIES.c.signal_type == staged.signal_type)
-                & (_ENTRIES.c.value == staged.value),
+        # Integers only: no per-row string or enum conversion on the way back.
+        id_by_ord: dict[int, int] = dict(
+            iter(
+                conn.execute(
+                    select(staged.ord, _ENTRIES.c.id).join(
+                        _ENTRIES,
+                        (_ENTRIES.c.bank_id == bank_id)
+                        & (_ENTRIES.c.signal_type == staged.signal_type)
+                        & (_ENTRIES.c.value == staged.value),
+                    )
+                ).tuples()
             )
         )
-        id_of: dict[tuple[str, str], int] = {(kind, value): id_ for id_, kind, value in rows}
     finally:
         _STAGING.drop(conn)
-    return [id_of[(c.signal_type.value, c.value)] for c in entries], new_rows
+    return [id_by_ord[ord_of[(c.signal_type.value, c.value)]] for c in entries], new_rows
