@@ -76,8 +76,10 @@ class OutboxStore:
             session.flush()
             return _info(row)
 
-    def claim_due(self, *, limit: int = 50, now: datetime | None = None) -> list[OutboxInfo]:
-        """Take up to ``limit`` due rows and lease them to the caller.
+    def claim_due(
+        self, *, limit: int = 50, now: datetime | None = None, lease: timedelta = LEASE
+    ) -> list[OutboxInfo]:
+        """Take up to ``limit`` due rows and lease them to the caller for ``lease``.
 
         On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several workers claim in
         parallel without taking the same row; SQLite serialises writers anyway.
@@ -94,28 +96,59 @@ class OutboxStore:
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
             for row in rows:
-                row.next_attempt_at = at + LEASE
+                row.next_attempt_at = at + lease
                 row.attempts += 1
             session.flush()
             return [_info(r) for r in rows]
 
-    def mark_delivered(self, outbox_id: int) -> None:
+    def claim(
+        self, outbox_id: int, *, now: datetime | None = None, lease: timedelta = LEASE
+    ) -> OutboxInfo | None:
+        """Lease one row if it is pending and due; ``None`` when it is not (done, dead, or
+        leased by another worker). A single conditional UPDATE, so two workers never both win."""
+        at = now or utcnow()
+        with self._writing() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id == outbox_id,
+                    OutboxRow.status == PENDING,
+                    OutboxRow.next_attempt_at <= at,
+                )
+                .values(next_attempt_at=at + lease, attempts=OutboxRow.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            row = session.get(OutboxRow, outbox_id, populate_existing=True)
+            return None if row is None else _info(row)
+
+    def mark_delivered(self, outbox_id: int, *, note: str | None = None) -> None:
+        """Record success; ``note`` is kept in ``last_error`` (e.g. "no webhook_url configured")."""
         with self._writing() as session:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == outbox_id)
-                .values(status=DELIVERED, delivered_at=utcnow(), last_error=None)
+                .values(status=DELIVERED, delivered_at=utcnow(), last_error=note)
             )
 
     def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt; ``retry_at=None`` moves the row to the dead letters."""
+        """Record a failed attempt; ``retry_at=None`` moves the row to the dead letters.
+
+        Only a pending row changes: a worker whose lease ran out must not bury a row
+        that another worker has meanwhile delivered.
+        """
         values: dict[str, Any] = {"last_error": error[:2000]}
         if retry_at is None:
             values["status"] = DEAD
         else:
             values["next_attempt_at"] = retry_at
         with self._writing() as session:
-            session.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == outbox_id, OutboxRow.status == PENDING)
+                .values(**values)
+            )
 
     def get(self, outbox_id: int) -> OutboxInfo:
         with self._sessions() as session:

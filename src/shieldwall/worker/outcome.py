@@ -1,0 +1,54 @@
+"""What one attempt at an action came to, and when the next attempt is due.
+
+Every performer (webhook, review, bank, report) answers with an
+:class:`Outcome`; the delivery loop alone turns it into outbox state, so the
+retry policy lives in one place (:func:`retry_delay`).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+MAX_RETRY_DELAY_S = 3600.0
+"""No retry waits longer than an hour, however many attempts failed."""
+
+Status = Literal["delivered", "retry", "dead"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """``delivered``: done (``message`` is an optional note); ``retry``: a passing failure
+    worth another attempt; ``dead``: refused for good, straight to the dead letters."""
+
+    status: Status
+    message: str | None = None
+
+    @classmethod
+    def delivered(cls, note: str | None = None) -> Outcome:
+        return cls("delivered", note)
+
+    @classmethod
+    def retry(cls, error: str) -> Outcome:
+        return cls("retry", error)
+
+    @classmethod
+    def dead(cls, error: str) -> Outcome:
+        return cls("dead", error)
+
+
+def retry_delay(
+    attempts: int,
+    *,
+    base_s: float,
+    rng: random.Random | None = None,
+    cap_s: float = MAX_RETRY_DELAY_S,
+) -> float:
+    """Seconds to wait after the ``attempts``-th failed attempt: ``base_s * 2**(attempts-1)``,
+    scaled by a random factor in [0.75, 1.25] (jitter, so a platform that was down is not hit
+    by every worker at the same instant when it comes back), never above ``cap_s``."""
+    exponent = min(max(attempts, 1) - 1, 62)  # 2**62 s is already far past any cap
+    raw = base_s * (2.0**exponent)
+    factor = (rng or random).uniform(0.75, 1.25)
+    return min(raw * factor, cap_s)

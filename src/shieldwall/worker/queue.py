@@ -1,0 +1,125 @@
+"""The task queue: Huey on a SQLite file (embedded default) or on Redis (production).
+
+One task, ``deliver(outbox_id, claim_token=None)``. The API enqueues it right after
+committing a decision (:func:`enqueue_delivery`, best effort: if Redis is down or
+the process dies first, the worker's sweeper finds the row anyway). A failed
+attempt schedules its own retry for when the row is due again.
+
+The queue name is derived from the database URL (password left out), so two
+deployments sharing one Redis, or parallel test runs, never take each other's
+tasks: an outbox id only means something in its own database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy.engine import make_url
+
+from shieldwall.config import Settings
+from shieldwall.worker.delivery import AttemptResult, Deliverer
+
+log = logging.getLogger("shieldwall.worker")
+
+QUEUE_FILE = "queue.db"
+TASK_NAME = "deliver"
+
+
+def queue_name(settings: Settings) -> str:
+    """``shieldwall-<12 hex>``: a fingerprint of the database the queued ids belong to."""
+    url = make_url(settings.effective_database_url).set(password=None)
+    digest = hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()
+    return f"shieldwall-{digest[:12]}"
+
+
+class _DelivererSlot:
+    """Holds the process's :class:`Deliverer`, built on first use: an API process that only
+    enqueues never opens a delivery client or a second database pool."""
+
+    def __init__(self, factory: Callable[[], Deliverer] | None) -> None:
+        self._factory = factory
+        self._value: Deliverer | None = None
+        self._lock = threading.Lock()
+
+    def set(self, deliverer: Deliverer) -> None:
+        with self._lock:
+            self._value = deliverer
+
+    def get(self) -> Deliverer:
+        with self._lock:
+            if self._value is None:
+                if self._factory is None:
+                    raise RuntimeError("no deliverer bound to this queue (call bind_deliverer)")
+                self._value = self._factory()
+            return self._value
+
+
+_ATTR = "_shieldwall_delivery"
+
+
+def make_huey(
+    settings: Settings,
+    *,
+    name: str | None = None,
+    deliverer_factory: Callable[[], Deliverer] | None = None,
+) -> Huey:
+    """The queue for ``settings``: ``RedisHuey`` when ``redis_url`` is set, else ``SqliteHuey``
+    in ``data_dir/queue.db``. ``deliverer_factory`` builds the deliverer on the first task
+    (the worker passes one; enqueue-only callers need not)."""
+    qname = name or queue_name(settings)
+    huey: Huey
+    if settings.redis_url:
+        huey = RedisHuey(qname, url=settings.redis_url, results=False)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey(qname, filename=str(settings.data_dir / QUEUE_FILE), results=False)
+    slot = _DelivererSlot(deliverer_factory)
+
+    @huey.task(name=TASK_NAME)  # type: ignore[untyped-decorator]
+    def deliver(outbox_id: int, claim_token: int | None = None) -> None:
+        result: AttemptResult = slot.get().deliver(outbox_id, claim_token)
+        if result.retry_in_s is not None:
+            # Claimed without a token when it runs: whoever is first when the row is due
+            # (this task or the sweeper) performs it, the other finds it leased.
+            deliver.schedule(args=(outbox_id,), delay=result.retry_in_s)
+
+    setattr(huey, _ATTR, (slot, deliver))
+    return huey
+
+
+def bind_deliverer(huey: Huey, deliverer: Deliverer) -> None:
+    """Use ``deliverer`` for the tasks this process runs from ``huey``."""
+    _slot(huey)[0].set(deliverer)
+
+
+def enqueue_delivery(
+    huey: Huey, outbox_ids: Iterable[int], *, claim_token: int | None = None
+) -> int:
+    """Queue a delivery task per row; returns how many were queued.
+
+    Best effort by design: it never raises, because the rows are already safe in the
+    outbox and the sweeper delivers whatever was not queued.
+    """
+    task = _slot(huey)[1]
+    queued = 0
+    for outbox_id in outbox_ids:
+        try:
+            task(int(outbox_id), claim_token)
+            queued += 1
+        except Exception as exc:
+            log.warning(
+                "outbox.enqueue_failed id=%s error=%s: %s", outbox_id, type(exc).__name__, exc
+            )
+    return queued
+
+
+def _slot(huey: Huey) -> tuple[_DelivererSlot, Any]:
+    found: tuple[_DelivererSlot, Any] | None = getattr(huey, _ATTR, None)
+    if found is None:
+        raise RuntimeError("this Huey instance was not made by shieldwall.worker.make_huey")
+    return found

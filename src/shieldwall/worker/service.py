@@ -1,0 +1,145 @@
+"""The worker process: Huey's consumer threads plus the sweeper, started and stopped together.
+
+The sweeper is what makes delivery independent of the queue: every
+``worker_poll_s`` it claims due outbox rows (never queued because the API died
+between its commit and the enqueue, or leased by a worker that was killed and
+whose lease ran out) and queues them with their claim token. It holds back while
+the queue already has work waiting, so a slow platform does not make it lease
+rows faster than the consumer can send them (a lease that expires in the queue
+would mean a needless second delivery).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from huey import Huey
+from huey.consumer import Consumer
+
+from shieldwall.config import Settings
+from shieldwall.runtime import Runtime
+from shieldwall.store import OutboxStore, session_factory
+from shieldwall.store.reviews import ReviewStore
+from shieldwall.worker.actions import ActionPerformer
+from shieldwall.worker.delivery import Deliverer
+from shieldwall.worker.queue import bind_deliverer, enqueue_delivery, make_huey
+from shieldwall.worker.webhook import WebhookSender
+
+log = logging.getLogger("shieldwall.worker")
+
+
+def build_deliverer(runtime: Runtime) -> Deliverer:
+    """Wire a :class:`Deliverer` from a runtime's settings and database."""
+    settings = runtime.settings
+    sessions = session_factory(runtime.engine)
+    webhook = (
+        WebhookSender(
+            url=settings.webhook_url,
+            secret=settings.webhook_secret,
+            timeout_s=settings.webhook_timeout_s,
+        )
+        if settings.webhook_url
+        else None
+    )
+    if webhook is None:
+        log.warning("worker.no_webhook_url webhook actions will be marked delivered unsent")
+    performer = ActionPerformer(
+        banks=runtime.store,
+        reviews=ReviewStore(sessions),
+        data_dir=Path(settings.data_dir),
+        webhook=webhook,
+    )
+    return Deliverer.from_settings(settings, outbox=OutboxStore(sessions), performer=performer)
+
+
+class _Consumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer without its own signal handlers: the worker service decides how to
+    stop (both SIGTERM and SIGINT are graceful), and it can run outside the main thread."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+class Sweeper:
+    """Claims due rows every ``poll_s`` and queues them; see the module docstring."""
+
+    def __init__(
+        self, huey: Huey, deliverer: Deliverer, *, poll_s: float, batch: int, max_waiting: int
+    ) -> None:
+        self._huey = huey
+        self._deliverer = deliverer
+        self._poll_s = poll_s
+        self._batch = batch
+        self._max_waiting = max_waiting
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="shieldwall-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def sweep(self) -> int:
+        """One pass; returns how many rows it queued."""
+        if int(self._huey.pending_count()) >= self._max_waiting:
+            return 0
+        claimed = self._deliverer.outbox.claim_due(limit=self._batch, lease=self._deliverer.lease)
+        queued = 0
+        for entry in claimed:
+            queued += enqueue_delivery(self._huey, [entry.id], claim_token=entry.attempts)
+        if claimed:
+            log.info("worker.swept claimed=%s queued=%s", len(claimed), queued)
+        return queued
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("worker.sweep_failed")
+            self._stop.wait(self._poll_s)
+
+
+class WorkerService:
+    """A running worker: ``start()`` then ``stop()`` (graceful: in-flight deliveries finish)."""
+
+    def __init__(self, settings: Settings, *, workers: int = 2, runtime: Runtime | None = None):
+        self.settings = settings
+        self._own_runtime = runtime is None
+        self.runtime = runtime or Runtime.open(settings)
+        self.deliverer = build_deliverer(self.runtime)
+        self.huey = make_huey(settings)
+        bind_deliverer(self.huey, self.deliverer)
+        self._consumer = _Consumer(
+            self.huey,
+            workers=workers,
+            periodic=False,
+            worker_type="thread",
+            initial_delay=min(0.1, settings.worker_poll_s),
+            max_delay=settings.worker_poll_s,
+            check_worker_health=True,
+        )
+        self._sweeper = Sweeper(
+            self.huey,
+            self.deliverer,
+            poll_s=settings.worker_poll_s,
+            batch=max(10, workers * 5),
+            max_waiting=max(4, workers * 2),
+        )
+
+    def start(self) -> None:
+        self._consumer.start()
+        self._sweeper.start()
+        log.info("worker.started queue=%s", self.huey.name)
+
+    def stop(self) -> None:
+        self._sweeper.stop()
+        self._consumer.stop(graceful=True)
+        self.deliverer.close()
+        if self._own_runtime:
+            self.runtime.close()
+        log.info("worker.stopped")
