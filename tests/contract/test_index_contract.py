@@ -29,6 +29,7 @@ FACTORIES: dict[str, Factory] = {
     "mih": MihPdqIndex,
     # A tiny delta limit makes most adds go through a compaction.
     "mih-compacting": lambda: MihPdqIndex(delta_limit=3, chunks=8),
+    "mih-fixed-bits": lambda: MihPdqIndex(chunks=16, chunk_bits=16),
 }
 
 

@@ -158,7 +158,7 @@ class MihPdqIndex:
             np.empty(0, np.int64),
             np.zeros((chunks, 0), np.uint32),
             np.zeros((chunks, 2**8 + 1), np.uint32),
-            chunk_bits or 8,
+            8,  # an empty base; the real width is chosen when the first base is built
         )
         self._clear_delta()
 
@@ -174,7 +174,6 @@ class MihPdqIndex:
         removed: NDArray[np.bool_] | None = None,
     ) -> None:
         self._codes = codes
-        self._codes64 = as_u64(codes) if len(codes) else np.empty((0, 4), np.uint64)
         self._ids = ids
         self._rows = rows.reshape(-1)
         self._offsets = offsets.reshape(-1)
