@@ -180,18 +180,15 @@ def insert_chunk(
                 )
             )
         # Integers only: no per-row string or enum conversion on the way back.
-        id_by_ord: dict[int, int] = dict(
-            iter(
-                conn.execute(
-                    select(staged.ord, _ENTRIES.c.id).join(
-                        _ENTRIES,
-                        (_ENTRIES.c.bank_id == bank_id)
-                        & (_ENTRIES.c.signal_type == staged.signal_type)
-                        & (_ENTRIES.c.value == staged.value),
-                    )
-                ).tuples()
+        rows = conn.execute(
+            select(staged.ord, _ENTRIES.c.id).join(
+                _ENTRIES,
+                (_ENTRIES.c.bank_id == bank_id)
+                & (_ENTRIES.c.signal_type == staged.signal_type)
+                & (_ENTRIES.c.value == staged.value),
             )
         )
+        id_by_ord: dict[int, int] = {ord_: id_ for ord_, id_ in rows}
     finally:
         _STAGING.drop(conn)
     return [id_by_ord[ord_of[(c.signal_type.value, c.value)]] for c in entries], new_rows
