@@ -1,18 +1,31 @@
 """The composition root: the one place that turns settings into concrete objects.
 
-Shells (CLI, API, worker) ask a :class:`Runtime` for the store and the
-matcher instead of building them, so every shell runs the same wiring.
+Shells (CLI, API, worker) ask a :class:`Runtime` for stores and use cases
+instead of building them, so every shell runs the same wiring.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
 from shieldwall.config import Settings
+from shieldwall.hashing import DecodeLimits
 from shieldwall.pipeline.matcher import Matcher
-from shieldwall.store import BankStore, make_engine, session_factory, upgrade
+from shieldwall.pipeline.policy_holder import PolicyHolder
+from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
+from shieldwall.pipeline.scan import ScanService
+from shieldwall.store import (
+    BankStore,
+    ItemStore,
+    KeyStore,
+    OutboxStore,
+    make_engine,
+    session_factory,
+    upgrade,
+)
 
 
 @dataclass
@@ -22,10 +35,16 @@ class Runtime:
     settings: Settings
     engine: Engine
     store: BankStore
+    items: ItemStore
+    keys: KeyStore
+    outbox: OutboxStore
+    matcher_refresh_s: float = 0.0
     _matcher: Matcher | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings, *, migrate: bool | None = None) -> Runtime:
+    def open(
+        cls, settings: Settings, *, migrate: bool | None = None, matcher_refresh_s: float = 0.0
+    ) -> Runtime:
         """Connect to the database; migrate it first on the embedded default.
 
         In production migrations are an explicit step (``shieldwall db upgrade``)
@@ -36,7 +55,16 @@ class Runtime:
         if migrate if migrate is not None else settings.mode == "development":
             upgrade(url)
         engine = make_engine(url)
-        return cls(settings=settings, engine=engine, store=BankStore(session_factory(engine)))
+        sessions = session_factory(engine)
+        return cls(
+            settings=settings,
+            engine=engine,
+            store=BankStore(sessions),
+            items=ItemStore(sessions),
+            keys=KeyStore(sessions),
+            outbox=OutboxStore(sessions),
+            matcher_refresh_s=matcher_refresh_s,
+        )
 
     @property
     def matcher(self) -> Matcher:
@@ -46,9 +74,49 @@ class Runtime:
                 self.store,
                 snapshot_dir=self.settings.index_dir,
                 quality_threshold=self.settings.quality_threshold,
+                refresh_interval_s=self.matcher_refresh_s,
             )
             self._matcher.load()
         return self._matcher
+
+    @cached_property
+    def policies(self) -> PolicyHolder:
+        return PolicyHolder(self.keys)
+
+    @cached_property
+    def seen(self) -> SeenIndex:
+        seen = SeenIndex(self.items)
+        seen.refresh()
+        return seen
+
+    @cached_property
+    def limits(self) -> DecodeLimits:
+        return DecodeLimits(
+            max_pixels=self.settings.max_image_pixels, max_bytes=self.settings.max_upload_bytes
+        )
+
+    @cached_property
+    def scanner(self) -> ScanService:
+        return ScanService(
+            matcher=self.matcher,
+            items=self.items,
+            policies=self.policies,
+            limits=self.limits,
+            quality_threshold=self.settings.quality_threshold,
+            exact_decode=self.settings.exact_decode,
+            retention_days=self.settings.retention_days,
+        )
+
+    @cached_property
+    def retro_hunter(self) -> RetroHunter:
+        return RetroHunter(
+            seen=self.seen,
+            items=self.items,
+            banks=self.store,
+            matcher=self.matcher,
+            policies=self.policies,
+            quality_threshold=self.settings.quality_threshold,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ from shieldwall.cli.context import state
 from shieldwall.cli.db_cmd import db_app, index_app
 from shieldwall.cli.hash_cmd import hash_command
 from shieldwall.cli.match_cmd import match_command
+from shieldwall.cli.serve_cmd import demo_command, keys_app, serve_command
 
 app = typer.Typer(
     name="shieldwall",
@@ -47,7 +48,10 @@ def version() -> None:
 
 app.command("hash")(hash_command)
 app.command("match")(match_command)
+app.command("serve")(serve_command)
+app.command("demo")(demo_command)
 app.add_typer(bank_app, name="bank")
+app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,8 +90,11 @@ class Matcher:
         snapshot_dir: Path | None = None,
         quality_threshold: int = DEFAULT_QUALITY_THRESHOLD,
         max_threshold: int = 31,
+        refresh_interval_s: float = 0.0,
     ) -> None:
         self._store = store
+        self._refresh_interval = refresh_interval_s
+        self._refreshed_at = 0.0
         self._snapshot_dir = snapshot_dir
         self._quality_threshold = quality_threshold
         self._max_threshold = max_threshold
@@ -129,6 +133,7 @@ class Matcher:
             while True:
                 changes = self._store.changes_since(seq=self._seq)
                 if not changes:
+                    self._refreshed_at = time.monotonic()
                     return applied
                 for change in changes:
                     if change.op == "add":
@@ -306,7 +311,9 @@ class Matcher:
     def _ensure(self, *, refresh: bool = False) -> _Indexes:
         if self._idx is None:
             self.load()
-        elif refresh:
+        elif refresh and time.monotonic() - self._refreshed_at >= self._refresh_interval:
+            # A busy server polls the change log at most every ``refresh_interval_s``;
+            # changes made in this process call refresh() directly and are seen at once.
             self.refresh()
         assert self._idx is not None
         return self._idx

@@ -240,11 +240,14 @@ def _add_decision(session: Session, item: ItemRow, decision: NewDecision) -> Dec
     )
     session.add(drow)
     for action in decision.actions:
+        payload = dict(action.payload)
+        if "item_id" in payload and payload["item_id"] is None:
+            payload["item_id"] = item.id  # known only now, inside the transaction
         session.add(
             OutboxRow(
                 decision_id=decision.id,
                 kind=action.kind,
-                payload=action.payload,
+                payload=payload,
                 idempotency_key=action.idempotency_key,
                 status="pending",
                 attempts=0,

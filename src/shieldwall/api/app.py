@@ -1,0 +1,97 @@
+"""The HTTP API: ``create_app(settings)`` builds a FastAPI app around one :class:`Runtime`.
+
+No module-level app or engine: tests build as many isolated apps as they like,
+and ``shieldwall serve`` builds one from the environment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from shieldwall import __version__
+from shieldwall.api import metrics, problems
+from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
+from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
+from shieldwall.api.routers import banks, health, items, scan
+from shieldwall.config import Settings, load_settings
+from shieldwall.pipeline.scan import ScanOutcome
+from shieldwall.runtime import Runtime
+
+AfterCommit = Callable[[ScanOutcome], None]
+
+MATCHER_REFRESH_S = 0.05
+"""How stale another process's bank changes may be on this replica (seconds)."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    after_commit: list[AfterCommit] | None = None,
+) -> FastAPI:
+    """Build the API. ``after_commit`` hooks run after each new decision is stored."""
+    settings = settings or (runtime.settings if runtime else load_settings())
+    hooks = list(after_commit or [])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or Runtime.open(settings, matcher_refresh_s=MATCHER_REFRESH_S)
+        app.state.runtime = rt
+        app.state.verifier = KeyVerifier(rt.keys)
+        app.state.rate_limiter = (
+            RedisRateLimiter(settings.redis_url) if settings.redis_url else RateLimiter()
+        )
+        # Load everything before the first request so /readyz means it.
+        rt.matcher  # noqa: B018
+        rt.policies.policy  # noqa: B018
+        seen = rt.seen
+
+        def remember(outcome: ScanOutcome) -> None:
+            metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
+            if outcome.item.pdq:
+                seen.add(outcome.item.id, outcome.item.pdq)
+            for hook in hooks:
+                hook(outcome)
+
+        rt.scanner.on_stored = remember
+        try:
+            yield
+        finally:
+            if runtime is None:
+                rt.close()
+
+    app = FastAPI(
+        title="Shieldwall",
+        version=__version__,
+        description=(
+            "Proactively stop non-consensual intimate imagery: hash matching against victim "
+            "banks, signals, policy, reliable actions and an audit trail."
+        ),
+        lifespan=lifespan,
+    )
+    problems.install(app)
+
+    def body_limit(path: str) -> int:
+        return settings.max_upload_bytes + 64 * 1024 if path == "/v1/scan" else JSON_BODY_LIMIT
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
+
+    @app.middleware("http")
+    async def _observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.LATENCY.labels(path).observe(time.perf_counter() - start)
+        metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+    for router in (health.router, scan.router, banks.router, items.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,121 @@
+"""API-key authentication, scopes and per-key rate limits.
+
+Keys are argon2-hashed in the database, which is deliberately slow (tens of
+milliseconds). Checking argon2 on every request would cap a replica at a few
+dozen requests per second, so a key that verified once is remembered by its
+SHA-256 for a short time; revocation takes effect when the entry expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shieldwall.store import KeyStore
+
+SCOPES = ("scan", "lookup", "banks:read", "banks:write", "admin")
+"""Scopes a key can hold; ``admin`` implies all of them."""
+
+_CACHE_TTL_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the key's id, name and scopes."""
+
+    key_id: int
+    name: str
+    scopes: frozenset[str]
+    rate_limit_per_minute: int | None
+
+    def allows(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+
+class KeyVerifier:
+    """Verifies bearer keys against the store, with a short-lived cache of successes."""
+
+    def __init__(self, keys: KeyStore, *, ttl_s: float = _CACHE_TTL_S) -> None:
+        self._keys = keys
+        self._ttl = ttl_s
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, key: str) -> Principal | None:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(digest)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        info = self._keys.verify_api_key(key)
+        if info is None:
+            return None
+        principal = Principal(
+            info.id, info.name, frozenset(info.scopes), info.rate_limit_per_minute
+        )
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now + self._ttl, principal)
+        return principal
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+class RateLimiter:
+    """Token bucket per key: ``limit`` requests per minute, bursts up to ``limit``.
+
+    In-process, which is exact for the embedded single-process default; with
+    several replicas use :class:`RedisRateLimiter` so the limit is shared.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key_id: int, limit_per_minute: int) -> float:
+        """0 when the request may go ahead, else the seconds to wait."""
+        now = self._clock()
+        rate = limit_per_minute / 60.0
+        with self._lock:
+            tokens, at = self._buckets.get(key_id, (float(limit_per_minute), now))
+            tokens = min(float(limit_per_minute), tokens + (now - at) * rate)
+            if tokens >= 1.0:
+                self._buckets[key_id] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key_id] = (tokens, now)
+            return (1.0 - tokens) / rate
+
+
+class RedisRateLimiter:
+    """Fixed one-minute windows in Redis, shared by every replica."""
+
+    def __init__(self, url: str, *, prefix: str = "shieldwall:rl") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
+
+    def check(self, key_id: int, limit_per_minute: int) -> float:
+        now = time.time()
+        window = int(now // 60)
+        name = f"{self._prefix}:{key_id}:{window}"
+        pipe = self._redis.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, 120)
+        count = int(pipe.execute()[0])
+        if count <= limit_per_minute:
+            return 0.0
+        return max(0.001, (window + 1) * 60 - now)
+
+
+def retry_after_header(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))

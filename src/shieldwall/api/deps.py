@@ -1,0 +1,74 @@
+"""FastAPI dependencies: the runtime, the caller and its scope, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from shieldwall.api.auth import KeyVerifier, Principal, RateLimiter, retry_after_header
+from shieldwall.api.problems import ProblemError
+from shieldwall.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "send an API key as 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    verifier: KeyVerifier = request.app.state.verifier
+    principal = verifier.verify(key.strip())
+    if principal is None:
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "the API key is not valid or was revoked",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    limiter: RateLimiter = request.app.state.rate_limiter
+    runtime: Runtime = request.app.state.runtime
+    limit = principal.rate_limit_per_minute or runtime.settings.rate_limit_per_minute
+    wait = limiter.check(principal.key_id, limit)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "rate_limited",
+            f"rate limit of {limit} requests per minute exceeded",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
+    request.state.principal = principal
+    return principal
+
+
+def require(scope: str) -> Callable[[Request], Principal]:
+    """A dependency that admits callers holding ``scope`` (or ``admin``)."""
+
+    def dependency(request: Request) -> Principal:
+        principal = _principal(request)
+        if not principal.allows(scope):
+            raise ProblemError(403, "forbidden", f"this API key lacks the '{scope}' scope")
+        return principal
+
+    dependency.__name__ = f"require_{scope.replace(':', '_')}"
+    return dependency
+
+
+ScanCaller = Annotated[Principal, Depends(require("scan"))]
+LookupCaller = Annotated[Principal, Depends(require("lookup"))]
+BanksReader = Annotated[Principal, Depends(require("banks:read"))]
+BanksWriter = Annotated[Principal, Depends(require("banks:write"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

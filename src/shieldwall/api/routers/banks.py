@@ -1,0 +1,159 @@
+"""Banks and their entries: create, list, add (one or ten thousand), withdraw, delete, export."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+
+from shieldwall.api.deps import BanksReader, BanksWriter, RuntimeDep
+from shieldwall.api.schemas import (
+    BankCreate,
+    BankPublic,
+    BankUpdate,
+    EntriesAdded,
+    EntriesCreate,
+    EntryPublic,
+)
+from shieldwall.api.views import bank_public, entry_public
+from shieldwall.exchange import ExchangeFormat, write_entries
+from shieldwall.hashing.values import normalize_hash
+from shieldwall.store.repository import batched
+from shieldwall.types import NewEntry, Provenance
+
+router = APIRouter(prefix="/v1/banks", tags=["banks"])
+
+
+@router.post("", response_model=BankPublic, status_code=201)
+def create_bank(body: BankCreate, rt: RuntimeDep, _: BanksWriter) -> BankPublic:
+    bank = rt.store.create_bank(
+        name=body.name,
+        purpose=body.purpose,
+        threshold=body.threshold if body.threshold is not None else rt.settings.pdq_threshold,
+        description=body.description,
+        enabled=body.enabled,
+    )
+    return bank_public(bank)
+
+
+@router.get("", response_model=list[BankPublic])
+def list_banks(rt: RuntimeDep, _: BanksReader) -> list[BankPublic]:
+    return [bank_public(b) for b in rt.store.list_banks()]
+
+
+@router.get("/{name}", response_model=BankPublic)
+def get_bank(name: str, rt: RuntimeDep, _: BanksReader) -> BankPublic:
+    return bank_public(rt.store.get_bank(name=name))
+
+
+@router.patch("/{name}", response_model=BankPublic)
+def update_bank(name: str, body: BankUpdate, rt: RuntimeDep, _: BanksWriter) -> BankPublic:
+    bank = rt.store.update_bank(
+        name=name, threshold=body.threshold, enabled=body.enabled, description=body.description
+    )
+    rt.matcher.refresh()
+    return bank_public(bank)
+
+
+@router.delete("/{name}", status_code=204)
+def delete_bank(name: str, rt: RuntimeDep, _: BanksWriter) -> Response:
+    rt.store.delete_bank(name=name)
+    rt.matcher.refresh()
+    return Response(status_code=204)
+
+
+@router.post("/{name}/entries", response_model=EntriesAdded, status_code=201)
+def add_entries(name: str, body: EntriesCreate, rt: RuntimeDep, _: BanksWriter) -> EntriesAdded:
+    """Add entries (idempotent); new ones are matchable at once and hunted across past items."""
+    entries = [
+        NewEntry(
+            signal_type=e.signal_type,
+            value=normalize_hash(e.signal_type, e.value),
+            provenance=Provenance(
+                source=e.source,
+                external_id=e.external_id,
+                case_id=e.case_id,
+                submitted_at=e.submitted_at,
+            ),
+            category=e.category,
+            expires_at=e.expires_at,
+        )
+        for e in body.entries
+    ]
+    result = rt.store.add_entries(bank=name, entries=entries)
+    rt.matcher.refresh()
+    hunt = None
+    if body.retro_hunt and result.added:
+        report = rt.retro_hunter.hunt(sorted(set(result.ids)))
+        hunt = {
+            "entries": report.entries,
+            "items_hit": report.items_hit,
+            "decisions": [d.id for d in report.decisions],
+            "elapsed_ms": round(report.elapsed_ms, 3),
+        }
+    return EntriesAdded(
+        bank=name,
+        added=result.added,
+        unchanged=result.unchanged,
+        entry_ids=list(result.ids),
+        retro_hunt=hunt,
+    )
+
+
+@router.get("/{name}/entries/{entry_id}", response_model=EntryPublic)
+def get_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksReader) -> EntryPublic:
+    entry = rt.store.get_entry(entry_id=entry_id)
+    if entry.bank_name != name:
+        from shieldwall.errors import EntryNotFoundError
+
+        raise EntryNotFoundError("no such entry in this bank", value=entry_id)
+    return entry_public(entry)
+
+
+@router.post("/{name}/entries/{entry_id}/withdraw", response_model=EntryPublic)
+def withdraw_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
+    """Take an entry out of matching at once (kept, with status ``withdrawn``)."""
+    get_entry(name, entry_id, rt, _)
+    entry = rt.store.withdraw_entry(entry_id=entry_id)
+    rt.matcher.refresh()
+    return entry_public(entry)
+
+
+@router.delete("/{name}/entries/{entry_id}", response_model=EntryPublic)
+def delete_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
+    get_entry(name, entry_id, rt, _)
+    entry = rt.store.delete_entry(entry_id=entry_id)
+    rt.matcher.refresh()
+    return entry_public(entry)
+
+
+@router.get("/{name}/export")
+def export_bank(
+    name: str,
+    rt: RuntimeDep,
+    _: BanksReader,
+    format: ExchangeFormat = Query(ExchangeFormat.JSONL),
+) -> StreamingResponse:
+    """Stream the bank's active entries as JSON Lines, CSV or threatexchange lines."""
+    rt.store.get_bank(name=name)
+    media = {"csv": "text/csv", "jsonl": "application/x-ndjson"}.get(format.value, "text/plain")
+
+    def body() -> Iterator[bytes]:
+        first = True
+        for batch in batched(rt.store.iter_bank_entries(bank=name), 5000):
+            buffer = io.StringIO()
+            write_entries(batch, buffer, format)
+            text = buffer.getvalue()
+            if not first and format is ExchangeFormat.CSV:
+                text = text.split("\n", 1)[1]  # the header row belongs to the first batch only
+            first = False
+            yield text.encode()
+        if first:
+            buffer = io.StringIO()
+            write_entries([], buffer, format)
+            yield buffer.getvalue().encode()
+
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{format.value}"'}
+    return StreamingResponse(body(), media_type=media, headers=headers)

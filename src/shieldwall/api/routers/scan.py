@@ -1,0 +1,149 @@
+"""``POST /v1/scan`` (media) and ``POST /v1/lookup`` (hashes): the hot path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from shieldwall.api.deps import LookupCaller, RuntimeDep, ScanCaller
+from shieldwall.api.problems import ProblemError
+from shieldwall.api.schemas import DecisionPublic, LookupCreate
+from shieldwall.api.views import decision_public
+from shieldwall.errors import InputError
+from shieldwall.pipeline.matcher import Query
+from shieldwall.pipeline.scan import ScanMeta
+from shieldwall.policy import SURFACES
+
+router = APIRouter(prefix="/v1", tags=["scan"])
+
+_META_FIELDS = ("content_id", "surface", "uploader_id", "text", "url", "jurisdictions")
+_MAX_FIELD = 20_000
+
+_SCAN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "content_id"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "content_id": {"type": "string", "maxLength": 255},
+                        "surface": {"type": "string", "enum": sorted(SURFACES)},
+                        "uploader_id": {"type": "string"},
+                        "text": {"type": "string"},
+                        "url": {"type": "string"},
+                        "jurisdictions": {"type": "string", "description": "e.g. GB,US"},
+                    },
+                }
+            },
+            "application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"},
+                "description": "Raw media bytes; metadata as query parameters.",
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/scan",
+    response_model=DecisionPublic,
+    openapi_extra=_SCAN_BODY,
+    responses={413: {"description": "Too large"}, 415: {"description": "Unsupported media"}},
+)
+async def scan(request: Request, rt: RuntimeDep, _: ScanCaller) -> DecisionPublic:
+    """Hash an upload, match it, run signals and the policy; the decision is stored first."""
+    limit = rt.settings.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise ProblemError(413, "file_too_large", f"the upload exceeds {limit} bytes")
+    ctype = request.headers.get("content-type", "")
+    fields: dict[str, Any]
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=len(_META_FIELDS) + 1)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ProblemError(422, "invalid_input", "file: a multipart field 'file' is required")
+        data = await upload.read(limit + 1)
+        media_type = upload.content_type
+        fields = {k: form.get(k) for k in _META_FIELDS if isinstance(form.get(k), str)}
+    else:
+        data = await _read_body(request, limit)
+        media_type = ctype.split(";")[0] or None
+        fields = {k: v for k, v in request.query_params.items() if k in _META_FIELDS}
+    if len(data) > limit:
+        raise ProblemError(413, "file_too_large", f"the upload exceeds {limit} bytes")
+    meta = _meta(fields)
+    outcome = await run_in_threadpool(rt.scanner.scan, meta, data, media_type=media_type)
+    return decision_public(
+        outcome.decision,
+        created=outcome.created,
+        item=outcome.item,
+        elapsed_ms=outcome.elapsed_ms,
+    )
+
+
+@router.post("/lookup", response_model=DecisionPublic)
+def lookup(body: LookupCreate, rt: RuntimeDep, _: LookupCaller) -> DecisionPublic:
+    """Decide on hashes the platform computed itself (no media leaves the platform)."""
+    meta = ScanMeta(
+        content_id=body.content_id,
+        surface=body.surface,
+        uploader_id=body.uploader_id,
+        text=body.text,
+        url=body.url,
+        jurisdictions=tuple(body.jurisdictions),
+        metadata=body.metadata,
+    )
+    query = Query(
+        pdq=body.pdq.lower() if body.pdq else None,
+        quality=body.quality,
+        md5=body.md5.lower() if body.md5 else None,
+        sha256=body.sha256.lower() if body.sha256 else None,
+    )
+    outcome = rt.scanner.lookup(meta, query)
+    return decision_public(
+        outcome.decision,
+        created=outcome.created,
+        item=outcome.item,
+        elapsed_ms=outcome.elapsed_ms,
+    )
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProblemError(413, "file_too_large", f"the upload exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _meta(fields: dict[str, Any]) -> ScanMeta:
+    for key, value in fields.items():
+        if isinstance(value, str) and len(value) > _MAX_FIELD:
+            raise InputError(f"{key}: longer than {_MAX_FIELD} characters")
+    content_id = fields.get("content_id")
+    if not content_id:
+        raise InputError("content_id: required")
+    surface = fields.get("surface") or "other"
+    if surface not in SURFACES:
+        raise InputError(f"surface: must be one of {', '.join(sorted(SURFACES))}", value=surface)
+    jurisdictions = tuple(
+        j.strip().upper() for j in (fields.get("jurisdictions") or "").split(",") if j.strip()
+    )
+    return ScanMeta(
+        content_id=content_id,
+        surface=surface,
+        uploader_id=fields.get("uploader_id"),
+        text=fields.get("text"),
+        url=fields.get("url"),
+        jurisdictions=jurisdictions,
+    )

@@ -1,0 +1,177 @@
+"""Request and response models: ``XCreate`` in, ``XPublic`` out.
+
+Field limits are part of the contract (and of the OpenAPI document): an
+oversized or malformed field is a 422 with the field's path, never a 500.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shieldwall.types import BankPurpose, SignalType
+
+ContentId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Hex = Annotated[str, StringConstraints(min_length=32, max_length=64, pattern=r"^[0-9a-fA-F]+$")]
+Surface = Literal["post", "message", "profile", "ad", "other"]
+Jurisdiction = Annotated[str, StringConstraints(min_length=2, max_length=8)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LookupCreate(_Strict):
+    """Hashes computed by the platform, with the item's metadata."""
+
+    content_id: ContentId
+    pdq: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+    quality: int | None = Field(None, ge=0, le=100)
+    md5: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+    surface: Surface = "other"
+    uploader_id: Annotated[str, StringConstraints(max_length=255)] | None = None
+    text: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    url: Annotated[str, StringConstraints(max_length=4_000)] | None = None
+    jurisdictions: list[Jurisdiction] = Field(default_factory=list, max_length=20)
+    metadata: dict[str, Any] = Field(default_factory=dict, max_length=50)
+
+
+class MatchPublic(BaseModel):
+    bank: str
+    entry_id: int
+    signal_type: str
+    distance: int
+    bank_purpose: str
+    threshold: int
+    variant: str | None = None
+    suppressed_by: int | None = None
+
+
+class SignalPublic(BaseModel):
+    signal: str
+    version: str
+    score: float | None = None
+    labels: list[str] = []
+    evidence: list[str] = []
+    error: str | None = None
+    elapsed_ms: float | None = None
+
+
+class DecisionPublic(BaseModel):
+    """The verdict on one item and everything that explains it."""
+
+    decision_id: str
+    content_id: str
+    verdict: str
+    source: str
+    created: bool = Field(description="False when this content_id was already decided.")
+    policy_version: str
+    reasons: list[str]
+    categories: list[str]
+    matches: list[MatchPublic]
+    signals: list[SignalPublic]
+    notes: list[str]
+    rules: list[dict[str, Any]]
+    created_at: datetime
+    hashes: dict[str, Any] | None = None
+    elapsed_ms: float | None = None
+
+
+class BankCreate(_Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[\w.\-]+$")]
+    purpose: BankPurpose = BankPurpose.INTERNAL
+    threshold: int | None = Field(None, ge=0, le=31)
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    enabled: bool = True
+
+
+class BankUpdate(_Strict):
+    threshold: int | None = Field(None, ge=0, le=31)
+    enabled: bool | None = None
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class BankPublic(BaseModel):
+    name: str
+    purpose: str
+    description: str
+    threshold: int
+    enabled: bool
+    active_entries: int
+    created_at: datetime
+
+
+class EntryCreate(_Strict):
+    signal_type: SignalType
+    value: Hex
+    category: Annotated[str, StringConstraints(max_length=255)] | None = None
+    source: Annotated[str, StringConstraints(max_length=255)] | None = None
+    external_id: Annotated[str, StringConstraints(max_length=255)] | None = None
+    case_id: Annotated[str, StringConstraints(max_length=255)] | None = None
+    submitted_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+class EntriesCreate(_Strict):
+    entries: list[EntryCreate] = Field(min_length=1, max_length=10_000)
+    retro_hunt: bool = Field(True, description="Search everything already seen for the new hashes.")
+
+
+class EntriesAdded(BaseModel):
+    bank: str
+    added: int
+    unchanged: int
+    entry_ids: list[int]
+    retro_hunt: dict[str, Any] | None = None
+
+
+class EntryPublic(BaseModel):
+    id: int
+    bank: str
+    signal_type: str
+    value: str
+    status: str
+    category: str | None
+    source: str | None
+    external_id: str | None
+    case_id: str | None
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ItemPublic(BaseModel):
+    content_id: str
+    source: str
+    surface: str
+    uploader_id: str | None
+    media_type: str | None
+    pdq: str | None
+    pdq_quality: int | None
+    md5: str | None
+    sha256: str | None
+    width: int | None
+    height: int | None
+    jurisdictions: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    decisions: list[DecisionPublic]
+
+
+class DecisionsPage(BaseModel):
+    decisions: list[DecisionPublic]
+    next_cursor: str | None
+
+
+class OutboxPublic(BaseModel):
+    id: int
+    decision_id: str | None
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None

@@ -1,0 +1,173 @@
+"""``shieldwall serve``, ``shieldwall keys …`` and ``shieldwall demo``: running the service."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from shieldwall.api.auth import SCOPES
+from shieldwall.cli.context import state
+from shieldwall.cli.hash_cmd import JsonOpt
+from shieldwall.cli.output import ExitCode, emit_json, stderr, stdout
+from shieldwall.hashing import hash_files, iter_image_files
+from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+
+keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
+
+HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+DEMO_BANK = "demo-victims"
+
+
+def serve_command(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+    """Start the HTTP API (and the review UI) on HOST:PORT."""
+    import uvicorn
+
+    from shieldwall.api import create_app
+
+    app = create_app(state.settings)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    scope: Annotated[list[str], typer.Option("--scope", help=f"One of {', '.join(SCOPES)}.")],
+    rate_limit: Annotated[int | None, typer.Option(min=1, help="Requests per minute.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create an API key. The key is printed once and never stored in clear."""
+    unknown = sorted(set(scope) - set(SCOPES))
+    if unknown:
+        stderr.print(f"unknown scope {unknown[0]!r}; choose from {', '.join(SCOPES)}")
+        raise typer.Exit(ExitCode.USAGE)
+    with state.runtime() as rt:
+        key, info = rt.keys.create_api_key(
+            name=name, scopes=scope, rate_limit_per_minute=rate_limit
+        )
+    if json_out:
+        emit_json({"key": key, "prefix": info.prefix, "name": name, "scopes": list(info.scopes)})
+    else:
+        stdout.print(f"API key for [bold]{name}[/bold] ({', '.join(info.scopes)}):")
+        stdout.print(key, soft_wrap=True)
+        stdout.print("[yellow]Store it now: it is not shown again.[/yellow]")
+
+
+@keys_app.command("list")
+def keys_list(json_out: JsonOpt = False) -> None:
+    """List keys (prefix, name, scopes, last use); never the keys themselves."""
+    with state.runtime() as rt:
+        keys = rt.keys.list_api_keys()
+    if json_out:
+        for k in keys:
+            emit_json(
+                {
+                    "prefix": k.prefix,
+                    "name": k.name,
+                    "scopes": list(k.scopes),
+                    "revoked": k.revoked_at is not None,
+                    "last_used_at": k.last_used_at,
+                }
+            )
+        return
+    table = Table("prefix", "name", "scopes", "revoked", box=None)
+    for k in keys:
+        table.add_row(k.prefix, k.name, ",".join(k.scopes), "yes" if k.revoked_at else "")
+    stdout.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(prefix: str, json_out: JsonOpt = False) -> None:
+    """Revoke a key by its prefix (the part after ``sw_``)."""
+    from shieldwall.cli.output import error_exit
+    from shieldwall.errors import ShieldwallError
+
+    with state.runtime() as rt:
+        try:
+            rt.keys.revoke_api_key(prefix)
+        except ShieldwallError as exc:
+            raise typer.Exit(error_exit(exc)) from exc
+    if json_out:
+        emit_json({"prefix": prefix, "revoked": True})
+    else:
+        stdout.print(f"revoked {prefix}")
+
+
+def demo_command(
+    photos: Annotated[Path, typer.Option(help="Benign photos for the demo bank.")] = Path(
+        ".cache/photos-small"
+    ),
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not start the worker.")
+    ] = False,
+) -> None:
+    """Create a demo bank from PHOTOS and a demo API key, then start the API and the worker."""
+    with state.runtime() as rt:
+        try:
+            rt.store.get_bank(name=DEMO_BANK)
+        except Exception:
+            rt.store.create_bank(
+                name=DEMO_BANK,
+                purpose=BankPurpose.VICTIM,
+                threshold=rt.settings.pdq_threshold,
+                description="Demo victim bank built from benign test photos.",
+                enabled=True,
+            )
+        entries: list[NewEntry] = []
+        prov = Provenance(source="demo")
+        for _path, result in hash_files(list(iter_image_files([photos])), limits=rt.limits):
+            if isinstance(result, Exception):
+                continue
+            entries += [
+                NewEntry(SignalType.PDQ, result.pdq, prov, "demo"),
+                NewEntry(SignalType.MD5, result.md5, prov, "demo"),
+            ]
+        added = rt.store.add_entries(bank=DEMO_BANK, entries=entries)
+        key, _ = rt.keys.create_api_key(name="demo", scopes=["admin"])
+    url = f"http://{host}:{port}"
+    stdout.print(
+        f"[bold]Shieldwall[/bold] demo: bank '{DEMO_BANK}' holds "
+        f"{added.added + added.unchanged} hashes of {photos}"
+    )
+    stdout.print(f"API:      {url}  (docs: {url}/docs)")
+    stdout.print(f"API key:  {key}")
+    sample = next(iter(sorted(photos.glob("*.jpg"))), None)
+    if sample is not None:
+        stdout.print(
+            f"Try:      curl -s -H 'Authorization: Bearer {key}' "
+            f"-F content_id=demo-1 -F file=@{sample} {url}/v1/scan"
+        )
+    worker = None if no_worker else _start_worker()
+    try:
+        serve_command(host=host, port=port)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=10)
+
+
+def _start_worker() -> subprocess.Popen[bytes] | None:
+    exe = shutil.which("shieldwall") or str(Path(sys.executable).with_name("shieldwall"))
+    if not Path(exe).exists():
+        return None
+    try:
+        from shieldwall.cli import worker_cmd  # noqa: F401
+    except ImportError:
+        return None
+    env = dict(os.environ)
+    if state.data_dir is not None:
+        env["SHIELDWALL_DATA_DIR"] = str(state.data_dir)
+    if state.database_url is not None:
+        env["SHIELDWALL_DATABASE_URL"] = state.database_url
+    return subprocess.Popen([exe, "worker"], env=env)

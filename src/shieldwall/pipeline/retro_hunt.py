@@ -1,0 +1,179 @@
+"""Retro-hunts: when a hash enters a bank, find every copy the platform has already seen.
+
+The TAKE IT DOWN Act and the Online Safety Act expect "known identical copies"
+to come down too, within the 48-hour clock. Every scanned or looked-up item is
+remembered as hashes; :class:`SeenIndex` keeps their PDQ hashes in the same
+fast index the banks use, so hunting one new hash across millions of stored
+items is one index query. Exact digests are hunted through the database index.
+
+Each item hit gets a new decision through the same policy, with source
+``retro_hunt``. Decision ids are derived from (item, entries), so running the
+same hunt twice (a retry, a crash) never decides twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from shieldwall.errors import NotFoundError
+from shieldwall.index import MihPdqIndex
+from shieldwall.pipeline.matcher import Matcher, Query
+from shieldwall.pipeline.policy_holder import PolicyHolder
+from shieldwall.pipeline.scan import build_decision
+from shieldwall.policy import PolicyContext, evaluate
+from shieldwall.store import BankStore, ItemStore
+from shieldwall.store.service_records import DecisionInfo, ItemInfo
+from shieldwall.types import SignalType
+
+_NAMESPACE = uuid.UUID("6f1c9a52-4c1e-4f57-9a2e-5d0c8b7e3a11")
+
+
+class SeenIndex:
+    """PDQ hashes of every stored item, kept in step with the ``items`` table by id."""
+
+    def __init__(self, items: ItemStore, *, max_threshold: int = 31) -> None:
+        self._items = items
+        self._index = MihPdqIndex(max_threshold=max_threshold)
+        self._last_id = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def refresh(self) -> int:
+        """Add items stored since the last refresh (by any process); returns how many."""
+        added = 0
+        with self._lock:
+            for chunk in self._items.iter_seen_pdq(after_id=self._last_id):
+                ids = np.asarray([s.item_id for s in chunk], dtype=np.int64)
+                codes = np.frombuffer(
+                    b"".join(bytes.fromhex(s.pdq) for s in chunk), dtype=np.uint8
+                ).reshape(-1, 32)
+                self._index.add(ids, codes)
+                self._last_id = int(ids[-1])
+                added += len(chunk)
+        return added
+
+    def add(self, item_id: int, pdq: str) -> None:
+        """Index one item just stored by this process (cheaper than a refresh)."""
+        with self._lock:
+            self._index.add(
+                np.asarray([item_id], dtype=np.int64),
+                np.frombuffer(bytes.fromhex(pdq), dtype=np.uint8).reshape(1, 32),
+            )
+
+    def remove(self, item_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._index.remove(list(item_ids))
+
+    def search(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
+        """For each hash, the stored items within ``threshold``: (item_id, distance)."""
+        if not pdqs or not len(self._index):
+            return [[] for _ in pdqs]
+        codes = np.frombuffer(b"".join(bytes.fromhex(p) for p in pdqs), dtype=np.uint8)
+        with self._lock:
+            hits = self._index.search(codes.reshape(-1, 32), threshold)
+        return [[(h.id, h.distance) for h in row] for row in hits]
+
+
+@dataclass(frozen=True, slots=True)
+class RetroHuntReport:
+    entries: int
+    items_hit: int
+    decisions: tuple[DecisionInfo, ...]
+    elapsed_ms: float
+
+
+@dataclass
+class RetroHunter:
+    """Runs retro-hunts for new bank entries over everything already seen."""
+
+    seen: SeenIndex
+    items: ItemStore
+    banks: BankStore
+    matcher: Matcher
+    policies: PolicyHolder
+    quality_threshold: int = 50
+
+    def hunt(self, entry_ids: Sequence[int]) -> RetroHuntReport:
+        """Hunt the given bank entries; each item hit gets one new decision."""
+        start = time.perf_counter()
+        self.seen.refresh()
+        entries = self.banks.entries_by_ids(ids=entry_ids)
+        live = [e for e in entries.values() if e.matching]
+        hits: dict[int, set[int]] = defaultdict(set)
+        pdq_entries = [e for e in live if e.signal_type is SignalType.PDQ]
+        for entry, row in zip(
+            pdq_entries,
+            self.seen.search([e.value for e in pdq_entries], 31),
+            strict=True,
+        ):
+            for item_id, distance in row:
+                if distance <= entry.bank_threshold:
+                    hits[item_id].add(entry.id)
+        for e in live:
+            if e.signal_type is SignalType.MD5:
+                found = self.items.items_by_digest(md5=e.value)
+            elif e.signal_type is SignalType.SHA256:
+                found = self.items.items_by_digest(sha256=e.value)
+            else:
+                continue
+            for item in found:
+                hits[item.id].add(e.id)
+        if not hits:
+            return RetroHuntReport(len(live), 0, (), (time.perf_counter() - start) * 1000)
+        stored = self.items.items_by_ids(list(hits))
+        self.matcher.refresh()
+        decisions = []
+        for item_id, entry_set in sorted(hits.items()):
+            seen_item = stored.get(item_id)
+            if seen_item is None:
+                continue  # purged by retention meanwhile
+            decision = self._decide(seen_item, sorted(entry_set))
+            if decision is not None:
+                decisions.append(decision)
+        return RetroHuntReport(
+            len(live), len(hits), tuple(decisions), (time.perf_counter() - start) * 1000
+        )
+
+    def _already_decided(self, decision_id: str) -> bool:
+        try:
+            self.items.get_decision(decision_id)
+        except NotFoundError:
+            return False
+        return True
+
+    def _decide(self, item: ItemInfo, entry_ids: list[int]) -> DecisionInfo | None:
+        did = str(uuid.uuid5(_NAMESPACE, f"retro:{item.id}:{','.join(map(str, entry_ids))}"))
+        if self._already_decided(did):
+            return None
+        outcome = self.matcher.match(
+            Query(pdq=item.pdq, quality=item.pdq_quality, md5=item.md5, sha256=item.sha256),
+            refresh=False,
+        )
+        ctx = PolicyContext(
+            content_id=item.content_id,
+            surface=item.surface,
+            uploader_id=item.uploader_id,
+            jurisdictions=item.jurisdictions,
+            text=item.text,
+            url=item.url,
+            metadata=item.metadata,
+            quality=item.pdq_quality,
+            matches=outcome.matches,
+            source="retro_hunt",
+        )
+        decision = evaluate(self.policies.policy, ctx, quality_threshold=self.quality_threshold)
+        new = build_decision(decision, outcome, (), source="retro_hunt", item=item, decision_id=did)
+        new = dataclasses.replace(
+            new, reasons=["retro-hunt: a newly banked hash matches this stored item", *new.reasons]
+        )
+        return self.items.add_decision(item_id=item.id, decision=new)

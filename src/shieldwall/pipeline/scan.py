@@ -1,0 +1,308 @@
+"""The scan and lookup use cases: hashes in, a stored decision (and its owed actions) out.
+
+``scan`` takes media bytes, ``lookup`` takes hashes a platform computed itself;
+both run the same steps: match against the banks, run the signals that apply,
+evaluate the active policy, and store the item, the decision and the outbox
+actions in one transaction before answering. Re-sending a ``content_id``
+returns the stored decision without doing the work again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shieldwall.errors import InputError
+from shieldwall.hashing import DecodeLimits, decode_image, digests
+from shieldwall.hashing.pdq import pdq_from_reduced
+from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
+from shieldwall.pipeline.policy_holder import PolicyHolder
+from shieldwall.policy import ActionKind, Decision, PolicyContext, evaluate
+from shieldwall.store import ItemStore
+from shieldwall.store.service_records import (
+    DecisionInfo,
+    ItemInfo,
+    NewAction,
+    NewDecision,
+    NewItem,
+)
+from shieldwall.types import Match, SignalResult, SignalType
+
+SignalHook = Callable[["ScanMeta", bytes | None, Any], tuple[SignalResult, ...]]
+"""Runs the installed signals for one item: (meta, media bytes, decoded pixels) -> results."""
+
+MAX_CONTENT_ID = 255
+
+
+@dataclass(frozen=True, slots=True)
+class ScanMeta:
+    """What the platform tells Shieldwall about an item besides its bytes or hashes."""
+
+    content_id: str
+    surface: str = "other"
+    uploader_id: str | None = None
+    text: str | None = None
+    url: str | None = None
+    jurisdictions: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.content_id or len(self.content_id) > MAX_CONTENT_ID:
+            raise InputError(
+                f"content_id must be 1 to {MAX_CONTENT_ID} characters", value=self.content_id
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """A stored decision and whether this call created it (False: an idempotent repeat)."""
+
+    item: ItemInfo
+    decision: DecisionInfo
+    created: bool
+    elapsed_ms: float
+
+
+@dataclass
+class ScanService:
+    """The scan/lookup use cases with their dependencies passed in (no globals)."""
+
+    matcher: Matcher
+    items: ItemStore
+    policies: PolicyHolder
+    limits: DecodeLimits = field(default_factory=DecodeLimits)
+    quality_threshold: int = 50
+    exact_decode: bool = False
+    retention_days: Mapping[str, int] = field(default_factory=lambda: {"default": 365})
+    run_signals: SignalHook | None = None
+    on_stored: Callable[[ScanOutcome], None] | None = None
+    """Called after a new decision is committed (e.g. to wake the worker, index the item)."""
+
+    def scan(self, meta: ScanMeta, data: bytes, *, media_type: str | None = None) -> ScanOutcome:
+        """Hash media bytes and decide. Raises typed ImageErrors for bad media."""
+        start = time.perf_counter()
+        repeat = self._repeat(meta, start)
+        if repeat is not None:
+            return repeat
+        decoded = decode_image(data, limits=self.limits, exact=self.exact_decode)
+        pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
+        md5, sha256 = digests(data)
+        query = Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256)
+        item = NewItem(
+            content_id=meta.content_id,
+            source="upload",
+            surface=meta.surface,
+            uploader_id=meta.uploader_id,
+            media_type=media_type or f"image/{decoded.format.lower()}",
+            pdq=pdq,
+            pdq_quality=quality,
+            md5=md5,
+            sha256=sha256,
+            width=decoded.original_width,
+            height=decoded.original_height,
+            text=meta.text,
+            url=meta.url,
+            jurisdictions=meta.jurisdictions,
+            metadata=dict(meta.metadata),
+            expires_at=self._expiry(meta.surface),
+        )
+        signals = self.run_signals(meta, data, decoded) if self.run_signals else ()
+        return self._decide(meta, item, query, signals, "upload", start)
+
+    def lookup(self, meta: ScanMeta, query: Query) -> ScanOutcome:
+        """Decide on hashes the platform computed (no media involved)."""
+        start = time.perf_counter()
+        repeat = self._repeat(meta, start)
+        if repeat is not None:
+            return repeat
+        if not (query.pdq or query.md5 or query.sha256):
+            raise InputError("give at least one of pdq, md5 or sha256")
+        item = NewItem(
+            content_id=meta.content_id,
+            source="lookup",
+            surface=meta.surface,
+            uploader_id=meta.uploader_id,
+            pdq=query.pdq,
+            pdq_quality=query.quality,
+            md5=query.md5,
+            sha256=query.sha256,
+            text=meta.text,
+            url=meta.url,
+            jurisdictions=meta.jurisdictions,
+            metadata=dict(meta.metadata),
+            expires_at=self._expiry(meta.surface),
+        )
+        signals = self.run_signals(meta, None, None) if self.run_signals and meta.text else ()
+        return self._decide(meta, item, query, signals, "lookup", start)
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _repeat(self, meta: ScanMeta, start: float) -> ScanOutcome | None:
+        found = self.items.find_item_with_decision(meta.content_id)
+        if found is None:
+            return None
+        return ScanOutcome(found[0], found[1], False, (time.perf_counter() - start) * 1000)
+
+    def _expiry(self, surface: str) -> datetime | None:
+        days = self.retention_days.get(surface, self.retention_days.get("default"))
+        return None if days is None else datetime.now(UTC) + timedelta(days=days)
+
+    def _decide(
+        self,
+        meta: ScanMeta,
+        item: NewItem,
+        query: Query,
+        signals: Sequence[SignalResult],
+        source: str,
+        start: float,
+    ) -> ScanOutcome:
+        outcome = self.matcher.match(query)
+        ctx = PolicyContext(
+            content_id=meta.content_id,
+            surface=meta.surface,
+            uploader_id=meta.uploader_id,
+            jurisdictions=meta.jurisdictions,
+            text=meta.text,
+            url=meta.url,
+            metadata=meta.metadata,
+            quality=query.quality,
+            matches=outcome.matches,
+            signals=tuple(signals),
+            source=source,
+        )
+        decision = evaluate(self.policies.policy, ctx, quality_threshold=self.quality_threshold)
+        new = build_decision(decision, outcome, signals, source=source, item=item)
+        stored_item, stored, created = self.items.record(item=item, decision=new)
+        result = ScanOutcome(stored_item, stored, created, (time.perf_counter() - start) * 1000)
+        if created and self.on_stored is not None:
+            self.on_stored(result)
+        return result
+
+
+def build_decision(
+    decision: Decision,
+    outcome: MatchOutcome,
+    signals: Sequence[SignalResult],
+    *,
+    source: str,
+    item: NewItem | ItemInfo,
+    decision_id: str | None = None,
+    decided_by: str = "automated",
+) -> NewDecision:
+    """Turn a policy :class:`Decision` into the rows to store: decision + outbox actions."""
+    did = decision_id or str(uuid.uuid4())
+    matches = [match_dict(m) for m in outcome.matches]
+    signal_dicts = [signal_dict(s) for s in signals]
+    notes = list(dict.fromkeys([*outcome.notes, *decision.notes]))
+    public = {
+        "decision_id": did,
+        "content_id": decision.content_id,
+        "verdict": decision.verdict.value,
+        "categories": list(decision.categories),
+        "reasons": list(decision.reasons),
+        "matches": matches,
+        "policy_version": decision.policy_version,
+        "source": source,
+    }
+    actions: list[NewAction] = []
+    for action in decision.actions:
+        key = f"{did}:{action.idempotency_key}"
+        params = action.to_dict()["params"]
+        if action.kind is ActionKind.NOTIFY:
+            event = "decision.created" if source in ("upload", "lookup") else "decision.updated"
+            actions.append(NewAction("webhook", {"event": event, "decision": public}, key))
+        elif action.kind is ActionKind.ENQUEUE_REVIEW:
+            actions.append(
+                NewAction(
+                    "review",
+                    {
+                        "item_id": None,
+                        "decision_id": did,
+                        "queue": params.get("queue", "default"),
+                        "priority": params.get("priority", "normal"),
+                        "sla_hours": params.get("sla_hours"),
+                    },
+                    key,
+                )
+            )
+        elif action.kind is ActionKind.ADD_TO_BANK:
+            entries = [
+                {"signal_type": kind.value, "value": value}
+                for kind, value in (
+                    (SignalType.PDQ, item.pdq),
+                    (SignalType.MD5, item.md5),
+                    (SignalType.SHA256, item.sha256),
+                )
+                if value
+            ]
+            actions.append(
+                NewAction(
+                    "add_to_bank",
+                    {
+                        "bank": params.get("bank"),
+                        "entries": entries,
+                        "source": f"decision:{did}",
+                        "case_id": None,
+                    },
+                    key,
+                )
+            )
+        elif action.kind is ActionKind.PREPARE_CHILD_SAFETY_REPORT:
+            actions.append(
+                NewAction(
+                    "child_safety_report",
+                    {
+                        "item_id": None,
+                        "decision_id": did,
+                        "content_id": decision.content_id,
+                        "categories": list(decision.categories),
+                        "reasons": list(decision.reasons),
+                        "matches": matches,
+                        "hashes": {"pdq": item.pdq, "md5": item.md5, "sha256": item.sha256},
+                    },
+                    key,
+                )
+            )
+    return NewDecision(
+        id=did,
+        source=source,
+        verdict=decision.verdict.value,
+        policy_version=decision.policy_version,
+        fired=[hit.to_dict() for hit in decision.fired],
+        reasons=list(decision.reasons),
+        matches=matches,
+        signals=signal_dicts,
+        notes=notes,
+        actions=actions,
+        decided_by=decided_by,
+    )
+
+
+def match_dict(m: Match) -> dict[str, Any]:
+    """A match as JSON: what the API returns and what decisions store."""
+    return {
+        "bank": m.bank,
+        "entry_id": m.entry_id,
+        "signal_type": m.signal_type.value,
+        "distance": m.distance,
+        "bank_purpose": m.bank_purpose.value,
+        "threshold": m.threshold,
+        "variant": m.variant,
+        "suppressed_by": m.suppressed_by,
+    }
+
+
+def signal_dict(s: SignalResult) -> dict[str, Any]:
+    return {
+        "signal": s.signal,
+        "version": s.version,
+        "score": s.score,
+        "labels": list(s.labels),
+        "evidence": list(s.evidence),
+        "error": s.error,
+        "elapsed_ms": s.elapsed_ms,
+    }
