@@ -18,21 +18,15 @@ a row); SQLite serialises writers by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import islice
-from typing import TypeVar, cast
 
 from sqlalchemy import (
-    Connection,
-    Select,
-    Table,
     and_,
     delete,
     func,
     insert,
-    literal,
     select,
     update,
 )
@@ -40,7 +34,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import BankExistsError, BankNotFoundError, EntryNotFoundError, InputError
-from shieldwall.hashing.values import normalize_hash
 from shieldwall.store.bulk import insert_chunk
 from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import (
@@ -49,8 +42,22 @@ from shieldwall.store.models import (
     BankEntryRow,
     BankRow,
     EntryChangeRow,
-    UTCDateTime,
     utcnow,
+)
+from shieldwall.store.queries import (
+    ACTIVE,
+    CHANGE_COLUMNS,
+    active_count,
+    bank_info,
+    bank_row,
+    banks_with_counts,
+    batched,
+    change_row,
+    change_source,
+    check_locator,
+    entries_with_banks,
+    entry_info,
+    log_bank_entries,
 )
 from shieldwall.store.records import (
     ActiveEntry,
@@ -78,22 +85,6 @@ ADD_CHUNK = 20_000
 """Entries written per transaction by :meth:`BankStore.add_entries`."""
 
 _IN_CHUNK = 5_000  # bound parameters per IN (...) list, well under every driver's limit
-
-_ENTRIES = cast(Table, BankEntryRow.__table__)
-_CHANGES = cast(Table, EntryChangeRow.__table__)
-
-_ENTRY_COLUMNS = ("entry_id", "bank_id", "signal_type", "value", "op", "at")
-
-_ACTIVE = BankEntryRow.status == EntryStatus.ACTIVE
-
-_T = TypeVar("_T")
-
-
-def batched(items: Iterable[_T], size: int) -> Iterator[tuple[_T, ...]]:
-    """``itertools.batched`` (Python 3.12) for 3.11: tuples of ``size``, the last shorter."""
-    iterator = iter(items)
-    while part := tuple(islice(iterator, size)):
-        yield part
 
 
 class BankStore:
@@ -156,24 +147,24 @@ class BankStore:
                     raise BankExistsError("a bank with this name already exists", value=name)
                 session.add(row)
                 session.flush()
-                return _bank_info(row, 0)
+                return bank_info(row, 0)
         except IntegrityError as exc:  # lost a race with another process creating it
             raise BankExistsError("a bank with this name already exists", value=name) from exc
 
     def get_bank(self, *, name: str) -> BankInfo:
         """The bank called ``name``; raises :class:`BankNotFoundError`."""
         with self._reading() as session:
-            found = session.execute(_banks_with_counts().where(BankRow.name == name)).first()
+            found = session.execute(banks_with_counts().where(BankRow.name == name)).first()
         if found is None:
             raise BankNotFoundError("no bank with this name", value=name)
         bank, count = found
-        return _bank_info(bank, count)
+        return bank_info(bank, count)
 
     def list_banks(self) -> list[BankInfo]:
         """All banks by name, each with its number of active entries."""
         with self._reading() as session:
-            rows = session.execute(_banks_with_counts().order_by(BankRow.name)).all()
-        return [_bank_info(bank, count) for bank, count in rows]
+            rows = session.execute(banks_with_counts().order_by(BankRow.name)).all()
+        return [bank_info(bank, count) for bank, count in rows]
 
     def update_bank(
         self,
@@ -187,10 +178,10 @@ class BankStore:
         if threshold is not None:
             check_threshold(threshold)
         with self._writing() as session:
-            bank = _bank_row(session, name)
+            bank = bank_row(session, name)
             now = utcnow()
             if enabled is not None and enabled != bank.enabled:
-                _log_bank_entries(session, bank.id, OP_ADD if enabled else OP_REMOVE, now)
+                log_bank_entries(session, bank.id, OP_ADD if enabled else OP_REMOVE, now)
                 bank.enabled = enabled
             if threshold is not None:
                 bank.threshold = threshold
@@ -198,15 +189,15 @@ class BankStore:
                 bank.description = description
             bank.updated_at = now
             session.flush()
-            count = session.scalar(_active_count(bank.id)) or 0
-            return _bank_info(bank, count)
+            count = session.scalar(active_count(bank.id)) or 0
+            return bank_info(bank, count)
 
     def delete_bank(self, *, name: str) -> None:
         """Delete a bank and all its entries; the change log keeps their removal."""
         with self._writing() as session:
-            bank = _bank_row(session, name)
+            bank = bank_row(session, name)
             if bank.enabled:
-                _log_bank_entries(session, bank.id, OP_REMOVE, utcnow())
+                log_bank_entries(session, bank.id, OP_REMOVE, utcnow())
             # ON DELETE CASCADE removes the entries in the database itself.
             session.execute(delete(BankRow).where(BankRow.id == bank.id))
 
@@ -222,7 +213,8 @@ class BankStore:
         on an invalid entry the chunks before it stay committed and the error
         message gives the entry's position (0-based).
         """
-        self.get_bank(name=bank)  # fail fast, before consuming the stream
+        with self._reading() as session:  # fail fast, before consuming the stream
+            bank_row(session, bank)
         added = unchanged = 0
         ids: list[EntryId] = []
         position = 0
@@ -244,7 +236,7 @@ class BankStore:
         self, bank_name: str, cleaned: list[CleanEntry]
     ) -> tuple[list[EntryId], int]:
         with self._writing() as session:
-            bank = _bank_row(session, bank_name)
+            bank = bank_row(session, bank_name)
             ids, added = insert_chunk(
                 session.connection(),
                 bank_id=bank.id,
@@ -288,9 +280,9 @@ class BankStore:
         signal_type: SignalType | str | None,
         value: str | None,
     ) -> EntryInfo:
-        by_value = _check_locator(entry_id, bank, signal_type, value)
+        by_value = check_locator(entry_id, bank, signal_type, value)
         with self._writing() as session:
-            query = _entries_with_banks()
+            query = entries_with_banks()
             if by_value is None:
                 query = query.where(BankEntryRow.id == entry_id)
             else:
@@ -302,18 +294,18 @@ class BankStore:
             found = session.execute(query).first()
             if found is None:
                 raise EntryNotFoundError("no such entry", value=entry_id or value)
-            entry, bank_row = found
+            entry, owner = found
             if entry.status is EntryStatus.DELETED or entry.status is status:
-                return _entry_info(entry, bank_row)
+                return entry_info(entry, owner)
             now = utcnow()
-            if entry.status is EntryStatus.ACTIVE and bank_row.enabled:
-                session.add(_change(entry, OP_REMOVE, now))
+            if entry.status is EntryStatus.ACTIVE and owner.enabled:
+                session.add(change_row(entry, OP_REMOVE, now))
             if entry.status is EntryStatus.ACTIVE:
                 entry.withdrawn_at = now
             entry.status = status
             entry.updated_at = now
             session.flush()
-            return _entry_info(entry, bank_row)
+            return entry_info(entry, owner)
 
     def get_entry(self, *, entry_id: int) -> EntryInfo:
         """One entry with its bank; raises :class:`EntryNotFoundError`."""
@@ -331,9 +323,9 @@ class BankStore:
         found: dict[EntryId, EntryInfo] = {}
         with self._reading() as session:
             for part in batched(wanted, _IN_CHUNK):
-                query = _entries_with_banks().where(BankEntryRow.id.in_(part))
+                query = entries_with_banks().where(BankEntryRow.id.in_(part))
                 for entry, bank in session.execute(query):
-                    found[EntryId(entry.id)] = _entry_info(entry, bank)
+                    found[EntryId(entry.id)] = entry_info(entry, bank)
         return found
 
     def iter_active_entries(
@@ -349,7 +341,7 @@ class BankStore:
         query = (
             select(BankEntryRow.id, BankEntryRow.bank_id, BankEntryRow.value)
             .join(BankRow, BankRow.id == BankEntryRow.bank_id)
-            .where(_ACTIVE, BankEntryRow.signal_type == kind, BankRow.enabled.is_(True))
+            .where(ACTIVE, BankEntryRow.signal_type == kind, BankRow.enabled.is_(True))
             .order_by(BankEntryRow.id)
             .execution_options(yield_per=chunk)
         )
@@ -368,7 +360,7 @@ class BankStore:
         wanted = tuple(statuses)
         last = 0
         with self._reading() as session:
-            bank_id = _bank_row(session, bank).id
+            bank_id = bank_row(session, bank).id
         while True:
             with self._reading() as session:
                 rows = session.scalars(
@@ -432,12 +424,12 @@ class BankStore:
         that the change log stays the single record of what left matching.
         """
         at = now or utcnow()
-        due = and_(_ACTIVE, BankEntryRow.expires_at.is_not(None), BankEntryRow.expires_at <= at)
+        due = and_(ACTIVE, BankEntryRow.expires_at.is_not(None), BankEntryRow.expires_at <= at)
         with self._writing() as session:
             session.execute(
                 insert(EntryChangeRow).from_select(
-                    _ENTRY_COLUMNS,
-                    _change_source(OP_REMOVE, at)
+                    CHANGE_COLUMNS,
+                    change_source(OP_REMOVE, at)
                     .join(BankRow, BankRow.id == BankEntryRow.bank_id)
                     .where(due, BankRow.enabled.is_(True)),
                 )
@@ -449,136 +441,3 @@ class BankStore:
                 .execution_options(synchronize_session=False)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-def _check_locator(
-    entry_id: int | None,
-    bank: str | None,
-    signal_type: SignalType | str | None,
-    value: str | None,
-) -> tuple[str, SignalType, str] | None:
-    """Validate "by id" or "by bank + type + value"; the latter is returned normalised."""
-    by_value = (bank, signal_type, value)
-    if entry_id is not None and all(part is None for part in by_value):
-        return None
-    if entry_id is None and all(part is not None for part in by_value):
-        assert bank is not None and signal_type is not None and value is not None
-        return bank, SignalType(signal_type), normalize_hash(signal_type, value)
-    raise InputError("give either entry_id, or bank, signal_type and value")
-
-
-def _bank_row(session: Session, name: str) -> BankRow:
-    bank = session.scalars(select(BankRow).where(BankRow.name == name)).first()
-    if bank is None:
-        raise BankNotFoundError("no bank with this name", value=name)
-    return bank
-
-
-def _active_count(bank_id: int) -> Select[int]:
-    return select(func.count(BankEntryRow.id)).where(BankEntryRow.bank_id == bank_id, _ACTIVE)
-
-
-def _banks_with_counts() -> Select[BankRow, int]:
-    return (
-        select(BankRow, func.count(BankEntryRow.id))
-        .outerjoin(BankEntryRow, and_(BankEntryRow.bank_id == BankRow.id, _ACTIVE))
-        .group_by(BankRow.id)
-    )
-
-
-def _entries_with_banks() -> Select[BankEntryRow, BankRow]:
-    return select(BankEntryRow, BankRow).join(BankRow, BankRow.id == BankEntryRow.bank_id)
-
-
-def _existing_ids(
-    conn: Connection, bank_id: int, keys: Sequence[tuple[SignalType, str]]
-) -> dict[tuple[SignalType, str], int]:
-    by_type: dict[SignalType, list[str]] = {}
-    for kind, value in keys:
-        by_type.setdefault(kind, []).append(value)
-    found: dict[tuple[SignalType, str], int] = {}
-    for kind, values in by_type.items():
-        for part in batched(values, _IN_CHUNK):
-            rows = conn.execute(
-                select(BankEntryRow.id, BankEntryRow.value).where(
-                    BankEntryRow.bank_id == bank_id,
-                    BankEntryRow.signal_type == kind,
-                    BankEntryRow.value.in_(part),
-                )
-            )
-            found.update({(kind, value): entry_id for entry_id, value in rows})
-    return found
-
-
-def _change_source(op: str, at: datetime) -> Select[int, int, SignalType, str, str, datetime]:
-    return select(
-        BankEntryRow.id,
-        BankEntryRow.bank_id,
-        BankEntryRow.signal_type,
-        BankEntryRow.value,
-        literal(op),
-        literal(at, UTCDateTime()),
-    ).order_by(BankEntryRow.id)
-
-
-def _log_bank_entries(session: Session, bank_id: int, op: str, at: datetime) -> None:
-    """Log ``op`` for every active entry of a bank (it is being enabled, disabled or deleted)."""
-    session.execute(
-        insert(EntryChangeRow).from_select(
-            _ENTRY_COLUMNS,
-            _change_source(op, at).where(BankEntryRow.bank_id == bank_id, _ACTIVE),
-        )
-    )
-
-
-def _change(entry: BankEntryRow, op: str, at: datetime) -> EntryChangeRow:
-    return EntryChangeRow(
-        entry_id=entry.id,
-        bank_id=entry.bank_id,
-        signal_type=entry.signal_type,
-        value=entry.value,
-        op=op,
-        at=at,
-    )
-
-
-def _bank_info(row: BankRow, active_entries: int) -> BankInfo:
-    return BankInfo(
-        id=BankId(row.id),
-        name=row.name,
-        purpose=row.purpose,
-        description=row.description,
-        threshold=row.threshold,
-        enabled=row.enabled,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        active_entries=active_entries,
-    )
-
-
-def _entry_info(entry: BankEntryRow, bank: BankRow) -> EntryInfo:
-    return EntryInfo(
-        id=EntryId(entry.id),
-        bank_id=BankId(bank.id),
-        bank_name=bank.name,
-        bank_purpose=bank.purpose,
-        bank_threshold=bank.threshold,
-        bank_enabled=bank.enabled,
-        signal_type=entry.signal_type,
-        value=entry.value,
-        category=entry.category,
-        provenance=Provenance(
-            source=entry.source,
-            external_id=entry.external_id,
-            case_id=entry.case_id,
-            submitted_at=entry.submitted_at,
-        ),
-        expires_at=entry.expires_at,
-        status=entry.status,
-        created_at=entry.created_at,
-        updated_at=entry.updated_at,
-        withdrawn_at=entry.withdrawn_at,
-    )
