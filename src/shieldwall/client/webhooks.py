@@ -69,10 +69,12 @@ def verify_webhook(
         raise SignatureError("signed body is not a JSON object")
     if seen_keys is not None:
         sig_marker = _SIGNATURE_PREFIX + str(signature)
-        if key in seen_keys or sig_marker in seen_keys:
-            return None
+        duplicate = key in seen_keys or sig_marker in seen_keys
+        # Both are remembered even for a duplicate, so its signature cannot be reused either.
         seen_keys.add(key)
         seen_keys.add(sig_marker)
+        if duplicate:
+            return None
     return payload
 
 
