@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import resource
 import shutil
@@ -290,6 +291,47 @@ def worker_load(impl: str, n: int, workdir: Path) -> dict[str, Any]:
     }
 
 
+SWEEP = [(16, 16), (8, 24), (10, 22), (11, 19), (11, 20), (11, 21), (12, 20), (12, 21)]
+"""(chunks, bits) pairs compared by --sweep; 11 chunks of round(log2 n) bits won."""
+
+
+def worker_sweep(n: int, nq: int) -> dict[str, Any]:
+    """Memory and latency of MihPdqIndex chunkings on the same data (one process)."""
+    from shieldwall.index import MihPdqIndex
+    from shieldwall.index.mih import chunk_radii
+
+    codes = make_codes(n)
+    queries, _, _ = make_queries(codes, nq)
+    out = {}
+    for chunks, bits in SWEEP:
+        if bits > min(24, 256 // chunks):
+            continue
+        index = MihPdqIndex(chunks=chunks, chunk_bits=bits)
+        t = time.perf_counter()
+        index.add(np.arange(n, dtype=np.int64), codes)
+        build_s = time.perf_counter() - t
+        best = float("inf")
+        for _ in range(REPEATS):
+            lat = []
+            for q in queries:
+                t = time.perf_counter()
+                index.search_one(q, THRESHOLD)
+                lat.append(time.perf_counter() - t)
+            best = min(best, float(np.median(lat)))
+        radii = chunk_radii(THRESHOLD, chunks)
+        probes = sum(sum(math.comb(bits, k) for k in range(r + 1)) for r in radii)
+        out[f"m={chunks},b={bits}"] = {
+            "radii": sorted(set(radii)),
+            "probes": probes,
+            "expected_candidates": probes * n / 2**bits,
+            "bytes_per_entry": index.memory_bytes() / n,
+            "build_s": build_s,
+            "latency_p50_ms": best * 1e3,
+        }
+        del index
+    return out
+
+
 def run_worker(args: list[str]) -> dict[str, Any]:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     proc = subprocess.run(
@@ -346,10 +388,26 @@ def main() -> None:
     parser.add_argument("--index2-max", type=int, default=1_000_000, help="PDQIndex2 only up to")
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "index.json"))
     parser.add_argument("--worker", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--sweep", action="store_true", help="compare chunkings instead")
     args = parser.parse_args()
+    if args.sweep:
+        for n in [int(s) for s in args.sizes.split(",")]:
+            res = run_worker(["sweep", str(n), str(min(args.queries, 500))])
+            print(f"\n| chunking at {n:,} | probes | candidates | B/entry | build s | p50 ms |")
+            print("|---|---|---|---|---|---|")
+            for name, r in res.items():
+                print(
+                    f"| {name} r={r['radii']} | {r['probes']} | {r['expected_candidates']:.0f} | "
+                    f"{r['bytes_per_entry']:.0f} | {r['build_s']:.1f} | {r['latency_p50_ms']:.3f} |"
+                )
+            out = Path(args.out).with_name("index_sweep.json")
+            out.write_text(json.dumps({str(n): res}, indent=1))
+        return
     if args.worker:
         kind, *rest = args.worker
-        if kind == "truth":
+        if kind == "sweep":
+            res = worker_sweep(int(rest[0]), int(rest[1]))
+        elif kind == "truth":
             res = worker_truth(int(rest[0]), int(rest[1]), Path(rest[2]))
         elif kind == "build":
             import faiss
