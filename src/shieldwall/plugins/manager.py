@@ -1,0 +1,68 @@
+"""The plug-in manager: default plug-ins plus those installed under the ``shieldwall`` group.
+
+``collect_signals`` calls each plug-in's hook on its own, so a plug-in that raises shows up as
+one unusable entry named after the plug-in instead of hiding every other signal.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+import pluggy
+
+from shieldwall.plugins import hookspecs
+from shieldwall.signals.base import Signal
+from shieldwall.signals.registry import SignalContext, SignalRegistry, UnavailableSignal
+
+ENTRY_POINT_GROUP = "shieldwall"
+
+DEFAULT_PLUGINS: tuple[str, ...] = ("shieldwall.plugins.builtin_signals",)
+"""Modules registered as plug-ins before any third-party one."""
+
+
+def get_plugin_manager(
+    *, load_entrypoints: bool = True, default_plugins: Sequence[str] = DEFAULT_PLUGINS
+) -> pluggy.PluginManager:
+    """A manager with the hook specs, the default plug-ins and (unless told not to) every
+    plug-in installed under the ``shieldwall`` entry-point group."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    for name in default_plugins:
+        pm.register(importlib.import_module(name), name=name)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    return pm
+
+
+def _provider(plugin_name: str) -> str:
+    return "builtin" if plugin_name in DEFAULT_PLUGINS else f"plugin {plugin_name}"
+
+
+def collect_signals(
+    pm: pluggy.PluginManager, context: SignalContext | None = None
+) -> SignalRegistry:
+    """Every plug-in's signals in one registry: default plug-ins first, then in load order.
+
+    Raises :class:`~shieldwall.signals.registry.DuplicateSignalError` when two providers use the
+    same signal name.
+    """
+    ctx = context or SignalContext()
+    registry = SignalRegistry()
+    # get_hookimpls() lists plug-ins in registration order (pluggy *calls* them in reverse);
+    # calling each ourselves keeps built-ins first and one failing plug-in contained.
+    for impl in pm.hook.shieldwall_register_signals.get_hookimpls():
+        provider = _provider(impl.plugin_name)
+        try:
+            signals: list[Signal] = list(cast(Iterable[Signal], impl.function(context=ctx)))
+        except Exception as exc:
+            signals = [
+                UnavailableSignal(
+                    f"{impl.plugin_name}:error",
+                    f"plug-in {impl.plugin_name} failed: {type(exc).__name__}: {exc}",
+                )
+            ]
+        for signal in signals:
+            registry.register(signal, provider=provider)
+    return registry
