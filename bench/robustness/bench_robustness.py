@@ -1,0 +1,366 @@
+"""Benchmark: recall on edited copies and false matches, Meta's plain PDQ vs Shieldwall variants.
+
+For every photo (long side reduced to 1024 px first, to keep the run short) and
+every edit in :mod:`transforms`, the bank holds the plain PDQ of the original and
+the query is the edited copy. Columns:
+
+* ``meta``: threatexchange ``PdqSignal.hash_from_bytes`` on both (the anchor);
+* ``sw_plain``: Shieldwall's plain PDQ on both;
+* ``sw_variants``: every hash of :func:`query_variants` of the query against the
+  plain bank hash (what works with a victim's single hash);
+* ``sw_bank``: the same against the plain hash plus :func:`bank_variants` of the
+  original (when the submitter can store more).
+
+False matches: every ordered pair (query i, bank j) of *different* images
+among the photos plus non-overlapping 256 px tiles of the large photos,
+excluding the near-duplicates DATA.md names (the chessboard series, the stereo
+pairs and one pair of crops), at the same threshold; items of quality < 50 are
+left out, as the matcher does not act on them alone.
+
+Cost: query latency (variant computation + one batched search) and index size
+against a 1M-entry random index (MIH), and threatexchange's PDQ index anchor.
+
+Usage: ``python bench/robustness/bench_robustness.py``; env SHIELDWALL_BENCH_PHOTOS,
+SHIELDWALL_BENCH_LIMIT (photos used for recall; default all), SHIELDWALL_BENCH_INDEX
+(random index size, default 1_000_000). Writes bench/out/robustness.json.
+"""
+
+# ruff: noqa: I001  (the import order below is deliberate)
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections import Counter
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import common  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from threatexchange.signal_type.pdq.signal import PdqSignal  # noqa: E402
+
+from shieldwall.hashing.pdq import pdq_from_pixels  # noqa: E402
+from shieldwall.hashing.robust import bank_variants, query_variants  # noqa: E402
+from shieldwall.index import MihPdqIndex  # noqa: E402
+from transforms import CATALOGUE  # noqa: E402
+
+THRESHOLD = 31
+QUALITY_MIN = 50
+ORIGINAL_SIDE = 1024
+TILE = 256
+
+
+def _png(image: Image.Image) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _load(path: Path, side: int) -> Image.Image:
+    with Image.open(path) as im:
+        im.draft("RGB", (side, side))
+        rgb = im.convert("RGB")
+    rgb.thumbnail((side, side), Image.Resampling.BOX)
+    return rgb
+
+
+def _codes(hexes: list[str]) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    raw = b"".join(bytes.fromhex(h) for h in hexes)
+    return np.frombuffer(raw, dtype=np.uint64).reshape(-1, 4)
+
+
+def _dist(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def recall_one(path: Path) -> dict[str, Any]:
+    """All transforms of one photo: which columns matched, and through which variant."""
+    original = _load(path, ORIGINAL_SIDE)
+    pixels = np.asarray(original)
+    bank_plain = pdq_from_pixels(pixels)[0]
+    bank_meta = PdqSignal.hash_from_bytes(_png(original))
+    bank_all = [bank_plain] + [v.pdq for v in bank_variants(pixels)]
+    out: dict[str, Any] = {}
+    for name, (_, transform) in CATALOGUE.items():
+        edited = transform(original)
+        q_meta = PdqSignal.hash_from_bytes(_png(edited))
+        q_pixels = np.asarray(edited.convert("RGB"))
+        started = time.perf_counter()
+        variants = query_variants(q_pixels)
+        seconds = time.perf_counter() - started
+        plain = variants[0].pdq
+        best_plain = min((_dist(v.pdq, bank_plain), v.name) for v in variants)
+        best_bank = min((_dist(v.pdq, b), v.name) for v in variants for b in bank_all)
+        out[name] = {
+            "meta": bool(bank_meta and q_meta)
+            and PdqSignal.compare_hash(q_meta, bank_meta, THRESHOLD).match,
+            "sw_plain": _dist(plain, bank_plain) <= THRESHOLD,
+            "sw_variants": best_plain[0] <= THRESHOLD,
+            "sw_bank": best_bank[0] <= THRESHOLD,
+            "via": best_plain[1] if best_plain[0] <= THRESHOLD else None,
+            "n_variants": len(variants),
+            "seconds": seconds,
+        }
+    return out
+
+
+def _near_duplicate_group(name: str) -> str:
+    """DATA.md's caveat: the chessboard series, the stereo pairs and one pair of crops."""
+    stem = name.split("__", 1)[-1].rsplit(".", 1)[0]
+    if name.startswith("opencv__"):
+        if re.fullmatch(r"(left|right)\d*", stem):
+            return "chessboard"
+        base = re.sub(r"(\d+|L|R|A|B)$", "", stem)
+        if base in {"aloe", "aero", "graf", "leuven"}:
+            return base
+    if stem in {"squirrel_cls", "opencv_resnet50_test_res_c"}:
+        return "squirrel"
+    return name
+
+
+def fmr_items(paths: list[Path]) -> tuple[list[np.ndarray[Any, Any]], list[str]]:
+    """Photos plus non-overlapping tiles of the large photos, each with a group label."""
+    items: list[np.ndarray[Any, Any]] = []
+    groups: list[str] = []
+    for path in paths:
+        photo = _load(path, ORIGINAL_SIDE)
+        items.append(np.asarray(photo))
+        groups.append(_near_duplicate_group(path.name))
+        if max(photo.size) >= 1000:
+            big = _load(path, 2048)
+            arr = np.asarray(big)
+            for y in range(0, arr.shape[0] - TILE + 1, TILE):
+                for x in range(0, arr.shape[1] - TILE + 1, TILE):
+                    items.append(np.ascontiguousarray(arr[y : y + TILE, x : x + TILE]))
+                    # Tiles of one photo are different pictures (no overlap), but a tile
+                    # and its own photo are not: label them with the photo's group.
+                    groups.append(_near_duplicate_group(path.name) + f"#tile{y},{x}")
+    return items, groups
+
+
+def fmr_hashes(pixels: np.ndarray[Any, Any]) -> dict[str, Any]:
+    variants = query_variants(pixels)
+    return {
+        "plain": variants[0].pdq,
+        "quality": variants[0].quality,
+        "variants": [v.pdq for v in variants],
+        "bank": [v.pdq for v in bank_variants(pixels)],
+        "meta": PdqSignal.hash_from_bytes(_png(Image.fromarray(pixels))),
+    }
+
+
+def _pair_hits(
+    q: np.ndarray[Any, Any],
+    q_owner: np.ndarray[Any, Any],
+    b: np.ndarray[Any, Any],
+    b_owner: np.ndarray[Any, Any],
+    allowed: np.ndarray[Any, Any],
+    n: int,
+) -> int:
+    """Number of allowed (query item, bank item) pairs with any hash pair within threshold."""
+    hit = np.zeros((n, n), dtype=bool)
+    for start in range(0, q.shape[0], 2048):
+        block = q[start : start + 2048]
+        d = np.zeros((block.shape[0], b.shape[0]), dtype=np.uint16)
+        for w in range(4):
+            d += np.bitwise_count(block[:, w, None] ^ b[None, :, w]).astype(np.uint16)
+        rows, cols = np.nonzero(d <= THRESHOLD)
+        hit[q_owner[start + rows], b_owner[cols]] = True
+    return int((hit & allowed).sum())
+
+
+def false_matches(paths: list[Path], pool: Any) -> dict[str, Any]:
+    items, groups = fmr_items(paths)
+    hashed = pool.map(fmr_hashes, items, chunksize=8)
+    keep = [i for i, h in enumerate(hashed) if h["quality"] >= QUALITY_MIN]
+    hashed = [hashed[i] for i in keep]
+    groups = [groups[i] for i in keep]
+    n = len(hashed)
+    base = [g.split("#")[0] for g in groups]
+    same = np.array([[a == b for b in base] for a in base])
+    tiles = np.array(["#" in g for g in groups])
+    # Same photo: allowed only between two different tiles of it (they do not overlap).
+    allowed = ~same | (tiles[:, None] & tiles[None, :])
+    np.fill_diagonal(allowed, False)
+    pairs = int(allowed.sum())
+    plain = _codes([h["plain"] for h in hashed])
+    owners = np.arange(n)
+    var_hex = [v for h in hashed for v in h["variants"]]
+    var_owner = np.array([i for i, h in enumerate(hashed) for _ in h["variants"]])
+    bank_hex = [h["plain"] for h in hashed] + [v for h in hashed for v in h["bank"]]
+    bank_owner = np.concatenate([owners, [i for i, h in enumerate(hashed) for _ in h["bank"]]])
+    meta_ok = [i for i, h in enumerate(hashed) if h["meta"]]
+    meta_allowed = allowed[np.ix_(meta_ok, meta_ok)]
+    meta = _codes([hashed[i]["meta"] for i in meta_ok])
+    m = len(meta_ok)
+    counts = {
+        "meta": _pair_hits(meta, np.arange(m), meta, np.arange(m), meta_allowed, m),
+        "sw_plain": _pair_hits(plain, owners, plain, owners, allowed, n),
+        "sw_variants": _pair_hits(_codes(var_hex), var_owner, plain, owners, allowed, n),
+        "sw_bank": _pair_hits(_codes(var_hex), var_owner, _codes(bank_hex), bank_owner, allowed, n),
+    }
+    return {
+        "items": n,
+        "photos": sum(1 for g in groups if "#" not in g),
+        "tiles": sum(1 for g in groups if "#" in g),
+        "pairs": pairs,
+        "meta_pairs": int(meta_allowed.sum()),
+        "false_matches": counts,
+        "rate": {
+            k: v / (int(meta_allowed.sum()) if k == "meta" else pairs) for k, v in counts.items()
+        },
+        "mean_query_variants": len(var_hex) / n,
+        "mean_bank_hashes": len(bank_hex) / n,
+    }
+
+
+def cost(size: int, photos: list[Path]) -> dict[str, Any]:
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 256, size=(size, 32), dtype=np.uint8)
+    out: dict[str, Any] = {"entries": size}
+    for label, copies in (("plain", 1), ("with_bank_crops", 4)):
+        index = MihPdqIndex()
+        total = size * copies
+        started = time.perf_counter()
+        for start in range(0, total, 500_000):
+            stop = min(total, start + 500_000)
+            block = codes[np.arange(start, stop) % size].copy()
+            block[:, 0] ^= np.uint8(start // size)  # distinct hashes for the copies
+            index.add(np.arange(start, stop, dtype=np.int64), block)
+        index.compact()
+        out[f"{label}_build_s"] = time.perf_counter() - started
+        out[f"{label}_index_mb"] = index.memory_bytes() / 1e6
+        queries = [np.asarray(_load(p, ORIGINAL_SIDE)) for p in photos[:40]]
+        plain_t, var_t, var_n, search_t = [], [], [], []
+        for q in queries:
+            t0 = time.perf_counter()
+            h = pdq_from_pixels(q)[0]
+            index.search(np.frombuffer(bytes.fromhex(h), np.uint8).reshape(1, 32), THRESHOLD)
+            plain_t.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            variants = query_variants(q)
+            t1 = time.perf_counter()
+            batch = np.frombuffer(b"".join(bytes.fromhex(v.pdq) for v in variants), np.uint8)
+            index.search(batch.reshape(-1, 32), THRESHOLD)
+            t2 = time.perf_counter()
+            var_t.append(t2 - t0)
+            search_t.append(t2 - t1)
+            var_n.append(len(variants))
+        out[f"{label}_plain_query_ms"] = 1000 * float(np.median(plain_t))
+        out[f"{label}_variant_query_ms"] = 1000 * float(np.median(var_t))
+        out[f"{label}_variant_search_ms"] = 1000 * float(np.median(search_t))
+        out["variants_per_query"] = float(np.mean(var_n))
+        del index
+    # The anchor: threatexchange's PDQ index over the same entries, one plain query.
+    hexes = [bytes(c).hex() for c in codes]
+    started = time.perf_counter()
+    te_index = PdqSignal.get_index_cls().build([(h, i) for i, h in enumerate(hexes)])
+    out["meta_build_s"] = time.perf_counter() - started
+    samples = []
+    for q in hexes[:200:5]:
+        t0 = time.perf_counter()
+        te_index.query(q)
+        samples.append(time.perf_counter() - t0)
+    out["meta_query_ms"] = 1000 * float(np.median(samples))
+    return out
+
+
+def main() -> None:
+    started = time.time()
+    paths = common.photo_paths()
+    limit = int(os.environ.get("SHIELDWALL_BENCH_LIMIT", "0")) or len(paths)
+    recall_paths = paths[:: max(1, len(paths) // limit)][:limit]
+    with Pool(2) as pool:
+        per_photo = pool.map(recall_one, recall_paths, chunksize=2)
+        fmr = false_matches(paths, pool)
+    columns = ("meta", "sw_plain", "sw_variants", "sw_bank")
+    table, transforms = [], {}
+    for name, (family, _) in CATALOGUE.items():
+        rows = [p[name] for p in per_photo]
+        rec = {c: sum(r[c] for r in rows) / len(rows) for c in columns}
+        via = Counter(r["via"] for r in rows if r["via"]).most_common(1)
+        transforms[name] = {"family": family, **rec, "top_variant": via[0][0] if via else None}
+        table.append([name, family, *(f"{rec[c]:.2f}" for c in columns), via[0][0] if via else "-"])
+    families: dict[str, dict[str, float]] = {}
+    for family in dict.fromkeys(f for f, _ in CATALOGUE.values()):
+        names = [n for n, (f, _) in CATALOGUE.items() if f == family]
+        families[family] = {c: min(transforms[n][c] for n in names) for c in columns}
+    seconds = [r["seconds"] for p in per_photo for r in p.values()]
+    index_size = int(os.environ.get("SHIELDWALL_BENCH_INDEX", "1000000"))
+    costs = cost(index_size, paths)
+    print(f"## Recall at distance <= {THRESHOLD}, {len(recall_paths)} photos (long side 1024)\n")
+    print(
+        common.markdown_table(
+            ["transform", "family", "meta", "sw_plain", "sw_variants", "sw_bank", "matched via"],
+            table,
+        )
+    )
+    print("\n## Worst transform per family\n")
+    print(
+        common.markdown_table(
+            ["family", *columns, "variants / meta"],
+            [
+                [
+                    f,
+                    *(f"{v[c]:.2f}" for c in columns),
+                    f"{v['sw_variants'] / v['meta']:.1f}x" if v["meta"] else "inf",
+                ]
+                for f, v in families.items()
+            ],
+        )
+    )
+    rate = fmr["rate"]
+    print(
+        f"\n## False matches: {fmr['pairs']:,} pairs of different images "
+        f"({fmr['photos']} photos + {fmr['tiles']} tiles)\n"
+    )
+    print(
+        common.markdown_table(
+            ["column", "false matches", "rate", "ratio to meta"],
+            [
+                [
+                    c,
+                    fmr["false_matches"][c],
+                    f"{rate[c]:.2e}",
+                    f"{rate[c] / rate['meta']:.1f}x" if rate["meta"] else "n/a",
+                ]
+                for c in columns
+            ],
+        )
+    )
+    print("\n## Cost\n")
+    for k, v in costs.items():
+        print(f"- {k}: {v:.2f}" if isinstance(v, float) else f"- {k}: {v}")
+    print(
+        f"- variant computation, median over all recall queries: "
+        f"{1000 * float(np.median(seconds)):.1f} ms"
+    )
+    path = common.write_json(
+        "robustness",
+        {
+            "threshold": THRESHOLD,
+            "recall_photos": len(recall_paths),
+            "transforms": transforms,
+            "families_worst": families,
+            "false_matches": fmr,
+            "cost": costs,
+            "variant_ms_median": 1000 * float(np.median(seconds)),
+            "runtime_s": time.time() - started,
+        },
+    )
+    print(f"\nwrote {path} in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""Finding the picture inside a picture: padding, letterboxing, frames, caption strips, tilt.
+
+Re-shared copies of an image are often the image plus something around it: black
+or white bars (letterboxing), a blurred copy of itself as fill, a screenshot's
+app frame, a caption band of text on a plain background, or a slightly rotated
+copy on a plain canvas. PDQ hashes the whole canvas, so each of these moves the
+hash as far as an unrelated image. The functions here look at a small grey
+(luma) copy of the upload and return rectangles (as fractions of the width and
+height) that probably hold the original picture; :mod:`shieldwall.hashing.robust`
+hashes those regions as extra query variants.
+
+Everything is a guess that costs one extra index probe when wrong, so the
+detectors prefer finding a region that is slightly off over missing one, and
+never return a region smaller than ``MIN_KEEP`` of either side.
+
+All functions take ``luma``: a 2-D ``uint8`` array (the analysis copy, a few
+hundred pixels per side) and are pure numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "MIN_KEEP",
+    "Box",
+    "find_caption_bands",
+    "find_flat_borders",
+    "find_frame",
+    "find_tilt",
+]
+
+MIN_KEEP = 0.35
+"""A detected picture must keep at least this fraction of the width and of the height."""
+
+_MIN_TRIM = 0.015
+"""Trims below this fraction of a side are noise (JPEG ringing), not a border."""
+
+_FLAT_ABS = 1.6
+"""Mean absolute neighbour difference (grey levels) below which a row is fill, not picture.
+
+Measured on the benchmark photos: uniform fills re-encoded as JPEG sit below 0.8,
+blurred-copy fills (Gaussian radius ~4% of the side) below 1.5, while rows of
+real photographs are typically 3-20 (flat skies can go lower; the cost of
+trimming one is an extra probe, not a missed match)."""
+
+LumaArray = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A region as fractions of the canvas: left, top, right, bottom, each in [0, 1]."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def trimmed(self) -> float:
+        """The largest fraction removed from any one side."""
+        return max(self.left, self.top, 1.0 - self.right, 1.0 - self.bottom)
+
+    def is_whole(self) -> bool:
+        return self.trimmed < _MIN_TRIM
+
+    def is_sane(self) -> bool:
+        return self.width >= MIN_KEEP and self.height >= MIN_KEEP
+
+    def near(self, other: Box, tolerance: float = 0.01) -> bool:
+        return (
+            abs(self.left - other.left) <= tolerance
+            and abs(self.top - other.top) <= tolerance
+            and abs(self.right - other.right) <= tolerance
+            and abs(self.bottom - other.bottom) <= tolerance
+        )
+
+
+def _flat_run(activity: npt.NDArray[np.float64], limit: float) -> int:
+    """How many leading entries of ``activity`` are below ``limit`` (a border's thickness)."""
+    above = np.flatnonzero(activity >= limit)
+    return int(above[0]) if above.size else activity.size
+
+
+def find_flat_borders(luma: LumaArray) -> Box | None:
+    """Trim near-constant or blurred bands from each side (padding, letterboxing, blurred fill).
+
+    A row belongs to the border when its pixels barely change along it (mean
+    absolute neighbour difference below ``_FLAT_ABS``) and it is not far from
+    the edge row's own level pattern; the scan runs inward from each side and
+    stops at the first row with detail. Columns likewise. ``None`` when nothing
+    is trimmed.
+    """
+    f = luma.astype(np.float64)
+    h, w = f.shape
+    if h < 8 or w < 8:
+        return None
+    # Activity of each row along x, and of each column along y.
+    row_act = np.abs(np.diff(f, axis=1)).mean(axis=1)
+    col_act = np.abs(np.diff(f, axis=0)).mean(axis=0)
+    top = _flat_run(row_act, _FLAT_ABS)
+    bottom = _flat_run(row_act[::-1], _FLAT_ABS)
+    left = _flat_run(col_act, _FLAT_ABS)
+    right = _flat_run(col_act[::-1], _FLAT_ABS)
+    if top + bottom >= h or left + right >= w:
+        return None  # a flat image: nothing to find
+    # The column activity was measured over the whole height, including the top
+    # and bottom bars, which dilutes it; measure again inside the kept rows.
+    inner = f[top : h - bottom]
+    if inner.shape[0] >= 4:
+        col_act = np.abs(np.diff(inner, axis=0)).mean(axis=0)
+        left = _flat_run(col_act, _FLAT_ABS)
+        right = _flat_run(col_act[::-1], _FLAT_ABS)
+        if left + right >= w:
+            return None
+    box = Box(left / w, top / h, 1.0 - right / w, 1.0 - bottom / h)
+    if box.is_whole() or not box.is_sane():
+        return None
+    return box
+
+
+def _longest_run(on: npt.NDArray[np.bool_], gap: int) -> tuple[int, int]:
+    """(start, stop) of the longest run of True, bridging gaps of up to ``gap`` False entries."""
+    best = (0, 0)
+    start = -1
+    last = -(10**9)
+    for index in np.flatnonzero(on):
+        i = int(index)
+        if start < 0 or i - last > gap + 1:
+            start = i
+        last = i
+        if last + 1 - start > best[1] - best[0]:
+            best = (start, last + 1)
+    return best
+
+
+def _background(luma: npt.NDArray[np.float64]) -> float | None:
+    """The frame colour: the median of the outermost ring, when that ring is mostly one colour."""
+    ring = np.concatenate([luma[0], luma[-1], luma[:, 0], luma[:, -1]])
+    level = float(np.median(ring))
+    if np.mean(np.abs(ring - level) <= 12) < 0.6:
+        return None
+    return level
+
+
+def find_frame(luma: LumaArray) -> Box | None:
+    """The largest picture-like rectangle inside a mostly plain frame (screenshots, app frames).
+
+    Pixels that differ from the frame colour are "content". Picture rows are
+    covered by content over a large share of their width, while rows of UI
+    text or icons are covered sparsely; the longest run of densely covered
+    rows, then the longest run of densely covered columns inside it, is the
+    picture. ``None`` when the border is not mostly one colour or nothing
+    smaller than the canvas stands out.
+    """
+    f = luma.astype(np.float64)
+    h, w = f.shape
+    if h < 16 or w < 16:
+        return None
+    level = _background(f)
+    if level is None:
+        return None
+    content = np.abs(f - level) > 16
+    rows = content.mean(axis=1)
+    peak = float(np.percentile(rows, 95))
+    if peak < 0.2:
+        return None
+    r0, r1 = _longest_run(rows >= 0.6 * peak, gap=max(1, h // 100))
+    if r1 - r0 < MIN_KEEP * h:
+        return None
+    cols = content[r0:r1].mean(axis=0)
+    c_peak = float(np.percentile(cols, 95))
+    c0, c1 = _longest_run(cols >= 0.5 * c_peak, gap=max(1, w // 100))
+    box = Box(c0 / w, r0 / h, c1 / w, r1 / h)
+    if box.is_whole() or not box.is_sane():
+        return None
+    return box
+
+
+def find_caption_bands(luma: LumaArray) -> list[tuple[str, float]]:
+    """Top or bottom bands of plain background with sparse text: ``[(side, fraction)]``.
+
+    A caption band is a run of rows, from the edge inward, in which many pixels
+    (>= 40%: big caption fonts cover the rest) share the edge row's dominant grey
+    level, i.e. a plain strip with text on it. Bands under 4% or over 40% of the height are ignored.
+    """
+    f = luma.astype(np.float64)
+    h = f.shape[0]
+    if h < 16:
+        return []
+    found: list[tuple[str, float]] = []
+    for side, rows in (("top", f), ("bottom", f[::-1])):
+        edge = rows[: max(1, h // 100)]
+        level = float(np.median(edge))
+        share = np.mean(np.abs(rows - level) <= 14, axis=1)
+        run = _flat_run(-share, -0.4)  # leading rows whose share is >= 0.4
+        # Rows of text are mostly background too, so the run covers the whole band.
+        fraction = run / h
+        if 0.04 <= fraction <= 0.40:
+            found.append((side, fraction))
+    return found
+
+
+def find_tilt(luma: LumaArray) -> list[float]:
+    """Candidate angles (degrees, counter-clockwise) that would straighten a tilted picture.
+
+    A picture rotated on a plain canvas leaves plain triangles in the corners;
+    the content's topmost and leftmost points are two corners of the rotated
+    rectangle, and the slope between them is the tilt. Candidates for both directions
+    (which side is the top depends on the direction; either may qualify), limited to 1-20
+    degrees; Pillow's ``rotate(angle)`` with a returned angle straightens the picture.
+    """
+    f = luma.astype(np.float64)
+    h, w = f.shape
+    if h < 16 or w < 16:
+        return []
+    corners = np.concatenate(
+        [f[:2, :2].ravel(), f[:2, -2:].ravel(), f[-2:, :2].ravel(), f[-2:, -2:].ravel()]
+    )
+    level = float(np.median(corners))
+    if np.ptp(corners) > 24:
+        return []  # corners are not one plain colour: not a tilted copy on a canvas
+    content = np.abs(f - level) > 20
+    ys, xs = np.nonzero(content)
+    if ys.size < 0.3 * h * w:
+        return []
+    top_y = int(ys.min())
+    top_x = float(xs[ys <= top_y + 1].mean())
+    left_x = int(xs.min())
+    left_y = float(ys[xs <= left_x + 1].mean())
+    right_x = int(xs.max())
+    right_y = float(ys[xs >= right_x - 1].mean())
+    angles: list[float] = []
+    # Tilted counter-clockwise: the edge from the leftmost corner up to the
+    # topmost one is the picture's top side, rising by the tilt; straighten
+    # by turning clockwise (negative angle).
+    ccw = math.degrees(math.atan2(left_y - top_y, max(top_x - left_x, 1e-9)))
+    if 1.0 <= ccw <= 20.0:
+        angles.append(-ccw)
+    # Tilted clockwise: the edge from the topmost corner down to the rightmost one.
+    cw = math.degrees(math.atan2(right_y - top_y, max(right_x - top_x, 1e-9)))
+    if 1.0 <= cw <= 20.0:
+        angles.append(cw)
+    # Deduplicate angles within half a degree of each other.
+    unique: list[float] = []
+    for a in angles:
+        if all(abs(a - b) > 0.5 for b in unique):
+            unique.append(a)
+    return unique

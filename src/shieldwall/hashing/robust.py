@@ -1,0 +1,344 @@
+"""Robust matching: the extra PDQ hashes that catch flipped, rotated, cropped, padded and
+captioned copies of a banked image.
+
+Why variants and not a different hash: victims submit one plain PDQ hash per
+image from their own device, and partner banks hold plain PDQ too, so the bank
+side cannot change. A transformed copy (mirrored, letterboxed, inside a
+screenshot) hashes as far from the original as an unrelated image (~128 bits),
+so the *query* side undoes the likely transforms and searches every resulting
+hash in one batch (:class:`shieldwall.pipeline.matcher.Query` ``variants``);
+the matcher reports the name of the variant that hit, which the decision
+evidence shows to a moderator ("matched after horizontal flip").
+
+What each family costs and buys (measured in ``bench/robustness``; see
+docs/robust-matching.md):
+
+* the 8 rotations and flips come from one hash (PDQ's dihedral property);
+* plain borders, letterboxing and blurred fill are trimmed
+  (:func:`~shieldwall.hashing.borders.find_flat_borders`), a picture inside a
+  plain frame is cut out (:func:`~shieldwall.hashing.borders.find_frame`),
+  caption bands are removed or painted over
+  (:func:`~shieldwall.hashing.borders.find_caption_bands`), a tilted copy on a
+  plain canvas is straightened (:func:`~shieldwall.hashing.borders.find_tilt`);
+* a copy cropped at the borders cannot be restored (the pixels are gone), so
+  two things are combined: the query is extended back to hypothetical full
+  sizes ("uncrop", weak but works with a plain bank), and when the submitter
+  also stores :func:`bank_variants` (hashes of central crops of the original),
+  a grid of slightly smaller query crops lands on one of them.
+
+Every variant is hashed from a grey copy at most ``WORK_SIDE`` pixels on its
+long side (regions sliced from it, not resampled), so that the ~40 variants of
+one upload cost tens of milliseconds on one core. Variants of
+quality below ``quality_min`` are dropped: flat regions match too easily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from shieldwall.hashing import borders
+from shieldwall.hashing.borders import Box
+from shieldwall.hashing.decode import DecodedImage
+
+# The dihedral hashes of the exact (full-resolution-weighted) grid: these helpers
+# are private to pdq.py but are exactly the steps needed, and re-implementing
+# them here would be a second PDQ to keep bit-identical.
+from shieldwall.hashing.pdq import (
+    DIHEDRAL_NAMES,
+    _bits_to_hex,
+    _dct16,
+    _dihedral_coefficients,
+    _grid,
+    _quality,
+    pdq_dihedral_from_pixels,
+)
+from shieldwall.types import DEFAULT_QUALITY_THRESHOLD
+
+__all__ = [
+    "BANK_CROPS",
+    "QUERY_CROPS",
+    "UNCROP_HYPOTHESES",
+    "WORK_SIDE",
+    "Variant",
+    "bank_variants",
+    "describe_variant",
+    "matcher_variants",
+    "query_variants",
+]
+
+WORK_SIDE = 512
+"""Long side of the grey copy that regions are found in and hashed from."""
+QUERY_CROPS = (98, 96, 94, 92, 90, 88)
+"""Central crops of the query (percent of each side kept): steps of 2% land within PDQ's
+tolerance (~1-2% of the side) of a bank crop for any crop of the original from 0 to 30%."""
+BANK_CROPS = (90, 80, 70)
+"""Central crops a submitter may store besides the plain hash (percent of each side kept)."""
+UNCROP_HYPOTHESES = (95, 90, 85)
+"""Query assumed to be this central share of the original; the rest is filled by repeating
+the edge pixels (the best of the fills tried: reflection and least-squares did worse)."""
+CROP_ORIENTATIONS = ("original", "flip_horizontal")
+"""Crop and uncrop variants are also searched mirrored: "flip then crop" is a common edit."""
+
+_PHRASES = {
+    "original": "as submitted",
+    "rotate90": "90° rotation",
+    "rotate180": "180° rotation",
+    "rotate270": "270° rotation",
+    "flip_horizontal": "horizontal flip",
+    "flip_vertical": "vertical flip",
+    "flip_diagonal": "diagonal flip",
+    "flip_antidiagonal": "anti-diagonal flip",
+}
+
+PixelArray = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One PDQ hash of a transformed copy: ``name`` says which transform, readable by people.
+
+    Names: the dihedral names (``"flip_horizontal"``, ``"rotate90"``...),
+    ``"border_removed(12%)"``, ``"frame_removed"``, ``"caption_removed(bottom,15%)"``,
+    ``"caption_filled(bottom,15%)"``, ``"straightened(5°)"``, ``"crop(center,90%)"``,
+    ``"uncrop(center,90%)"``, joined with ``+`` when combined
+    (``"crop(center,94%)+flip_horizontal"``).
+    """
+
+    name: str
+    pdq: str
+    quality: int
+
+
+def _pct(fraction: float) -> int:
+    return round(100 * fraction)
+
+
+def describe_variant(name: str | None) -> str:
+    """A phrase for decision evidence: ``"matched after horizontal flip"``."""
+    if name is None or name == "original":
+        return "matched as submitted"
+    parts = []
+    for step in name.split("+"):
+        if step in _PHRASES:
+            parts.append(_PHRASES[step])
+        elif step.startswith("border_removed("):
+            parts.append(f"removing plain borders ({step[15:-1]} of a side)")
+        elif step == "frame_removed":
+            parts.append("cutting the picture out of a surrounding frame")
+        elif step.startswith("caption_removed("):
+            parts.append(f"removing a caption strip ({step[16:-1]})")
+        elif step.startswith("caption_filled("):
+            parts.append(f"painting over a caption strip ({step[15:-1]})")
+        elif step.startswith("straightened("):
+            parts.append(f"straightening a tilt of {step[13:-1]}")
+        elif step.startswith("crop("):
+            parts.append(f"cropping to the {step[5:-1].replace(',', ' ')}")
+        elif step.startswith("uncrop("):
+            parts.append(f"assuming a border crop (kept {step[7:-1].split(',')[-1]})")
+        else:
+            parts.append(step)
+    return "matched after " + " and ".join(parts)
+
+
+def matcher_variants(variants: Iterable[Variant]) -> tuple[tuple[str, str], ...]:
+    """The ``(name, pdq)`` pairs for :class:`~shieldwall.pipeline.matcher.Query`, without the
+    plain hash (the matcher searches that as ``Query.pdq``)."""
+    return tuple((v.name, v.pdq) for v in variants if v.name != "original")
+
+
+# -- pixels ------------------------------------------------------------------------------------
+
+
+def _rgb(image: DecodedImage | PixelArray) -> PixelArray:
+    pixels = image.pixels if isinstance(image, DecodedImage) else image
+    if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
+        raise ValueError("pixels must be a uint8 array of shape HxW or HxWx3")
+    return pixels
+
+
+def _exact_dihedral(image: DecodedImage | PixelArray) -> dict[str, tuple[str, int]]:
+    """All 8 dihedral hashes of the image as submitted, with the decoder's full-resolution
+    weights when it was decoded reduced (so ``original`` equals the plain hash)."""
+    if not isinstance(image, DecodedImage) or not image.reduced:
+        return pdq_dihedral_from_pixels(_rgb(image))
+    if min(image.original_width, image.original_height) < 5:
+        return pdq_dihedral_from_pixels(image.pixels)
+    grid = _grid(np.ascontiguousarray(image.pixels), image.rows.weights(), image.cols.weights())
+    quality = _quality(grid)
+    coefficients = _dihedral_coefficients(_dct16(grid))
+    return {name: (_bits_to_hex(coefficients[name]), quality) for name in DIHEDRAL_NAMES}
+
+
+def _work_image(pixels: PixelArray) -> Image.Image:
+    """Grey copy (PDQ's own luma weights, as Pillow's "L") at most WORK_SIDE on its long side."""
+    mode = "L" if pixels.ndim == 2 else "RGB"
+    image = Image.fromarray(np.ascontiguousarray(pixels), mode).convert("L")
+    w, h = image.size
+    scale = WORK_SIDE / max(w, h)
+    if scale < 1:
+        image = image.resize(
+            (max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX
+        )
+    return image
+
+
+def _hash_box(work: Image.Image, box: Box) -> dict[str, tuple[str, int]]:
+    """Dihedral hashes of one region of the work image, at its own resolution.
+
+    Regions are sliced, never resampled: resampling to a fixed square moved
+    hashes by 6-17 bits on average (PDQ's blur window depends on each side's
+    length), a third of the match threshold, while a new side length only
+    costs a cached ~0.4 ms filter."""
+    luma = np.asarray(work)
+    h, w = luma.shape
+    top, bottom = round(box.top * h), round(box.bottom * h)
+    left, right = round(box.left * w), round(box.right * w)
+    return pdq_dihedral_from_pixels(np.ascontiguousarray(luma[top:bottom, left:right]))
+
+
+def _hash_array(luma: PixelArray) -> dict[str, tuple[str, int]]:
+    return pdq_dihedral_from_pixels(np.ascontiguousarray(luma))
+
+
+def _center(keep: float) -> Box:
+    margin = (1.0 - keep) / 2
+    return Box(margin, margin, 1.0 - margin, 1.0 - margin)
+
+
+def _uncrop(luma: PixelArray, keep: float) -> PixelArray:
+    """The query placed as the central ``keep`` of a larger canvas, edges repeated outward."""
+    h, w = luma.shape
+    pad_h = round(h * (1 / keep - 1) / 2)
+    pad_w = round(w * (1 / keep - 1) / 2)
+    return np.pad(luma, ((pad_h, pad_h), (pad_w, pad_w)), mode="edge")
+
+
+def _caption_filled(luma: PixelArray, side: str, fraction: float) -> PixelArray:
+    """The image with a caption band painted over by repeating the nearest clean row."""
+    out = luma.copy()
+    h = out.shape[0]
+    band = min(h - 1, round(h * fraction) + 1)
+    if side == "bottom":
+        out[h - band :] = out[h - band - 1]
+    else:
+        out[:band] = out[band]
+    return out
+
+
+def _straightened(work: Image.Image, angle: float) -> tuple[Image.Image, Box] | None:
+    luma = np.asarray(work)
+    level = int(np.median(np.concatenate([luma[0], luma[-1]])))
+    turned = work.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=level)
+    box = borders.find_flat_borders(np.asarray(turned))
+    if box is None:
+        return None
+    return turned, box
+
+
+# -- variants ----------------------------------------------------------------------------------
+
+
+class _Collector:
+    """Keeps variants in order, drops duplicates and low-quality ones."""
+
+    def __init__(self, quality_min: int) -> None:
+        self.quality_min = quality_min
+        self.seen: set[str] = set()
+        self.out: list[Variant] = []
+
+    def add(self, name: str, pdq: str, quality: int, *, keep_low: bool = False) -> None:
+        if pdq in self.seen or (quality < self.quality_min and not keep_low):
+            return
+        self.seen.add(pdq)
+        self.out.append(Variant(name, pdq, quality))
+
+    def add_all(
+        self, prefix: str, hashes: dict[str, tuple[str, int]], names: Sequence[str]
+    ) -> None:
+        for n in names:
+            pdq, quality = hashes[n]
+            self.add(prefix if n == "original" else f"{prefix}+{n}", pdq, quality)
+
+
+def query_variants(
+    image: DecodedImage | PixelArray,
+    *,
+    quality_min: int = DEFAULT_QUALITY_THRESHOLD,
+    crops: bool = True,
+) -> list[Variant]:
+    """Every PDQ hash to search for one uploaded image, the image as submitted first.
+
+    ``crops=False`` leaves out the crop grid (only useful when banks hold
+    :func:`bank_variants`) and the uncrop guesses; see the module docstring.
+    The first variant is always ``"original"`` (the plain hash, kept whatever
+    its quality); pass :func:`matcher_variants` of the result to the matcher.
+    """
+    found = _Collector(quality_min)
+    dihedral = _exact_dihedral(image)
+    found.add("original", *dihedral["original"], keep_low=True)
+    for name in DIHEDRAL_NAMES[1:]:
+        # Exact transforms of the plain hash share its quality: keep them whenever it is kept.
+        found.add(name, *dihedral[name], keep_low=True)
+
+    work = _work_image(_rgb(image))
+    luma = np.asarray(work)
+    # Regions that probably hold the original picture, each searched in all 8 orientations
+    # (a letterboxed copy of a rotated phone video frame is common).
+    regions: list[tuple[str, Box]] = []
+    flat = borders.find_flat_borders(luma)
+    if flat is not None:
+        regions.append((f"border_removed({_pct(flat.trimmed)}%)", flat))
+    frame = borders.find_frame(luma)
+    if frame is not None and not any(frame.near(b) for _, b in regions):
+        regions.append(("frame_removed", frame))
+    for name, box in regions:
+        found.add_all(name, _hash_box(work, box), DIHEDRAL_NAMES)
+
+    for side, fraction in borders.find_caption_bands(luma):
+        label = f"{side},{_pct(fraction)}%"
+        kept = Box(0.0, fraction, 1.0, 1.0) if side == "top" else Box(0.0, 0.0, 1.0, 1 - fraction)
+        found.add_all(f"caption_removed({label})", _hash_box(work, kept), CROP_ORIENTATIONS)
+        filled = _hash_array(_caption_filled(luma, side, fraction))
+        found.add_all(f"caption_filled({label})", filled, CROP_ORIENTATIONS)
+
+    for angle in borders.find_tilt(luma):
+        straight = _straightened(work, angle)
+        if straight is not None:
+            turned, box = straight
+            found.add_all(
+                f"straightened({abs(angle):.0f}°)", _hash_box(turned, box), CROP_ORIENTATIONS
+            )
+
+    if crops:
+        for keep in QUERY_CROPS:
+            hashes = _hash_box(work, _center(keep / 100))
+            found.add_all(f"crop(center,{keep}%)", hashes, CROP_ORIENTATIONS)
+        for keep in UNCROP_HYPOTHESES:
+            hashes = _hash_array(_uncrop(luma, keep / 100))
+            found.add_all(f"uncrop(center,{keep}%)", hashes, CROP_ORIENTATIONS)
+    return found.out
+
+
+def bank_variants(
+    image: DecodedImage | PixelArray,
+    *,
+    keeps: Sequence[int] = BANK_CROPS,
+    quality_min: int = DEFAULT_QUALITY_THRESHOLD,
+) -> list[Variant]:
+    """Extra hashes a submitter can store with the plain one: central crops of the original.
+
+    A copy cropped at the borders then matches one of these through the
+    query's crop grid. The plain hash is not included (it is the entry itself).
+    """
+    found = _Collector(quality_min)
+    found.seen.add(_exact_dihedral(image)["original"][0])
+    work = _work_image(_rgb(image))
+    for keep in keeps:
+        pdq, quality = _hash_box(work, _center(keep / 100))["original"]
+        found.add(f"crop(center,{keep}%)", pdq, quality)
+    return found.out

@@ -1,0 +1,209 @@
+"""Robust matching: an edited copy of a photo yields a variant within the match threshold of
+the original's plain hash, named so a moderator can read what was undone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw, ImageOps
+
+from shieldwall.hashing import decode_image
+from shieldwall.hashing.borders import Box, find_flat_borders, find_frame, find_tilt
+from shieldwall.hashing.pdq import pdq_from_pixels
+from shieldwall.hashing.robust import (
+    Variant,
+    bank_variants,
+    describe_variant,
+    matcher_variants,
+    query_variants,
+)
+from shieldwall.hashing.values import hamming
+
+THRESHOLD = 31
+
+
+@pytest.fixture(scope="module")
+def photo(photo_paths: list[Path]) -> Image.Image:
+    source = next(p for p in photo_paths if "castle" in p.name)
+    image = Image.open(source).convert("RGB")
+    image.thumbnail((640, 640))
+    return image
+
+
+@pytest.fixture(scope="module")
+def bank_hash(photo: Image.Image) -> str:
+    return pdq_from_pixels(np.asarray(photo))[0]
+
+
+def best(variants: list[Variant], target: str) -> tuple[int, str]:
+    return min((hamming(v.pdq, target), v.name) for v in variants)
+
+
+def pad(image: Image.Image, percent: int, color: tuple[int, int, int]) -> Image.Image:
+    pw, ph = image.width * percent // 200, image.height * percent // 200
+    canvas = Image.new("RGB", (image.width + 2 * pw, image.height + 2 * ph), color)
+    canvas.paste(image, (pw, ph))
+    return canvas
+
+
+def test_first_variant_is_the_plain_hash(photo: Image.Image, bank_hash: str) -> None:
+    variants = query_variants(np.asarray(photo))
+    assert variants[0] == Variant("original", bank_hash, variants[0].quality)
+    assert len({v.pdq for v in variants}) == len(variants)
+    assert all(name != "original" for name, _ in matcher_variants(variants))
+
+
+def test_decoded_image_plain_variant_equals_the_decoder_hash(photo_paths: list[Path]) -> None:
+    from shieldwall.hashing import hash_image_bytes
+
+    data = next(p for p in photo_paths if "bridge" in p.name).read_bytes()
+    variants = query_variants(decode_image(data))
+    assert variants[0].pdq == hash_image_bytes(data).pdq
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (ImageOps.mirror, "flip_horizontal"),
+        (ImageOps.flip, "flip_vertical"),
+        (lambda im: im.transpose(Image.Transpose.ROTATE_90), "rotate270"),
+        (lambda im: im.transpose(Image.Transpose.ROTATE_270), "rotate90"),
+        (lambda im: im.transpose(Image.Transpose.ROTATE_180), "rotate180"),
+    ],
+)
+def test_flips_and_rotations_match_exactly_by_name(
+    photo: Image.Image, bank_hash: str, edit: object, expected: str
+) -> None:
+    edited = edit(photo)  # type: ignore[operator]
+    distance, name = best(query_variants(np.asarray(edited)), bank_hash)
+    # Not bit-exact: PDQ's box filter is slightly asymmetric, so a mirrored image's hash
+    # differs from the mirrored hash by some bits (up to 18 on this photo).
+    assert distance <= THRESHOLD
+    assert name == expected
+    assert describe_variant(name).startswith("matched after ")
+
+
+@pytest.mark.parametrize("color", [(0, 0, 0), (255, 255, 255)], ids=["black", "white"])
+@pytest.mark.parametrize("percent", [10, 25])
+def test_padding_is_removed(
+    photo: Image.Image, bank_hash: str, color: tuple[int, int, int], percent: int
+) -> None:
+    padded = np.asarray(pad(photo, percent, color))
+    assert hamming(pdq_from_pixels(padded)[0], bank_hash) > THRESHOLD
+    distance, name = best(query_variants(padded), bank_hash)
+    assert distance <= THRESHOLD
+    # A plain pad is also a plain frame: either finder may get there first.
+    assert name.startswith("border_removed(") or name == "frame_removed"
+
+
+def test_picture_in_a_screenshot_frame_is_cut_out(photo: Image.Image, bank_hash: str) -> None:
+    canvas = Image.new("RGB", (photo.width + 60, photo.height + 260), (248, 248, 248))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, canvas.width, 30), fill=(20, 20, 20))
+    draw.text((20, 50), "demo_user posted this 2h ago", fill=(10, 10, 10))
+    canvas.paste(photo, (30, 100))
+    for i in range(4):
+        draw.ellipse(
+            (20 + 60 * i, photo.height + 130, 60 + 60 * i, photo.height + 170),
+            outline=(0, 0, 0),
+            width=3,
+        )
+    distance, name = best(query_variants(np.asarray(canvas)), bank_hash)
+    assert distance <= THRESHOLD
+    assert name == "frame_removed" or name.startswith("border_removed(")
+
+
+def test_bank_crops_catch_a_border_crop(photo: Image.Image) -> None:
+    original = np.asarray(photo)
+    bank = [pdq_from_pixels(original)[0]] + [v.pdq for v in bank_variants(original)]
+    assert all(v.name.startswith("crop(center,") for v in bank_variants(original))
+    w, h = photo.size
+    cropped = np.asarray(photo.crop((w // 10, h // 10, w - w // 10, h - h // 10)))  # crop 20%
+    variants = query_variants(cropped)
+    assert hamming(variants[0].pdq, bank[0]) > THRESHOLD
+    assert min(hamming(v.pdq, b) for v in variants for b in bank) <= THRESHOLD
+
+
+def test_unrelated_photos_stay_apart(photo_paths: list[Path]) -> None:
+    """Variants add probes, not false matches: distinct photos stay beyond the threshold."""
+    arrays = []
+    for p in photo_paths[:8]:
+        im = Image.open(p).convert("RGB")
+        im.thumbnail((384, 384))
+        arrays.append(np.asarray(im))
+    plain = [pdq_from_pixels(a) for a in arrays]
+    for i, a in enumerate(arrays):
+        variants = query_variants(a)
+        for j, (other, quality) in enumerate(plain):
+            if i != j and quality >= 50:
+                assert best(variants, other)[0] > THRESHOLD
+
+
+def test_low_quality_geometric_variants_are_dropped() -> None:
+    flat = np.full((200, 300, 3), 128, np.uint8)
+    variants = query_variants(flat)
+    # The plain hash and its exact flips are kept whatever the quality; nothing else is.
+    assert {v.name for v in variants} <= {
+        "original",
+        "rotate90",
+        "rotate180",
+        "rotate270",
+        "flip_horizontal",
+        "flip_vertical",
+        "flip_diagonal",
+        "flip_antidiagonal",
+    }
+
+
+def test_tilted_copy_on_a_canvas_gives_a_straightening_angle(photo: Image.Image) -> None:
+    tilted = photo.rotate(8, Image.Resampling.BILINEAR, expand=True).convert("L")
+    angles = find_tilt(np.asarray(tilted))
+    assert any(abs(a + 8) <= 1.5 for a in angles)
+
+
+def test_describe_variant_reads_like_evidence() -> None:
+    assert describe_variant(None) == "matched as submitted"
+    assert describe_variant("flip_horizontal") == "matched after horizontal flip"
+    assert describe_variant("crop(center,94%)+flip_horizontal") == (
+        "matched after cropping to the center 94% and horizontal flip"
+    )
+    assert "caption" in describe_variant("caption_removed(bottom,15%)")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    top=st.integers(0, 40),
+    bottom=st.integers(0, 40),
+    left=st.integers(0, 40),
+    right=st.integers(0, 40),
+    level=st.integers(0, 255),
+)
+def test_flat_borders_found_where_they_were_added(
+    top: int, bottom: int, left: int, right: int, level: int
+) -> None:
+    """Property: a plain border of any colour around a textured picture is found to the pixel."""
+    rng = np.random.default_rng(top * 7 + left)
+    picture = rng.integers(0, 256, (120, 160), dtype=np.uint8)
+    canvas = np.pad(picture, ((top, bottom), (left, right)), constant_values=level)
+    box = find_flat_borders(canvas)
+    h, w = canvas.shape
+    if max(top / h, bottom / h, left / w, right / w) < 0.015:
+        return  # below the noise floor: reporting nothing is right
+    assert box is not None
+    expected = Box(left / w, top / h, 1 - right / w, 1 - bottom / h)
+    assert box.near(expected, tolerance=1.5 / min(h, w))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_frame_finder_never_returns_a_tiny_or_inverted_box(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 256, (rng.integers(16, 120), rng.integers(16, 120)), dtype=np.uint8)
+    for box in (find_frame(image), find_flat_borders(image)):
+        if box is not None:
+            assert 0 <= box.left < box.right <= 1 and 0 <= box.top < box.bottom <= 1
+            assert box.is_sane()
