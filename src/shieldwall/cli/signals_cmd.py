@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, stdout
@@ -63,11 +64,11 @@ def list_command(json_out: JsonOpt = False) -> None:
         else:
             style = "green" if usable else "yellow"
             table.add_row(
-                signal.name,
-                signal.version,
+                escape(signal.name),
+                escape(signal.version),
                 ", ".join(applies) or "-",
                 entry.provider,
-                f"[{style}]{status}[/{style}]",
+                f"[{style}]{escape(status)}[/{style}]",
             )
     if not json_out:
         stdout.print(table)

@@ -212,11 +212,12 @@ def load_builtin(entry: BuiltinModule, context: SignalContext) -> list[Signal]:
 
 def load_builtin_signals(
     context: SignalContext | None = None,
-    modules: Iterable[BuiltinModule] = BUILTIN_SIGNAL_MODULES,
+    modules: Iterable[BuiltinModule] | None = None,
 ) -> list[Signal]:
-    """Every built-in signal, in list order, usable or not."""
+    """Every built-in signal (of ``modules``, default the built-in list), usable or not."""
     ctx = context or SignalContext()
-    return [signal for entry in modules for signal in load_builtin(entry, ctx)]
+    entries = BUILTIN_SIGNAL_MODULES if modules is None else modules
+    return [signal for entry in entries for signal in load_builtin(entry, ctx)]
 
 
 @dataclass(frozen=True)

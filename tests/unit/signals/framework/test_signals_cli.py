@@ -1,0 +1,43 @@
+"""`shieldwall signals list`: what an operator sees, for people and for scripts."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shieldwall.cli.signals_cmd import signals_app
+from shieldwall.signals import registry
+from shieldwall.signals.registry import BuiltinModule
+
+
+def test_json_lists_every_signal_with_its_status() -> None:
+    result = CliRunner().invoke(signals_app, ["list", "--json"])
+    assert result.exit_code == 0
+    rows = {row["name"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert rows["provenance"]["usable"] is True
+    assert rows["provenance"]["applies_to"] == ["image"]
+    assert rows["watermark"]["version"] == "1"
+    assert rows["text_indicators"]["usable"] is False
+    assert rows["text_indicators"]["reason"] == "no indicator set loaded"
+
+
+def test_table_says_how_to_install_a_missing_dependency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sw_cli_needs_dep.py").write_text(textwrap.dedent("import sw_absent_vision_lib\n"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(
+        registry,
+        "BUILTIN_SIGNAL_MODULES",
+        (*registry.BUILTIN_SIGNAL_MODULES, BuiltinModule("sw_cli_needs_dep", "faces", "nudity")),
+    )
+    result = CliRunner().invoke(signals_app, ["list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    line = next(line for line in result.stdout.splitlines() if line.strip().startswith("faces"))
+    assert "not usable: optional dependency sw_absent_vision_lib is not installed" in line
+    assert "pip install 'shieldwall[nudity]'" in line
+    assert "Traceback" not in result.output
