@@ -1,0 +1,250 @@
+"""Accounts of the review UI: users, server-side sessions and login throttling.
+
+Passwords and nothing else identify a person here, so the store is strict:
+
+- passwords are argon2 hashes; a wrong password and an unknown user take the same
+  path (a hash is verified either way) so timing does not reveal who has an account;
+- a session cookie carries a random token; only its SHA-256 is stored, so a copy
+  of the database does not let anyone sign in;
+- after ``MAX_FAILURES`` failed sign-ins for one account, or ``MAX_IP_FAILURES``
+  from one address, further attempts are refused for ``LOCK_MINUTES`` even with
+  the right password (a guesser learns nothing during the lock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shieldwall.errors import ConflictError, InputError, NotFoundError
+from shieldwall.store.engine import WRITE_OPTION
+from shieldwall.store.models import utcnow
+from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
+
+ROLES = ("admin", "senior_moderator", "moderator", "auditor")
+MIN_PASSWORD = 12
+MAX_FAILURES = 5
+"""Failed sign-ins for one account before it is locked."""
+MAX_IP_FAILURES = 20
+"""Failed sign-ins from one address (any accounts) before it is locked; higher than the
+per-account limit because an office shares one address."""
+LOCK_MINUTES = 15
+SESSION_HOURS = 12
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+
+
+class UserExistsError(ConflictError):
+    code = "user_exists"
+
+
+class UserNotFoundError(NotFoundError):
+    code = "user_not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    username: str
+    role: str
+    blur_strength: int
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """A signed-in browser: the user, the CSRF token for its forms, when it started."""
+
+    user: UserInfo
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """``user`` on success; otherwise why not (``locked`` says a lock is in force)."""
+
+    user: UserInfo | None
+    locked: bool = False
+    locked_until: datetime | None = None
+
+
+def token_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class UserStore:
+    """Users, sessions and the login throttle."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: True})
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- users -------------------------------------------------------------------------------
+
+    def create_user(self, *, username: str, role: str, password: str) -> UserInfo:
+        username = username.strip()
+        if not username or len(username) > 100 or not username.isprintable():
+            raise InputError("a username is 1 to 100 printable characters", value=username)
+        if role not in ROLES:
+            raise InputError(f"role must be one of {', '.join(ROLES)}", value=role)
+        if len(password) < MIN_PASSWORD:
+            raise InputError(f"a password needs at least {MIN_PASSWORD} characters")
+        try:
+            with self._writing() as session:
+                if session.scalar(select(UserRow.id).where(UserRow.username == username)):
+                    raise UserExistsError("a user with this name exists", value=username)
+                row = UserRow(
+                    username=username,
+                    role=role,
+                    password_hash=_hasher.hash(password),
+                    blur_strength=3,
+                    active=True,
+                    created_at=utcnow(),
+                )
+                session.add(row)
+                session.flush()
+                return _user(row)
+        except IntegrityError as exc:
+            raise UserExistsError("a user with this name exists", value=username) from exc
+
+    def get_user(self, username: str) -> UserInfo:
+        with self._reading() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is None:
+                raise UserNotFoundError("no user with this name", value=username)
+            return _user(row)
+
+    def list_users(self) -> list[UserInfo]:
+        with self._reading() as session:
+            return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+
+    def set_blur_strength(self, user_id: int, strength: int) -> None:
+        if not 0 <= strength <= 5:
+            raise InputError("blur strength is 0 (off) to 5", value=strength)
+        with self._writing() as session:
+            row = session.get(UserRow, user_id)
+            if row is not None:
+                row.blur_strength = strength
+
+    # -- sign-in -----------------------------------------------------------------------------
+
+    def authenticate(
+        self, *, username: str, password: str, address: str, now: datetime | None = None
+    ) -> LoginResult:
+        """Check a password under the throttle; records the failure or clears the count."""
+        at = now or utcnow()
+        keys = (f"user:{username[:100]}", f"ip:{address[:100]}")
+        with self._writing() as session:
+            locks = [session.get(LoginThrottleRow, k) for k in keys]
+            until = max(
+                (r.locked_until for r in locks if r and r.locked_until and r.locked_until > at),
+                default=None,
+            )
+            if until is not None:
+                return LoginResult(None, locked=True, locked_until=until)
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            ok = _verify(row.password_hash if row else _DUMMY_HASH, password)
+            if row is not None and ok and row.active:
+                session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == keys[0]))
+                row.last_login_at = at
+                if _hasher.check_needs_rehash(row.password_hash):
+                    row.password_hash = _hasher.hash(password)
+                return LoginResult(_user(row))
+            locked_until = None
+            for key, limit, existing in zip(
+                keys, (MAX_FAILURES, MAX_IP_FAILURES), locks, strict=True
+            ):
+                entry = existing or LoginThrottleRow(key=key, failures=0)
+                if existing is None:
+                    session.add(entry)
+                # A lock that ran out starts a fresh count.
+                if entry.locked_until is not None and entry.locked_until <= at:
+                    entry.failures, entry.locked_until = 0, None
+                entry.failures += 1
+                entry.last_failure_at = at
+                if entry.failures >= limit:
+                    entry.locked_until = at + timedelta(minutes=LOCK_MINUTES)
+                    locked_until = entry.locked_until
+            return LoginResult(None, locked=locked_until is not None, locked_until=locked_until)
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def open_session(self, user_id: int, *, now: datetime | None = None) -> tuple[str, str]:
+        """Start a session; returns ``(cookie token, csrf token)``. The token is not stored."""
+        at = now or utcnow()
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        with self._writing() as session:
+            session.add(
+                WebSessionRow(
+                    id=token_id(token),
+                    user_id=user_id,
+                    csrf_token=csrf,
+                    created_at=at,
+                    last_seen_at=at,
+                    expires_at=at + timedelta(hours=SESSION_HOURS),
+                )
+            )
+            # Sessions past their end are useless; sweep them while we are writing anyway.
+            session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= at))
+        return token, csrf
+
+    def session_for(self, token: str, *, now: datetime | None = None) -> SessionInfo | None:
+        """The live session of a cookie token, or None (unknown, expired, user disabled)."""
+        at = now or utcnow()
+        with self._reading() as session:
+            row = session.get(WebSessionRow, token_id(token))
+            if row is None or row.expires_at <= at:
+                return None
+            user = session.get(UserRow, row.user_id)
+            if user is None or not user.active:
+                return None
+            return SessionInfo(_user(user), row.csrf_token, row.created_at, row.expires_at)
+
+    def close_session(self, token: str) -> None:
+        with self._writing() as session:
+            session.execute(delete(WebSessionRow).where(WebSessionRow.id == token_id(token)))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _user(r: UserRow) -> UserInfo:
+    return UserInfo(
+        id=r.id,
+        username=r.username,
+        role=r.role,
+        blur_strength=r.blur_strength,
+        active=r.active,
+        created_at=r.created_at,
+        last_login_at=r.last_login_at,
+    )

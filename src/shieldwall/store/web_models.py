@@ -1,0 +1,185 @@
+"""Tables of the people-facing side: accounts, sessions, reviews, appeals and victims' cases.
+
+- ``users``: moderators, senior moderators, auditors and admins (argon2 password hashes).
+- ``web_sessions``: server-side sessions; the cookie holds a random token whose SHA-256
+  is the row id, so a database leak does not hand out live sessions.
+- ``login_throttle``: failed logins per account and per client address, with a lock time.
+- ``media_reveals``: who un-blurred which item's preview, and when (moderator exposure and
+  accountability; the audit trail hooks ``record_reveal`` later).
+- ``review_media``: opt-in only, media kept for review, encrypted with AES-GCM under a key
+  that lives in a file in ``data_dir``, never in the database.
+- ``bank_approvals``: four eyes: a request to add an item's hashes to a bank waits for a
+  second, different moderator.
+- ``appeals``: an uploader contests a decision; someone other than the decider decides.
+- ``cases`` and ``case_hashes``: requests from the victim portal, their legal clocks, and
+  the hashes computed in the requester's browser, pending until a moderator approves them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shieldwall.store.models import Base, BigId, utcnow
+
+NAME_MAX = 255
+
+
+class UserRow(Base):
+    """A person who signs in to the review UI."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    blur_strength: Mapped[int] = mapped_column(Integer, default=3)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser. ``id`` is the SHA-256 of the cookie's token."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_expires_at", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class LoginThrottleRow(Base):
+    """Failed sign-ins for one key (``user:<name>`` or ``ip:<address>``)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(NAME_MAX), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+
+
+class MediaRevealRow(Base):
+    """One un-blurring of an item's preview by one person."""
+
+    __tablename__ = "media_reveals"
+    __table_args__ = (Index("ix_media_reveals_item_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(BigId)
+    user_id: Mapped[int] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(100))
+    revealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewMediaRow(Base):
+    """Media kept for review where the platform opted in: AES-GCM ciphertext only."""
+
+    __tablename__ = "review_media"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_type: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BankApprovalRow(Base):
+    """A pending (or decided) request to add an item's hashes to a bank."""
+
+    __tablename__ = "bank_approvals"
+    __table_args__ = (Index("ix_bank_approvals_status", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    bank: Mapped[str] = mapped_column(String(100))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+
+class AppealRow(Base):
+    """An uploader's appeal against a decision on their item."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (Index("ix_appeals_status", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    decision_id: Mapped[str] = mapped_column(String(36))
+    original_decider: Mapped[str] = mapped_column(String(NAME_MAX))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    new_decision_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+
+class CaseRow(Base):
+    """A takedown request from the victim portal, with its legal clocks."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    access_code_hash: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    missing: Mapped[list[str]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    actioned_at: Mapped[datetime | None]
+    copies_actioned_at: Mapped[datetime | None]
+    requester_notified_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    copies_found: Mapped[int] = mapped_column(Integer, default=0)
+    copies_removed: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CaseHashRow(Base):
+    """A hash computed in the requester's browser; matches only once approved."""
+
+    __tablename__ = "case_hashes"
+    __table_args__ = (Index("ix_case_hashes_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    signal_type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    entry_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ = [
+    "AppealRow",
+    "BankApprovalRow",
+    "CaseHashRow",
+    "CaseRow",
+    "LoginThrottleRow",
+    "MediaRevealRow",
+    "ReviewMediaRow",
+    "UserRow",
+    "WebSessionRow",
+]

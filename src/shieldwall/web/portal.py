@@ -1,0 +1,205 @@
+"""The victim portal (no account needed) and the uploader's appeal endpoint.
+
+A requester fills in one form. The page hashes the chosen photos and videos in the
+browser (``static/js/hasher.js``) and sends only the hashes. The request is stored at
+once with what it lacks; the legal clock starts when nothing is missing. The requester
+gets a case number and an access code, and the status page shows where the case
+stands, lets them supply what was missing, or withdraw.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from shieldwall.api.deps import ScanCaller
+from shieldwall.store.cases import CaseInfo
+from shieldwall.web import workflows
+from shieldwall.web.portal_form import JURISDICTIONS, MESSAGES, RELATIONSHIPS, check_request
+from shieldwall.web.security import (
+    PORTAL_COOKIE,
+    check_portal_csrf,
+    portal_nonce,
+    portal_token,
+    runtime_of,
+    set_cookie,
+)
+from shieldwall.web.site import render
+from shieldwall.web.staff import web
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/v1", tags=["appeals"])
+
+STATUS_WORDS = {
+    "incomplete": "Received, but something is missing",
+    "under_review": "Complete: a person is reviewing it",
+    "actioned": "Done: copies found have been taken down",
+    "withdrawn": "Withdrawn by you",
+    "closed": "Closed",
+}
+
+
+def _portal(
+    request: Request, template: str, ctx: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    secret = runtime_of(request).settings.secret_key
+    nonce, new = portal_nonce(request)
+    base = {
+        "portal_csrf": portal_token(secret, nonce),
+        "jurisdictions": JURISDICTIONS,
+        "relationships": RELATIONSHIPS,
+        "messages": MESSAGES,
+        "status_words": STATUS_WORDS,
+    }
+    response = render(request, template, {**base, **ctx}, status_code=status_code)
+    if new:
+        set_cookie(request, response, PORTAL_COOKIE, nonce, max_age=24 * 3600, same_site="strict")
+    return response
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_form(request: Request) -> Response:
+    return _portal(request, "report.html", {"form": {}, "missing": []})
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def submit_report(request: Request) -> Response:
+    rt = runtime_of(request)
+    await check_portal_csrf(request, rt.settings.secret_key)
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    req, missing = check_request(fields)
+    if "content" in missing and not (req.email or req.phone):
+        # Nothing to act on and no way to reach the person: keep nothing, show the form again.
+        return _portal(
+            request, "report.html", {"form": fields, "missing": missing}, status_code=422
+        )
+    case, code = web(request).cases.create_case(
+        jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
+        details=req.details(),
+        missing=missing,
+        hashes=req.hash_rows(),
+        due_hours=workflows.deadline_hours([req.jurisdiction]),
+    )
+    return _portal(
+        request,
+        "receipt.html",
+        {"case": case, "code": code, "form": fields},
+        status_code=201 if not missing else 200,
+    )
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status_form(request: Request) -> Response:
+    return _portal(request, "status_login.html", {"error": None})
+
+
+async def _case_from_form(request: Request) -> tuple[CaseInfo | None, dict[str, str]]:
+    await check_portal_csrf(request, runtime_of(request).settings.secret_key)
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    case = web(request).cases.verify_access(
+        fields.get("case_number", "")[:40], fields.get("access_code", "")[:40]
+    )
+    return case, fields
+
+
+def _wrong_code(request: Request) -> Response:
+    return _portal(
+        request,
+        "status_login.html",
+        {
+            "error": "We could not find a request with that case number and access code. "
+            "Check both and try again."
+        },
+        status_code=404,
+    )
+
+
+@router.post("/status", response_class=HTMLResponse)
+async def status_page(request: Request) -> Response:
+    case, fields = await _case_from_form(request)
+    if case is None:
+        return _wrong_code(request)
+    return _portal(
+        request,
+        "status.html",
+        {
+            "case": case,
+            "code": fields["access_code"],
+            "form": case.details,
+            "missing": case.missing,
+        },
+    )
+
+
+@router.post("/status/complete", response_class=HTMLResponse)
+async def complete(request: Request) -> Response:
+    case, fields = await _case_from_form(request)
+    if case is None:
+        return _wrong_code(request)
+    req, missing = check_request(fields)
+    # The files were hashed and kept with the first submission.
+    missing = [m for m in missing if m not in ("content", "hashes")] if case.hashes else missing
+    details = {**req.details(), "files": case.details.get("files", 0)}
+    case = web(request).cases.complete_case(
+        case.id,
+        details=details,
+        missing=missing,
+        due_hours=workflows.deadline_hours([req.jurisdiction]),
+        jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
+    )
+    return _portal(
+        request,
+        "status.html",
+        {"case": case, "code": fields["access_code"], "form": fields, "missing": case.missing},
+    )
+
+
+@router.post("/status/withdraw", response_class=HTMLResponse)
+async def withdraw(request: Request) -> Response:
+    case, fields = await _case_from_form(request)
+    if case is None:
+        return _wrong_code(request)
+    if fields.get("confirm") == "yes":
+        case = workflows.withdraw_case(runtime_of(request), web(request).cases, case)
+    return _portal(
+        request,
+        "status.html",
+        {
+            "case": case,
+            "code": fields["access_code"],
+            "form": case.details,
+            "missing": case.missing,
+        },
+    )
+
+
+class AppealCreate(BaseModel):
+    content_id: str = Field(min_length=1, max_length=255)
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class AppealPublic(BaseModel):
+    appeal_id: int
+    content_id: str
+    decision_id: str
+    status: str
+
+
+@api_router.post("/appeals", response_model=AppealPublic, status_code=201)
+def create_appeal(body: AppealCreate, request: Request, _: ScanCaller) -> AppealPublic:
+    """An uploader's appeal against the latest decision on their item (platform relays it).
+    Someone other than the original decider decides it in the review UI."""
+    appeal = workflows.file_appeal(
+        runtime_of(request), web(request).desk, content_id=body.content_id, reason=body.reason
+    )
+    return AppealPublic(
+        appeal_id=appeal.id,
+        content_id=body.content_id,
+        decision_id=appeal.decision_id,
+        status=appeal.status,
+    )

@@ -1,0 +1,185 @@
+"""The takedown request a victim sends, and exactly what it still lacks.
+
+The elements follow what both laws ask of a valid request:
+
+- US TAKE IT DOWN Act: a physical or electronic signature; identification of the
+  depiction and information to locate it; a brief statement of good-faith belief that
+  it is not consensual; contact information.
+- UK Online Safety Act (intimate image content reports, Ofcom guidance): a declaration
+  that the content is intimate and shared without consent, and that the person
+  reporting is the person shown or acts for them.
+
+:func:`check_request` never raises on user input: it returns the cleaned request and
+a list of missing elements, each with the plain words the form shows next to the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JURISDICTIONS = {
+    "GB": "United Kingdom",
+    "US": "United States",
+    "AU": "Australia",
+    "other": "Somewhere else",
+}
+RELATIONSHIPS = {
+    "self": "I am the person shown",
+    "authorised": "I am acting for the person shown, with their permission or legal authority",
+}
+MAX_FILES = 50
+MAX_LOCATIONS = 50
+MAX_TEXT = 2000
+
+MESSAGES: dict[str, str] = {
+    "declare_intimate": "Tick the box to confirm the image or video is intimate.",
+    "declare_nonconsensual": "Tick the box to confirm it was shared without consent.",
+    "relationship": "Tell us whether you are the person shown or acting for them.",
+    "good_faith": "Tick the box for the good-faith statement.",
+    "signature": "Type your full name as your signature.",
+    "contact": "Give an email address or a phone number so we can reach you.",
+    "content": "Add at least one photo or video (it stays on your device) or one link or "
+    "username where it appears.",
+    "jurisdiction": "Choose the country whose law applies to you.",
+    "hashes": "The fingerprints sent by the page could not be read. Choose the files again.",
+    "email": "The email address does not look right.",
+}
+"""What to tell the requester for each missing element, in the words the form uses."""
+
+_HEX = re.compile(r"^[0-9a-f]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class FileHashes:
+    """What the browser computed for one chosen file."""
+
+    md5: str
+    sha256: str
+    pdq: str | None = None
+    quality: int | None = None
+
+
+@dataclass
+class TakedownRequest:
+    jurisdiction: str = ""
+    relationship: str = ""
+    declare_intimate: bool = False
+    declare_nonconsensual: bool = False
+    good_faith: bool = False
+    signature: str = ""
+    email: str = ""
+    phone: str = ""
+    locations: list[str] = field(default_factory=list)
+    files: list[FileHashes] = field(default_factory=list)
+    notes: str = ""
+
+    def details(self) -> dict[str, Any]:
+        """What the case keeps (the hashes go to their own table)."""
+        return {
+            "relationship": self.relationship,
+            "declare_intimate": self.declare_intimate,
+            "declare_nonconsensual": self.declare_nonconsensual,
+            "good_faith": self.good_faith,
+            "signature": self.signature,
+            "email": self.email,
+            "phone": self.phone,
+            "locations": list(self.locations),
+            "notes": self.notes,
+            "files": len(self.files),
+        }
+
+    def hash_rows(self) -> list[tuple[str, str, int | None]]:
+        rows: list[tuple[str, str, int | None]] = []
+        for f in self.files:
+            if f.pdq:
+                rows.append(("pdq", f.pdq, f.quality))
+            rows.append(("md5", f.md5, None))
+            rows.append(("sha256", f.sha256, None))
+        return rows
+
+
+def _flag(form: Mapping[str, Any], name: str) -> bool:
+    return str(form.get(name, "")).lower() in ("on", "yes", "true", "1")
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    return str(value).strip()[:MAX_TEXT] if isinstance(value, str) else ""
+
+
+def parse_files(raw: str) -> list[FileHashes] | None:
+    """The ``hashes`` field (JSON list from the page); None when it is malformed."""
+    if not raw.strip():
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, list) or len(data) > MAX_FILES:
+        return None
+    files = []
+    for entry in data:
+        if not isinstance(entry, dict):
+            return None
+        md5, sha, pdq = entry.get("md5"), entry.get("sha256"), entry.get("pdq")
+        quality = entry.get("quality")
+        if not _is_hex(md5, 32) or not _is_hex(sha, 64):
+            return None
+        if pdq is not None and not _is_hex(pdq, 64):
+            return None
+        if quality is not None and (not isinstance(quality, int) or not 0 <= quality <= 100):
+            return None
+        files.append(FileHashes(md5=str(md5), sha256=str(sha), pdq=pdq, quality=quality))
+    return files
+
+
+def _is_hex(value: Any, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and bool(_HEX.match(value))
+
+
+def check_request(form: Mapping[str, Any]) -> tuple[TakedownRequest, list[str]]:
+    """Clean a submitted form; returns it with the keys of MESSAGES that are missing."""
+    req = TakedownRequest(
+        jurisdiction=_text(form, "jurisdiction"),
+        relationship=_text(form, "relationship"),
+        declare_intimate=_flag(form, "declare_intimate"),
+        declare_nonconsensual=_flag(form, "declare_nonconsensual"),
+        good_faith=_flag(form, "good_faith"),
+        signature=_text(form, "signature")[:200],
+        email=_text(form, "email")[:254],
+        phone=_text(form, "phone")[:40],
+        locations=[
+            line.strip()[:500] for line in _text(form, "locations").splitlines() if line.strip()
+        ][:MAX_LOCATIONS],
+        notes=_text(form, "notes"),
+    )
+    missing: list[str] = []
+    files = parse_files(str(form.get("hashes", "")))
+    if files is None:
+        missing.append("hashes")
+    else:
+        req.files = files
+    if req.jurisdiction not in JURISDICTIONS:
+        missing.append("jurisdiction")
+    if not req.declare_intimate:
+        missing.append("declare_intimate")
+    if not req.declare_nonconsensual:
+        missing.append("declare_nonconsensual")
+    if req.relationship not in RELATIONSHIPS:
+        missing.append("relationship")
+    if not req.good_faith:
+        missing.append("good_faith")
+    if len(req.signature) < 2:
+        missing.append("signature")
+    if req.email and not _EMAIL.match(req.email):
+        missing.append("email")
+    elif not req.email and not req.phone:
+        missing.append("contact")
+    if not req.files and not req.locations and files is not None:
+        missing.append("content")
+    return req, missing

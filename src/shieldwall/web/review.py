@@ -1,0 +1,306 @@
+"""The review UI: queues by deadline, the item page (blurred preview, matches, evidence,
+history, cluster), decisions, four-eyes bank additions, appeals and victims' cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shieldwall.errors import ShieldwallError
+from shieldwall.store.models import utcnow
+from shieldwall.web import workflows
+from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
+from shieldwall.web.security import APPEAL_DECIDERS, REVIEWERS, Viewer, require_role, runtime_of
+from shieldwall.web.site import render
+from shieldwall.web.staff import web
+
+router = APIRouter(prefix="/review", include_in_schema=False)
+Reviewer = Annotated[Viewer, Depends(require_role(*REVIEWERS))]
+AppealDecider = Annotated[Viewer, Depends(require_role(*APPEAL_DECIDERS))]
+
+
+def _countdown(deadline: datetime, now: datetime) -> tuple[str, bool]:
+    seconds = int((deadline - now).total_seconds())
+    breached = seconds < 0
+    s = abs(seconds)
+    text = f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return (f"overdue by {text}" if breached else f"{text} left"), breached
+
+
+def _session_minutes(viewer: Viewer) -> int:
+    return int((utcnow() - viewer.session.created_at).total_seconds() // 60)
+
+
+def _page(
+    request: Request, viewer: Viewer, template: str, ctx: dict[str, Any], status_code: int = 200
+) -> Response:
+    limit = web(request).session_limit_minutes
+    minutes = _session_minutes(viewer)
+    ctx = {"break_due": minutes >= limit, "session_minutes": minutes, **ctx}
+    return render(request, template, ctx, status_code=status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    viewer: Reviewer,
+    queue: str = "",
+    priority: str = "",
+    jurisdiction: str = "",
+) -> Response:
+    state = web(request)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    tasks = state.desk.open_queue()
+    for t in tasks:
+        if (queue and t.queue != queue) or (priority and t.priority != priority):
+            continue
+        if jurisdiction and jurisdiction.upper() not in {j.upper() for j in t.item.jurisdictions}:
+            continue
+        deadline = workflows.effective_deadline(t.due_at, t.created_at, t.item.jurisdictions)
+        text, breached = _countdown(deadline, now)
+        rows.append({"task": t, "deadline": deadline, "countdown": text, "breached": breached})
+    rows.sort(key=lambda r: r["deadline"])
+    cases = state.cases.list_cases(statuses=["under_review"])
+    return _page(
+        request,
+        viewer,
+        "queue.html",
+        {
+            "rows": rows,
+            "queues": sorted({t.queue for t in tasks}),
+            "filters": {"queue": queue, "priority": priority, "jurisdiction": jurisdiction},
+            "approvals": len(state.desk.approvals()),
+            "appeals": len(state.desk.appeals()),
+            "cases": len(cases),
+            "done": request.query_params.get("done"),
+        },
+    )
+
+
+@router.get("/items/{item_id}", response_class=HTMLResponse)
+def item_page(request: Request, item_id: int, viewer: Reviewer) -> Response:
+    state = web(request)
+    rt = runtime_of(request)
+    item = state.desk.item(item_id)
+    if item is None:
+        return render(request, "not_found.html", {"what": "item"}, status_code=404)
+    decisions = rt.items.decisions_for_item(item.id)
+    latest = decisions[-1] if decisions else None
+    entry_ids = {int(m["entry_id"]) for d in decisions for m in d.matches if "entry_id" in m}
+    entries = rt.store.entries_by_ids(ids=entry_ids)
+    matches = [
+        {"match": m, "entry": entries.get(int(m["entry_id"]))}  # type: ignore[call-overload]
+        for m in (latest.matches if latest else [])
+    ]
+    history = [
+        i
+        for i in (state.desk.uploader_items(item.uploader_id) if item.uploader_id else [])
+        if i.id != item.id
+    ]
+    related = list(rt.items.items_by_ids(workflows.cluster_items(rt, item)[:20]).values())
+    banks = [b for b in rt.store.list_banks() if b.purpose.value in ("victim", "internal")]
+    return _page(
+        request,
+        viewer,
+        "item.html",
+        {
+            "item": item,
+            "decisions": decisions,
+            "latest": latest,
+            "matches": matches,
+            "history": history,
+            "related": related,
+            "has_media": state.vault.has(item.id),
+            "is_video": (item.media_type or "").startswith("video/"),
+            "blur": viewer.user.blur_strength,
+            "reveals": state.desk.reveals(item_id=item.id, limit=20),
+            "categories": rt.policies.policy.categories,
+            "verdicts": workflows.REVIEW_VERDICTS,
+            "banks": banks,
+            "error": request.query_params.get("error"),
+            "decided": request.query_params.get("decided"),
+        },
+    )
+
+
+@router.get("/items/{item_id}/preview")
+def preview(request: Request, item_id: int, viewer: Reviewer) -> Response:
+    found = web(request).vault.load(item_id)
+    if found is None or not found[0].startswith("image/"):
+        return Response(status_code=404)
+    return Response(
+        blurred_preview(found[1], viewer.user.blur_strength),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post("/items/{item_id}/reveal", response_class=HTMLResponse)
+def reveal(request: Request, item_id: int, viewer: Reviewer) -> Response:
+    state = web(request)
+    if state.desk.item(item_id) is None:
+        return Response(status_code=404)
+    record_reveal(state.desk, item_id=item_id, user_id=viewer.user.id, username=viewer.username)
+    if request.headers.get("hx-request"):
+        return render(
+            request, "_revealed.html", {"item_id": item_id, "has_media": state.vault.has(item_id)}
+        )
+    return RedirectResponse(f"/review/items/{item_id}?revealed=1", status_code=303)
+
+
+@router.get("/items/{item_id}/media")
+def media(request: Request, item_id: int, viewer: Reviewer) -> Response:
+    state = web(request)
+    # The clear image only follows a recorded reveal by the same person.
+    if not recently_revealed(state.desk, item_id=item_id, username=viewer.username):
+        return Response("Reveal the image first.", status_code=403, media_type="text/plain")
+    found = state.vault.load(item_id)
+    if found is None or not found[0].startswith("image/"):
+        return Response(status_code=404)
+    return Response(
+        clear_preview(found[1]), media_type="image/jpeg", headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.post("/items/{item_id}/decide")
+def decide(
+    request: Request,
+    item_id: int,
+    viewer: Reviewer,
+    verdict: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    apply_to_cluster: Annotated[str, Form()] = "",
+    add_to_bank: Annotated[str, Form()] = "",
+) -> Response:
+    state = web(request)
+    rt = runtime_of(request)
+    item = state.desk.item(item_id)
+    if item is None:
+        return Response(status_code=404)
+    try:
+        outcome = workflows.decide(
+            rt,
+            state.desk,
+            state.reviews,
+            item=item,
+            verdict=verdict,
+            category=category,
+            note=note.strip(),
+            decided_by=viewer.username,
+            apply_to_cluster=apply_to_cluster == "on",
+            add_to_bank=add_to_bank or None,
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(
+            f"/review/items/{item_id}?error={quote(exc.message)}", status_code=303
+        )
+    return RedirectResponse(
+        f"/review/items/{item_id}?decided={len(outcome.decisions)}", status_code=303
+    )
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+def approvals_page(request: Request, viewer: Reviewer) -> Response:
+    state = web(request)
+    rows = [(a, state.desk.item(a.item_id)) for a in state.desk.approvals()]
+    return _page(
+        request,
+        viewer,
+        "approvals.html",
+        {"rows": rows, "error": request.query_params.get("error")},
+    )
+
+
+@router.post("/approvals/{approval_id}")
+def decide_approval(
+    request: Request,
+    approval_id: int,
+    viewer: Reviewer,
+    decision: Annotated[str, Form()] = "",
+) -> Response:
+    state = web(request)
+    try:
+        workflows.approve_bank_addition(
+            runtime_of(request),
+            state.desk,
+            approval_id=approval_id,
+            decided_by=viewer.username,
+            approve=decision == "approve",
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/approvals?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/approvals", status_code=303)
+
+
+@router.get("/appeals", response_class=HTMLResponse)
+def appeals_page(request: Request, viewer: AppealDecider) -> Response:
+    state = web(request)
+    rt = runtime_of(request)
+    rows = [
+        (a, state.desk.item(a.item_id), rt.items.get_decision(a.decision_id))
+        for a in state.desk.appeals()
+    ]
+    return _page(
+        request, viewer, "appeals.html", {"rows": rows, "error": request.query_params.get("error")}
+    )
+
+
+@router.post("/appeals/{appeal_id}")
+def decide_appeal(
+    request: Request,
+    appeal_id: int,
+    viewer: AppealDecider,
+    outcome: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        workflows.decide_appeal(
+            runtime_of(request),
+            web(request).desk,
+            appeal_id=appeal_id,
+            reverse=outcome == "reverse",
+            note=note.strip(),
+            decided_by=viewer.username,
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/appeals?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/appeals?done=1", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def cases_page(request: Request, viewer: Reviewer) -> Response:
+    state = web(request)
+    now = utcnow()
+    rows = []
+    for case in state.cases.list_cases(statuses=["under_review", "actioned", "incomplete"]):
+        countdown, breached = _countdown(case.due_at, now) if case.due_at else ("no clock", False)
+        rows.append({"case": case, "countdown": countdown, "breached": breached})
+    return _page(
+        request, viewer, "cases.html", {"rows": rows, "error": request.query_params.get("error")}
+    )
+
+
+@router.post("/cases/{case_id}")
+def decide_case(
+    request: Request,
+    case_id: int,
+    viewer: Reviewer,
+    decision: Annotated[str, Form()] = "",
+) -> Response:
+    state = web(request)
+    try:
+        if decision == "approve":
+            workflows.approve_case(
+                runtime_of(request), state.cases, case_id=case_id, reviewed_by=viewer.username
+            )
+        elif decision == "close":
+            state.cases.close(case_id)
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/cases", status_code=303)

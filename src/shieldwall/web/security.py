@@ -1,0 +1,184 @@
+"""Who is asking, and may they: sessions, roles, CSRF tokens and security headers.
+
+Staff pages take :data:`Staff`-style dependencies built by :func:`require_role`. An
+anonymous visitor is redirected to the sign-in page; a signed-in person without the
+role gets the 403 page. Every POST from a staff page must carry the session's
+synchroniser token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+
+The victim portal has no accounts, so it cannot use a session token. Its forms carry
+an HMAC of a random nonce that also sits in a ``SameSite=Strict`` cookie (signed
+double submit): another site can neither read the cookie nor forge the HMAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+from shieldwall.runtime import Runtime
+from shieldwall.store.users import SessionInfo, UserInfo, UserStore
+
+SESSION_COOKIE = "sw_session"
+PORTAL_COOKIE = "sw_portal"
+
+STAFF_ROLES = ("admin", "senior_moderator", "moderator")
+REVIEWERS = ("admin", "senior_moderator", "moderator")
+APPEAL_DECIDERS = ("admin", "senior_moderator")
+AUDITORS = ("admin", "auditor")
+ADMINS = ("admin",)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+    "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+"""Only this server, for everything: no inline script or style, no third-party request."""
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+_UNPROTECTED = ("/docs", "/redoc")  # FastAPI's API explorer loads its own assets
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies for anonymous visitors; answered with a redirect."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PageForbidden(Exception):
+    """Raised when the signed-in person's role does not allow the page; answered with 403."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in person on this request."""
+
+    user: UserInfo
+    session: SessionInfo
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf_token
+
+
+def users(request: Request) -> UserStore:
+    store: UserStore = request.app.state.web.users
+    return store
+
+
+def current_viewer(request: Request) -> Viewer | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    found = users(request).session_for(token)
+    return None if found is None else Viewer(found.user, found)
+
+
+def require_role(*roles: str) -> Callable[[Request], Awaitable[Viewer]]:
+    """A dependency admitting signed-in people with one of ``roles`` (POSTs need CSRF)."""
+
+    async def dependency(request: Request) -> Viewer:
+        viewer = current_viewer(request)
+        if viewer is None:
+            raise LoginRequired(request.url.path)
+        if viewer.role not in roles:
+            raise PageForbidden(
+                f"Your role ({viewer.role.replace('_', ' ')}) cannot open this page."
+            )
+        if request.method == "POST":
+            await check_csrf(request, viewer.csrf)
+        request.state.viewer = viewer
+        return viewer
+
+    dependency.__name__ = "require_" + "_or_".join(roles)
+    return dependency
+
+
+async def check_csrf(request: Request, expected: str) -> None:
+    sent = request.headers.get("x-csrf-token")
+    if not sent:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise PageForbidden("This form has expired or did not come from this site. Reload it.")
+
+
+def set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None,
+    same_site: str = "lax",
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite=same_site,  # type: ignore[arg-type]
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+# -- portal (no accounts): signed double submit -----------------------------------------------
+
+
+def portal_token(secret: str, nonce: str) -> str:
+    return hmac.new(secret.encode(), f"portal:{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def portal_nonce(request: Request) -> tuple[str, bool]:
+    """The visitor's portal nonce and whether it is new (then the cookie must be set)."""
+    nonce = request.cookies.get(PORTAL_COOKIE)
+    if nonce and 16 <= len(nonce) <= 64:
+        return nonce, False
+    return secrets.token_urlsafe(24), True
+
+
+async def check_portal_csrf(request: Request, secret: str) -> None:
+    nonce = request.cookies.get(PORTAL_COOKIE)
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if (
+        not nonce
+        or not isinstance(sent, str)
+        or not hmac.compare_digest(sent, portal_token(secret, nonce))
+    ):
+        raise PageForbidden(
+            "This form expired or your browser blocked a cookie this page needs. "
+            "Go back, reload the page and send it again; nothing you typed was stored."
+        )
+
+
+def runtime_of(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt

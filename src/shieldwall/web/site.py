@@ -1,0 +1,128 @@
+"""``create_site``: the API plus the review UI and the victim portal, on one FastAPI app.
+
+The site sits above the API (it calls ``shieldwall.api.create_app`` and adds pages);
+the API never imports it. Pages are server-rendered Jinja2 templates; htmx and every
+script are served from ``/static``; each response carries a self-only
+Content-Security-Policy, so the pages make no third-party request at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from shieldwall.api import create_app
+from shieldwall.config import Settings
+from shieldwall.pipeline.scan import ScanMeta, ScanOutcome
+from shieldwall.runtime import Runtime
+from shieldwall.types import SignalResult
+from shieldwall.web.security import (
+    _UNPROTECTED,
+    SECURITY_HEADERS,
+    LoginRequired,
+    PageForbidden,
+    current_viewer,
+)
+from shieldwall.web.state import WebState
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+
+KEEP_REVIEW_MEDIA = False
+"""Store scanned images, encrypted, for moderators to see (opt-in; proposed setting)."""
+
+
+def create_site(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    keep_review_media: bool | None = None,
+) -> FastAPI:
+    """The whole web service: API under ``/v1``, review UI under ``/review``, portal at
+    ``/report`` and ``/status``."""
+    from shieldwall.web import portal, review, staff
+
+    keep = KEEP_REVIEW_MEDIA if keep_review_media is None else keep_review_media
+    pending = threading.local()
+
+    def keep_media(outcome: ScanOutcome) -> None:
+        # Runs in the scanning thread right after the item is committed (see _stash).
+        data = getattr(pending, "data", None)
+        pending.data = None
+        if keep and data and outcome.created and data[0] == outcome.item.content_id:
+            app.state.web.vault.keep(outcome.item.id, data[1], outcome.item.media_type or "")
+
+    app = create_app(settings, runtime=runtime, after_commit=[keep_media])
+    inner_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        async with inner_lifespan(app_):
+            rt: Runtime = app_.state.runtime
+            app_.state.web = WebState.build(rt, keep_review_media=keep)
+            if keep:
+                _stash_media(rt, pending)
+            yield
+
+    app.router.lifespan_context = lifespan
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for router in (staff.router, review.router, portal.router, portal.api_router):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith(_UNPROTECTED):
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        if request.url.path.startswith(("/review", "/admin", "/audit", "/status")):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login(_: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, exc: PageForbidden) -> Response:
+        return render(request, "forbidden.html", {"message": exc.message}, status_code=403)
+
+    return app
+
+
+def _stash_media(rt: Runtime, pending: threading.local) -> None:
+    """Keep the bytes of the scan in flight for ``keep_media``: the scanner hands them to its
+    signal hook before storing, and calls ``on_stored`` in the same thread after."""
+    original = rt.scanner.run_signals
+
+    def run_signals(meta: ScanMeta, data: bytes | None, decoded: Any) -> tuple[SignalResult, ...]:
+        pending.data = (meta.content_id, data) if data else None
+        return original(meta, data, decoded) if original else ()
+
+    rt.scanner.run_signals = run_signals
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page with the signed-in person (if any) and their CSRF token."""
+    viewer = getattr(request.state, "viewer", None) or current_viewer(request)
+    ctx: dict[str, Any] = {"viewer": viewer, "csrf": viewer.csrf if viewer else ""}
+    ctx.update(context or {})
+    return TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)

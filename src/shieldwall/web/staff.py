@@ -1,0 +1,160 @@
+"""Signing in and out, the landing page, account administration, the audit view and the
+moderator's wellness settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shieldwall.errors import ShieldwallError
+from shieldwall.store.users import LOCK_MINUTES, ROLES
+from shieldwall.web.security import (
+    ADMINS,
+    AUDITORS,
+    REVIEWERS,
+    SESSION_COOKIE,
+    Viewer,
+    check_csrf,
+    current_viewer,
+    require_role,
+    set_cookie,
+)
+from shieldwall.web.site import render
+from shieldwall.web.state import WebState
+
+router = APIRouter(include_in_schema=False)
+
+AdminViewer = Annotated[Viewer, Depends(require_role(*ADMINS))]
+AuditViewer = Annotated[Viewer, Depends(require_role(*AUDITORS))]
+Reviewer = Annotated[Viewer, Depends(require_role(*REVIEWERS))]
+
+
+def web(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after sign-in is a phishing tool.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/review"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def home_for(role: str) -> str:
+    return {"auditor": "/audit", "admin": "/review"}.get(role, "/review")
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request) -> Response:
+    return render(request, "landing.html")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    state = web(request)
+    address = request.client.host if request.client else "unknown"
+    result = state.users.authenticate(username=username, password=password, address=address)
+    if result.user is None:
+        error = (
+            f"Too many failed attempts. Try again in {LOCK_MINUTES} minutes."
+            if result.locked
+            else "That username and password do not match."
+        )
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": error, "username": username},
+            status_code=401,
+        )
+    token, _ = state.users.open_session(result.user.id)
+    target = _safe_next(next) if next else home_for(result.user.role)
+    if result.user.role == "auditor" and target.startswith("/review"):
+        target = "/audit"
+    response = RedirectResponse(target, status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=12 * 3600)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    viewer = current_viewer(request)
+    if token and viewer is not None:
+        await check_csrf(request, viewer.csrf)
+        web(request).users.close_session(token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, viewer: AdminViewer) -> Response:
+    return render(
+        request,
+        "users.html",
+        {"users": web(request).users.list_users(), "roles": ROLES, "error": None},
+    )
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def create_user(
+    request: Request,
+    viewer: AdminViewer,
+    username: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    state = web(request)
+    try:
+        state.users.create_user(username=username, role=role, password=password)
+    except ShieldwallError as exc:
+        return render(
+            request,
+            "users.html",
+            {"users": state.users.list_users(), "roles": ROLES, "error": exc.message},
+            status_code=422,
+        )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, viewer: AuditViewer) -> Response:
+    state = web(request)
+    return render(
+        request,
+        "audit.html",
+        {
+            "reveals": state.desk.reveals(limit=200),
+            "approvals": state.desk.approvals(status="approved")
+            + state.desk.approvals(status="rejected"),
+            "appeals": state.desk.appeals(status="closed"),
+        },
+    )
+
+
+@router.get("/review/settings", response_class=HTMLResponse)
+def settings_page(request: Request, viewer: Reviewer) -> Response:
+    return render(request, "settings.html", {"saved": False})
+
+
+@router.post("/review/settings", response_class=HTMLResponse)
+def save_settings(
+    request: Request, viewer: Reviewer, blur_strength: Annotated[int, Form(ge=0, le=5)] = 3
+) -> Response:
+    web(request).users.set_blur_strength(viewer.user.id, blur_strength)
+    return RedirectResponse("/review/settings?saved=1", status_code=303)

@@ -1,0 +1,85 @@
+/**
+ * Victim portal: hash the chosen files on this device and put only the hashes in the form.
+ *
+ * Uses hasher.js (PDQ for photos, MD5 and SHA-256 for every file). The files are never
+ * read by anything else and never sent: the form carries a JSON list of hashes in the
+ * hidden "hashes" field. Progress is announced through an aria-live region; the submit
+ * button waits while hashing runs. Client-side hints point at missing answers before
+ * sending, but the server decides (and says precisely what is missing).
+ */
+import { hashFile, ImageDecodeError } from './hasher.js';
+
+const form = document.getElementById('report-form');
+const input = document.getElementById('files');
+const hidden = document.getElementById('hashes');
+const progress = document.getElementById('hash-progress');
+const list = document.getElementById('hash-list');
+const submit = document.getElementById('submit');
+
+let hashes = [];
+try {
+  hashes = hidden.value ? JSON.parse(hidden.value) : [];
+} catch (e) {
+  hashes = [];
+}
+if (hashes.length) {
+  progress.textContent = `${hashes.length} file(s) already turned into fingerprints.`;
+}
+
+function item(text, ok) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  li.className = ok ? 'ok' : 'error';
+  list.appendChild(li);
+}
+
+input.addEventListener('change', async () => {
+  const files = Array.from(input.files);
+  if (!files.length) return;
+  submit.disabled = true;
+  form.dataset.hashState = 'running';
+  let done = 0;
+  for (const file of files) {
+    progress.textContent = `Making fingerprints on your device: ${done} of ${files.length} done…`;
+    try {
+      const h = await hashFile(file);
+      hashes.push({ pdq: h.pdq, quality: h.quality, md5: h.md5, sha256: h.sha256 });
+      item(`${file.name}: fingerprint ready${h.pdq ? '' : ' (exact match only)'}`, true);
+    } catch (e) {
+      const why = e instanceof ImageDecodeError
+        ? 'this browser cannot open this photo format; save it as JPEG or PNG and try again'
+        : 'it could not be read';
+      item(`${file.name}: no fingerprint, ${why}.`, false);
+    }
+    done += 1;
+  }
+  hidden.value = JSON.stringify(hashes);
+  // The files themselves are no longer needed: clear the picker so nothing can send them.
+  input.value = '';
+  progress.textContent = `Done: ${hashes.length} fingerprint(s) ready. Your files were not uploaded.`;
+  submit.disabled = false;
+  form.dataset.hashState = 'done';
+});
+
+form.addEventListener('submit', (event) => {
+  const hints = [];
+  const need = (id, text) => {
+    const el = document.getElementById(id);
+    if (el && !el.checked) hints.push(text);
+  };
+  need('declare_intimate', 'the box saying the image is intimate');
+  need('declare_nonconsensual', 'the box saying it was shared without consent');
+  need('good_faith', 'the good-faith statement');
+  if (!document.getElementById('signature').value.trim()) hints.push('your typed name');
+  if (form.dataset.hashState === 'running') {
+    event.preventDefault();
+    progress.textContent = 'Please wait: fingerprints are still being made.';
+    return;
+  }
+  if (hints.length && !form.dataset.hinted) {
+    // One gentle reminder; a second press sends anyway and the server lists what is missing.
+    event.preventDefault();
+    form.dataset.hinted = '1';
+    progress.textContent = `Before sending, please check: ${hints.join('; ')}. Press send again to send as it is.`;
+  }
+});
