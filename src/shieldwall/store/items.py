@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
+from shieldwall.store.audit_store import AuditWriter, decision_audit
 from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import DecisionRow, ItemRow, OutboxRow
@@ -41,8 +42,11 @@ class DecisionNotFoundError(NotFoundError):
 class ItemStore:
     """Repository for items, decisions and the outbox rows written with them."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, audit: AuditWriter | None = None
+    ) -> None:
         self._sessions = sessions
+        self._audit = audit or AuditWriter()  # every decision is chained in its transaction
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -75,6 +79,8 @@ class ItemStore:
                 session.add(row)
                 session.flush()
                 drow = _add_decision(session, row, decision)
+                # Audit: the decision.made event commits (or rolls back) with the decision.
+                self._audit.append(session, **decision_audit(row, drow, decision))
                 return _item_info(row), _decision_info(drow), True
         except IntegrityError:
             # Another request stored the same content_id between our read and write.
@@ -89,7 +95,9 @@ class ItemStore:
             row = session.get(ItemRow, item_id)
             if row is None:
                 raise ItemNotFoundError("no item with this id", value=item_id)
-            return _decision_info(_add_decision(session, row, decision))
+            drow = _add_decision(session, row, decision)
+            self._audit.append(session, **decision_audit(row, drow, decision))  # same transaction
+            return _decision_info(drow)
 
     def purge_expired(self, *, now: datetime | None = None) -> list[int]:
         """Delete items past their retention; returns their ids (for the seen index)."""

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
+from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import ApiKeyRow, PolicyVersionRow
@@ -39,8 +40,11 @@ def split_key(key: str) -> tuple[str, str] | None:
 class KeyStore:
     """API keys (argon2-hashed) and the policy versions that were activated."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, audit: AuditWriter | None = None
+    ) -> None:
         self._sessions = sessions
+        self._audit = audit or AuditWriter()  # key and policy changes are chained
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -67,6 +71,13 @@ class KeyStore:
             )
             session.add(row)
             session.flush()
+            self._audit.append(
+                session,
+                action="api_key.created",
+                subject_type="api_key",
+                subject_id=prefix,
+                details={"name": name[:100], "scopes": sorted(set(scopes))},
+            )
             return key, _key_info(row)
 
     def verify_api_key(self, key: str) -> ApiKeyInfo | None:
@@ -96,8 +107,13 @@ class KeyStore:
             row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
             if row is None:
                 raise ApiKeyNotFoundError("no API key with this prefix", value=prefix)
+            newly = row.revoked_at is None
             row.revoked_at = row.revoked_at or utcnow()
             session.flush()
+            if newly:
+                self._audit.append(
+                    session, action="api_key.revoked", subject_type="api_key", subject_id=prefix
+                )
             return _key_info(row)
 
     def list_api_keys(self) -> list[ApiKeyInfo]:
@@ -114,6 +130,9 @@ class KeyStore:
     def activate_policy(self, *, version: str, fingerprint: str, text: str) -> PolicyVersionInfo:
         """Make this policy text the active one (storing it the first time it is seen)."""
         with self._writing() as session:
+            was = session.scalar(
+                select(PolicyVersionRow.fingerprint).where(PolicyVersionRow.active.is_(True))
+            )
             session.execute(update(PolicyVersionRow).values(active=False))
             row = session.scalar(
                 select(PolicyVersionRow).where(PolicyVersionRow.fingerprint == fingerprint)
@@ -125,6 +144,14 @@ class KeyStore:
                 session.add(row)
             row.active = True
             session.flush()
+            if was != fingerprint:  # re-activating the active policy at start-up is no change
+                self._audit.append(
+                    session,
+                    action="policy.activated",
+                    subject_type="policy",
+                    subject_id=fingerprint[:200],
+                    details={"version": version[:200], "previous": was},
+                )
             return _policy_info(row)
 
     def active_policy(self) -> PolicyVersionInfo | None:

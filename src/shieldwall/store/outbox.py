@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
+from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import OutboxRow
@@ -37,8 +38,11 @@ class OutboxEntryNotFoundError(NotFoundError):
 class OutboxStore:
     """Claim, complete and replay outbox rows."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, audit: AuditWriter | None = None
+    ) -> None:
         self._sessions = sessions
+        self._audit = audit or AuditWriter()  # deliveries are chained in their transaction
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -131,6 +135,7 @@ class OutboxStore:
                 .where(OutboxRow.id == outbox_id)
                 .values(status=DELIVERED, delivered_at=utcnow(), last_error=note)
             )
+            self._audit_outcome(session, outbox_id, "action.delivered", note)
 
     def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at=None`` moves the row to the dead letters.
@@ -144,11 +149,34 @@ class OutboxStore:
         else:
             values["next_attempt_at"] = retry_at
         with self._writing() as session:
-            session.execute(
+            result = session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == outbox_id, OutboxRow.status == PENDING)
                 .values(**values)
             )
+            if retry_at is None and result.rowcount == 1:  # type: ignore[attr-defined]
+                self._audit_outcome(session, outbox_id, "action.dead_lettered", error[:300])
+
+    def _audit_outcome(
+        self, session: Session, outbox_id: int, action: str, note: str | None
+    ) -> None:
+        # Audit: the final outcome of an owed action, in the same transaction as the status.
+        row = session.get(OutboxRow, outbox_id)
+        if row is None:
+            return
+        self._audit.append(
+            session,
+            action=action,
+            subject_type="action",
+            subject_id=str(outbox_id),
+            details={
+                "kind": row.kind,
+                "decision_id": row.decision_id,
+                "idempotency_key": row.idempotency_key[:200],
+                "attempts": row.attempts,
+                "note": None if note is None else note[:300],
+            },
+        )
 
     def get(self, outbox_id: int) -> OutboxInfo:
         with self._sessions() as session:

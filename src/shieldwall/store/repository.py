@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import BankExistsError, BankNotFoundError, EntryNotFoundError, InputError
+from shieldwall.store.audit_store import AuditWriter, values_digest
 from shieldwall.store.bulk import insert_chunk
 from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import (
@@ -94,9 +95,18 @@ class BankStore:
     it holds no state of its own, so one instance can be shared by threads.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], *, add_chunk: int = ADD_CHUNK) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        add_chunk: int = ADD_CHUNK,
+        audit: AuditWriter | None = None,
+    ) -> None:
         self._sessions = sessions
         self._add_chunk = add_chunk
+        # Audit: every bank change appends its event in the same transaction (lock order:
+        # CHANGE_LOCK_KEY first, the audit lock last).
+        self._audit = audit or AuditWriter()
 
     # -- transactions --------------------------------------------------------------------
 
@@ -147,6 +157,13 @@ class BankStore:
                     raise BankExistsError("a bank with this name already exists", value=name)
                 session.add(row)
                 session.flush()
+                self._audit.append(
+                    session,
+                    action="bank.created",
+                    subject_type="bank",
+                    subject_id=name,
+                    details={"purpose": str(purpose), "threshold": threshold, "enabled": enabled},
+                )
                 return bank_info(row, 0)
         except IntegrityError as exc:  # lost a race with another process creating it
             raise BankExistsError("a bank with this name already exists", value=name) from exc
@@ -189,6 +206,18 @@ class BankStore:
                 bank.description = description
             bank.updated_at = now
             session.flush()
+            changes = {"threshold": threshold, "enabled": enabled, "description": description}
+            self._audit.append(
+                session,
+                action="bank.updated",
+                subject_type="bank",
+                subject_id=name,
+                details={
+                    k: (v if k != "description" else bool(v))
+                    for k, v in changes.items()
+                    if v is not None
+                },
+            )
             count = session.scalar(active_count(bank.id)) or 0
             return bank_info(bank, count)
 
@@ -198,8 +227,18 @@ class BankStore:
             bank = bank_row(session, name)
             if bank.enabled:
                 log_bank_entries(session, bank.id, OP_REMOVE, utcnow())
+            entries = session.scalar(
+                select(func.count(BankEntryRow.id)).where(BankEntryRow.bank_id == bank.id)
+            )
             # ON DELETE CASCADE removes the entries in the database itself.
             session.execute(delete(BankRow).where(BankRow.id == bank.id))
+            self._audit.append(
+                session,
+                action="bank.deleted",
+                subject_type="bank",
+                subject_id=name,
+                details={"entries": int(entries or 0)},
+            )
 
     # -- entries -------------------------------------------------------------------------
 
@@ -243,6 +282,19 @@ class BankStore:
                 bank_enabled=bank.enabled,
                 entries=cleaned,
                 now=utcnow(),
+            )
+            # One event per chunk transaction (not per entry): counts and a digest of the values.
+            self._audit.append(
+                session,
+                action="bank.entries_added",
+                subject_type="bank",
+                subject_id=bank_name,
+                details={
+                    "count": len(cleaned),
+                    "added": added,
+                    "unchanged": len(ids) - added,
+                    "values_sha256": values_digest(f"{e.signal_type}:{e.value}" for e in cleaned),
+                },
             )
             return [EntryId(i) for i in ids], added
 
@@ -305,6 +357,13 @@ class BankStore:
             entry.status = status
             entry.updated_at = now
             session.flush()
+            self._audit.append(
+                session,
+                action=f"bank.entry_{status.value}",
+                subject_type="bank_entry",
+                subject_id=str(entry.id),
+                details={"bank": owner.name, "signal_type": str(entry.signal_type)},
+            )
             return entry_info(entry, owner)
 
     def get_entry(self, *, entry_id: int) -> EntryInfo:
@@ -440,4 +499,9 @@ class BankStore:
                 .values(status=EntryStatus.WITHDRAWN, withdrawn_at=at, updated_at=at)
                 .execution_options(synchronize_session=False)
             )
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            expired = int(result.rowcount)  # type: ignore[attr-defined]
+            if expired:
+                self._audit.append(
+                    session, action="bank.entries_expired", details={"count": expired}
+                )
+            return expired
