@@ -88,11 +88,15 @@ def _failures(reader: Any) -> list[str]:
     return [str(f.get("code")) for f in active.get("failure") or [] if isinstance(f, dict)]
 
 
-def c2pa_findings(media: bytes, media_type: str, settings: C2paSettings) -> list[Finding]:
+def c2pa_findings(
+    media: bytes, media_type: str, settings: C2paSettings, *, manifest_seen: bool = True
+) -> list[Finding]:
     """What the C2PA manifest store of ``media`` says; empty when there is none.
 
     A manifest that is present but cannot be read becomes a ``c2pa_invalid`` finding, not an
-    exception: a broken manifest is itself worth telling a moderator about.
+    exception: a broken manifest is itself worth telling a moderator about. When the caller
+    walked the container and saw no manifest (``manifest_seen=False``), a reader error is
+    about the file's own damage, which the caller reports, so nothing is claimed here.
     """
     import c2pa
 
@@ -100,7 +104,7 @@ def c2pa_findings(media: bytes, media_type: str, settings: C2paSettings) -> list
         reader = c2pa.Reader.try_create(media_type, io.BytesIO(media), context=_context(settings))
     except c2pa.C2paError as exc:
         message = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        if "NotSupported" in message or "type is unsupported" in message:
+        if not manifest_seen or "NotSupported" in message or "type is unsupported" in message:
             return []
         return [
             Finding(
@@ -136,7 +140,9 @@ def _describe_store(store: dict[str, Any], state: str, failures: list[str]) -> l
     elif state == "Valid":
         how = f"signed by {signer}; signature valid, signer not on a trust list configured here"
     else:
-        codes = ", ".join(failures[:_MAX_NAMES]) or "no details"
+        # Integrity failures first: an untrusted signer matters less than a broken hash.
+        ordered_codes = sorted(failures, key=lambda c: c.startswith("signingCredential"))
+        codes = ", ".join(ordered_codes[:_MAX_NAMES]) or "no details"
         how = f"does not validate ({codes}): changed after signing, damaged or forged"
     made_by = f"claim generator {', '.join(generators[:_MAX_NAMES])}; " if generators else ""
     findings = [Finding("c2pa", 0.0, tuple(labels), f"C2PA manifest: {made_by}{how}")]

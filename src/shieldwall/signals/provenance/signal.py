@@ -80,7 +80,13 @@ class ProvenanceSignal:
             notes.append(f"{missing}: {C2PA_INSTALL_HINT}")
         elif meta.container in _C2PA_CONTAINERS:
             try:
-                findings += c2pa_findings(item.media, MEDIA_TYPES[meta.container], self._c2pa)
+                findings += c2pa_findings(
+                    item.media,
+                    MEDIA_TYPES[meta.container],
+                    self._c2pa,
+                    # Where the container was walked, only claim a broken manifest if one was seen.
+                    manifest_seen=meta.has_jumbf or meta.container not in _METADATA_CONTAINERS,
+                )
             except Exception as exc:  # the native library's failures must not end the scan
                 meta.problems.append(f"C2PA check failed ({type(exc).__name__}: {exc})"[:200])
         problems = [f"damaged metadata: {p}" for p in meta.problems]
