@@ -295,7 +295,7 @@ SWEEP = [(16, 16), (8, 24), (10, 22), (11, 19), (11, 20), (11, 21), (12, 20), (1
 """(chunks, bits) pairs compared by --sweep; 11 chunks of round(log2 n) bits won."""
 
 
-def worker_sweep(n: int, nq: int) -> dict[str, Any]:
+def worker_sweep(n: int, nq: int, configs: str) -> dict[str, Any]:
     """Memory and latency of MihPdqIndex chunkings on the same data (one process)."""
     from shieldwall.index import MihPdqIndex
     from shieldwall.index.mih import chunk_radii
@@ -303,7 +303,8 @@ def worker_sweep(n: int, nq: int) -> dict[str, Any]:
     codes = make_codes(n)
     queries, _, _ = make_queries(codes, nq)
     out = {}
-    for chunks, bits in SWEEP:
+    pairs = [tuple(map(int, c.split(":"))) for c in configs.split(",")] if configs else SWEEP
+    for chunks, bits in pairs:
         if bits > min(24, 256 // chunks):
             continue
         index = MihPdqIndex(chunks=chunks, chunk_bits=bits)
@@ -389,10 +390,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "index.json"))
     parser.add_argument("--worker", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--sweep", action="store_true", help="compare chunkings instead")
+    parser.add_argument("--sweep-configs", default="", help="chunks:bits,... (default: SWEEP)")
     args = parser.parse_args()
     if args.sweep:
         for n in [int(s) for s in args.sizes.split(",")]:
-            res = run_worker(["sweep", str(n), str(min(args.queries, 500))])
+            res = run_worker(["sweep", str(n), str(min(args.queries, 500)), args.sweep_configs])
             print(f"\n| chunking at {n:,} | probes | candidates | B/entry | build s | p50 ms |")
             print("|---|---|---|---|---|---|")
             for name, r in res.items():
@@ -400,13 +402,13 @@ def main() -> None:
                     f"| {name} r={r['radii']} | {r['probes']} | {r['expected_candidates']:.0f} | "
                     f"{r['bytes_per_entry']:.0f} | {r['build_s']:.1f} | {r['latency_p50_ms']:.3f} |"
                 )
-            out = Path(args.out).with_name("index_sweep.json")
-            out.write_text(json.dumps({str(n): res}, indent=1))
+            out = Path(args.out).with_name(f"index_sweep_{n}.json")
+            out.write_text(json.dumps(res, indent=1))
         return
     if args.worker:
         kind, *rest = args.worker
         if kind == "sweep":
-            res = worker_sweep(int(rest[0]), int(rest[1]))
+            res = worker_sweep(int(rest[0]), int(rest[1]), rest[2] if len(rest) > 2 else "")
         elif kind == "truth":
             res = worker_truth(int(rest[0]), int(rest[1]), Path(rest[2]))
         elif kind == "build":
