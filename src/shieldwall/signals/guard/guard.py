@@ -1,0 +1,235 @@
+"""``GenerationGuard``: should a generative service refuse this request?
+
+A service that edits or generates images calls the guard before it runs the model. The guard
+refuses requests to undress, nudify or sexualise a real person, including requests that upload
+a real person's photo with such a prompt. It combines two judges:
+
+* keyword rules (``rules``) over the normalised prompt, in six languages, which need an
+  *intent* (undress, sexualise, a nudify tool) and a *specific person* (a pronoun, a photo, a
+  relationship, a public figure, an uploaded image with a face);
+* semantic similarity (``embedding``) to curated phrasings (``exemplars``), which catches
+  paraphrases that no rule lists. It counts only when the prompt is closer to an abusive
+  phrasing than to every look-alike by a margin, and when the prompt touches nudity or
+  clothing at all or comes with a photo of a person.
+
+When the embedding model cannot load, the guard still answers on the rules alone and says so
+in the evidence ("semantic model unavailable"). The guard never generates or edits anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from shieldwall.signals.guard import embedding
+from shieldwall.signals.guard.exemplars import ABUSIVE, LOOKALIKE
+from shieldwall.signals.guard.rules import RuleFindings, scan_prompt
+
+MAX_PROMPT_CHARS = 4000
+"""Longer prompts are cut here before scanning (and the evidence says so)."""
+
+SEMANTIC_MIN_SIMILARITY = 0.68
+"""Cosine similarity to the nearest abusive phrasing at or above which meaning can refuse."""
+
+SEMANTIC_MIN_MARGIN = 0.06
+"""How much closer to an abusive phrasing than to every look-alike a prompt must be."""
+
+SEMANTIC_NO_KEYWORD_PENALTY = 0.08
+"""Extra similarity and margin needed when no keyword touches nudity or clothing at all
+(only an uploaded photo of a person): edits of a person's photo are mostly legitimate."""
+
+Action = Literal["allow", "refuse"]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardDecision:
+    """The guard's answer: ``refuse`` or ``allow``, why, and a 0-1 score.
+
+    ``reason_codes`` are stable strings a service can branch on: ``undress_real_person``,
+    ``sexualise_real_person``, ``nudify_request``, ``real_person_photo``, ``semantic_match``.
+    ``evidence`` is text a person can read. ``score`` is the strength of the strongest reason
+    (refusals are always >= 0.5, allowances below).
+    """
+
+    action: Action
+    reason_codes: tuple[str, ...]
+    evidence: tuple[str, ...]
+    score: float
+
+    @property
+    def refused(self) -> bool:
+        return self.action == "refuse"
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticMatch:
+    """The nearest abusive and look-alike phrasings and their cosine similarities."""
+
+    abusive: str
+    abusive_similarity: float
+    lookalike: str
+    lookalike_similarity: float
+
+    @property
+    def margin(self) -> float:
+        return self.abusive_similarity - self.lookalike_similarity
+
+
+class GenerationGuard:
+    """Refuses requests to undress, nudify or sexualise a real person; see the module docstring.
+
+    ``use_semantic=False`` runs the keyword rules alone (no model load). The embedding model is
+    loaded on the first request that needs it, or by ``warm_up()``; instances are thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        use_semantic: bool = True,
+        min_similarity: float = SEMANTIC_MIN_SIMILARITY,
+        min_margin: float = SEMANTIC_MIN_MARGIN,
+    ) -> None:
+        self._use_semantic = use_semantic
+        self._min_similarity = min_similarity
+        self._min_margin = min_margin
+        self._lock = threading.Lock()
+        self._bank: tuple[np.ndarray, np.ndarray] | None = None
+
+    def warm_up(self) -> bool:
+        """Load the embedding model now (about a second); True if semantic matching works."""
+        return self._exemplar_bank() is not None
+
+    def semantic_unavailable_reason(self) -> str | None:
+        """Why semantic matching is off, or None when it works (loads the model if needed)."""
+        if not self._use_semantic:
+            return "semantic matching disabled"
+        if self._exemplar_bank() is None:
+            return embedding.load_error() or "model not loaded"
+        return None
+
+    def _exemplar_bank(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if not self._use_semantic:
+            return None
+        with self._lock:
+            if self._bank is None:
+                encoder = embedding.shared_encoder()
+                if encoder is None:
+                    return None
+                self._bank = (encoder.encode(ABUSIVE), encoder.encode(LOOKALIKE))
+            return self._bank
+
+    def semantic_match(self, text: str) -> SemanticMatch | None:
+        """Nearest curated phrasings to ``text``; None when the model is unavailable."""
+        bank = self._exemplar_bank()
+        encoder = embedding.shared_encoder()
+        if bank is None or encoder is None:
+            return None
+        vector = encoder.encode([text])[0]
+        abusive = bank[0] @ vector
+        lookalike = bank[1] @ vector
+        a, b = int(np.argmax(abusive)), int(np.argmax(lookalike))
+        return SemanticMatch(ABUSIVE[a], float(abusive[a]), LOOKALIKE[b], float(lookalike[b]))
+
+    def evaluate(
+        self,
+        prompt: str,
+        *,
+        has_input_image: bool = False,
+        image_has_face: bool | None = None,
+        language: str | None = None,
+    ) -> GuardDecision:
+        """Decide on one request.
+
+        ``has_input_image``: the request uploads an image to edit. ``image_has_face``: whether
+        that image shows a face (None: unknown, treated as possibly a person).
+        ``language`` is accepted for callers that know it; the rules always run every
+        language they cover, so it only appears in the evidence.
+        """
+        evidence: list[str] = []
+        if len(prompt) > MAX_PROMPT_CHARS:
+            evidence.append(f"prompt cut to its first {MAX_PROMPT_CHARS} characters")
+            prompt = prompt[:MAX_PROMPT_CHARS]
+        if language:
+            evidence.append(f"caller says the prompt is in {language!r}")
+        found = scan_prompt(prompt)
+        photo_of_person = has_input_image and image_has_face is not False
+        codes: list[str] = []
+        score = 0.0
+
+        rule_codes, rule_evidence, rule_score = _judge_rules(found, photo_of_person)
+        codes += rule_codes
+        evidence += rule_evidence
+        score = max(score, rule_score)
+
+        touches_body = found.any_intent or photo_of_person
+        if self._use_semantic and touches_body and not found.informational:
+            match = self.semantic_match(found.normalised)
+            if match is None:
+                evidence.append(
+                    f"semantic model unavailable ({embedding.load_error() or 'not loaded'}): "
+                    "keyword rules only"
+                )
+            else:
+                extra = 0.0 if found.any_intent else SEMANTIC_NO_KEYWORD_PENALTY
+                close = match.abusive_similarity >= self._min_similarity + extra
+                clear = match.margin >= self._min_margin + extra
+                verdict = "counts" if close and clear else "does not count"
+                evidence.append(
+                    f"closest curated abusive request {match.abusive!r} (similarity "
+                    f"{match.abusive_similarity:.2f}), closest look-alike {match.lookalike!r} "
+                    f"({match.lookalike_similarity:.2f}): {verdict}"
+                )
+                if close and clear:
+                    codes.append("semantic_match")
+                    score = max(score, 0.5 + (match.abusive_similarity - self._min_similarity))
+        elif not self._use_semantic:
+            evidence.append("semantic model unavailable (disabled): keyword rules only")
+
+        if codes and photo_of_person and "real_person_photo" not in codes:
+            codes.append("real_person_photo")
+            evidence.append(
+                "the request uploads an image "
+                + ("showing a face" if image_has_face else "whose content is unknown")
+            )
+        score = min(score, 1.0)
+        if not codes:
+            score = min(score, 0.49)
+            evidence.append("no request to undress, nudify or sexualise a real person found")
+        action: Action = "refuse" if codes else "allow"
+        return GuardDecision(action, tuple(dict.fromkeys(codes)), tuple(evidence), round(score, 3))
+
+
+def _judge_rules(found: RuleFindings, photo_of_person: bool) -> tuple[list[str], list[str], float]:
+    """Reason codes, evidence and score from the keyword findings alone."""
+    evidence = [hit.describe() for hit in (*found.nudify_tool, *found.undress, *found.sexualise)]
+    if found.informational and not photo_of_person:
+        if evidence:
+            evidence.append("reads as a question or report about the abuse, not a request")
+        return [], evidence, 0.2 if evidence else 0.0
+    people = [hit.describe() for hit in (*found.person, *found.photo, *found.pronoun)]
+    if found.named_person:
+        people.append(f"possible name of a real person {found.named_person!r}")
+    strong_person = bool(found.person or found.named_person or photo_of_person)
+    any_person = strong_person or bool(found.pronoun or found.photo)
+    # "undress the mannequin in this product photo": the photo shows an object, not a person.
+    only_objects = bool(found.non_person) and not found.person and not photo_of_person
+    codes: list[str] = []
+    score = 0.3 if found.any_intent else 0.0
+    if found.nudify_tool:
+        codes.append("nudify_request")
+        score = 0.95
+    if found.undress and any_person and not only_objects:
+        codes.append("undress_real_person")
+        score = max(score, 0.9)
+    if found.sexualise and strong_person and not only_objects:
+        codes.append("sexualise_real_person")
+        score = max(score, 0.8)
+    if codes:
+        evidence += people
+    elif only_objects and found.any_intent:
+        targets = ", ".join(repr(h.quote) for h in found.non_person)
+        evidence.append(f"the target is an object, not a person ({targets})")
+    return codes, evidence, score
