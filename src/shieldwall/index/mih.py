@@ -43,16 +43,23 @@ everything: use :class:`LinearPdqIndex` for wide, exploratory searches.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Self
 
-import faiss
 import numpy as np
 from numpy.typing import NDArray
 
 from shieldwall.index import storage
+from shieldwall.index.chunking import (
+    MAX_CHUNK_BITS,
+    auto_chunk_bits,
+    chunk_radii,
+    chunk_starts,
+    chunk_values,
+    distances,
+    flip_masks,
+)
 from shieldwall.index.protocol import (
     PDQ_BYTES,
     CorruptIndexError,
@@ -69,60 +76,8 @@ from shieldwall.index.protocol import (
 from shieldwall.types import DEFAULT_PDQ_THRESHOLD, PDQ_BITS
 
 KIND = "mih"
-MAX_CHUNK_BITS = 24
-"""Offsets tables grow as 2^b: 24 bits is already 64 MiB per chunk."""
 _QUERY_BLOCK = 128
 """Queries searched together: bounds temporary memory to ~100 MB at 10M entries."""
-
-
-def chunk_starts(chunks: int) -> NDArray[np.int64]:
-    """First bit of each chunk, spread evenly over the 256 bits."""
-    return (np.arange(chunks, dtype=np.int64) * PDQ_BITS) // chunks
-
-
-def chunk_values(codes: NDArray[np.uint8], start: int, bits: int) -> NDArray[np.uint32]:
-    """The ``bits``-bit value at bit ``start`` (big-endian) of every code, for one chunk."""
-    first = start // 8
-    acc = np.zeros(len(codes), dtype=np.uint32)
-    for i in range(4):
-        if first + i < PDQ_BYTES:
-            acc |= codes[:, first + i].astype(np.uint32) << np.uint32(24 - 8 * i)
-    shift = 32 - (start % 8) - bits
-    return (acc >> np.uint32(shift)) & np.uint32((1 << bits) - 1)
-
-
-def auto_chunk_bits(n: int, chunks: int) -> int:
-    """``b ~ log2(n)``: about one entry per chunk value, so tables cost ~8 B/entry/chunk."""
-    return max(8, min(round(math.log2(max(n, 1))), PDQ_BITS // chunks, MAX_CHUNK_BITS))
-
-
-def chunk_radii(threshold: int, chunks: int) -> list[int]:
-    """Per-chunk flip radii with ``sum(r + 1) == threshold + 1`` (-1: chunk not probed)."""
-    share, extra = divmod(threshold + 1, chunks)
-    return [share + (1 if j < extra else 0) - 1 for j in range(chunks)]
-
-
-def _distances(
-    queries: NDArray[np.uint8], rows: NDArray[np.uint8], query_of_row: NDArray[np.intp]
-) -> NDArray[np.int32]:
-    """Hamming distance of each row to its query; ``query_of_row`` is sorted.
-
-    faiss's ``hammings`` (a C popcount loop) is ~5x faster here than numpy, whose
-    XOR and sum over a length-4 axis pay per-row overhead.
-    """
-    out = np.empty(len(rows), np.int32)
-    bounds = np.searchsorted(query_of_row, np.arange(len(queries) + 1)).tolist()
-    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
-        if b > a:
-            faiss.hammings(  # type: ignore[attr-defined]  # SWIG function, not in the stubs
-                faiss.swig_ptr(queries[i]),
-                faiss.swig_ptr(rows[a:b]),
-                1,
-                b - a,
-                PDQ_BYTES,
-                faiss.swig_ptr(out[a:b]),
-            )
-    return out
 
 
 class MihPdqIndex:
@@ -152,7 +107,6 @@ class MihPdqIndex:
         self.chunks = chunks
         self.fixed_chunk_bits = chunk_bits
         self.delta_limit = delta_limit
-        self._mask_cache: dict[tuple[int, int], NDArray[np.int64]] = {}
         self._set_base(
             np.empty((0, PDQ_BYTES), np.uint8),
             np.empty(0, np.int64),
@@ -216,21 +170,6 @@ class MihPdqIndex:
         delta = self._d_codes.nbytes + self._d_ids.nbytes + self._d_alive.nbytes
         return sum(a.nbytes for a in arrays) + delta + 100 * len(self._d_slot)
 
-    def _masks(self, radius: int) -> NDArray[np.int64]:
-        """Every ``bits``-bit mask of at most ``radius`` set bits, ordered by popcount."""
-        key = (self._bits, min(radius, self._bits))
-        masks = self._mask_cache.get(key)
-        if masks is None:
-            masks = self._mask_cache[key] = np.array(
-                [
-                    sum(1 << i for i in combo)
-                    for r in range(key[1] + 1)
-                    for combo in itertools.combinations(range(self._bits), r)
-                ],
-                dtype=np.int64,
-            )
-        return masks
-
     def _plan(self, threshold: int) -> tuple[NDArray[np.int64], ...]:
         """For one threshold: per probe its chunk, flip mask, and table/row bases."""
         plan = self._plans.get(threshold)
@@ -238,7 +177,7 @@ class MihPdqIndex:
             chunk_parts, mask_parts = [], []
             for j, radius in enumerate(chunk_radii(threshold, self.chunks)):
                 if radius >= 0:
-                    masks = self._masks(radius)
+                    masks = flip_masks(self._bits, radius)
                     chunk_parts.append(np.full(len(masks), j, np.int64))
                     mask_parts.append(masks)
             chunk = np.concatenate(chunk_parts)
@@ -427,7 +366,7 @@ class MihPdqIndex:
         positions += np.arange(int(ends[-1]))
         cand = self._rows.take(positions).astype(np.intp)
         cand_q = np.repeat(probe // per_query, lens) if nq > 1 else np.zeros(len(cand), np.intp)
-        dist = _distances(q8, self._codes.take(cand, axis=0), cand_q)
+        dist = distances(q8, self._codes.take(cand, axis=0), cand_q)
         keep = np.flatnonzero(dist <= threshold)
         cand, cand_q, dist = cand.take(keep), cand_q.take(keep), dist.take(keep)
         if self._n_removed:
