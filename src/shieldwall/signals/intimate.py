@@ -1,0 +1,74 @@
+"""``IntimateRealPersonSignal``: could this be an intimate image of a real, identifiable person?
+
+Non-consensual intimate imagery harms a person because they can be recognised. This signal
+combines the ``nudity`` score with the ``faces`` score into one routing score for review-first
+queues: score = min(nudity, face confidence), so it is high only when both are. Label
+``possible_intimate_real_person`` when nudity >= ``nudity_threshold`` (0.8) and a face is
+present (>= ``face_threshold``, 0.5), the same combination the default policy's
+``nudity-with-face`` rule uses. It never removes anything on its own: it is evidence for a
+person to weigh, and both detectors err (see their modules).
+
+It runs both detectors itself (pass the instances the runner already has to share their
+loaded models); a platform that already runs ``nudity`` and ``faces`` can use the policy rule
+instead and skip this signal.
+"""
+
+from __future__ import annotations
+
+import time
+
+from shieldwall.signals.base import Availability, SignalInput, Subject
+from shieldwall.signals.faces import FACE_THRESHOLD, FaceSignal, pixels_of
+from shieldwall.signals.nudity import HIGH_THRESHOLD, NuditySignal
+from shieldwall.types import SignalResult
+
+
+class IntimateRealPersonSignal:
+    """Nudity together with a visible face; see the module docstring."""
+
+    name = "intimate_real_person"
+    version = "1"
+    applies_to = frozenset({Subject.IMAGE})
+    description = "Possible intimate image of a real person: nudity score with a visible face"
+
+    def __init__(
+        self,
+        *,
+        nudity: NuditySignal | None = None,
+        faces: FaceSignal | None = None,
+        nudity_threshold: float = HIGH_THRESHOLD,
+        face_threshold: float = FACE_THRESHOLD,
+    ) -> None:
+        self._nudity = nudity or NuditySignal()
+        self._faces = faces or FaceSignal()
+        self.nudity_threshold = nudity_threshold
+        self.face_threshold = face_threshold
+
+    def availability(self) -> Availability:
+        for part in (self._nudity, self._faces):
+            found = part.availability()
+            if not found.usable:
+                reason = f"needs the {part.name} signal: {found.reason}"
+                return Availability(False, reason=reason, install_hint=found.install_hint)
+        return Availability(usable=True)
+
+    def evaluate(self, item: SignalInput) -> SignalResult:
+        began = time.perf_counter()
+        pixels = pixels_of(item)
+        nudity = self._nudity.score(pixels)
+        faces = self._faces.faces(pixels)
+        face = faces[0].confidence if faces else 0.0
+        both = nudity >= self.nudity_threshold and face >= self.face_threshold
+        face_text = f"best face confidence {face:.2f}" if faces else "no face found"
+        return SignalResult(
+            signal=self.name,
+            version=self.version,
+            score=round(min(nudity, face), 4),
+            labels=("possible_intimate_real_person",) if both else (),
+            evidence=(
+                f"open_nsfw score {nudity:.3f} (needs >= {self.nudity_threshold:g}), "
+                f"{face_text} (needs >= {self.face_threshold:g})",
+                "routes to review only: never acts on its own",
+            ),
+            elapsed_ms=(time.perf_counter() - began) * 1000,
+        )
