@@ -83,6 +83,17 @@ class Settings(BaseSettings):
         default_factory=lambda: {"default": 365},
         description="Days to keep seen items per surface (key `default` for the rest).",
     )
+    signal_budget_ms: float = Field(
+        2000.0,
+        gt=0,
+        description="Time budget per signal per item; slower signals report a timeout.",
+    )
+    scan_signals: list[str] | None = Field(
+        None, description="Signals to run on scans (names); default: every usable one."
+    )
+    c2pa_trust_anchors: Path | None = Field(
+        None, description="PEM bundle of root certificates whose C2PA signers count as trusted."
+    )
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
     )

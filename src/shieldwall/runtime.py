@@ -12,11 +12,14 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from shieldwall.config import Settings
-from shieldwall.hashing import DecodeLimits
+from shieldwall.hashing import DecodedImage, DecodeLimits
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
-from shieldwall.pipeline.scan import ScanService
+from shieldwall.pipeline.scan import ScanMeta, ScanService
+from shieldwall.signals import SignalContext, SignalInput
+from shieldwall.signals.registry import SignalRegistry
+from shieldwall.signals.runner import run_signals
 from shieldwall.store import (
     BankStore,
     ItemStore,
@@ -26,6 +29,7 @@ from shieldwall.store import (
     session_factory,
     upgrade,
 )
+from shieldwall.types import SignalResult
 
 
 @dataclass
@@ -105,7 +109,36 @@ class Runtime:
             quality_threshold=self.settings.quality_threshold,
             exact_decode=self.settings.exact_decode,
             retention_days=self.settings.retention_days,
+            run_signals=self.run_scan_signals,
         )
+
+    @cached_property
+    def signals(self) -> SignalRegistry:
+        """Every installed signal (built-in and plug-ins), built once per process."""
+        from shieldwall.plugins import collect_signals, get_plugin_manager
+
+        anchors = self.settings.c2pa_trust_anchors
+        context = SignalContext(
+            indicators=None,
+            c2pa_trust_anchors=anchors.read_text() if anchors else None,
+            max_image_pixels=self.settings.max_image_pixels,
+        )
+        return collect_signals(get_plugin_manager(), context)
+
+    def run_scan_signals(
+        self, meta: ScanMeta, media: bytes | None, decoded: DecodedImage | None
+    ) -> tuple[SignalResult, ...]:
+        """The scan path's signal step: usable signals, each within its time budget."""
+        wanted = self.settings.scan_signals
+        chosen = [s for s in self.signals.usable() if wanted is None or s.name in wanted]
+        item = SignalInput(
+            media=media,
+            pixels=None if decoded is None else decoded.pixels,
+            media_type=None if decoded is None else f"image/{decoded.format.lower()}",
+            text=meta.text,
+            url=meta.url,
+        )
+        return run_signals(chosen, item, budget_ms=self.settings.signal_budget_ms)
 
     @cached_property
     def retro_hunter(self) -> RetroHunter:

@@ -6,8 +6,9 @@ and ``shieldwall serve`` builds one from the environment.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -21,7 +22,8 @@ from shieldwall.config import Settings, load_settings
 from shieldwall.pipeline.scan import ScanOutcome
 from shieldwall.runtime import Runtime
 
-AfterCommit = Callable[[ScanOutcome], None]
+DecisionsHook = Callable[[Runtime, Sequence[str]], None]
+"""Called with the ids of decisions just committed (e.g. to queue their outbox rows now)."""
 
 MATCHER_REFRESH_S = 0.05
 """How stale another process's bank changes may be on this replica (seconds)."""
@@ -31,11 +33,11 @@ def create_app(
     settings: Settings | None = None,
     *,
     runtime: Runtime | None = None,
-    after_commit: list[AfterCommit] | None = None,
+    on_decisions: DecisionsHook | None = None,
 ) -> FastAPI:
-    """Build the API. ``after_commit`` hooks run after each new decision is stored."""
+    """Build the API. ``on_decisions`` runs after new decisions are stored (best effort:
+    the worker's sweeper delivers whatever a hook did not queue)."""
     settings = settings or (runtime.settings if runtime else load_settings())
-    hooks = list(after_commit or [])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,13 +52,20 @@ def create_app(
         rt.policies.policy  # noqa: B018
         seen = rt.seen
 
+        def decided(decision_ids: Sequence[str]) -> None:
+            if on_decisions is not None and decision_ids:
+                try:
+                    on_decisions(rt, decision_ids)
+                except Exception:
+                    logging.getLogger("shieldwall.api").exception("on_decisions hook failed")
+
         def remember(outcome: ScanOutcome) -> None:
             metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
             if outcome.item.pdq:
                 seen.add(outcome.item.id, outcome.item.pdq)
-            for hook in hooks:
-                hook(outcome)
+            decided([outcome.decision.id])
 
+        app.state.decided = decided
         rt.scanner.on_stored = remember
         try:
             yield

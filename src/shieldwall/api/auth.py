@@ -14,8 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shieldwall.store import KeyStore
+if TYPE_CHECKING:
+    from shieldwall.store import KeyStore
 
 SCOPES = ("scan", "lookup", "banks:read", "banks:write", "admin")
 """Scopes a key can hold; ``admin`` implies all of them."""

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
-from shieldwall.errors import InvalidHashError, ShieldwallError
+from shieldwall.errors import EntryNotFoundError, InvalidHashError, ShieldwallError
 from shieldwall.exchange import (
     ExchangeFormat,
     LineError,
@@ -140,7 +141,9 @@ def add(
     for path, result in hash_files(list(iter_image_files(paths or [])), limits=limits):
         if isinstance(result, ShieldwallError):
             failed += 1
-            stderr.print(f"[red]{path}[/red]: [{result.code}] {result.message}")
+            stderr.print(
+                f"[red]{escape(str(path))}[/red]: {escape(f'[{result.code}] {result.message}')}"
+            )
             continue
         entries.append(NewEntry(SignalType.PDQ, result.pdq, prov, category))
         entries.append(NewEntry(SignalType.MD5, result.md5, prov, category))
@@ -182,7 +185,7 @@ def import_(
 ) -> None:
     """Import entries, streamed; idempotent; bad lines are reported with their line number."""
     if str(file) != "-" and not file.is_file():
-        stderr.print(f"[red]error[/red] no such file: {file}")
+        stderr.print(f"[red]error[/red] no such file: {escape(str(file))}")
         raise typer.Exit(ExitCode.NOT_FOUND)
     fmt = fmt or (ExchangeFormat.JSONL if str(file) == "-" else detect_format(file))
     added = unchanged = bad = 0
@@ -210,7 +213,7 @@ def import_(
                         if json_out:
                             emit_json({"error": parsed.to_dict()})
                         else:
-                            stderr.print(f"[{parsed.error.code}] {parsed.message}")
+                            stderr.print(escape(f"[{parsed.error.code}] {parsed.message}"))
                         continue
                     batch.append(parsed.entry)
                     if len(batch) >= _IMPORT_CHUNK:
@@ -266,9 +269,12 @@ def withdraw(
         raise typer.Exit(ExitCode.USAGE)
     with state.runtime() as rt:
         try:
-            entry = rt.store.withdraw_entry(
-                bank=name, entry_id=entry_id, signal_type=signal_type, value=value
-            )
+            if entry_id is not None:
+                if rt.store.get_entry(entry_id=entry_id).bank_name != name:
+                    raise EntryNotFoundError(f"no entry {entry_id} in bank {name!r}")
+                entry = rt.store.withdraw_entry(entry_id=entry_id)
+            else:
+                entry = rt.store.withdraw_entry(bank=name, signal_type=signal_type, value=value)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
     if json_out:

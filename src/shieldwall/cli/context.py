@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shieldwall.config import Settings, load_settings
-from shieldwall.runtime import Runtime
+
+if TYPE_CHECKING:
+    from shieldwall.runtime import Runtime
 
 
 def settings_from(data_dir: Path | None, database_url: str | None) -> Settings:
@@ -32,6 +35,9 @@ class CliState:
 
     @contextmanager
     def runtime(self) -> Iterator[Runtime]:
+        # Imported here: `shieldwall hash` and `--help` never load SQLAlchemy.
+        from shieldwall.runtime import Runtime
+
         rt = Runtime.open(self.settings)
         try:
             yield rt

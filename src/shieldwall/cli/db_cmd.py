@@ -9,8 +9,6 @@ import typer
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import emit_json, stdout
-from shieldwall.runtime import Runtime
-from shieldwall.store import current_revision, upgrade
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 index_app = typer.Typer(help="The in-memory match index.", no_args_is_help=True)
@@ -19,6 +17,8 @@ index_app = typer.Typer(help="The in-memory match index.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade(json_out: JsonOpt = False) -> None:
     """Apply database migrations up to the newest revision."""
+    from shieldwall.store import current_revision, upgrade
+
     settings = state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
@@ -33,6 +33,8 @@ def db_upgrade(json_out: JsonOpt = False) -> None:
 @index_app.command("snapshot")
 def index_snapshot(json_out: JsonOpt = False) -> None:
     """Write the index to disk so the next start loads it instead of rebuilding."""
+    from shieldwall.runtime import Runtime
+
     rt = Runtime.open(state.settings)
     try:
         start = time.perf_counter()

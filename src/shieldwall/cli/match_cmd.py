@@ -13,7 +13,6 @@ from shieldwall.cli.hash_cmd import ExactOpt, JsonOpt, WorkersOpt
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stdout
 from shieldwall.errors import ShieldwallError
 from shieldwall.hashing import DecodeLimits, hash_files, iter_image_files
-from shieldwall.pipeline.matcher import Query
 from shieldwall.types import Match
 
 _BATCH = 256
@@ -36,6 +35,8 @@ def match_command(
     workers: WorkersOpt = 1,
 ) -> None:
     """Match files against the banks: for each file, its matches (or none)."""
+    from shieldwall.pipeline.matcher import Query
+
     settings = state.settings
     limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
     files = list(iter_image_files(paths))

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shieldwall.errors import ShieldwallError
@@ -49,9 +50,9 @@ def emit_json(obj: dict[str, Any]) -> None:
 
 def error_exit(exc: ShieldwallError) -> ExitCode:
     """Print a Shieldwall error for a person and return the exit code it maps to."""
-    stderr.print(
-        f"[red]error[/red] [{exc.code}] {exc.message}" + (f": {exc.value}" if exc.value else "")
-    )
+    detail = f"{exc.message}: {exc.value}" if exc.value else exc.message
+    # escape(): codes are written in brackets, which Rich would otherwise eat as markup.
+    stderr.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(detail)}")
     from shieldwall.errors import ConflictError, NotFoundError
 
     if isinstance(exc, NotFoundError):

@@ -7,8 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -28,13 +29,31 @@ DEMO_BANK = "demo-victims"
 
 
 def serve_command(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
-    """Start the HTTP API (and the review UI) on HOST:PORT."""
+    """Start the HTTP API (and the review UI and victim portal) on HOST:PORT."""
     import uvicorn
+
+    uvicorn.run(build_site(), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def build_site() -> Any:
+    """The served app: API + pages, wired to queue new decisions' actions for the worker.
+
+    Composed here, in the outermost ring, because the API and the worker are siblings
+    that must not import each other.
+    """
+    from shieldwall.runtime import Runtime
+    from shieldwall.worker import enqueue_delivery, make_huey
+
+    settings = state.settings
+    huey = make_huey(settings)
+
+    def queue_actions(rt: Runtime, decision_ids: Sequence[str]) -> None:
+        rows = [row.id for d in decision_ids for row in rt.outbox.for_decision(d)]
+        enqueue_delivery(huey, rows)
 
     from shieldwall.api import create_app
 
-    app = create_app(state.settings)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    return create_app(settings, on_decisions=queue_actions)
 
 
 @keys_app.command("create")

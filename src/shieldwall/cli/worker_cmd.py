@@ -12,7 +12,7 @@ import signal
 import threading
 from collections import Counter
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,8 +21,9 @@ from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import emit_json, error_exit, stdout
 from shieldwall.errors import ShieldwallError
-from shieldwall.store import OutboxStore, session_factory
-from shieldwall.store.service_records import OutboxInfo
+
+if TYPE_CHECKING:
+    from shieldwall.store.service_records import OutboxInfo
 
 outbox_app = typer.Typer(help="Inspect the outbox and replay dead letters.", no_args_is_help=True)
 
@@ -117,7 +118,7 @@ def list_outbox(
 ) -> None:
     """List outbox rows (oldest first) with their attempts and last error."""
     with state.runtime() as rt:
-        outbox = OutboxStore(session_factory(rt.engine))
+        outbox = rt.outbox
         rows = outbox.list_entries(status=status.value if status else None, limit=limit)
     if json_out:
         for e in rows:
@@ -143,7 +144,7 @@ def replay(
 ) -> None:
     """Put a dead (or delivered) row back in the queue with its attempts reset."""
     with state.runtime() as rt:
-        outbox = OutboxStore(session_factory(rt.engine))
+        outbox = rt.outbox
         try:
             entry = outbox.replay(outbox_id)
         except ShieldwallError as exc:

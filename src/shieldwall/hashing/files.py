@@ -112,7 +112,9 @@ def iter_image_files(paths: Iterable[Path]) -> Iterator[Path]:
     A path given explicitly is always yielded (so a mistyped name is reported,
     not silently skipped). Directories are walked recursively in sorted order,
     skipping hidden files and directories (names starting with ``.``) and
-    yielding only names ending in :data:`IMAGE_SUFFIXES`.
+    yielding names ending in :data:`IMAGE_SUFFIXES` or with no suffix at all
+    (upload stores often name files by id); those are sniffed by content, so a
+    non-image without a suffix is reported rather than skipped.
     """
     for path in paths:
         path = Path(path)
@@ -122,7 +124,8 @@ def iter_image_files(paths: Iterable[Path]) -> Iterator[Path]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                suffix = Path(name).suffix.lower()
+                if not name.startswith(".") and (suffix in IMAGE_SUFFIXES or not suffix):
                     yield Path(root) / name
 
 

@@ -102,12 +102,26 @@ def test_file_errors(tmp_path: Path, photo_paths: list[Path]) -> None:
 
 
 def test_iter_image_files_walks_sorted_and_skips_hidden(tmp_path: Path) -> None:
-    for rel in ["b/2.PNG", "b/1.jpg", "a.webp", ".hidden/x.jpg", "b/.secret.jpg", "notes.txt"]:
+    for rel in [
+        "b/2.PNG",
+        "b/1.jpg",
+        "a.webp",
+        ".hidden/x.jpg",
+        "b/.secret.jpg",
+        "notes.txt",
+        "c/upload-17",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"x")
     explicit = tmp_path / "notes.txt"
     found = list(iter_image_files([tmp_path, explicit]))
-    assert found == [tmp_path / "a.webp", tmp_path / "b/1.jpg", tmp_path / "b/2.PNG", explicit]
+    assert found == [
+        tmp_path / "a.webp",
+        tmp_path / "b/1.jpg",
+        tmp_path / "b/2.PNG",
+        tmp_path / "c/upload-17",  # no suffix: sniffed by content, never skipped
+        explicit,
+    ]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from shieldwall.api.deps import BanksReader, BanksWriter, RuntimeDep
@@ -20,7 +21,6 @@ from shieldwall.api.schemas import (
 from shieldwall.api.views import bank_public, entry_public
 from shieldwall.exchange import ExchangeFormat, write_entries
 from shieldwall.hashing.values import normalize_hash
-from shieldwall.store.repository import batched
 from shieldwall.types import NewEntry, Provenance
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
@@ -65,7 +65,9 @@ def delete_bank(name: str, rt: RuntimeDep, _: BanksWriter) -> Response:
 
 
 @router.post("/{name}/entries", response_model=EntriesAdded, status_code=201)
-def add_entries(name: str, body: EntriesCreate, rt: RuntimeDep, _: BanksWriter) -> EntriesAdded:
+def add_entries(
+    name: str, body: EntriesCreate, request: Request, rt: RuntimeDep, _: BanksWriter
+) -> EntriesAdded:
     """Add entries (idempotent); new ones are matchable at once and hunted across past items."""
     entries = [
         NewEntry(
@@ -87,6 +89,7 @@ def add_entries(name: str, body: EntriesCreate, rt: RuntimeDep, _: BanksWriter) 
     hunt = None
     if body.retro_hunt and result.added:
         report = rt.retro_hunter.hunt(sorted(set(result.ids)))
+        request.app.state.decided([d.id for d in report.decisions])
         hunt = {
             "entries": report.entries,
             "items_hit": report.items_hit,
@@ -142,7 +145,8 @@ def export_bank(
 
     def body() -> Iterator[bytes]:
         first = True
-        for batch in batched(rt.store.iter_bank_entries(bank=name), 5000):
+        entries = rt.store.iter_bank_entries(bank=name)
+        while batch := list(itertools.islice(entries, 5000)):
             buffer = io.StringIO()
             write_entries(batch, buffer, format)
             text = buffer.getvalue()
