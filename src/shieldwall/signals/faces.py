@@ -29,7 +29,7 @@ import io
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,9 @@ from PIL import Image, ImageOps
 
 from shieldwall.signals.base import Availability, SignalInput, Subject
 from shieldwall.types import SignalResult
+
+if TYPE_CHECKING:
+    from shieldwall.signals.registry import SignalContext
 
 INSTALL_HINT = "pip install 'opencv-python-headless>=4.8,<5'"
 FACE_THRESHOLD = 0.5
@@ -231,3 +234,21 @@ class FaceSignal:
             evidence=tuple(evidence),
             elapsed_ms=(time.perf_counter() - began) * 1000,
         )
+
+
+_shared: FaceSignal | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_faces() -> FaceSignal:
+    """The process-wide instance, so ``faces`` and ``intimate_real_person`` share cascades."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = FaceSignal()
+        return _shared
+
+
+def builtin_signals(context: SignalContext) -> list[FaceSignal]:
+    """The registry's entry point: the shared ``faces`` signal."""
+    return [shared_faces()]

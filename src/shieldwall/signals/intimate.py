@@ -16,11 +16,15 @@ instead and skip this signal.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from shieldwall.signals.base import Availability, SignalInput, Subject
-from shieldwall.signals.faces import FACE_THRESHOLD, FaceSignal, pixels_of
-from shieldwall.signals.nudity import HIGH_THRESHOLD, NuditySignal
+from shieldwall.signals.faces import FACE_THRESHOLD, FaceSignal, pixels_of, shared_faces
+from shieldwall.signals.nudity import HIGH_THRESHOLD, NuditySignal, shared_nudity
 from shieldwall.types import SignalResult
+
+if TYPE_CHECKING:
+    from shieldwall.signals.registry import SignalContext
 
 
 class IntimateRealPersonSignal:
@@ -39,8 +43,8 @@ class IntimateRealPersonSignal:
         nudity_threshold: float = HIGH_THRESHOLD,
         face_threshold: float = FACE_THRESHOLD,
     ) -> None:
-        self._nudity = nudity or NuditySignal()
-        self._faces = faces or FaceSignal()
+        self._nudity = nudity or shared_nudity()
+        self._faces = faces or shared_faces()
         self.nudity_threshold = nudity_threshold
         self.face_threshold = face_threshold
 
@@ -72,3 +76,8 @@ class IntimateRealPersonSignal:
             ),
             elapsed_ms=(time.perf_counter() - began) * 1000,
         )
+
+
+def builtin_signals(context: SignalContext) -> list[IntimateRealPersonSignal]:
+    """The registry's entry point: built on the shared ``nudity`` and ``faces`` instances."""
+    return [IntimateRealPersonSignal()]

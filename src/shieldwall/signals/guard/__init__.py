@@ -5,7 +5,20 @@
 items with a ``prompt``. See docs/guard.md.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from shieldwall.signals.guard.guard import GenerationGuard, GuardDecision, SemanticMatch
 from shieldwall.signals.guard.signal import GenerationGuardSignal
+
+if TYPE_CHECKING:
+    from shieldwall.signals.registry import SignalContext
+
+
+def builtin_signals(context: SignalContext) -> list[GenerationGuardSignal]:
+    """The registry's entry point: the ``generation_guard`` signal."""
+    return [GenerationGuardSignal()]
+
 
 __all__ = ["GenerationGuard", "GenerationGuardSignal", "GuardDecision", "SemanticMatch"]
