@@ -10,7 +10,7 @@ PHOTOS_ALL := .cache/photos
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint typecheck unit photos photos-all bench clean
+.PHONY: install run demo test lint typecheck unit photos photos-all bench clean chromium
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,7 +18,14 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(UV) pip install --python $(BIN)/python -q -e '.[dev]'
+	# The watermark tests embed marks with imwatermark, whose package would pull in torch: not needed.
+	$(UV) pip install --python $(BIN)/python -q --no-deps 'invisible-watermark>=0.2.0'
 	touch $@
+
+## chromium: Debian's Chromium for the browser tests (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 install: $(VENV)/.installed
 
@@ -35,7 +42,7 @@ photos-all: $(PHOTOS_ALL)/.done
 
 ## run: install, build the demo bank from the test photos, start the service on SQLite.
 run: install photos
-	$(BIN)/shieldwall demo --photos $(PHOTOS_SMALL)
+	$(BIN)/shieldwall demo --photos $(PHOTOS_SMALL) --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -45,7 +52,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy src
 
-unit: install photos
+unit: install photos chromium
 	SHIELDWALL_TEST_PHOTOS=$(abspath $(PHOTOS_SMALL)) $(BIN)/pytest -q
 
 ## test: lint, types and every test (unit, integration on SQLite and PostgreSQL, e2e).
