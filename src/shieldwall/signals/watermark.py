@@ -82,7 +82,7 @@ def watermark_missing() -> str | None:
     """Why the decoder cannot run here (OpenCV or PyWavelets missing), or None."""
     try:
         import cv2  # noqa: F401
-        import pywt  # type: ignore[import-untyped]  # noqa: F401
+        import pywt  # noqa: F401
     except ImportError as exc:
         return f"optional dependency {exc.name} is not installed"
     return None

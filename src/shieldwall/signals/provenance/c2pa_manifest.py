@@ -34,7 +34,7 @@ _MAX_NAMES = 3
 def c2pa_missing() -> str | None:
     """Why C2PA cannot be checked here (its library is missing), or None when it can."""
     try:
-        import c2pa  # type: ignore[import-untyped]  # noqa: F401
+        import c2pa  # noqa: F401
     except ImportError as exc:
         return f"C2PA not checked: c2pa-python is not installed ({exc.name})"
     return None
