@@ -62,7 +62,7 @@ ABUSIVE: tuple[str, ...] = (
 LOOKALIKE: tuple[str, ...] = (
     "remove the background from this photo",
     "remove the watermark from the image",
-    "change her dress to red",
+    "make her skirt a different colour",
     "put a winter coat on him",
     "make her outfit more formal",
     "add a hat to the person in the picture",
