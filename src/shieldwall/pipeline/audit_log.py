@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import sqlalchemy as sa
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.audit import (
@@ -27,6 +30,8 @@ from shieldwall.audit import (
     dump_events,
     verify_chain,
 )
+from shieldwall.errors import NotFoundError
+from shieldwall.store import ItemStore, OutboxStore
 from shieldwall.store.audit_store import DEFAULT_CHECKPOINT_EVERY, AuditStore, AuditWriter
 from shieldwall.store.engine import WRITE_OPTION
 
@@ -134,3 +139,135 @@ class AuditLog:
         if checkpoints_fp is not None:
             dump_checkpoints(self.store.checkpoints(), checkpoints_fp)
         return count
+
+
+# -- evidence ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceMaterial:
+    """Everything an evidence bundle is built from (see :mod:`shieldwall.evidence`)."""
+
+    body: dict[str, Any]
+    events: list[AuditEvent]
+    checkpoints: list[Checkpoint]
+    subject_seqs: list[int]
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _excerpt(log: AuditLog, subject_seqs: list[int]) -> tuple[list[AuditEvent], list[Checkpoint]]:
+    """Each subject event up to the nearest signed checkpoint after it (signing one if needed)."""
+    if not subject_seqs:
+        return [], []
+    head = log.store.head()
+    if log.store.checkpoint_at_or_after(max(subject_seqs)) is None:
+        log.checkpoint()  # the newest events are pinned by a checkpoint signed now
+    events: dict[int, AuditEvent] = {}
+    cps: dict[int, Checkpoint] = {}
+    for seq in sorted(subject_seqs):
+        if seq in events:
+            continue
+        cp = log.store.checkpoint_at_or_after(seq)
+        end = cp.seq if cp is not None else head.seq
+        if cp is not None:
+            cps[cp.seq] = cp
+        for event in log.store.iter_events(after_seq=seq - 1, until_seq=end):
+            events[event.seq] = event
+    return [events[s] for s in sorted(events)], [cps[s] for s in sorted(cps)]
+
+
+def evidence_for_content(
+    items: ItemStore, outbox: OutboxStore, log: AuditLog, content_ids: list[str]
+) -> EvidenceMaterial:
+    """Items, decisions, actions and the audit excerpt for these content ids."""
+    records: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
+    seqs: list[int] = []
+    for content_id in content_ids:
+        item = items.get_item(content_id)
+        records.append(
+            {
+                "content_id": item.content_id,
+                "url": item.url,
+                "uploader_id": item.uploader_id,
+                "surface": item.surface,
+                "media_type": item.media_type,
+                "seen_at": _iso(item.created_at),
+                "hashes": {"pdq": item.pdq, "md5": item.md5, "sha256": item.sha256},
+                "jurisdictions": list(item.jurisdictions),
+            }
+        )
+        for d in items.decisions_for_item(item.id):
+            decisions.append(
+                {
+                    "decision_id": d.id,
+                    "content_id": d.content_id,
+                    "at": _iso(d.created_at),
+                    "source": d.source,
+                    "verdict": d.verdict,
+                    "decided_by": d.decided_by,
+                    "policy_version": d.policy_version,
+                    "rules": [f.get("rule_id") for f in d.fired],
+                    "reasons": d.reasons,
+                    "matches": d.matches,
+                }
+            )
+            for a in outbox.for_decision(d.id):
+                actions.append(
+                    {
+                        "decision_id": d.id,
+                        "kind": a.kind,
+                        "status": a.status,
+                        "attempts": a.attempts,
+                        "created_at": _iso(a.created_at),
+                        "delivered_at": _iso(a.delivered_at),
+                    }
+                )
+        seqs.extend(e.seq for e in log.store.events_for_subject("content", content_id))
+    events, cps = _excerpt(log, seqs)
+    body = {
+        "subject": {"content_ids": content_ids},
+        "items": records,
+        "decisions": decisions,
+        "actions": actions,
+    }
+    return EvidenceMaterial(body, events, cps, seqs)
+
+
+def evidence_for_case(engine: Engine, log: AuditLog, case_number: str) -> EvidenceMaterial:
+    """A victim case's clocks and hashes (no requester contact details) and its audit excerpt."""
+    if not sa.inspect(engine).has_table("cases"):
+        raise NotFoundError("this installation has no cases table", value=case_number)
+    meta = sa.MetaData()
+    cases = sa.Table("cases", meta, autoload_with=engine)
+    hashes = sa.Table("case_hashes", meta, autoload_with=engine)
+    with engine.connect() as conn:
+        case = conn.execute(sa.select(cases).where(cases.c.case_number == case_number)).first()
+        if case is None:
+            raise NotFoundError("no case with this number", value=case_number)
+        rows = conn.execute(sa.select(hashes).where(hashes.c.case_id == case.id)).all()
+    fields = (
+        "status",
+        "jurisdiction",
+        "received_at",
+        "valid_at",
+        "due_at",
+        "actioned_at",
+        "copies_found",
+        "copies_removed",
+    )
+    record: dict[str, Any] = {
+        k: (str(case._mapping[k]) if case._mapping[k] is not None else None) for k in fields
+    }
+    record["case_number"] = case_number
+    record["hashes"] = [
+        {"signal_type": r.signal_type, "value": r.value, "status": r.status, "entry_id": r.entry_id}
+        for r in rows
+    ]
+    seqs = [e.seq for e in log.store.events_for_subject("case", case_number)]
+    events, cps = _excerpt(log, seqs)
+    return EvidenceMaterial({"subject": {"case": case_number}, "case": record}, events, cps, seqs)
