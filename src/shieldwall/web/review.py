@@ -15,7 +15,7 @@ from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
 from shieldwall.web.security import APPEAL_DECIDERS, REVIEWERS, Viewer, require_role, runtime_of
-from shieldwall.web.site import render
+from shieldwall.web.site import decisions_made, render
 from shieldwall.web.staff import web
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -200,6 +200,7 @@ def decide(
         return RedirectResponse(
             f"/review/items/{item_id}?error={quote(exc.message)}", status_code=303
         )
+    decisions_made(request, [d.id for d in outcome.decisions])
     return RedirectResponse(
         f"/review/items/{item_id}?decided={len(outcome.decisions)}", status_code=303
     )
@@ -260,7 +261,7 @@ def decide_appeal(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
-        workflows.decide_appeal(
+        appeal = workflows.decide_appeal(
             runtime_of(request),
             web(request).desk,
             appeal_id=appeal_id,
@@ -270,6 +271,7 @@ def decide_appeal(
         )
     except ShieldwallError as exc:
         return RedirectResponse(f"/review/appeals?error={quote(exc.message)}", status_code=303)
+    decisions_made(request, [appeal.new_decision_id] if appeal.new_decision_id else [])
     return RedirectResponse("/review/appeals?done=1", status_code=303)
 
 

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from shieldwall.api import create_app
+from shieldwall.api.app import DecisionsHook
 from shieldwall.config import Settings
 from shieldwall.pipeline.scan import ScanMeta, ScanOutcome
 from shieldwall.runtime import Runtime
@@ -46,32 +47,26 @@ def create_site(
     settings: Settings | None = None,
     *,
     runtime: Runtime | None = None,
+    on_decisions: DecisionsHook | None = None,
     keep_review_media: bool | None = None,
 ) -> FastAPI:
     """The whole web service: API under ``/v1``, review UI under ``/review``, portal at
-    ``/report`` and ``/status``."""
+    ``/report`` and ``/status``. ``on_decisions`` is the API's hook (e.g. queue the outbox
+    now); the pages call it too for the decisions people make."""
     from shieldwall.web import portal, review, staff
 
     keep = KEEP_REVIEW_MEDIA if keep_review_media is None else keep_review_media
-    pending = threading.local()
-
-    def keep_media(outcome: ScanOutcome) -> None:
-        # Runs in the scanning thread right after the item is committed (see _stash).
-        data = getattr(pending, "data", None)
-        pending.data = None
-        if keep and data and outcome.created and data[0] == outcome.item.content_id:
-            app.state.web.vault.keep(outcome.item.id, data[1], outcome.item.media_type or "")
-
-    app = create_app(settings, runtime=runtime, after_commit=[keep_media])
+    app = create_app(settings, runtime=runtime, on_decisions=on_decisions)
     inner_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         async with inner_lifespan(app_):
             rt: Runtime = app_.state.runtime
-            app_.state.web = WebState.build(rt, keep_review_media=keep)
+            web = WebState.build(rt, keep_review_media=keep)
+            app_.state.web = web
             if keep:
-                _stash_media(rt, pending)
+                _keep_scanned_media(rt, web)
             yield
 
     app.router.lifespan_context = lifespan
@@ -102,16 +97,34 @@ def create_site(
     return app
 
 
-def _stash_media(rt: Runtime, pending: threading.local) -> None:
-    """Keep the bytes of the scan in flight for ``keep_media``: the scanner hands them to its
-    signal hook before storing, and calls ``on_stored`` in the same thread after."""
-    original = rt.scanner.run_signals
+def _keep_scanned_media(rt: Runtime, web: WebState) -> None:
+    """Encrypt each newly scanned image into ``review_media``. The scanner hands the bytes to
+    its signal hook before storing the item and calls ``on_stored`` in the same thread
+    after, so a thread-local carries the bytes from one to the other."""
+    pending = threading.local()
+    run_signals, on_stored = rt.scanner.run_signals, rt.scanner.on_stored
 
-    def run_signals(meta: ScanMeta, data: bytes | None, decoded: Any) -> tuple[SignalResult, ...]:
+    def signals(meta: ScanMeta, data: bytes | None, decoded: Any) -> tuple[SignalResult, ...]:
         pending.data = (meta.content_id, data) if data else None
-        return original(meta, data, decoded) if original else ()
+        return run_signals(meta, data, decoded) if run_signals else ()
 
-    rt.scanner.run_signals = run_signals
+    def stored(outcome: ScanOutcome) -> None:
+        data = getattr(pending, "data", None)
+        pending.data = None
+        if data and outcome.created and data[0] == outcome.item.content_id:
+            web.vault.keep(outcome.item.id, data[1], outcome.item.media_type or "")
+        if on_stored is not None:
+            on_stored(outcome)
+
+    rt.scanner.run_signals = signals
+    rt.scanner.on_stored = stored
+
+
+def decisions_made(request: Request, decision_ids: list[str]) -> None:
+    """Tell the API's ``on_decisions`` hook about decisions made on a page (best effort)."""
+    decided = getattr(request.app.state, "decided", None)
+    if decided is not None and decision_ids:
+        decided(decision_ids)
 
 
 def render(
