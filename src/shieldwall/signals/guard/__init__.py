@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shieldwall.signals.guard.guard import GenerationGuard, GuardDecision, SemanticMatch
+from shieldwall.signals.guard.guard import (
+    GenerationGuard,
+    GuardDecision,
+    SemanticMatch,
+    shared_guard,
+)
 from shieldwall.signals.guard.signal import GenerationGuardSignal
 
 if TYPE_CHECKING:
@@ -21,4 +26,10 @@ def builtin_signals(context: SignalContext) -> list[GenerationGuardSignal]:
     return [GenerationGuardSignal()]
 
 
-__all__ = ["GenerationGuard", "GenerationGuardSignal", "GuardDecision", "SemanticMatch"]
+__all__ = [
+    "GenerationGuard",
+    "GenerationGuardSignal",
+    "GuardDecision",
+    "SemanticMatch",
+    "shared_guard",
+]

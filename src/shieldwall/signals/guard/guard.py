@@ -233,3 +233,16 @@ def _judge_rules(found: RuleFindings, photo_of_person: bool) -> tuple[list[str],
         targets = ", ".join(repr(h.quote) for h in found.non_person)
         evidence.append(f"the target is an object, not a person ({targets})")
     return codes, evidence, score
+
+
+_shared_guard: GenerationGuard | None = None
+_shared_guard_lock = threading.Lock()
+
+
+def shared_guard() -> GenerationGuard:
+    """The process-wide guard (its exemplar embeddings are computed once), for the shells."""
+    global _shared_guard
+    with _shared_guard_lock:
+        if _shared_guard is None:
+            _shared_guard = GenerationGuard()
+        return _shared_guard
