@@ -12,6 +12,7 @@ from shieldwall.cli.context import state
 from shieldwall.cli.db_cmd import db_app, index_app
 from shieldwall.cli.hash_cmd import hash_command
 from shieldwall.cli.match_cmd import match_command
+from shieldwall.cli.policy_cmd import policy_app
 from shieldwall.cli.serve_cmd import demo_command, keys_app, serve_command
 from shieldwall.cli.signals_cmd import signals_app
 from shieldwall.cli.worker_cmd import outbox_app, worker_command
@@ -57,6 +58,7 @@ app.add_typer(keys_app, name="keys")
 app.command("worker")(worker_command)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(signals_app, name="signals")
+app.add_typer(policy_app, name="policy")
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
 
