@@ -1,0 +1,55 @@
+"""Periodic upkeep the worker runs beside deliveries: retention and expiry.
+
+- Bank entries past their ``expires_at`` leave matching (``BankStore.expire_entries``
+  writes the change-log rows every matcher replays).
+- Seen items past their surface's retention are deleted (hashes and metadata only ever
+  stored, and now not even those), unless they are needed later by a case under legal
+  hold, which the proof layer enforces by not giving such items an expiry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from shieldwall.runtime import Runtime
+
+log = logging.getLogger("shieldwall.worker")
+
+HOUSEKEEPING_INTERVAL_S = 60.0
+
+
+def housekeep(runtime: Runtime) -> dict[str, int]:
+    """One pass; returns what it did (for logs and tests)."""
+    expired = runtime.store.expire_entries()
+    purged = runtime.items.purge_expired()
+    if expired or purged:
+        log.info("worker.housekeeping expired_entries=%s purged_items=%s", expired, len(purged))
+    return {"expired_entries": expired, "purged_items": len(purged)}
+
+
+class Housekeeper:
+    """Runs :func:`housekeep` every ``interval_s`` on a daemon thread until stopped."""
+
+    def __init__(self, runtime: Runtime, *, interval_s: float = HOUSEKEEPING_INTERVAL_S) -> None:
+        self._runtime = runtime
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="shieldwall-housekeeping", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                housekeep(self._runtime)
+            except Exception:
+                log.exception("worker.housekeeping_failed")
+            self._stop.wait(self._interval)
