@@ -135,7 +135,7 @@ def to_html(report: TransparencyReport, *, charts: bool = True) -> bytes:
 
 def to_pdf(report: TransparencyReport) -> bytes:
     """The HTML report printed to PDF by WeasyPrint."""
-    import weasyprint  # type: ignore[import-untyped]  # no stubs published
+    import weasyprint  # type: ignore[import-untyped,unused-ignore]  # no stubs published
 
     pdf: bytes = weasyprint.HTML(string=to_html(report).decode("utf-8")).write_pdf()
     return pdf
