@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page
+from web_e2e_support import LiveSite, sign_in
 
-from conftest import LiveSite, sign_in
 from shieldwall.hashing import hash_image_file
 from shieldwall.types import BankPurpose, NewEntry, SignalType
 

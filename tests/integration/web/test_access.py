@@ -4,8 +4,8 @@ it must not see, every staff POST needs the session's CSRF token, and guessing i
 from __future__ import annotations
 
 import pytest
+from web_support import PASSWORD, Site, csrf_of
 
-from conftest import PASSWORD, Site, csrf_of
 from shieldwall.store.users import MAX_FAILURES
 from shieldwall.web.security import CSP
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from web_support import Site, csrf_of
 
-from conftest import Site, csrf_of
 from shieldwall.hashing import hash_image_file
 from shieldwall.types import EntryStatus
 from shieldwall.web.portal_form import MESSAGES, check_request

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from web_support import Site, csrf_of
 
-from conftest import Site, csrf_of
 from shieldwall.store.web_models import ReviewMediaRow
 from shieldwall.types import BankPurpose
 from shieldwall.web.workflows import VICTIM_BANK

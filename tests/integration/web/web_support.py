@@ -1,0 +1,59 @@
+"""Support for the site tests: a site on a temporary SQLite data_dir, users of each role,
+and helpers to sign in and to read CSRF tokens from pages (in-process, no browser)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shieldwall.config import load_settings
+from shieldwall.runtime import Runtime
+from shieldwall.store import session_factory
+from shieldwall.store.users import UserStore
+from shieldwall.web import create_site
+
+PASSWORD = "correct horse battery"
+ROLES = ("admin", "senior_moderator", "moderator", "auditor")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    runtime: Runtime
+    client: TestClient
+    users: UserStore
+
+    def client_for(self, username: str | None) -> TestClient:
+        """A fresh client (own cookie jar), signed in as ``username`` when given."""
+        client = TestClient(self.client.app, follow_redirects=False)
+        if username:
+            response = client.post("/login", data={"username": username, "password": PASSWORD})
+            assert response.status_code == 303, response.text
+        return client
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "page has no CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One site per test module (building one costs seconds: migrations, argon2 hashes);
+    tests that change shared state use names of their own."""
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("site") / "data")
+    runtime = Runtime.open(settings)
+    app = create_site(settings, runtime=runtime, keep_review_media=True)
+    users = UserStore(session_factory(runtime.engine))
+    for role in ROLES:
+        users.create_user(username=role, role=role, password=PASSWORD)
+    for extra in ("moderator2", "locked"):
+        users.create_user(username=extra, role="moderator", password=PASSWORD)
+    with TestClient(app, follow_redirects=False) as client:
+        yield Site(runtime, client, users)
+    runtime.close()
