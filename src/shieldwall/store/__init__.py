@@ -12,6 +12,7 @@ it returns, and the functions that open and migrate a database::
 # The service tables share the declarative metadata; importing them here
 # registers them for Alembic and for the schema comparison test.
 from shieldwall.store import audit_models as audit_models
+from shieldwall.store import indicator_models as indicator_models
 from shieldwall.store import service_models as service_models
 from shieldwall.store import web_models as web_models
 from shieldwall.store.engine import make_engine, session_factory
