@@ -6,11 +6,14 @@ instead of building them, so every shell runs the same wiring.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
+from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
 from shieldwall.hashing import DecodedImage, DecodeLimits
 from shieldwall.pipeline.matcher import Matcher
@@ -18,8 +21,9 @@ from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
 from shieldwall.pipeline.scan import ScanMeta, ScanService
 from shieldwall.signals import SignalContext, SignalInput
-from shieldwall.signals.registry import SignalRegistry
+from shieldwall.signals.registry import SignalRegistry, TextIndicatorAdapter
 from shieldwall.signals.runner import run_signals
+from shieldwall.signals.text import IndicatorSet
 from shieldwall.store import (
     BankStore,
     ItemStore,
@@ -29,7 +33,12 @@ from shieldwall.store import (
     session_factory,
     upgrade,
 )
+from shieldwall.store.audit_store import AuditWriter
+from shieldwall.store.indicators import IndicatorStore
 from shieldwall.types import SignalResult
+
+INDICATOR_REFRESH_S = 2.0
+"""How often a process checks whether another process changed the indicator lists (seconds)."""
 
 
 @dataclass
@@ -44,6 +53,12 @@ class Runtime:
     outbox: OutboxStore
     matcher_refresh_s: float = 0.0
     _matcher: Matcher | None = field(default=None, repr=False)
+    # Indicator lists (see refresh_indicators): the registry built with the loaded set, the
+    # store revision it reflects, and when the revision was last read.
+    _signals: SignalRegistry | None = field(default=None, repr=False)
+    _indicator_revision: int | None = field(default=None, repr=False)
+    _indicators_checked_at: float = field(default=0.0, repr=False)
+    _indicator_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(
@@ -60,13 +75,19 @@ class Runtime:
             upgrade(url)
         engine = make_engine(url)
         sessions = session_factory(engine)
+        # One audit writer for every store, so decisions, bank changes, deliveries and key
+        # changes are chained in their own transactions and checkpoints get signed as due.
+        audit = AuditWriter(
+            signer=CheckpointSigner.load_or_generate(settings.audit_key_path),
+            checkpoint_every=settings.audit_checkpoint_every,
+        )
         return cls(
             settings=settings,
             engine=engine,
-            store=BankStore(sessions),
-            items=ItemStore(sessions),
-            keys=KeyStore(sessions),
-            outbox=OutboxStore(sessions),
+            store=BankStore(sessions, audit=audit),
+            items=ItemStore(sessions, audit=audit),
+            keys=KeyStore(sessions, audit=audit),
+            outbox=OutboxStore(sessions, audit=audit),
             matcher_refresh_s=matcher_refresh_s,
         )
 
@@ -113,22 +134,80 @@ class Runtime:
         )
 
     @cached_property
+    def indicators(self) -> IndicatorStore:
+        """Indicator lists (nudify bots, domains, keywords) for the ``text_indicators`` signal."""
+        return IndicatorStore(session_factory(self.engine))
+
+    @property
     def signals(self) -> SignalRegistry:
-        """Every installed signal (built-in and plug-ins), built once per process."""
+        """Every installed signal (built-in and plug-ins), built once per process.
+
+        The ``text_indicators`` signal gets the active indicators of the enabled lists in the
+        store (none loaded: the signal shows as not usable). :meth:`refresh_indicators`
+        swaps in a new one when the lists change; the other signals are kept.
+        """
+        if self._signals is None:
+            with self._indicator_lock:
+                if self._signals is None:
+                    self._signals = self._build_signals()
+        return self._signals
+
+    def _build_signals(self) -> SignalRegistry:
         from shieldwall.plugins import collect_signals, get_plugin_manager
 
         anchors = self.settings.c2pa_trust_anchors
+        revision, indicators = self._load_indicators()
         context = SignalContext(
-            indicators=None,
+            indicators=indicators,
             c2pa_trust_anchors=anchors.read_text() if anchors else None,
             max_image_pixels=self.settings.max_image_pixels,
         )
-        return collect_signals(get_plugin_manager(), context)
+        registry = collect_signals(get_plugin_manager(), context)
+        self._indicator_revision = revision
+        self._indicators_checked_at = time.monotonic()
+        return registry
+
+    def _load_indicators(self) -> tuple[int, IndicatorSet | None]:
+        # Revision first: a change landing between the two reads is loaded now and seen as
+        # "changed" again on the next check, never missed.
+        revision = self.indicators.revision()
+        loaded = self.indicators.load_active()
+        return revision, (IndicatorSet(loaded) if loaded else None)
+
+    def refresh_indicators(self, *, force: bool = False) -> bool:
+        """Reload the indicator lists if they changed; returns True when it swapped them in.
+
+        Reads the store's revision counter at most every ``INDICATOR_REFRESH_S`` seconds
+        (``force`` reads it now: the API does after its own changes). A change builds a new
+        ``IndicatorSet`` and a new text signal and replaces the registry with a copy that
+        differs only in that signal. Nothing is mutated in place, so a scan running
+        concurrently finishes with the set it started with instead of a half-updated one.
+        """
+        now = time.monotonic()
+        if self._signals is None:
+            self.signals  # noqa: B018 - building loads the current lists
+            return False
+        if not force and now - self._indicators_checked_at < INDICATOR_REFRESH_S:
+            return False
+        with self._indicator_lock:
+            self._indicators_checked_at = now
+            if self.indicators.revision() == self._indicator_revision:
+                return False
+            revision, indicators = self._load_indicators()
+            text = TextIndicatorAdapter(indicators)
+            if indicators is not None:
+                # Compile the matcher here rather than inside the next scan's time budget.
+                text.evaluate(SignalInput(text=""))
+            assert self._signals is not None
+            self._signals = _with_text_signal(self._signals, text)
+            self._indicator_revision = revision
+        return True
 
     def run_scan_signals(
         self, meta: ScanMeta, media: bytes | None, decoded: DecodedImage | None
     ) -> tuple[SignalResult, ...]:
         """The scan path's signal step: usable signals, each within its time budget."""
+        self.refresh_indicators()
         wanted = self.settings.scan_signals
         chosen = [s for s in self.signals.usable() if wanted is None or s.name in wanted]
         item = SignalInput(
@@ -153,3 +232,12 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _with_text_signal(registry: SignalRegistry, text: TextIndicatorAdapter) -> SignalRegistry:
+    """A copy of ``registry`` whose built-in text indicator signal is ``text``."""
+    fresh = SignalRegistry()
+    for entry in registry.entries():
+        swap = isinstance(entry.signal, TextIndicatorAdapter)
+        fresh.register(text if swap else entry.signal, provider=entry.provider)
+    return fresh
