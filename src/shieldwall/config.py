@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     c2pa_trust_anchors: Path | None = Field(
         None, description="PEM bundle of root certificates whose C2PA signers count as trusted."
     )
+    audit_signing_key_path: Path | None = Field(
+        None,
+        description="Ed25519 key that signs audit checkpoints (default: data_dir, mode 0600).",
+    )
+    audit_checkpoint_every: int = Field(
+        1000, ge=1, description="Sign an audit checkpoint every this many events."
+    )
+    eu_takedown_hours: int = Field(
+        24, ge=1, description='Hours taken as "timely" for EU notices in clocks and reports.'
+    )
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
     )
@@ -106,6 +116,10 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The database URL to use: the configured one, or the embedded SQLite file."""
         return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_signing_key_path or self.data_dir / "audit_signing_key.pem"
 
     @property
     def index_dir(self) -> Path:

@@ -17,7 +17,7 @@ from shieldwall import __version__
 from shieldwall.api import metrics, problems
 from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
-from shieldwall.api.routers import banks, health, items, scan
+from shieldwall.api.routers import banks, guard, health, items, proof, scan
 from shieldwall.config import Settings, load_settings
 from shieldwall.pipeline.scan import ScanOutcome
 from shieldwall.runtime import Runtime
@@ -34,6 +34,7 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     on_decisions: DecisionsHook | None = None,
+    warm_signals: bool = True,
 ) -> FastAPI:
     """Build the API. ``on_decisions`` runs after new decisions are stored (best effort:
     the worker's sweeper delivers whatever a hook did not queue)."""
@@ -50,6 +51,12 @@ def create_app(
         # Load everything before the first request so /readyz means it.
         rt.matcher  # noqa: B018
         rt.policies.policy  # noqa: B018
+        if warm_signals:
+            # Models load now, not inside the first request's time budget.
+            for signal in rt.signals.usable():
+                warm = getattr(signal, "warm_up", None)
+                if callable(warm):
+                    warm()
         seen = rt.seen
 
         def decided(decision_ids: Sequence[str]) -> None:
@@ -101,6 +108,6 @@ def create_app(
         metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    for router in (health.router, scan.router, banks.router, items.router):
-        app.include_router(router)
+    for module in (health, scan, banks, items, guard, proof):
+        app.include_router(module.router)
     return app

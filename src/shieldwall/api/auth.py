@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from shieldwall.store import KeyStore
 
-SCOPES = ("scan", "lookup", "banks:read", "banks:write", "admin")
+SCOPES = ("scan", "lookup", "banks:read", "banks:write", "auditor", "admin")
 """Scopes a key can hold; ``admin`` implies all of them."""
 
 _CACHE_TTL_S = 30.0

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from shieldwall.api.auth import KeyVerifier, Principal, RateLimiter, retry_after_header
 from shieldwall.api.problems import ProblemError
+from shieldwall.audit import ActorKind
 from shieldwall.runtime import Runtime
+from shieldwall.store.audit_store import acting_as
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -54,14 +57,21 @@ def _principal(request: Request) -> Principal:
     return principal
 
 
-def require(scope: str) -> Callable[[Request], Principal]:
-    """A dependency that admits callers holding ``scope`` (or ``admin``)."""
+def require(scope: str) -> Callable[[Request], AsyncIterator[Principal]]:
+    """A dependency that admits callers holding ``scope`` (or ``admin``).
 
-    def dependency(request: Request) -> Principal:
-        principal = _principal(request)
+    It also names the caller for the audit trail for the rest of the request: a
+    yield dependency runs in the request's own context, which the endpoint (even a
+    sync one, in the thread pool) inherits.
+    """
+
+    async def dependency(request: Request) -> AsyncIterator[Principal]:
+        # Key checks may hit argon2 (slow by design): keep them off the event loop.
+        principal = await run_in_threadpool(_principal, request)
         if not principal.allows(scope):
             raise ProblemError(403, "forbidden", f"this API key lacks the '{scope}' scope")
-        return principal
+        with acting_as(f"api_key:{principal.name}", ActorKind.AUTOMATED):
+            yield principal
 
     dependency.__name__ = f"require_{scope.replace(':', '_')}"
     return dependency
@@ -72,3 +82,4 @@ LookupCaller = Annotated[Principal, Depends(require("lookup"))]
 BanksReader = Annotated[Principal, Depends(require("banks:read"))]
 BanksWriter = Annotated[Principal, Depends(require("banks:write"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+Auditor = Annotated[Principal, Depends(require("auditor"))]

@@ -7,14 +7,17 @@ from typing import Annotated
 
 import typer
 
+from shieldwall.cli.audit_cmd import audit_app, evidence_app, report_command
 from shieldwall.cli.bank_cmd import bank_app
 from shieldwall.cli.context import state
 from shieldwall.cli.db_cmd import db_app, index_app
+from shieldwall.cli.guard_cmd import guard_command
 from shieldwall.cli.hash_cmd import hash_command
 from shieldwall.cli.match_cmd import match_command
 from shieldwall.cli.policy_cmd import policy_app
 from shieldwall.cli.serve_cmd import demo_command, keys_app, serve_command
 from shieldwall.cli.signals_cmd import signals_app
+from shieldwall.cli.users_cmd import users_app
 from shieldwall.cli.worker_cmd import outbox_app, worker_command
 
 app = typer.Typer(
@@ -59,6 +62,11 @@ app.command("worker")(worker_command)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(signals_app, name="signals")
 app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+app.add_typer(evidence_app, name="evidence")
+app.command("report")(report_command)
+app.command("guard")(guard_command)
+app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
 

@@ -51,9 +51,9 @@ def build_site() -> Any:
         rows = [row.id for d in decision_ids for row in rt.outbox.for_decision(d)]
         enqueue_delivery(huey, rows)
 
-    from shieldwall.api import create_app
+    from shieldwall.web import create_site
 
-    return create_app(settings, on_decisions=queue_actions)
+    return create_site(settings, on_decisions=queue_actions)
 
 
 @keys_app.command("create")

@@ -31,19 +31,17 @@ from PIL import Image, ImageSequence
 
 from shieldwall.errors import ImageError
 from shieldwall.hashing.pdq import pdq_from_pixels
-from shieldwall.index import MihPdqIndex
 from shieldwall.types import DEFAULT_PDQ_THRESHOLD, DEFAULT_QUALITY_THRESHOLD
 
 __all__ = [
     "FrameHash",
     "VideoError",
     "VideoHashes",
-    "VideoIndex",
-    "VideoIndexHit",
     "VideoMatch",
     "frames_of",
     "hash_video",
     "match_videos",
+    "usable_frames",
 ]
 
 FRAME_INTERVAL_S = 1.0
@@ -171,7 +169,7 @@ def hash_video(source: Path | str | bytes) -> VideoHashes:
     )
 
 
-def _usable(video: VideoHashes, quality_min: int) -> npt.NDArray[np.uint8]:
+def usable_frames(video: VideoHashes, quality_min: int) -> npt.NDArray[np.uint8]:
     """The distinct frame hashes of good quality, as bytes (vpdq also drops repeats)."""
     hexes = sorted({f.pdq for f in video.frames if f.quality >= quality_min})
     if not hexes:
@@ -195,7 +193,7 @@ def match_videos(
 ) -> VideoMatch:
     """vpdq's comparison: the percentage of (distinct, good-quality) query frames within
     ``threshold`` of some target frame, and the same the other way round."""
-    q, t = _usable(query, quality_min), _usable(target, quality_min)
+    q, t = usable_frames(query, quality_min), usable_frames(target, quality_min)
     if not len(q) or not len(t):
         return VideoMatch(0.0, 0.0)
     close = _distances(q, t) <= threshold
@@ -203,69 +201,6 @@ def match_videos(
         query_pct=100.0 * float(close.any(axis=1).mean()),
         target_pct=100.0 * float(close.any(axis=0).mean()),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class VideoIndexHit:
-    video_id: int
-    query_pct: float
-    target_pct: float
-
-
-class VideoIndex:
-    """Frame hashes of many videos in one exact PDQ index, searched as vpdq matches.
-
-    Each distinct good-quality frame hash gets a frame id; ``_frame_video``
-    maps frame ids back to video ids, so one batched index search of all the
-    query's frames gives, per video, which query frames hit it and which of
-    its frames were hit.
-    """
-
-    def __init__(self, *, quality_min: int = DEFAULT_QUALITY_THRESHOLD) -> None:
-        self.quality_min = quality_min
-        self._index = MihPdqIndex()
-        self._frame_video: list[int] = []
-        self._frames_of: dict[int, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._frames_of)
-
-    def add(self, video_id: int, video: VideoHashes) -> None:
-        if video_id in self._frames_of:
-            raise ValueError(f"video {video_id} is already indexed")
-        codes = _usable(video, self.quality_min)
-        first = len(self._frame_video)
-        self._frame_video.extend([video_id] * len(codes))
-        self._frames_of[video_id] = len(codes)
-        if len(codes):
-            self._index.add(np.arange(first, first + len(codes), dtype=np.int64), codes)
-
-    def search(
-        self, query: VideoHashes, threshold: int = DEFAULT_PDQ_THRESHOLD, min_pct: float = 0.0
-    ) -> list[VideoIndexHit]:
-        """Videos sharing frames with ``query``, best first (query share, then target share)."""
-        codes = _usable(query, self.quality_min)
-        if not len(codes) or not len(self._frame_video):
-            return []
-        hits = self._index.search(codes, threshold)
-        query_frames: dict[int, set[int]] = {}
-        target_frames: dict[int, set[int]] = {}
-        for row, row_hits in enumerate(hits):
-            for hit in row_hits:
-                video = self._frame_video[hit.id]
-                query_frames.setdefault(video, set()).add(row)
-                target_frames.setdefault(video, set()).add(hit.id)
-        out = [
-            VideoIndexHit(
-                video_id=video,
-                query_pct=100.0 * len(rows) / len(codes),
-                target_pct=100.0 * len(target_frames[video]) / self._frames_of[video],
-            )
-            for video, rows in query_frames.items()
-        ]
-        out = [h for h in out if h.query_pct >= min_pct]
-        out.sort(key=lambda h: (-h.query_pct, -h.target_pct, h.video_id))
-        return out
 
 
 def frames_of(video: VideoHashes) -> Sequence[tuple[float, str, int]]:

@@ -64,7 +64,7 @@ BUILTIN_SIGNAL_MODULES: tuple[BuiltinModule, ...] = (
     BuiltinModule("shieldwall.signals.watermark", "watermark", extra="watermark"),
     BuiltinModule("shieldwall.signals.nudity", "nudity", extra="nudity"),
     BuiltinModule("shieldwall.signals.faces", "faces", extra="nudity"),
-    BuiltinModule("shieldwall.signals.intimate", "intimate", extra="nudity"),
+    BuiltinModule("shieldwall.signals.intimate", "intimate_real_person", extra="nudity"),
     BuiltinModule("shieldwall.signals.guard", "generation_guard"),
 )
 

@@ -18,13 +18,8 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
-from shieldwall.hashing.video import (
-    VideoError,
-    VideoHashes,
-    VideoIndex,
-    hash_video,
-    match_videos,
-)
+from shieldwall.hashing.video import VideoError, VideoHashes, hash_video, match_videos
+from shieldwall.pipeline.video_index import VideoIndex
 
 FPS = 10
 SECONDS_PER_PHOTO = 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from shieldwall.api.deps import Admin, RuntimeDep
+from shieldwall.api.deps import Auditor, RuntimeDep
 from shieldwall.audit import CheckpointSigner
 from shieldwall.evidence import build_bundle
 from shieldwall.pipeline.audit_log import AuditLog, evidence_for_content, signing_key_path
@@ -25,18 +25,18 @@ def _log(rt: Runtime) -> AuditLog:
 
 
 @router.get("/verify")
-def verify_trail(rt: RuntimeDep, _: Admin) -> dict[str, object]:
+def verify_trail(rt: RuntimeDep, _: Auditor) -> dict[str, object]:
     """Stream the whole trail through the verifier; ``ok`` is false with the first problem named."""
     return _log(rt).verify().to_dict()
 
 
 @router.get("/checkpoints")
-def list_checkpoints(rt: RuntimeDep, _: Admin) -> list[dict[str, object]]:
+def list_checkpoints(rt: RuntimeDep, _: Auditor) -> list[dict[str, object]]:
     return [c.to_dict() for c in _log(rt).store.checkpoints()]
 
 
 @router.get("/public-key", response_class=Response)
-def public_key(rt: RuntimeDep, _: Admin) -> Response:
+def public_key(rt: RuntimeDep, _: Auditor) -> Response:
     """The Ed25519 key that signs checkpoints and evidence bundles (PEM)."""
     pem = _log(rt).signer.export_public_key()  # type: ignore[union-attr]
     return Response(pem, media_type="application/x-pem-file")
@@ -44,7 +44,7 @@ def public_key(rt: RuntimeDep, _: Admin) -> Response:
 
 @router.get("/evidence", response_class=Response)
 def export_evidence(
-    rt: RuntimeDep, _: Admin, content_id: list[str] = Query(..., min_length=1, max_length=100)
+    rt: RuntimeDep, _: Auditor, content_id: list[str] = Query(..., min_length=1, max_length=100)
 ) -> Response:
     """A signed evidence bundle (zip) for the given content ids; hashes only, no media."""
     log = _log(rt)

@@ -33,11 +33,16 @@ def test_table_says_how_to_install_a_missing_dependency(
     monkeypatch.setattr(
         registry,
         "BUILTIN_SIGNAL_MODULES",
-        (*registry.BUILTIN_SIGNAL_MODULES, BuiltinModule("sw_cli_needs_dep", "faces", "nudity")),
+        (
+            *registry.BUILTIN_SIGNAL_MODULES,
+            BuiltinModule("sw_cli_needs_dep", "fake_faces", "nudity"),
+        ),
     )
     result = CliRunner().invoke(signals_app, ["list"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    line = next(line for line in result.stdout.splitlines() if line.strip().startswith("faces"))
+    line = next(
+        line for line in result.stdout.splitlines() if line.strip().startswith("fake_faces")
+    )
     assert "not usable: optional dependency sw_absent_vision_lib is not installed" in line
     assert "pip install 'shieldwall[nudity]'" in line
     assert "Traceback" not in result.output
