@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     exact_decode: bool = Field(
         False, description="Decode images at full resolution before PDQ (slower, bit-exact)."
     )
+    robust_matching: bool = Field(
+        True,
+        description="Also search flipped, rotated, de-bordered and cropped variants of uploads.",
+    )
     webhook_url: str | None = Field(
         None, description="Platform endpoint that receives signed decision webhooks."
     )

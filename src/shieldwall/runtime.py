@@ -129,6 +129,7 @@ class Runtime:
             limits=self.limits,
             quality_threshold=self.settings.quality_threshold,
             exact_decode=self.settings.exact_decode,
+            robust_matching=self.settings.robust_matching,
             retention_days=self.settings.retention_days,
             run_signals=self.run_scan_signals,
         )

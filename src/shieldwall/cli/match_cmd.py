@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,8 +12,11 @@ from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import ExactOpt, JsonOpt, WorkersOpt
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stdout
 from shieldwall.errors import ShieldwallError
-from shieldwall.hashing import DecodeLimits, hash_files, iter_image_files
+from shieldwall.hashing import DecodeLimits, iter_image_files
 from shieldwall.types import Match
+
+if TYPE_CHECKING:
+    from shieldwall.pipeline.matcher import Query
 
 _BATCH = 256
 
@@ -33,9 +36,16 @@ def match_command(
     json_out: JsonOpt = False,
     exact_decode: ExactOpt = False,
     workers: WorkersOpt = 1,
+    robust: Annotated[
+        bool | None,
+        typer.Option(
+            "--robust/--plain",
+            help="Also search flipped, rotated, cropped and re-framed variants (default: on).",
+        ),
+    ] = None,
 ) -> None:
     """Match files against the banks: for each file, its matches (or none)."""
-    from shieldwall.pipeline.matcher import Query
+    from shieldwall.pipeline.queries import queries_for_files
 
     settings = state.settings
     limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
@@ -45,19 +55,13 @@ def match_command(
     with state.runtime() as rt:
         try:
             matcher = rt.matcher
-            pending: list[tuple[Path, object]] = []
+            pending: list[tuple[Path, Query | ShieldwallError]] = []
 
             def flush() -> None:
                 nonlocal matched, failed
-                good = [(p, r) for p, r in pending if not isinstance(r, ShieldwallError)]
+                good = [r for _, r in pending if not isinstance(r, ShieldwallError)]
                 outcomes = iter(
-                    matcher.match_many(
-                        [Query(r.pdq, r.quality, r.md5, r.sha256) for _, r in good],  # type: ignore[attr-defined]
-                        banks=bank,
-                        threshold=threshold,
-                    )
-                    if good
-                    else []
+                    matcher.match_many(good, banks=bank, threshold=threshold) if good else []
                 )
                 for path, result in pending:
                     if isinstance(result, ShieldwallError):
@@ -71,11 +75,12 @@ def match_command(
                 pending.clear()
 
             with progress(len(files), "matching", enabled=not json_out) as bar:
-                for path, result in hash_files(
+                for path, result in queries_for_files(
                     files,
                     workers=workers,
                     limits=limits,
                     exact_decode=exact_decode or settings.exact_decode,
+                    robust=settings.robust_matching if robust is None else robust,
                 ):
                     bar.advance()
                     pending.append((path, result))
@@ -111,6 +116,7 @@ def _report(
                         "entry_id": m.entry_id,
                         "signal_type": m.signal_type.value,
                         "distance": m.distance,
+                        **({"variant": m.variant} if m.variant else {}),
                         **({"suppressed_by": m.suppressed_by} if m.suppressed else {}),
                     }
                     for m in matches
@@ -126,6 +132,8 @@ def _report(
         table.add_row(str(path), "[dim]no match[/dim]", "", "", "", "")
     for m in matches:
         note = f"suppressed by negative entry {m.suppressed_by}" if m.suppressed else ""
+        if m.variant:
+            note = " ".join(filter(None, (f"variant {m.variant}", note)))
         table.add_row(
             str(path), m.bank, str(m.entry_id), m.signal_type.value, str(m.distance), note
         )

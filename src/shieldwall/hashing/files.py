@@ -72,7 +72,8 @@ def hash_image_bytes(
     )
 
 
-def _read(path: Path, limits: DecodeLimits) -> bytes:
+def read_limited(path: Path, limits: DecodeLimits) -> bytes:
+    """A file's bytes, refusing it (typed errors) when missing, a folder, empty or too large."""
     try:
         size = path.stat().st_size
         if path.is_dir():
@@ -102,7 +103,7 @@ def hash_image_file(
     exact_decode: bool = False,
 ) -> ImageHashes:
     """:func:`hash_image_bytes` of a file, refusing oversized files before reading them."""
-    data = _read(Path(path), limits)
+    data = read_limited(Path(path), limits)
     return hash_image_bytes(data, limits=limits, exact_decode=exact_decode)
 
 

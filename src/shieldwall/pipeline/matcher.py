@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shieldwall.hashing.robust import describe_variant
 from shieldwall.index import DigestIndex, MihPdqIndex, PdqIndex, open_pdq_index
 from shieldwall.store import BankStore, EntryInfo
 from shieldwall.types import (
@@ -304,6 +305,9 @@ class Matcher:
                 f"PDQ quality {query.quality} below {self._quality_threshold}: "
                 "perceptual matches are not acted on alone"
             )
+        for m in matches:
+            if m.variant is not None:
+                notes.append(f"{m.bank} entry {m.entry_id} {describe_variant(m.variant)}")
         matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
         negatives.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
         return MatchOutcome(tuple(matches + negatives), tuple(notes))

@@ -19,6 +19,7 @@ from typing import Any
 from shieldwall.errors import InputError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
 from shieldwall.hashing.pdq import pdq_from_reduced
+from shieldwall.hashing.robust import matcher_variants, query_variants
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.policy import ActionKind, Decision, PolicyContext, evaluate
@@ -77,6 +78,7 @@ class ScanService:
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     quality_threshold: int = 50
     exact_decode: bool = False
+    robust_matching: bool = True
     retention_days: Mapping[str, int] = field(default_factory=lambda: {"default": 365})
     run_signals: SignalHook | None = None
     on_stored: Callable[[ScanOutcome], None] | None = None
@@ -91,7 +93,10 @@ class ScanService:
         decoded = decode_image(data, limits=self.limits, exact=self.exact_decode)
         pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
         md5, sha256 = digests(data)
-        query = Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256)
+        # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
+        # transforms are undone on the query side (docs/robust-matching.md).
+        variants = matcher_variants(query_variants(decoded)) if self.robust_matching else ()
+        query = Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
         item = NewItem(
             content_id=meta.content_id,
             source="upload",

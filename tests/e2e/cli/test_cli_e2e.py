@@ -140,3 +140,33 @@ def test_snapshot_then_restart_sees_later_changes(
     ImageOps.mirror(Image.open(photo_paths[1]).convert("RGB")).save(flipped)
     out = lines(run(data_dir, "match", "--json", str(photo_paths[1])))
     assert {m["signal_type"] for m in out[0]["matches"]} == {"pdq", "md5", "sha256"}
+
+
+def test_a_flipped_and_padded_copy_matches_and_says_how(
+    data_dir: Path, photo_paths: list[Path], tmp_path: Path
+) -> None:
+    run(data_dir, "bank", "create", "v", "--purpose", "victim")
+    original = photo_paths[0]
+    run(
+        data_dir,
+        "bank",
+        "add",
+        "v",
+        "--pdq",
+        lines(run(data_dir, "hash", "--json", str(original)))[0]["pdq"],
+    )
+    image = Image.open(original).convert("RGB")
+    flipped = tmp_path / "flipped.jpg"
+    ImageOps.mirror(image).save(flipped, "JPEG", quality=80)
+    padded = tmp_path / "padded.png"
+    ImageOps.expand(image, border=image.width // 8, fill="black").save(padded)
+    robust = {
+        Path(r["path"]).name: r
+        for r in lines(run(data_dir, "match", "--json", str(flipped), str(padded)))
+    }
+    assert robust["flipped.jpg"]["matches"][0]["variant"] == "flip_horizontal"
+    assert robust["padded.png"]["matches"][0]["variant"] in {"frame_removed"} or robust[
+        "padded.png"
+    ]["matches"][0]["variant"].startswith("border_removed")
+    plain = lines(run(data_dir, "match", "--json", "--plain", str(flipped), str(padded)))
+    assert [r["matches"] for r in plain] == [[], []]

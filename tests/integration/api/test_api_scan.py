@@ -167,3 +167,15 @@ def test_decisions_list_pages_with_a_cursor(api: Api, photo_paths: list[Path]) -
     assert sorted(seen) == sorted(f"page-{i}" for i in range(5))
     only_allow = api.client.get("/v1/decisions?verdict=remove", headers=api.admin).json()
     assert only_allow["decisions"] == []
+
+
+def test_a_mirrored_copy_is_caught_and_the_evidence_says_how(
+    api: Api, photo_paths: list[Path]
+) -> None:
+    photo = photo_paths[0]
+    _bank_with(api, photo)
+    body = _scan(api, "mirror-1", _jpeg(photo, mirror=True))
+    assert body["verdict"] == "remove"
+    match = next(m for m in body["matches"] if m["bank"] == "victims")
+    assert match["variant"] == "flip_horizontal"
+    assert any("horizontal flip" in note for note in body["notes"])

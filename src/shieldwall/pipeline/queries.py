@@ -1,0 +1,56 @@
+"""Files to match queries: the one place that turns image bytes into a :class:`Query`.
+
+Used by the CLI's ``match`` (and batch jobs); the scan use case builds the same
+query from the image it has already decoded for the signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from shieldwall.errors import ShieldwallError
+from shieldwall.hashing import DecodeLimits, decode_image, digests
+from shieldwall.hashing.files import read_limited
+from shieldwall.hashing.pdq import pdq_from_reduced
+from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.pipeline.matcher import Query
+
+
+def query_for_bytes(
+    data: bytes, *, limits: DecodeLimits, exact_decode: bool = False, robust: bool = True
+) -> Query:
+    """Hashes (and, when ``robust``, transformed-copy variants) of one image's bytes."""
+    decoded = decode_image(data, limits=limits, exact=exact_decode)
+    pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
+    md5, sha256 = digests(data)
+    variants = matcher_variants(query_variants(decoded)) if robust else ()
+    return Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
+
+
+def _one(args: tuple[Path, DecodeLimits, bool, bool]) -> Query | ShieldwallError:
+    path, limits, exact, robust = args
+    try:
+        data = read_limited(path, limits)
+        return query_for_bytes(data, limits=limits, exact_decode=exact, robust=robust)
+    except ShieldwallError as exc:
+        return exc
+
+
+def queries_for_files(
+    paths: Sequence[Path],
+    *,
+    limits: DecodeLimits,
+    exact_decode: bool = False,
+    robust: bool = True,
+    workers: int = 1,
+) -> Iterator[tuple[Path, Query | ShieldwallError]]:
+    """Queries in input order; a bad file yields its error and the others go on."""
+    jobs = [(p, limits, exact_decode, robust) for p in paths]
+    if workers <= 1 or len(jobs) < 2:
+        for job in jobs:
+            yield job[0], _one(job)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from zip(paths, pool.map(_one, jobs, chunksize=8), strict=True)
