@@ -27,8 +27,12 @@ Factory = Callable[[], PdqIndex]
 FACTORIES: dict[str, Factory] = {
     "linear": LinearPdqIndex,
     "mih": MihPdqIndex,
-    # A tiny delta limit makes most adds go through a compaction.
+    # A tiny delta limit makes most adds go through a compaction: in the background
+    # (the default), and inside add() as before.
     "mih-compacting": lambda: MihPdqIndex(delta_limit=3, chunks=8),
+    "mih-sync-compacting": lambda: MihPdqIndex(
+        delta_limit=3, chunks=8, background_compaction=False
+    ),
     "mih-fixed-bits": lambda: MihPdqIndex(chunks=16, chunk_bits=16),
 }
 

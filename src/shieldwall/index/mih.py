@@ -225,6 +225,18 @@ class MihPdqIndex:
             return self._slots()
 
     @property
+    def hard_cap(self) -> int:
+        """Backlog at which a write waits for the running compaction (``HARD_CAP_FACTOR``
+        delta limits)."""
+        return HARD_CAP_FACTOR * self._limit()
+
+    @property
+    def backlog(self) -> int:
+        """Delta slots scanned by every query plus removals to re-apply at the next swap."""
+        with self._state:
+            return self._slots() + self._n_removed_since
+
+    @property
     def compacting(self) -> bool:
         """Whether a compaction (background or synchronous) is running now."""
         return self._running
@@ -281,16 +293,19 @@ class MihPdqIndex:
                 self._compact_now(ids, codes)
                 return
             with self._state:
+                self._make_room(limit, len(ids))
                 if self._frozen is not None:
                     self._frozen.kill(ids.tolist())
                 self._tombstone(self._live_rows(ids))
                 self._delta.add(ids, codes)
-                self._after_write(limit)
+                self._maybe_start(limit)
 
     def remove(self, ids: Iterable[int]) -> int:
         wanted = np.unique(as_ids(np.fromiter((int(i) for i in ids), np.int64)))
         listed = wanted.tolist()
         with self._writer, self._state:
+            limit = self._limit()
+            self._make_room(limit, 0)
             removed = self._delta.kill(listed)
             if self._frozen is not None:
                 removed += self._frozen.kill(listed)
@@ -299,22 +314,35 @@ class MihPdqIndex:
                 self._n_removed_since += len(wanted)
             rows = self._live_rows(wanted)
             self._tombstone(rows)
-            self._after_write(self._limit())
+            self._maybe_start(limit)
         return removed + len(rows)
 
-    def _after_write(self, limit: int) -> None:
-        """Start a background compaction past the limit; wait while past the hard cap."""
+    def _maybe_start(self, limit: int) -> None:
+        """Past the limit, start a background compaction (state lock held)."""
+        if self.background_compaction and not self._running and self._slots() > limit:
+            self._start_background()
+
+    def _make_room(self, limit: int, incoming: int) -> None:
+        """Before a write (state lock held): while it would take the backlog past the hard
+        cap, wait for the compaction that folds the backlog (starting one if none runs).
+
+        Raises :class:`CompactionError`, with nothing changed, if a compaction this write
+        waited for failed: the write is refused rather than growing the delta for ever.
+        """
         if not self.background_compaction:
             return
-        if not self._running and self._slots() > limit:
-            self._start_background()
-        while self._slots() + self._n_removed_since > HARD_CAP_FACTOR * limit:
+        cap = HARD_CAP_FACTOR * limit
+        waited = False
+        while self._slots() + self._n_removed_since + incoming > cap and (
+            self._running or self._slots()
+        ):
             if not self._running:
-                if self._error is not None:
+                if waited and self._error is not None:
                     error, self._error = self._error, None
                     raise CompactionError(f"index compaction failed: {error}") from error
                 self._start_background()
             self._changed.wait()
+            waited = True
 
     # -- compaction ---------------------------------------------------------------------------
 
