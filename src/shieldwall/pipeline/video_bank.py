@@ -1,0 +1,274 @@
+"""Banking and matching videos: frame hashes in a shared index, file digests in the banks.
+
+A banked video is kept twice over, on purpose. Its per-second PDQ frame hashes go to the
+``banked_videos`` tables (:class:`~shieldwall.store.videos.VideoStore`) and into one
+process-wide :class:`~shieldwall.pipeline.video_index.VideoIndex`, which finds re-encoded
+copies, trimmed clips and clips inside longer videos. Its file MD5 and SHA-256 go into the
+bank as ordinary entries, because that is what StopNCII shares for videos and what the
+normal matcher already finds byte-identical files by.
+
+The index is loaded from the store on first use and kept current incrementally: before each
+search one aggregate query (:meth:`VideoStore.signature`) tells whether any process banked
+or withdrew a video since; only then are the matching ids re-read and the new videos'
+frames loaded. ``VideoIndex`` cannot delete, so videos that stopped matching are filtered out
+of results at once and the index is rebuilt when they make up a large share of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from shieldwall.config import Settings
+from shieldwall.errors import EntryNotFoundError
+from shieldwall.hashing.video import FrameHash, VideoHashes
+from shieldwall.pipeline.matcher import Matcher, Query
+from shieldwall.pipeline.video_index import VideoIndex
+from shieldwall.store import BankStore
+from shieldwall.store.videos import BankedVideo, VideoStore
+from shieldwall.types import (
+    DEFAULT_PDQ_THRESHOLD,
+    DEFAULT_QUALITY_THRESHOLD,
+    EntryStatus,
+    Match,
+    NewEntry,
+    Provenance,
+    SignalType,
+)
+
+__all__ = [
+    "DEFAULT_MIN_PCT",
+    "BankedVideoResult",
+    "VideoBank",
+    "VideoBankHit",
+    "VideoMatchReport",
+    "video_bank_for",
+]
+
+DEFAULT_MIN_PCT = 50.0
+"""Share of the query's frames (percent) that must match a banked video to call it a match."""
+
+_REBUILD_SHARE = 0.25
+"""Rebuild the index when this share of its videos no longer match (it cannot delete)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BankedVideoResult:
+    """What banking one video did: the video record, whether it was new, its digest entries."""
+
+    video: BankedVideo
+    created: bool
+    entry_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VideoBankHit:
+    """A banked video sharing frames with the query.
+
+    ``query_pct`` is the share of the query's distinct good frames found in the banked
+    video (a clip cut from it scores ~100), ``target_pct`` the share of the banked video's
+    frames found in the query (a whole copy scores ~100, a short clip little).
+    """
+
+    video: BankedVideo
+    query_pct: float
+    target_pct: float
+
+
+@dataclass(frozen=True, slots=True)
+class VideoMatchReport:
+    """Everything a video matched: banked videos by frames, bank entries by file digest."""
+
+    videos: tuple[VideoBankHit, ...]
+    exact: tuple[Match, ...]
+    frames: int
+    usable_frames: int
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.videos) or any(not m.suppressed for m in self.exact)
+
+
+class VideoBank:
+    """Banks videos and matches uploads against the banked ones; thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        videos: VideoStore,
+        banks: BankStore,
+        matcher: Matcher | None = None,
+        quality_min: int = DEFAULT_QUALITY_THRESHOLD,
+        threshold: int = DEFAULT_PDQ_THRESHOLD,
+    ) -> None:
+        self.videos = videos
+        self._banks = banks
+        self._matcher = matcher
+        self.quality_min = quality_min
+        self.threshold = threshold
+        self._lock = threading.RLock()
+        self._index: VideoIndex | None = None
+        self._indexed: set[int] = set()
+        self._live: set[int] = set()
+        self._signature: tuple[int, int] | None = None
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        bank: str,
+        video: VideoHashes,
+        *,
+        provenance: Provenance | None = None,
+        category: str | None = None,
+    ) -> BankedVideoResult:
+        """Bank a video: its frames for near-duplicate matching, its MD5/SHA-256 as entries.
+
+        The frames go in first: if the digest entries then fail, adding again is harmless
+        (both steps are idempotent on the file's SHA-256).
+        """
+        provenance = provenance or Provenance()
+        record, created = self.videos.add_video(
+            bank=bank,
+            md5=video.md5,
+            sha256=video.sha256,
+            duration_s=video.duration,
+            frames=[(f.timestamp_s, f.pdq, f.quality) for f in video.frames],
+            provenance=provenance,
+            category=category,
+        )
+        entry_ids: tuple[int, ...] = ()
+        if record.status is EntryStatus.ACTIVE:
+            result = self._banks.add_entries(
+                bank=bank,
+                entries=[
+                    NewEntry(SignalType.MD5, video.md5, provenance, category),
+                    NewEntry(SignalType.SHA256, video.sha256, provenance, category),
+                ],
+            )
+            entry_ids = tuple(result.ids)
+        self._after_change()
+        return BankedVideoResult(record, created, entry_ids)
+
+    def withdraw(self, video_id: int) -> BankedVideo:
+        """Take a banked video out of matching at once, with its MD5/SHA-256 entries."""
+        record = self.videos.withdraw_video(video_id=video_id)
+        for kind, value in ((SignalType.MD5, record.md5), (SignalType.SHA256, record.sha256)):
+            try:
+                self._banks.withdraw_entry(bank=record.bank_name, signal_type=kind, value=value)
+            except EntryNotFoundError:  # deleted by hand already: nothing left to withdraw
+                continue
+        self._after_change()
+        return record
+
+    def _after_change(self) -> None:
+        with self._lock:
+            self._signature = None  # re-read on the next search
+        if self._matcher is not None and self._matcher.loaded:
+            self._matcher.refresh()
+
+    # -- matching -------------------------------------------------------------------------
+
+    def match(
+        self,
+        video: VideoHashes,
+        *,
+        min_pct: float = DEFAULT_MIN_PCT,
+        threshold: int | None = None,
+    ) -> VideoMatchReport:
+        """Banked videos sharing at least ``min_pct`` percent of the query's frames, best
+        first, and the bank entries holding the file's exact MD5/SHA-256."""
+        index, live = self._current()
+        hits = index.search(video, threshold=self.threshold if threshold is None else threshold)
+        wanted = [h for h in hits if h.video_id in live and h.query_pct >= min_pct]
+        records = self.videos.videos_by_ids(ids=[h.video_id for h in wanted])
+        found = tuple(
+            VideoBankHit(records[h.video_id], round(h.query_pct, 1), round(h.target_pct, 1))
+            for h in wanted
+            if h.video_id in records and records[h.video_id].matching
+        )
+        exact: tuple[Match, ...] = ()
+        if self._matcher is not None:
+            outcome = self._matcher.match(Query(md5=video.md5, sha256=video.sha256))
+            exact = outcome.matches
+        usable = len({f.pdq for f in video.frames if f.quality >= self.quality_min})
+        notes: tuple[str, ...] = ()
+        if usable == 0:
+            notes = (f"no frame has PDQ quality >= {self.quality_min}: only exact digests",)
+        return VideoMatchReport(found, exact, len(video.frames), usable, notes)
+
+    def _current(self) -> tuple[VideoIndex, frozenset[int]]:
+        signature = self.videos.signature()
+        with self._lock:
+            if self._index is None or signature != self._signature:
+                self._sync(signature)
+            assert self._index is not None
+            return self._index, frozenset(self._live)
+
+    def _sync(self, signature: tuple[int, int]) -> None:
+        live = self.videos.matching_video_ids()
+        stale = len(self._indexed - live)
+        if self._index is None or stale > _REBUILD_SHARE * max(len(self._indexed), 1):
+            self._index = VideoIndex(quality_min=self.quality_min)
+            self._indexed = set()
+        new = live - self._indexed
+        for video_id, frames in self.videos.frames_of(ids=new).items():
+            self._index.add(video_id, _as_hashes(frames))
+            self._indexed.add(video_id)
+        self._live = live
+        self._signature = signature
+
+    def __len__(self) -> int:
+        """Number of banked videos that currently match."""
+        return len(self._current()[1])
+
+
+def _as_hashes(frames: Sequence[tuple[float, str, int]]) -> VideoHashes:
+    # The index needs only the frames; the digests live in the bank entries.
+    return VideoHashes(
+        frames=tuple(FrameHash(t, pdq, q) for t, pdq, q in frames), md5="", sha256="", duration=0.0
+    )
+
+
+class _RuntimeLike(Protocol):
+    """What :func:`video_bank_for` needs from ``shieldwall.runtime.Runtime``."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> BankStore: ...
+    @property
+    def matcher(self) -> Matcher: ...
+
+
+_SHARED: dict[int, VideoBank] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def video_bank_for(runtime: _RuntimeLike) -> VideoBank:
+    """The process-wide :class:`VideoBank` of ``runtime``'s store, created on first use.
+
+    Keyed by the bank store, and forgotten when that store is garbage-collected, so the
+    API, the CLI and tests each get one per runtime. (Meant to become a ``Runtime``
+    property; kept here until the composition root owns it.)
+    """
+    store = runtime.store
+    with _SHARED_LOCK:
+        bank = _SHARED.get(id(store))
+        if bank is None:
+            bank = VideoBank(
+                # The bank store's sessions and audit writer, so video events join the same
+                # signed audit chain (Runtime does not expose the writer yet).
+                videos=VideoStore(store._sessions, audit=store._audit),
+                banks=store,
+                matcher=runtime.matcher,
+                quality_min=runtime.settings.quality_threshold,
+                threshold=runtime.settings.pdq_threshold,
+            )
+            _SHARED[id(store)] = bank
+            weakref.finalize(store, _SHARED.pop, id(store), None)
+        return bank
