@@ -52,6 +52,9 @@ class Runtime:
     keys: KeyStore
     outbox: OutboxStore
     matcher_refresh_s: float = 0.0
+    # The shared audit writer, kept so the web layer's stores (users, review desk, cases) chain
+    # their events with the same signer and checkpoint cadence as the stores built here.
+    audit: AuditWriter = field(default_factory=AuditWriter, repr=False)
     _matcher: Matcher | None = field(default=None, repr=False)
     # Indicator lists (see refresh_indicators): the registry built with the loaded set, the
     # store revision it reflects, and when the revision was last read.
@@ -89,6 +92,7 @@ class Runtime:
             keys=KeyStore(sessions, audit=audit),
             outbox=OutboxStore(sessions, audit=audit),
             matcher_refresh_s=matcher_refresh_s,
+            audit=audit,
         )
 
     @property

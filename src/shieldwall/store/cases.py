@@ -11,6 +11,12 @@ only as an argon2 hash.
 decisions: the open queue joined with its items, uploader history, media reveals,
 bank-addition approvals (a second, different person must approve), appeals, and the
 encrypted review media where a platform opted in.
+
+Legal hold: a case can be put under hold (and released) by an admin or auditor;
+``legal_holds`` keeps every hold with who placed and released it and why. Items
+linked to a case under hold are kept past their retention (see :func:`held_item_ids`
+for what "linked" means). Media reveals and hold changes are chained into the audit
+trail in the transaction that writes their row.
 """
 
 from __future__ import annotations
@@ -24,14 +30,16 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ForeignKey, Index, String, Text, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from shieldwall.errors import ConflictError, NotFoundError
+from shieldwall.audit import ActorKind
+from shieldwall.errors import ConflictError, InputError, NotFoundError
+from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.items import _item_info
-from shieldwall.store.models import utcnow
-from shieldwall.store.service_models import ItemRow, ReviewTaskRow
+from shieldwall.store.models import Base, BigId, utcnow
+from shieldwall.store.service_models import DecisionRow, ItemRow, ReviewTaskRow
 from shieldwall.store.service_records import ItemInfo
 from shieldwall.store.web_models import (
     AppealRow,
@@ -52,8 +60,54 @@ WITHDRAWN = "withdrawn"
 CLOSED = "closed"
 
 
+HOLD_ROLES = ("admin", "auditor")
+"""Staff roles that may place or release a legal hold."""
+
+
 class CaseNotFoundError(NotFoundError):
     code = "case_not_found"
+
+
+class LegalHoldError(ConflictError):
+    """A hold that is already in force was placed again, or a case without one released."""
+
+    code = "legal_hold_conflict"
+
+
+class LegalHoldRow(Base):
+    """One legal hold on a case: in force while ``released_at`` is empty (migration 0007).
+
+    Rows are never deleted, so the history of holds stays readable next to the trail.
+    """
+
+    __tablename__ = "legal_holds"
+    __table_args__ = (Index("ix_legal_holds_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(100))
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_by: Mapped[str | None] = mapped_column(String(100))
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True, slots=True)
+class LegalHoldInfo:
+    id: int
+    case_id: int
+    case_number: str
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    released_by: str | None
+    released_at: datetime | None
+    release_reason: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
 
 
 class FourEyesError(ConflictError):
@@ -153,8 +207,12 @@ def _code(groups: int) -> str:
 
 
 class _Repo:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, audit: AuditWriter | None = None
+    ) -> None:
         self._sessions = sessions
+        # Without the runtime's writer events are still chained, only not checkpoint-signed.
+        self._audit = audit or AuditWriter()
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -323,6 +381,87 @@ class CaseStore(_Repo):
             session.flush()
             return _case(session, row)
 
+    def find_by_number(self, case_number: str) -> CaseInfo:
+        with self._reading() as session:
+            row = session.scalar(
+                select(CaseRow).where(CaseRow.case_number == case_number.strip().upper())
+            )
+            if row is None:
+                raise CaseNotFoundError("no case with this number", value=case_number)
+            return _case(session, row)
+
+    # -- legal hold ----------------------------------------------------------------------------
+
+    def place_hold(
+        self, case_id: int, *, reason: str, placed_by: str, actor: str, now: datetime | None = None
+    ) -> LegalHoldInfo:
+        """Put a case under legal hold (``actor`` is the pseudonymous handle for the trail)."""
+        reason = reason.strip()
+        if not reason or len(reason) > 2000:
+            raise InputError("a legal hold needs a reason (1 to 2000 characters)")
+        at = now or utcnow()
+        with self._writing() as session:
+            case = _case_row(session, case_id)
+            if _active_hold(session, case_id) is not None:
+                raise LegalHoldError("this case is already under legal hold", value=case_id)
+            row = LegalHoldRow(case_id=case_id, reason=reason, placed_by=placed_by, placed_at=at)
+            session.add(row)
+            session.flush()
+            self._audit.append(
+                session,
+                action="case.legal_hold_placed",
+                actor=actor,
+                actor_kind=ActorKind.HUMAN,
+                subject_type="case",
+                subject_id=case.case_number,
+                details={"hold_id": row.id, "reason": reason[:1000]},
+                at=at,
+            )
+            return _hold(row, case.case_number)
+
+    def release_hold(
+        self,
+        case_id: int,
+        *,
+        reason: str,
+        released_by: str,
+        actor: str,
+        now: datetime | None = None,
+    ) -> LegalHoldInfo:
+        """Release the case's hold in force; its items follow normal retention again."""
+        at = now or utcnow()
+        with self._writing() as session:
+            case = _case_row(session, case_id)
+            row = _active_hold(session, case_id)
+            if row is None:
+                raise LegalHoldError("this case is not under legal hold", value=case_id)
+            row.released_by, row.released_at = released_by, at
+            row.release_reason = reason.strip()[:2000] or None
+            session.flush()
+            self._audit.append(
+                session,
+                action="case.legal_hold_released",
+                actor=actor,
+                actor_kind=ActorKind.HUMAN,
+                subject_type="case",
+                subject_id=case.case_number,
+                details={"hold_id": row.id, "reason": (row.release_reason or "")[:1000]},
+                at=at,
+            )
+            return _hold(row, case.case_number)
+
+    def holds(self, *, active_only: bool = False, limit: int = 200) -> list[LegalHoldInfo]:
+        query = (
+            select(LegalHoldRow, CaseRow.case_number)
+            .join(CaseRow, CaseRow.id == LegalHoldRow.case_id)
+            .order_by(LegalHoldRow.id.desc())
+            .limit(limit)
+        )
+        if active_only:
+            query = query.where(LegalHoldRow.released_at.is_(None))
+        with self._reading() as session:
+            return [_hold(h, number) for h, number in session.execute(query).all()]
+
 
 class ReviewDeskStore(_Repo):
     """Queue listing, uploader history, reveals, approvals, appeals and review media."""
@@ -371,10 +510,26 @@ class ReviewDeskStore(_Repo):
     # -- reveals -----------------------------------------------------------------------------
 
     def add_reveal(self, *, item_id: int, user_id: int, username: str) -> RevealInfo:
+        """Record a reveal and chain ``media.revealed`` with it (who, when, which item)."""
         at = utcnow()
         with self._writing() as session:
-            session.add(
-                MediaRevealRow(item_id=item_id, user_id=user_id, username=username, revealed_at=at)
+            row = MediaRevealRow(
+                item_id=item_id, user_id=user_id, username=username, revealed_at=at
+            )
+            session.add(row)
+            session.flush()
+            item = session.get(ItemRow, item_id)
+            # The actor is the pseudonymous staff handle, never the username (maybe an e-mail);
+            # no media, only which item (its content id, so evidence bundles include it).
+            self._audit.append(
+                session,
+                action="media.revealed",
+                actor=f"staff:{user_id}",
+                actor_kind=ActorKind.HUMAN,
+                subject_type="content",
+                subject_id=item.content_id[:200] if item is not None else f"item:{item_id}",
+                details={"item_id": item_id, "reveal_id": row.id},
+                at=at,
             )
         return RevealInfo(item_id, username, at)
 
@@ -518,6 +673,80 @@ def _set_validity(
     row.valid_at = at
     row.due_at = None if due_hours is None else at + timedelta(hours=due_hours)
     row.status = UNDER_REVIEW
+
+
+def _active_hold(session: Session, case_id: int) -> LegalHoldRow | None:
+    return session.scalar(
+        select(LegalHoldRow).where(
+            LegalHoldRow.case_id == case_id, LegalHoldRow.released_at.is_(None)
+        )
+    )
+
+
+def _hold(r: LegalHoldRow, case_number: str) -> LegalHoldInfo:
+    return LegalHoldInfo(
+        id=r.id,
+        case_id=r.case_id,
+        case_number=case_number,
+        reason=r.reason,
+        placed_by=r.placed_by,
+        placed_at=r.placed_at,
+        released_by=r.released_by,
+        released_at=r.released_at,
+        release_reason=r.release_reason,
+    )
+
+
+def held_item_ids(session: Session, item_ids: Sequence[int]) -> set[int]:
+    """Which of ``item_ids`` are linked to a case under legal hold.
+
+    The link is computed, not stored: an item belongs to a case when one of its
+    hashes equals a hash of the case (any status: exact PDQ, MD5 or SHA-256), or when
+    one of its decisions matched a bank entry that a hash of the case became (how the
+    retro-hunt records near-duplicate copies it found). Computing it means a hold
+    covers copies found after it was placed, and costs nothing until retention runs.
+    """
+    if not item_ids:
+        return set()
+    hashes = session.execute(
+        select(CaseHashRow.signal_type, CaseHashRow.value, CaseHashRow.entry_id)
+        .join(LegalHoldRow, LegalHoldRow.case_id == CaseHashRow.case_id)
+        .where(LegalHoldRow.released_at.is_(None))
+    ).all()
+    if not hashes:
+        return set()
+    by_type: dict[str, set[str]] = {"pdq": set(), "md5": set(), "sha256": set()}
+    entries: set[int] = set()
+    for kind, value, entry_id in hashes:
+        by_type.setdefault(str(kind), set()).add(str(value).lower())
+        if entry_id is not None:
+            entries.add(int(entry_id))
+    held: set[int] = set()
+    ids = list(item_ids)
+    for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        conds = [
+            column.in_(sorted(values))
+            for column, values in (
+                (ItemRow.pdq, by_type["pdq"]),
+                (ItemRow.md5, by_type["md5"]),
+                (ItemRow.sha256, by_type["sha256"]),
+            )
+            if values
+        ]
+        if conds:
+            held.update(
+                session.scalars(select(ItemRow.id).where(ItemRow.id.in_(part), or_(*conds)))
+            )
+        if entries:
+            for item_id, matches in session.execute(
+                select(DecisionRow.item_id, DecisionRow.matches).where(
+                    DecisionRow.item_id.in_(part)
+                )
+            ):
+                if any(m.get("entry_id") in entries for m in matches or []):
+                    held.add(int(item_id))
+    return held
 
 
 def _case_row(session: Session, case_id: int) -> CaseRow:

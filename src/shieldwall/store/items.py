@@ -100,16 +100,26 @@ class ItemStore:
             return _decision_info(drow)
 
     def purge_expired(self, *, now: datetime | None = None) -> list[int]:
-        """Delete items past their retention; returns their ids (for the seen index)."""
+        """Delete items past their retention; returns their ids (for the seen index).
+
+        Items linked to a case under legal hold are kept, with their decisions and
+        evidence (see ``shieldwall.store.cases.held_item_ids``); once the hold is
+        released the next pass purges them.
+        """
+        # Imported here: the cases module builds on this one (it reuses _item_info).
+        from shieldwall.store.cases import held_item_ids
+
         at = now or utcnow()
         with self._writing() as session:
-            ids = list(
+            expired = list(
                 session.scalars(
                     select(ItemRow.id).where(
                         ItemRow.expires_at.is_not(None), ItemRow.expires_at <= at
                     )
                 )
             )
+            held = held_item_ids(session, expired)
+            ids = [i for i in expired if i not in held]
             if ids:
                 session.execute(delete(ItemRow).where(ItemRow.id.in_(ids)))
             return ids

@@ -9,6 +9,12 @@ Passwords and nothing else identify a person here, so the store is strict:
 - after ``MAX_FAILURES`` failed sign-ins for one account, or ``MAX_IP_FAILURES``
   from one address, further attempts are refused for ``LOCK_MINUTES`` even with
   the right password (a guesser learns nothing during the lock).
+
+Every sign-in, failed sign-in and sign-out is chained into the audit trail in the
+transaction that writes the session or throttle row (so neither exists unaudited).
+The actor is the pseudonymous handle ``staff:<user id>``, never the username (which
+may be an e-mail address); a failed attempt keeps the typed username and the client
+address only as personal fields (chained as salted digests, redactable).
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
+from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
 from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
@@ -87,11 +95,20 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def staff_handle(user_id: int) -> str:
+    """The pseudonymous actor name of a staff account in the audit trail."""
+    return f"staff:{user_id}"
+
+
 class UserStore:
     """Users, sessions and the login throttle."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, audit: AuditWriter | None = None
+    ) -> None:
         self._sessions = sessions
+        # Without the runtime's writer events are still chained, only not checkpoint-signed.
+        self._audit = audit or AuditWriter()
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -166,6 +183,7 @@ class UserStore:
                 default=None,
             )
             if until is not None:
+                self._audit_failure(session, username, address, reason="locked", at=at)
                 return LoginResult(None, locked=True, locked_until=until)
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             ok = _verify(row.password_hash if row else _DUMMY_HASH, password)
@@ -190,7 +208,29 @@ class UserStore:
                 if entry.failures >= limit:
                     entry.locked_until = at + timedelta(minutes=LOCK_MINUTES)
                     locked_until = entry.locked_until
+            reason = "inactive" if row is not None and ok else "bad_credentials"
+            self._audit_failure(session, username, address, reason=reason, at=at)
             return LoginResult(None, locked=locked_until is not None, locked_until=locked_until)
+
+    def _audit_failure(
+        self, session: Session, username: str, address: str, *, reason: str, at: datetime
+    ) -> None:
+        # Who tried is unknown (and may be a typo of someone's e-mail): the attempt is chained
+        # under an anonymous actor, with the typed name and address as salted digests only.
+        self._audit.append(
+            session,
+            action="auth.login_failed",
+            actor="anonymous",
+            actor_kind=ActorKind.HUMAN,
+            subject_type="login",
+            details={
+                "reason": reason,
+                "attempted_username": username[:100],
+                "address": address[:100],
+            },
+            personal_fields=("attempted_username", "address"),
+            at=at,
+        )
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -200,6 +240,7 @@ class UserStore:
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         with self._writing() as session:
+            user = session.get(UserRow, user_id)
             session.add(
                 WebSessionRow(
                     id=token_id(token),
@@ -212,6 +253,16 @@ class UserStore:
             )
             # Sessions past their end are useless; sweep them while we are writing anyway.
             session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= at))
+            self._audit.append(
+                session,
+                action="auth.login",
+                actor=staff_handle(user_id),
+                actor_kind=ActorKind.HUMAN,
+                subject_type="staff",
+                subject_id=staff_handle(user_id),
+                details={"role": user.role if user is not None else None},
+                at=at,
+            )
         return token, csrf
 
     def session_for(self, token: str, *, now: datetime | None = None) -> SessionInfo | None:
@@ -227,8 +278,22 @@ class UserStore:
             return SessionInfo(_user(user), row.csrf_token, row.created_at, row.expires_at)
 
     def close_session(self, token: str) -> None:
+        """Sign out: delete the session (and chain ``auth.logout`` when there was one)."""
         with self._writing() as session:
-            session.execute(delete(WebSessionRow).where(WebSessionRow.id == token_id(token)))
+            row = session.get(WebSessionRow, token_id(token))
+            if row is None:
+                return
+            user_id = row.user_id
+            session.delete(row)
+            session.flush()
+            self._audit.append(
+                session,
+                action="auth.logout",
+                actor=staff_handle(user_id),
+                actor_kind=ActorKind.HUMAN,
+                subject_type="staff",
+                subject_id=staff_handle(user_id),
+            )
 
 
 def _verify(password_hash: str, password: str) -> bool:

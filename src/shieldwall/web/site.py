@@ -53,7 +53,7 @@ def create_site(
     """The whole web service: API under ``/v1``, review UI under ``/review``, portal at
     ``/report`` and ``/status``. ``on_decisions`` is the API's hook (e.g. queue the outbox
     now); the pages call it too for the decisions people make."""
-    from shieldwall.web import portal, review, staff
+    from shieldwall.web import dashboard, portal, review, staff
 
     keep = KEEP_REVIEW_MEDIA if keep_review_media is None else keep_review_media
     app = create_app(settings, runtime=runtime, on_decisions=on_decisions)
@@ -63,7 +63,7 @@ def create_site(
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         async with inner_lifespan(app_):
             rt: Runtime = app_.state.runtime
-            web = WebState.build(rt, keep_review_media=keep)
+            web = _with_audit(WebState.build(rt, keep_review_media=keep), rt)
             app_.state.web = web
             if keep:
                 _keep_scanned_media(rt, web)
@@ -71,7 +71,13 @@ def create_site(
 
     app.router.lifespan_context = lifespan
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for router in (staff.router, review.router, portal.router, portal.api_router):
+    for router in (
+        staff.router,
+        review.router,
+        portal.router,
+        portal.api_router,
+        dashboard.router,
+    ):
         app.include_router(router)
 
     @app.middleware("http")
@@ -95,6 +101,28 @@ def create_site(
         return render(request, "forbidden.html", {"message": exc.message}, status_code=403)
 
     return app
+
+
+def _with_audit(web: WebState, rt: Runtime) -> WebState:
+    """The web state with its writing stores on the runtime's shared audit writer, so logins,
+    reveals and legal holds are chained with the same signer and checkpoint cadence as
+    decisions. (``WebState.build`` could take the writer itself; this keeps it untouched.)"""
+    from dataclasses import replace
+
+    from shieldwall.store import session_factory
+    from shieldwall.store.cases import CaseStore, ReviewDeskStore
+    from shieldwall.store.users import UserStore
+    from shieldwall.web.media import MediaVault
+
+    sessions = session_factory(rt.engine)
+    desk = ReviewDeskStore(sessions, audit=rt.audit)
+    return replace(
+        web,
+        users=UserStore(sessions, audit=rt.audit),
+        desk=desk,
+        cases=CaseStore(sessions, audit=rt.audit),
+        vault=MediaVault(desk, rt.settings.data_dir),
+    )
 
 
 def _keep_scanned_media(rt: Runtime, web: WebState) -> None:

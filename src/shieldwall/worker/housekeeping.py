@@ -3,8 +3,9 @@
 - Bank entries past their ``expires_at`` leave matching (``BankStore.expire_entries``
   writes the change-log rows every matcher replays).
 - Seen items past their surface's retention are deleted (hashes and metadata only ever
-  stored, and now not even those), unless they are needed later by a case under legal
-  hold, which the proof layer enforces by not giving such items an expiry.
+  stored, and now not even those), unless they are linked to a case under legal hold:
+  ``ItemStore.purge_expired`` skips those (with their decisions and evidence) until the
+  hold is released.
 """
 
 from __future__ import annotations
