@@ -393,6 +393,11 @@ class MihPdqIndex:
         ).start()
 
     def _compact_in_background(self, snapshot: _Snapshot) -> None:
+        # Block (GIL released) until the writer that started this thread has left the lock:
+        # otherwise the build would hold the GIL and that add() could take a whole switch
+        # interval (5 ms) to return.
+        with self._state:
+            pass
         while True:
             try:
                 tables = self._fold(snapshot)
