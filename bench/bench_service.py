@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+import json
 import os
 import shutil
 import signal
@@ -64,10 +65,48 @@ HMA = {
     "rss_gb": "0.8-0.9",
 }
 SEED = 20261125
+RUN = f"{int(time.time())}"
+"""Part of every content_id, so runs against a reused bank never repeat one."""
 BANK = "bench-victims"
 SERVER_CORE = 0
 CLIENT_CORE = 1
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def cpu_pressure() -> str:
+    """Linux PSI for the CPU: the share of time some task waited for a core (shared machine)."""
+    try:
+        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except OSError:
+        return "unavailable"
+
+
+def code_version() -> dict[str, str]:
+    """Which shieldwall was measured: its path and, when it is this checkout, the commit.
+
+    Benchmarks may run against a snapshot of a commit (``PYTHONPATH=<git archive>/src``)
+    while others edit the working tree; ``SHIELDWALL_BENCH_COMMIT`` names that commit.
+    """
+    import shieldwall
+
+    where = Path(shieldwall.__file__).resolve().parent
+    commit = os.environ.get("SHIELDWALL_BENCH_COMMIT", "")
+    if not commit:
+        with contextlib.suppress(OSError, subprocess.CalledProcessError):
+            head = subprocess.run(
+                ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "-C", str(where), "status", "--porcelain", "--", "."],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            commit = head + (" + uncommitted changes" if dirty else "")
+    return {"shieldwall": str(where), "commit": commit or "unknown"}
 
 
 # -- set-up ----------------------------------------------------------------------------------
@@ -149,7 +188,9 @@ class Server:
 
         while time.perf_counter() - began < limit_s:
             if self.proc.poll() is not None:
-                raise SystemExit(f"server exited with {self.proc.returncode}; see {self.log.name}")
+                self.log.flush()
+                tail = Path(self.log.name).read_text(errors="replace")[-3000:]
+                raise SystemExit(f"server exited with {self.proc.returncode}:\n{tail}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(self.url + "/readyz", timeout=1.0).status_code == 200:
                     return time.perf_counter() - began
@@ -174,14 +215,27 @@ class Server:
             total += t.user + t.system
         return total
 
+    def runqueue_wait_s(self) -> float:
+        """Seconds the server's threads were runnable but waiting for a CPU (Linux schedstat).
+
+        On a machine shared with other jobs this is the time they took from the server.
+        """
+        total = 0
+        for stat in Path(f"/proc/{self.proc.pid}/task").glob("*/schedstat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(stat.read_text().split()[1])
+        return total / 1e9
+
     def measure(self, run: Any, requests_key: str = "requests") -> dict[str, Any]:
         """Run one load phase (a coroutine) and add the server's CPU time per request."""
-        cpu0 = self.cpu_s()
+        cpu0, wait0 = self.cpu_s(), self.runqueue_wait_s()
         out: dict[str, Any] = asyncio.run(run)
         used = self.cpu_s() - cpu0
+        waited = self.runqueue_wait_s() - wait0
         n = max(1, out[requests_key])
         out["server_cpu_ms_per_request"] = round(used / n * 1000, 3)
         out["server_cpu_share"] = round(used / out["wall_s"], 3)
+        out["server_runqueue_wait_share"] = round(waited / out["wall_s"], 3)
         return out
 
     def stop(self) -> None:
@@ -278,46 +332,65 @@ async def closed_loop(
 
 
 async def open_loop(
-    url: str, key: str, bodies: LookupBodies, rate: float, seconds: float
+    url: str, key: str, bodies: LookupBodies, rate: float, seconds: float, connections: int = 64
 ) -> dict[str, Any]:
-    """Sends scheduled every 1/rate s; latency measured from each send's scheduled time."""
+    """Sends scheduled every 1/rate s; latency measured from each send's scheduled time.
+
+    A fixed pool of ``connections`` senders takes scheduled sends from a queue, so a server
+    that falls behind builds a queue here (counted in the latency, as it would be in a real
+    client) instead of thousands of requests parked in the HTTP pool, whose bookkeeping
+    grows with the number waiting and made the load generator the bottleneck.
+    """
     count = int(rate * seconds)
     lat: list[float] = []
     errors = 0
-    late_sends = 0
-    async with client(key, 256) as http:
-        # Warm a pool of connections so the first second does not pay for handshakes.
+    queue: asyncio.Queue[float] = asyncio.Queue()
+    async with client(key, connections) as http:
+        # Warm the connections so the first second does not pay for handshakes.
         await asyncio.gather(
-            *(http.post(url + "/v1/lookup", json=bodies.next()) for _ in range(16))
+            *(http.post(url + "/v1/lookup", json=bodies.next()) for _ in range(connections))
         )
         began = time.perf_counter()
+        stop_at = began + seconds + 30.0  # bounded drain for a server that fell behind
         cpu0 = time.process_time()
 
-        async def one(scheduled: float, body: dict[str, Any]) -> None:
+        async def sender() -> None:
             nonlocal errors
-            try:
-                r = await http.post(url + "/v1/lookup", json=body)
-                if r.status_code != 200:
+            while True:
+                scheduled = await queue.get()
+                if time.perf_counter() > stop_at:
+                    queue.task_done()
+                    continue
+                try:
+                    r = await http.post(url + "/v1/lookup", json=bodies.next())
+                    if r.status_code != 200:
+                        errors += 1
+                except Exception:
                     errors += 1
-            except Exception:
-                errors += 1
-            lat.append(time.perf_counter() - scheduled)
+                lat.append(time.perf_counter() - scheduled)
+                queue.task_done()
 
-        tasks = []
+        senders = [asyncio.create_task(sender()) for _ in range(connections)]
+        late_sends = 0
         for i in range(count):
             scheduled = began + i / rate
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            elif delay < -0.001:
-                late_sends += 1
-            tasks.append(asyncio.create_task(one(scheduled, bodies.next())))
-        # Bounded drain: a server that fell behind gets 30 s more, then the rest are abandoned.
-        _done, pending = await asyncio.wait(tasks, timeout=30)
-        for task in pending:
+            elif delay < -0.002:
+                late_sends += 1  # the scheduler itself ran late (client-side)
+            queue.put_nowait(scheduled)
+        await queue.join()
+        for task in senders:
             task.cancel()
+        await asyncio.gather(*senders, return_exceptions=True)
         out = summary(lat, time.perf_counter() - began, errors, time.process_time() - cpu0)
-    out.update(target_per_s=rate, late_sends=late_sends, abandoned=len(pending))
+    out.update(
+        target_per_s=rate,
+        connections=connections,
+        late_schedule=late_sends,
+        abandoned=count - len(lat),
+    )
     return out
 
 
@@ -376,7 +449,7 @@ async def add_to_found(url: str, key: str, rng: np.random.Generator, trials: int
             for attempt in range(10_000):
                 r = await http.post(
                     url + "/v1/lookup",
-                    json={"content_id": f"fresh-{t}-{attempt}", "pdq": new, "quality": 100},
+                    json={"content_id": f"fresh-{RUN}-{t}-{attempt}", "pdq": new, "quality": 100},
                 )
                 if r.json()["matches"]:
                     found_s.append(time.perf_counter() - began)
@@ -565,23 +638,36 @@ def main() -> None:
     parser.add_argument("--closed-seconds", type=float, default=20.0)
     parser.add_argument("--scan-seconds", type=float, default=15.0)
     parser.add_argument("--fresh-trials", type=int, default=5)
+    parser.add_argument(
+        "--workdir", help="keep the data here and reuse its bank next time (SQLite only)"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(SEED)
-    workdir = Path(tempfile.mkdtemp(prefix="sw-bench-service-"))
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="sw-bench-service-"))
     result: dict[str, Any] = {
         "entries": args.entries,
         "database": "postgresql" if args.postgres else "sqlite",
         "load_average_before": load_average(),
+        "code": code_version(),
+        "cpu_pressure_before": cpu_pressure(),
         "cores": {"server": SERVER_CORE, "client": CLIENT_CORE},
         "hma_reference": HMA,
     }
     with contextlib.ExitStack() as stack:
-        stack.callback(shutil.rmtree, workdir, True)
+        if not args.workdir:
+            stack.callback(shutil.rmtree, workdir, True)
         env = {"SHIELDWALL_DATA_DIR": str(workdir / "data"), "SHIELDWALL_MODE": "development"}
         if args.postgres:
             env["SHIELDWALL_DATABASE_URL"] = stack.enter_context(fresh_postgres())
         print(f"importing {args.entries:,} entries ...", flush=True)
-        prep = prepare(env, args.entries, rng)
+        saved = workdir / "prepared.json"
+        if args.workdir and saved.exists() and not args.postgres:
+            prep = json.loads(saved.read_text())  # a bank imported by an earlier run
+            print(f"  reusing the bank in {workdir}", flush=True)
+        else:
+            prep = prepare(env, args.entries, rng)
+            if args.workdir:
+                saved.write_text(json.dumps(prep))
         result["setup"] = {k: v for k, v in prep.items() if k not in {"key", "bank_sample"}}
         print(f"  import {prep['import_s']:.1f} s, snapshot {prep['snapshot_s']:.1f} s", flush=True)
         key = prep["key"]
@@ -589,7 +675,7 @@ def main() -> None:
         server = Server(env, workdir / "server.log")
         stack.callback(server.stop)
         result["server_ready_s"] = server.ready_s
-        bodies = LookupBodies("lk", prep["bank_sample"], rng)
+        bodies = LookupBodies(f"lk-{RUN}", prep["bank_sample"], rng)
         lookup: dict[str, Any] = {}
         for clients in (1, 8):
             print(f"closed loop, {clients} client(s) ...", flush=True)
@@ -613,14 +699,14 @@ def main() -> None:
         scan: dict[str, Any] = {"file": described, "bytes": len(jpeg)}
         print("scan with default signals ...", flush=True)
         scan["default"] = server.measure(
-            scan_loop(server.url, key, jpeg, 2, 10_000, args.scan_seconds, "scan-default")
+            scan_loop(server.url, key, jpeg, 2, 10_000, args.scan_seconds, f"scan-default-{RUN}")
         )
         server.stop()
         print("scan with no signals ...", flush=True)
         server = Server({**env, "SHIELDWALL_SCAN_SIGNALS": "[]"}, workdir / "server2.log")
         stack.callback(server.stop)
         scan["none"] = server.measure(
-            scan_loop(server.url, key, jpeg, 2, 10_000, args.scan_seconds, "scan-none")
+            scan_loop(server.url, key, jpeg, 2, 10_000, args.scan_seconds, f"scan-none-{RUN}")
         )
         server.stop()
         os.sched_setaffinity(0, {SERVER_CORE, CLIENT_CORE})
@@ -633,6 +719,7 @@ def main() -> None:
         )
         result["scan"] = scan
     result["load_average_after"] = load_average()
+    result["cpu_pressure_after"] = cpu_pressure()
     op = result["lookup"]["open"]
     result["goals"] = {
         "open_loop_p99_under_10ms": bool(op["p99_ms"] < 10 and op["per_s"] >= 0.95 * args.rate),
