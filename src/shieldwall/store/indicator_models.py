@@ -67,7 +67,9 @@ class IndicatorRow(Base):
 
     __tablename__ = "indicators"
     __table_args__ = (
-        UniqueConstraint("list_id", "digest", name="uq_indicators_list_digest"),
+        # digest first: imports look rows up by "digest IN (...)", and PostgreSQL (whose
+        # statistics lag behind a bulk load) otherwise scans the whole list per chunk.
+        UniqueConstraint("digest", "list_id", name="uq_indicators_digest_list"),
         # The runtime loads "active indicators of enabled lists" on every change.
         Index("ix_indicators_status_list_id", "status", "list_id"),
     )

@@ -58,7 +58,7 @@ def upgrade() -> None:
             name="fk_indicators_list_id_indicator_lists",
             ondelete="CASCADE",
         ),
-        sa.UniqueConstraint("list_id", "digest", name="uq_indicators_list_digest"),
+        sa.UniqueConstraint("digest", "list_id", name="uq_indicators_digest_list"),
         sa.CheckConstraint(f"kind IN ({_KINDS})", name="ck_indicators_indicator_kind"),
         sa.CheckConstraint(
             "status IN ('active', 'removed')", name="ck_indicators_indicator_status"
