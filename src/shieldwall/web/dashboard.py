@@ -118,7 +118,10 @@ def _trail(rt: Runtime) -> TrailStatus:
 
 
 def _hours(seconds: float | None) -> str:
-    return "none" if seconds is None else f"{seconds / 3600:.1f} h"
+    if seconds is None:
+        return "none"
+    # Under an hour, minutes say more than "0.0 h".
+    return f"{seconds / 60:.0f} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
 
 
 @router.get("/compliance", response_class=HTMLResponse)

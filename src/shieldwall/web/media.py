@@ -111,7 +111,9 @@ def record_reveal(
 ) -> RevealInfo:
     """Record that ``username`` revealed item ``item_id``: THE hook for the audit trail.
 
-    Every reveal in the review UI goes through here and nowhere else.
+    Every reveal in the review UI goes through here and nowhere else. The desk writes the
+    ``media_reveals`` row and chains a ``media.revealed`` event (actor ``staff:<user id>``,
+    subject the item's content id, no media) in one transaction: no reveal is unaudited.
     """
     return desk.add_reveal(item_id=item_id, user_id=user_id, username=username)
 
