@@ -20,11 +20,19 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from shieldwall.config import Settings
-from shieldwall.errors import EntryNotFoundError
-from shieldwall.hashing.video import FrameHash, VideoHashes
+from shieldwall.errors import (
+    EmptyFileError,
+    EntryNotFoundError,
+    FileTooLargeError,
+    ShieldwallError,
+)
+from shieldwall.hashing import DecodeLimits
+from shieldwall.hashing.files import read_limited
+from shieldwall.hashing.video import FrameHash, VideoError, VideoHashes, hash_video
 from shieldwall.pipeline.matcher import Matcher, Query
 from shieldwall.pipeline.video_index import VideoIndex
 from shieldwall.store import BankStore
@@ -45,6 +53,8 @@ __all__ = [
     "VideoBank",
     "VideoBankHit",
     "VideoMatchReport",
+    "hash_video_bytes",
+    "hash_video_file",
     "video_bank_for",
 ]
 
@@ -53,6 +63,31 @@ DEFAULT_MIN_PCT = 50.0
 
 _REBUILD_SHARE = 0.25
 """Rebuild the index when this share of its videos no longer match (it cannot delete)."""
+
+
+def hash_video_bytes(data: bytes, *, max_bytes: int, name: str | None = None) -> VideoHashes:
+    """Hash an uploaded video, turning every way it can be bad into a typed error.
+
+    Empty -> ``empty_file``; over ``max_bytes`` -> ``file_too_large``; anything FFmpeg or
+    Pillow cannot read (not a video, truncated, no frames) -> ``video_error``. Nothing
+    else escapes: a hostile upload gets a 4xx problem or a per-file CLI error, never a 500.
+    """
+    if not data:
+        raise EmptyFileError("the file is empty (0 bytes)", value=name)
+    if len(data) > max_bytes:
+        raise FileTooLargeError(f"the file is over {max_bytes} bytes", value=name)
+    try:
+        return hash_video(data)
+    except ShieldwallError:
+        raise
+    except Exception as exc:  # a decoder bug must not become a 500 or a traceback
+        raise VideoError("the video cannot be decoded", value=f"{name}: {exc}") from exc
+
+
+def hash_video_file(path: Path, *, max_bytes: int) -> VideoHashes:
+    """:func:`hash_video_bytes` for a file, refused before reading when it is too large."""
+    data = read_limited(path, DecodeLimits(max_bytes=max_bytes))
+    return hash_video_bytes(data, max_bytes=max_bytes, name=str(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,13 +213,24 @@ class VideoBank:
         video: VideoHashes,
         *,
         min_pct: float = DEFAULT_MIN_PCT,
+        min_target_pct: float = DEFAULT_MIN_PCT,
         threshold: int | None = None,
     ) -> VideoMatchReport:
-        """Banked videos sharing at least ``min_pct`` percent of the query's frames, best
-        first, and the bank entries holding the file's exact MD5/SHA-256."""
+        """Banked videos that match, best first, and bank entries holding the file's exact
+        MD5/SHA-256.
+
+        A banked video matches when at least ``min_pct`` percent of the query's frames are
+        in it (a copy, or a clip cut from it) *or* at least ``min_target_pct`` percent of its
+        frames are in the query (the banked video inside a longer compilation, where it is
+        only a small share of the query's frames).
+        """
         index, live = self._current()
         hits = index.search(video, threshold=self.threshold if threshold is None else threshold)
-        wanted = [h for h in hits if h.video_id in live and h.query_pct >= min_pct]
+        wanted = [
+            h
+            for h in hits
+            if h.video_id in live and (h.query_pct >= min_pct or h.target_pct >= min_target_pct)
+        ]
         records = self.videos.videos_by_ids(ids=[h.video_id for h in wanted])
         found = tuple(
             VideoBankHit(records[h.video_id], round(h.query_pct, 1), round(h.target_pct, 1))
