@@ -13,6 +13,7 @@ from shieldwall.cli.context import state
 from shieldwall.cli.db_cmd import db_app, index_app
 from shieldwall.cli.guard_cmd import guard_command
 from shieldwall.cli.hash_cmd import hash_command
+from shieldwall.cli.indicators_cmd import indicators_app
 from shieldwall.cli.match_cmd import match_command
 from shieldwall.cli.policy_cmd import policy_app
 from shieldwall.cli.serve_cmd import demo_command, keys_app, serve_command
@@ -67,6 +68,7 @@ app.add_typer(evidence_app, name="evidence")
 app.command("report")(report_command)
 app.command("guard")(guard_command)
 app.add_typer(users_app, name="users")
+app.add_typer(indicators_app, name="indicators")
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
 

@@ -15,8 +15,6 @@ from rich.table import Table
 
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, stdout
 from shieldwall.errors import ShieldwallError
-from shieldwall.plugins import collect_signals, get_plugin_manager
-from shieldwall.signals import SignalContext
 
 signals_app = typer.Typer(help="Signals (detectors): list them and what they need.")
 
@@ -32,8 +30,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line 
 @signals_app.command("list")
 def list_command(json_out: JsonOpt = False) -> None:
     """List every signal: name, version, what it applies to, usable or how to make it usable."""
+    from shieldwall.cli.context import state
+
     try:
-        registry = collect_signals(get_plugin_manager(), SignalContext())
+        # The runtime's registry, so indicator lists stored in the database count.
+        with state.runtime() as rt:
+            registry = rt.signals
     except ShieldwallError as exc:
         raise typer.Exit(error_exit(exc)) from exc
     table = Table("name", "version", "applies to", "provider", "status", box=None)

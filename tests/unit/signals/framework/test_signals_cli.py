@@ -14,8 +14,9 @@ from shieldwall.signals import registry
 from shieldwall.signals.registry import BuiltinModule
 
 
-def test_json_lists_every_signal_with_its_status() -> None:
-    result = CliRunner().invoke(signals_app, ["list", "--json"])
+def test_json_lists_every_signal_with_its_status(tmp_path: Path) -> None:
+    env = {"SHIELDWALL_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(signals_app, ["list", "--json"], env=env)
     assert result.exit_code == 0
     rows = {row["name"]: row for row in map(json.loads, result.stdout.splitlines())}
     assert rows["provenance"]["usable"] is True
@@ -38,7 +39,8 @@ def test_table_says_how_to_install_a_missing_dependency(
             BuiltinModule("sw_cli_needs_dep", "fake_faces", "nudity"),
         ),
     )
-    result = CliRunner().invoke(signals_app, ["list"], env={"COLUMNS": "200"})
+    env = {"COLUMNS": "200", "SHIELDWALL_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(signals_app, ["list"], env=env)
     assert result.exit_code == 0
     line = next(
         line for line in result.stdout.splitlines() if line.strip().startswith("fake_faces")
