@@ -153,6 +153,7 @@ def demo_command(
             ]
         added = rt.store.add_entries(bank=DEMO_BANK, entries=entries)
         key, _ = rt.keys.create_api_key(name="demo", scopes=["admin"])
+        password = _demo_admin(rt)
     url = f"http://{host}:{port}"
     stdout.print(
         f"[bold]Shieldwall[/bold] demo: bank '{DEMO_BANK}' holds "
@@ -160,6 +161,8 @@ def demo_command(
     )
     stdout.print(f"API:      {url}  (docs: {url}/docs)")
     stdout.print(f"API key:  {key}")
+    stdout.print(f"Review:   {url}/login  (user demo-admin, password {password})")
+    stdout.print(f"Victims:  {url}/report  (hashes images in the browser; nothing is uploaded)")
     sample = next(iter(sorted(photos.glob("*.jpg"))), None)
     if sample is not None:
         stdout.print(
@@ -174,6 +177,24 @@ def demo_command(
             worker.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.wait(timeout=10)
+
+
+def _demo_admin(rt: Any) -> str:
+    """A demo admin for the review UI; its random password is shown on the first start only."""
+    import secrets
+
+    from shieldwall.errors import NotFoundError
+    from shieldwall.store import session_factory
+    from shieldwall.store.users import UserStore
+
+    users = UserStore(session_factory(rt.engine))
+    try:
+        users.get_user("demo-admin")
+        return "as shown at the first start (or: shieldwall users create)"
+    except NotFoundError:
+        password = secrets.token_urlsafe(12)
+        users.create_user(username="demo-admin", role="admin", password=password)
+        return password
 
 
 def _start_worker() -> subprocess.Popen[bytes] | None:
