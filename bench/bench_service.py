@@ -202,7 +202,7 @@ class Server:
 
         proc = psutil.Process(self.proc.pid)
         procs = [proc, *proc.children(recursive=True)]
-        return sum(p.memory_info().rss for p in procs) / 1e6
+        return float(sum(p.memory_info().rss for p in procs)) / 1e6
 
     def cpu_s(self) -> float:
         """CPU seconds the server (and any children) used so far: immune to other jobs' load."""
@@ -495,15 +495,13 @@ def make_jpeg(target_mp: float = 1.0) -> tuple[bytes, str]:
         (p for p in common.photo_paths() if p.suffix.lower() in {".jpg", ".jpeg"}),
         key=lambda p: p.stat().st_size,
     )
-    with Image.open(src) as im:
-        im = im.convert("RGB")
-        scale = (target_mp * 1e6 / (im.width * im.height)) ** 0.5
-        im = im.resize(
-            (round(im.width * scale), round(im.height * scale)), Image.Resampling.LANCZOS
-        )
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=90)
-        return buf.getvalue(), f"{src.name} resized to {im.width}x{im.height}"
+    with Image.open(src) as opened:
+        rgb = opened.convert("RGB")
+    scale = (target_mp * 1e6 / (rgb.width * rgb.height)) ** 0.5
+    im = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    return buf.getvalue(), f"{src.name} resized to {im.width}x{im.height}"
 
 
 def hashing_rate(path: Path, seconds: float) -> dict[str, float]:
