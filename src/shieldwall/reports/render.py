@@ -135,10 +135,24 @@ def to_html(report: TransparencyReport, *, charts: bool = True) -> bytes:
 
 def to_pdf(report: TransparencyReport) -> bytes:
     """The HTML report printed to PDF by WeasyPrint."""
+    return _weasyprint().HTML(string=to_html(report).decode("utf-8")).write_pdf()  # type: ignore[no-any-return]
+
+
+def _weasyprint() -> Any:
+    """Import WeasyPrint without letting it loosen Pillow for the whole process.
+
+    Importing WeasyPrint sets ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True``
+    globally; after that every truncated upload would decode as a half-grey image
+    and get a wrong hash, so the hashing code refuses to decode at all. A worker
+    that printed one PDF report would then fail every scan. Put the flag back.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
     import weasyprint  # type: ignore[import-untyped,unused-ignore]  # no stubs published
 
-    pdf: bytes = weasyprint.HTML(string=to_html(report).decode("utf-8")).write_pdf()
-    return pdf
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
 
 
 def render(report: TransparencyReport, fmt: str) -> bytes:
