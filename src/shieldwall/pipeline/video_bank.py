@@ -17,7 +17,6 @@ of results at once and the index is rebuilt when they make up a large share of i
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,21 +290,24 @@ class _RuntimeLike(Protocol):
     def matcher(self) -> Matcher: ...
 
 
-_SHARED: dict[int, VideoBank] = {}
 _SHARED_LOCK = threading.Lock()
+_ATTRIBUTE = "_shieldwall_video_bank"
 
 
 def video_bank_for(runtime: _RuntimeLike) -> VideoBank:
-    """The process-wide :class:`VideoBank` of ``runtime``'s store, created on first use.
+    """The process-wide :class:`VideoBank` of ``runtime``, created on first use.
 
-    Keyed by the bank store, and forgotten when that store is garbage-collected, so the
-    API, the CLI and tests each get one per runtime. (Meant to become a ``Runtime``
-    property; kept here until the composition root owns it.)
+    Kept on the runtime object itself, so it lives exactly as long as the runtime (a
+    module-level cache would keep every test's runtime alive). Meant to become a
+    ``Runtime`` property; kept here until the composition root owns it.
     """
-    store = runtime.store
+    bank: VideoBank | None = getattr(runtime, _ATTRIBUTE, None)
+    if bank is not None:
+        return bank
     with _SHARED_LOCK:
-        bank = _SHARED.get(id(store))
+        bank = getattr(runtime, _ATTRIBUTE, None)
         if bank is None:
+            store = runtime.store
             bank = VideoBank(
                 # The bank store's sessions and audit writer, so video events join the same
                 # signed audit chain (Runtime does not expose the writer yet).
@@ -315,6 +317,5 @@ def video_bank_for(runtime: _RuntimeLike) -> VideoBank:
                 quality_min=runtime.settings.quality_threshold,
                 threshold=runtime.settings.pdq_threshold,
             )
-            _SHARED[id(store)] = bank
-            weakref.finalize(store, _SHARED.pop, id(store), None)
+            setattr(runtime, _ATTRIBUTE, bank)
         return bank
