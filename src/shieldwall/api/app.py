@@ -17,7 +17,16 @@ from shieldwall import __version__
 from shieldwall.api import metrics, problems
 from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
-from shieldwall.api.routers import banks, guard, health, indicators, items, proof, scan
+from shieldwall.api.routers import (
+    banks,
+    guard,
+    health,
+    indicators,
+    items,
+    proof,
+    scan,
+    videos,
+)
 from shieldwall.config import Settings, load_settings
 from shieldwall.pipeline.scan import ScanOutcome
 from shieldwall.runtime import Runtime
@@ -108,6 +117,6 @@ def create_app(
         metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    for module in (health, scan, banks, indicators, items, guard, proof):
+    for module in (health, scan, banks, indicators, items, videos, guard, proof):
         app.include_router(module.router)
     return app

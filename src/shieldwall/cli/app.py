@@ -19,6 +19,7 @@ from shieldwall.cli.policy_cmd import policy_app
 from shieldwall.cli.serve_cmd import demo_command, keys_app, serve_command
 from shieldwall.cli.signals_cmd import signals_app
 from shieldwall.cli.users_cmd import users_app
+from shieldwall.cli.video_cmd import video_app
 from shieldwall.cli.worker_cmd import outbox_app, worker_command
 
 app = typer.Typer(
@@ -69,6 +70,7 @@ app.command("report")(report_command)
 app.command("guard")(guard_command)
 app.add_typer(users_app, name="users")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(video_app, name="video")
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
 

@@ -17,10 +17,7 @@ from shieldwall.runtime import Runtime
 from shieldwall.types import BankPurpose
 from tests.integration.video.video_clips import make_clips
 
-_PROGRAM = (
-    "import typer; from shieldwall.cli.video_cmd import video_app; "
-    "app = typer.Typer(); app.add_typer(video_app, name='video'); app()"
-)
+_PROGRAM = "from shieldwall.cli import main; main()"  # the real root command
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

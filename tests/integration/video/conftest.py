@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shieldwall.api import create_app
-from shieldwall.api.routers.videos import router as videos_router
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
 from tests.integration.video.video_clips import Clips, make_clips
@@ -33,9 +32,6 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
     app = create_app(runtime=runtime, warm_signals=False)
-    # Until the lead includes the router in create_app.
-    if not any(getattr(r, "path", "") == "/v1/videos/match" for r in app.routes):
-        app.include_router(videos_router)
     with TestClient(app) as c:
         yield c
 
