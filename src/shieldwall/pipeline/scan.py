@@ -181,7 +181,7 @@ class ScanService:
         )
         decision = evaluate(self.policies.policy, ctx, quality_threshold=self.quality_threshold)
         new = build_decision(decision, outcome, signals, source=source, item=item)
-        stored_item, stored, created = self.items.record(item=item, decision=new)
+        stored_item, stored, created = self.items.record(item=item, decision=new, checked=True)
         result = ScanOutcome(stored_item, stored, created, (time.perf_counter() - start) * 1000)
         if created and self.on_stored is not None:
             self.on_stored(result)

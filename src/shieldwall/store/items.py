@@ -62,17 +62,21 @@ class ItemStore:
     # -- writes ------------------------------------------------------------------------------
 
     def record(
-        self, *, item: NewItem, decision: NewDecision
+        self, *, item: NewItem, decision: NewDecision, checked: bool = False
     ) -> tuple[ItemInfo, DecisionInfo, bool]:
         """Store a new item with its first decision and actions, atomically.
 
         Idempotent by ``content_id``: when the item already exists nothing is
         written and the existing item and its latest decision come back with
         ``created=False``, so a client that retries gets the same answer.
+        ``checked=True`` says the caller has just looked the content id up (the
+        scan path does, to skip the work for repeats); the unique constraint
+        still catches a race, so the second read is saved on the hot path.
         """
-        existing = self.find_item_with_decision(item.content_id)
-        if existing is not None:
-            return existing[0], existing[1], False
+        if not checked:
+            existing = self.find_item_with_decision(item.content_id)
+            if existing is not None:
+                return existing[0], existing[1], False
         try:
             with self._writing() as session:
                 row = _item_row(item)
