@@ -19,6 +19,7 @@ hundred pixels per side) and are pure numpy.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -28,9 +29,11 @@ import numpy.typing as npt
 __all__ = [
     "MIN_KEEP",
     "Box",
+    "Rotation",
     "find_caption_bands",
     "find_flat_borders",
     "find_frame",
+    "find_rotation",
     "find_tilt",
 ]
 
@@ -259,3 +262,127 @@ def find_tilt(luma: LumaArray) -> list[float]:
         if all(abs(a - b) > 0.5 for b in unique):
             unique.append(a)
     return unique
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """A picture turned on a canvas that grew to hold it (a rotation "with expand").
+
+    ``angle``: degrees to pass to Pillow's ``rotate`` to straighten it (the applied
+    rotation with the opposite sign); ``width``/``height``: the picture's own size as
+    fractions of the canvas width and height, centred on the canvas.
+    """
+
+    angle: float
+    width: float
+    height: float
+
+
+_ROTATION_SIDE = 160
+"""Long side (pixels) of the copy that angle hypotheses are scored on (coarse pass)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _centred_grid(hh: int, ww: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Pixel coordinates relative to the canvas centre (cached: a few shapes recur)."""
+    ys, xs = np.mgrid[0:hh, 0:ww].astype(np.float32)
+    return xs - np.float32((ww - 1) / 2), ys - np.float32((hh - 1) / 2)
+
+
+def _rotation_fit(
+    fill: npt.NDArray[np.bool_], angle: float
+) -> tuple[float, float, float, float] | None:
+    """How well "the canvas outside a picture turned by ``angle`` is fill" explains ``fill``.
+
+    Returns (score, outside fill share, width, height) or ``None`` when no picture of
+    positive size gives this canvas. The picture size follows from the canvas and the angle
+    (canvas = |cos| w + |sin| h by |sin| w + |cos| h). The score rewards fill pixels outside
+    the picture and content pixels along the inside of its edge, and punishes content
+    outside four times as hard: larger angles than the true one cut into the picture.
+    """
+    hh, ww = fill.shape
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    det = c * c - s * s
+    if det <= 0.05:
+        return None
+    wo = (c * ww - abs(s) * hh) / det
+    ho = (c * hh - abs(s) * ww) / det
+    if wo < MIN_KEEP * ww or ho < MIN_KEEP * hh:
+        return None
+    x, y = _centred_grid(hh, ww)
+    # Pillow's rotate(a) turns counter-clockwise on screen (y down): a picture point
+    # (u, v) lands at (u cos a + v sin a, -u sin a + v cos a); invert that.
+    u = x * np.float32(c) - y * np.float32(s)
+    v = x * np.float32(s) + y * np.float32(c)
+    du = wo / 2 - np.abs(u)
+    dv = ho / 2 - np.abs(v)
+    outside = (du < 0) | (dv < 0)
+    edge = ~outside & (np.minimum(du, dv) < 2)
+    n_out = int(outside.sum())
+    if n_out < 0.003 * hh * ww or not edge.any():
+        return None
+    fill_out = int((fill & outside).sum())
+    fill_edge = int((fill & edge).sum())
+    n_edge = int(edge.sum())
+    score = fill_out - 4 * (n_out - fill_out) + (n_edge - fill_edge) - fill_edge
+    return float(score), fill_out / n_out, wo / ww, ho / hh
+
+
+def find_rotation(luma: LumaArray) -> Rotation | None:
+    """The rotation that turned a picture by 0.5-20 degrees on a plain canvas, if any.
+
+    A rotation "with expand" (what editors and Pillow do) keeps every pixel and
+    leaves four plain triangles in the corners, whose size fixes the angle and the
+    picture's own size exactly; undoing it recovers the original up to
+    resampling. Each hypothesised angle predicts where the triangles are; the
+    best-explained hypothesis (coarse 0.5 degree steps, then 0.1 around the best)
+    wins when its triangles are at least 90% fill and the picture's inner edge is
+    mostly not. ``None`` when the corners are not one plain colour or the picture does not
+    touch all four sides of the canvas.
+    """
+    f = luma.astype(np.float64)
+    h, w = f.shape
+    if h < 32 or w < 32:
+        return None
+    corners = np.concatenate(
+        [f[:2, :2].ravel(), f[:2, -2:].ravel(), f[-2:, :2].ravel(), f[-2:, -2:].ravel()]
+    )
+    if np.ptp(corners) > 24:
+        return None  # corners are not one plain colour: not a turned copy on a canvas
+    level = float(np.median(corners))
+    # The turned picture's four corners touch the four sides of a canvas grown to hold it;
+    # a straight picture on a plain canvas (padding) touches none.
+    near_edge = np.abs(f - level) > 16
+    if not (
+        near_edge[:2].any()
+        and near_edge[-2:].any()
+        and near_edge[:, :2].any()
+        and near_edge[:, -2:].any()
+    ):
+        return None
+
+    def fill_at(side: int) -> npt.NDArray[np.bool_]:
+        step = max(1, round(max(h, w) / side))
+        return np.abs(f[::step, ::step] - level) <= 16
+
+    coarse = fill_at(_ROTATION_SIDE)
+    fits = [
+        (fit[0], a)
+        for a in (*np.arange(0.5, 20.01, 0.5), *np.arange(-0.5, -20.01, -0.5))
+        if (fit := _rotation_fit(coarse, float(a))) is not None
+    ]
+    if not fits:
+        return None
+    best_angle = max(fits)[1]
+    fine = fill_at(2 * _ROTATION_SIDE)
+    refined = [
+        (fit, float(a))
+        for a in np.arange(best_angle - 0.5, best_angle + 0.51, 0.1)
+        if abs(a) >= 0.4 and (fit := _rotation_fit(fine, float(a))) is not None
+    ]
+    if not refined:
+        return None
+    (score, share, width, height), angle = max(refined)
+    if score <= 0 or share < 0.9:
+        return None
+    return Rotation(-round(angle, 1), width, height)

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageOps
 
 from shieldwall.hashing import decode_image
-from shieldwall.hashing.borders import Box, find_flat_borders, find_frame, find_tilt
+from shieldwall.hashing.borders import (
+    Box,
+    find_flat_borders,
+    find_frame,
+    find_rotation,
+    find_tilt,
+)
 from shieldwall.hashing.pdq import pdq_from_pixels
 from shieldwall.hashing.robust import (
     Variant,
@@ -207,3 +213,26 @@ def test_frame_finder_never_returns_a_tiny_or_inverted_box(seed: int) -> None:
         if box is not None:
             assert 0 <= box.left < box.right <= 1 and 0 <= box.top < box.bottom <= 1
             assert box.is_sane()
+
+
+@pytest.mark.parametrize("degrees", [2, -3, 7, -12])
+def test_rotation_on_a_canvas_is_measured_and_undone(
+    photo: Image.Image, bank_hash: str, degrees: int
+) -> None:
+    """A copy turned by a few degrees (canvas grown to hold it) matches after turning back."""
+    turned = photo.rotate(degrees, Image.Resampling.BILINEAR, expand=True)
+    found = find_rotation(np.asarray(turned.convert("L")))
+    assert found is not None
+    assert abs(found.angle + degrees) <= 0.4
+    assert abs(found.width * turned.width - photo.width) <= 0.02 * photo.width
+    assert abs(found.height * turned.height - photo.height) <= 0.02 * photo.height
+    distance, name = best(query_variants(np.asarray(turned)), bank_hash)
+    assert distance <= THRESHOLD
+    assert name.startswith("straightened(")
+    assert "straightening a tilt" in describe_variant(name)
+
+
+def test_no_rotation_is_seen_in_an_upright_photo(photo: Image.Image) -> None:
+    assert find_rotation(np.asarray(photo.convert("L"))) is None
+    padded = pad(photo, 10, (255, 255, 255))  # plain corners, but a straight picture
+    assert find_rotation(np.asarray(padded.convert("L"))) is None
