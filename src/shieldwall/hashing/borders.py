@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 __all__ = [
     "MIN_KEEP",
+    "MIN_TRIM",
     "Box",
     "Rotation",
     "find_caption_bands",
@@ -40,7 +41,7 @@ __all__ = [
 MIN_KEEP = 0.35
 """A detected picture must keep at least this fraction of the width and of the height."""
 
-_MIN_TRIM = 0.015
+MIN_TRIM = 0.015
 """Trims below this fraction of a side are noise (JPEG ringing), not a border."""
 
 _FLAT_ABS = 1.6
@@ -77,7 +78,7 @@ class Box:
         return max(self.left, self.top, 1.0 - self.right, 1.0 - self.bottom)
 
     def is_whole(self) -> bool:
-        return self.trimmed < _MIN_TRIM
+        return self.trimmed < MIN_TRIM
 
     def is_sane(self) -> bool:
         return self.width >= MIN_KEEP and self.height >= MIN_KEEP

@@ -126,6 +126,8 @@ def describe_variant(name: str | None) -> str:
     for step in name.split("+"):
         if step in _PHRASES:
             parts.append(_PHRASES[step])
+        elif step.startswith("border_removed(") and step.endswith(",even)"):
+            parts.append(f"removing even plain borders ({step[15:-6]} of each side)")
         elif step.startswith("border_removed("):
             parts.append(f"removing plain borders ({step[15:-1]} of a side)")
         elif step == "frame_removed":
@@ -216,6 +218,18 @@ def _uncrop(luma: PixelArray, keep: float) -> PixelArray:
     pad_h = round(h * (1 / keep - 1) / 2)
     pad_w = round(w * (1 / keep - 1) / 2)
     return np.pad(luma, ((pad_h, pad_h), (pad_w, pad_w)), mode="edge")
+
+
+def _evened(box: Box) -> list[Box]:
+    """The trim made even: the thinnest side on all four sides, and on each opposite pair."""
+    right, bottom = 1.0 - box.right, 1.0 - box.bottom
+    every = min(box.left, box.top, right, bottom)
+    across, down = min(box.left, right), min(box.top, bottom)
+    out = []
+    if every >= borders.MIN_TRIM:
+        out.append(Box(every, every, 1.0 - every, 1.0 - every))
+    out.append(Box(across, down, 1.0 - across, 1.0 - down))
+    return [b for b in out if not b.near(box) and not b.is_whole()]
 
 
 def _caption_filled(luma: PixelArray, side: str, fraction: float) -> PixelArray:
@@ -311,6 +325,15 @@ def query_variants(
         regions.append(("frame_removed", frame))
     for name, box in regions:
         found.add_all(name, _hash_box(work, box), DIHEDRAL_NAMES)
+    if flat is not None:
+        # A picture whose own edge is flat (sky, a wall) loses that edge to the trim too, on
+        # one side only. Padding is usually added evenly, the same share of every side (or of
+        # the two opposite sides), so the thinnest trimmed side is the better guess.
+        for even in _evened(flat):
+            if not any(even.near(b) for _, b in regions):
+                label = f"border_removed({_pct(even.trimmed)}%,even)"
+                regions.append((label, even))
+                found.add_all(label, _hash_box(work, even), CROP_ORIENTATIONS)
 
     for side, fraction in borders.find_caption_bands(luma):
         label = f"{side},{_pct(fraction)}%"

@@ -236,3 +236,16 @@ def test_no_rotation_is_seen_in_an_upright_photo(photo: Image.Image) -> None:
     assert find_rotation(np.asarray(photo.convert("L"))) is None
     padded = pad(photo, 10, (255, 255, 255))  # plain corners, but a straight picture
     assert find_rotation(np.asarray(padded.convert("L"))) is None
+
+
+def test_evenly_padded_picture_with_a_flat_edge_is_matched(photo: Image.Image) -> None:
+    """Even padding around a picture whose own top rows are flat (sky): the trim eats into the
+    picture on that side, and the evened trim (thinnest side everywhere) recovers it."""
+    sky = photo.copy()
+    ImageDraw.Draw(sky).rectangle((0, 0, sky.width, sky.height // 6), fill=(200, 200, 200))
+    target = pdq_from_pixels(np.asarray(sky))[0]
+    padded = pad(sky, 20, (200, 200, 200))
+    distance, name = best(query_variants(np.asarray(padded)), target)
+    assert distance <= THRESHOLD
+    assert name.startswith("border_removed(") and name.endswith(",even)")
+    assert "of each side" in describe_variant(name)
