@@ -22,8 +22,7 @@ trail in the transaction that writes their row.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,11 +35,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.items import _item_info
 from shieldwall.store.models import Base, BigId, utcnow
 from shieldwall.store.service_models import DecisionRow, ItemRow, ReviewTaskRow
 from shieldwall.store.service_records import ItemInfo
+from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import (
     AppealRow,
     BankApprovalRow,
@@ -206,24 +205,13 @@ def _code(groups: int) -> str:
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(groups))
 
 
-class _Repo:
+class _Repo(SessionScoped):
     def __init__(
         self, sessions: sessionmaker[Session], *, audit: AuditWriter | None = None
     ) -> None:
         self._sessions = sessions
         # Without the runtime's writer events are still chained, only not checkpoint-signed.
         self._audit = audit or AuditWriter()
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
-
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
 
 
 class CaseStore(_Repo):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -31,7 +30,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.signals.text import Indicator, IndicatorKind, InvalidIndicatorError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.indicator_models import (
     FIELD_MAX,
     LIST_NAME_MAX,
@@ -41,6 +39,7 @@ from shieldwall.store.indicator_models import (
     IndicatorStatus,
 )
 from shieldwall.store.models import utcnow
+from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.validation import BANK_NAME_RE
 
 IMPORT_CHUNK = 1_000
@@ -192,7 +191,7 @@ def _check_fields(ind: Indicator) -> None:
         )
 
 
-class IndicatorStore:
+class IndicatorStore(SessionScoped):
     """Indicator lists and their indicators (see the module docstring)."""
 
     def __init__(
@@ -200,12 +199,6 @@ class IndicatorStore:
     ) -> None:
         self._sessions = sessions
         self._audit = audit or AuditWriter()  # list and indicator changes are chained
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
 
     # -- lists -------------------------------------------------------------------------------
 

@@ -7,8 +7,7 @@ is stored; the prefix (random, not secret) finds the row without scanning.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import ApiKeyRow, PolicyVersionRow
 from shieldwall.store.service_records import ApiKeyInfo, PolicyVersionInfo
+from shieldwall.store.transactions import SessionScoped
 
 _hasher = PasswordHasher()
 
@@ -37,7 +36,7 @@ def split_key(key: str) -> tuple[str, str] | None:
     return parts[1], key
 
 
-class KeyStore:
+class KeyStore(SessionScoped):
     """API keys (argon2-hashed) and the policy versions that were activated."""
 
     def __init__(
@@ -45,12 +44,6 @@ class KeyStore:
     ) -> None:
         self._sessions = sessions
         self._audit = audit or AuditWriter()  # key and policy changes are chained
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
 
     # -- API keys ----------------------------------------------------------------------------
 

@@ -8,8 +8,6 @@ list dead letters and replay them; replaying resets the attempt counter.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import OutboxRow
 from shieldwall.store.service_records import OutboxInfo
+from shieldwall.store.transactions import SessionScoped
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -35,7 +33,7 @@ class OutboxEntryNotFoundError(NotFoundError):
     code = "outbox_entry_not_found"
 
 
-class OutboxStore:
+class OutboxStore(SessionScoped):
     """Claim, complete and replay outbox rows."""
 
     def __init__(
@@ -43,12 +41,6 @@ class OutboxStore:
     ) -> None:
         self._sessions = sessions
         self._audit = audit or AuditWriter()  # deliveries are chained in their transaction
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
 
     def enqueue(
         self,

@@ -8,8 +8,6 @@ task it already opened instead of adding a second one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -17,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import InputError, NotFoundError
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import ReviewTaskRow
 from shieldwall.store.service_records import ReviewTaskInfo
+from shieldwall.store.transactions import SessionScoped
 
 OPEN = "open"
 CLOSED = "closed"
@@ -31,17 +29,11 @@ class ReviewTaskNotFoundError(NotFoundError):
     code = "review_task_not_found"
 
 
-class ReviewStore:
+class ReviewStore(SessionScoped):
     """Open, list, read and close review tasks."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
 
     def open_task(
         self,

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,8 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
+from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
 
 ROLES = ("admin", "senior_moderator", "moderator", "auditor")
@@ -100,7 +98,7 @@ def staff_handle(user_id: int) -> str:
     return f"staff:{user_id}"
 
 
-class UserStore:
+class UserStore(SessionScoped):
     """Users, sessions and the login throttle."""
 
     def __init__(
@@ -109,17 +107,6 @@ class UserStore:
         self._sessions = sessions
         # Without the runtime's writer events are still chained, only not checkpoint-signed.
         self._audit = audit or AuditWriter()
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
-
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
 
     # -- users -------------------------------------------------------------------------------
 

@@ -14,8 +14,7 @@ process's next search.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,9 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from shieldwall.errors import InputError, NotFoundError
 from shieldwall.hashing.values import normalize_hash
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import TEXT_FIELD_MAX, BankRow, utcnow
 from shieldwall.store.queries import bank_row, batched
+from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.video_models import BankedVideoRow, VideoFrameRow
 from shieldwall.types import BankId, BankPurpose, EntryStatus, Provenance, SignalType
 
@@ -117,7 +116,7 @@ def _clean_frames(frames: Sequence[FrameRecord]) -> list[FrameRecord]:
     return clean
 
 
-class VideoStore:
+class VideoStore(SessionScoped):
     """Banked videos in a SQL database; holds no state, so threads may share one."""
 
     def __init__(
@@ -125,17 +124,6 @@ class VideoStore:
     ) -> None:
         self._sessions = sessions
         self._audit = audit or AuditWriter()
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
-
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
 
     def add_video(
         self,

@@ -22,13 +22,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from tests.integration.worker.webhook_receiver import Receiver
 
 from shieldwall.config import load_settings
 from shieldwall.store import ItemStore, OutboxStore, make_engine, session_factory, upgrade
 from shieldwall.store.service_records import NewAction, NewDecision, NewItem
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "worker"))
-from webhook_receiver import Receiver
 
 SECRET = "kill-test-secret"
 ACTIONS = 200

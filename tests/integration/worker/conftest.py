@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from webhook_receiver import Receiver
 
 from shieldwall.config import Settings, load_settings
 from shieldwall.store import ItemStore, OutboxStore, make_engine, session_factory, upgrade
 from shieldwall.store.service_records import NewAction, NewDecision, NewItem
+from tests.integration.worker.webhook_receiver import Receiver
 
 REDIS_URL = os.environ.get("SHIELDWALL_TEST_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "test-webhook-secret"

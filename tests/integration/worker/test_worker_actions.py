@@ -12,9 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from webhook_receiver import Receiver
 
-from conftest import SettingsFactory, outbox_for, record_actions
 from shieldwall.config import Settings
 from shieldwall.runtime import Runtime
 from shieldwall.store import BankStore, ItemStore, make_engine, session_factory
@@ -24,6 +22,8 @@ from shieldwall.store.service_records import NewAction
 from shieldwall.types import BankPurpose, SignalType
 from shieldwall.worker import build_deliverer
 from shieldwall.worker.actions import REPORTS_FOLDER, report_file_stem
+from tests.integration.worker.conftest import SettingsFactory, outbox_for, record_actions
+from tests.integration.worker.webhook_receiver import Receiver
 
 PDQ = "f" * 64
 

@@ -8,12 +8,12 @@ import time
 import httpx
 from hypothesis import given
 from hypothesis import strategies as st
-from webhook_receiver import Receiver
 
 from shieldwall.client import SignatureError, forget_webhook, verify_webhook
 from shieldwall.signing import EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 from shieldwall.worker import classify, retry_delay, webhook_body
 from shieldwall.worker.outcome import MAX_RETRY_DELAY_S
+from tests.integration.worker.webhook_receiver import Receiver
 
 SECRET = "test-webhook-secret"
 

@@ -11,19 +11,19 @@ from itertools import pairwise
 
 import pytest
 from typer.testing import CliRunner
-from webhook_receiver import Receiver
 
-from conftest import (
+from shieldwall.cli.worker_cmd import outbox_app
+from shieldwall.config import Settings
+from shieldwall.store.outbox import DEAD, DELIVERED
+from shieldwall.worker import NO_WEBHOOK_URL, WorkerService, enqueue_delivery, make_huey
+from tests.integration.worker.conftest import (
     SettingsFactory,
     outbox_for,
     record_actions,
     wait_until,
     webhook_action,
 )
-from shieldwall.cli.worker_cmd import outbox_app
-from shieldwall.config import Settings
-from shieldwall.store.outbox import DEAD, DELIVERED
-from shieldwall.worker import NO_WEBHOOK_URL, WorkerService, enqueue_delivery, make_huey
+from tests.integration.worker.webhook_receiver import Receiver
 
 
 @pytest.fixture
