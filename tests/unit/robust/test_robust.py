@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from shieldwall.hashing import decode_image
 from shieldwall.hashing.borders import (
     Box,
+    find_caption_bands,
     find_flat_borders,
     find_frame,
     find_rotation,
@@ -249,3 +250,35 @@ def test_evenly_padded_picture_with_a_flat_edge_is_matched(photo: Image.Image) -
     assert distance <= THRESHOLD
     assert name.startswith("border_removed(") and name.endswith(",even)")
     assert "of each side" in describe_variant(name)
+
+
+def caption_over(image: Image.Image, percent: int) -> Image.Image:
+    """A white strip painted over the bottom of the picture with a line of large black text."""
+    out = image.copy()
+    band = image.height * percent // 100
+    draw = ImageDraw.Draw(out)
+    draw.rectangle((0, image.height - band, image.width, image.height), fill=(255, 255, 255))
+    font = ImageFont.load_default(size=max(8, band * 45 // 100))
+    draw.text((image.width * 0.05, image.height - band * 0.75), "weekend", fill=0, font=font)
+    return out
+
+
+@pytest.mark.parametrize("percent", [12, 25])
+def test_tall_caption_band_with_large_text_is_measured_to_its_height(
+    photo: Image.Image, percent: int
+) -> None:
+    captioned = caption_over(photo, percent).convert("L")
+    bands = dict(find_caption_bands(np.asarray(captioned)))
+    assert abs(bands["bottom"] - percent / 100) <= 0.01
+
+
+def test_caption_painted_over_the_picture_is_filled_in(photo_paths: list[Path]) -> None:
+    image = Image.open(next(p for p in photo_paths if "moon" in p.name)).convert("RGB")
+    image.thumbnail((640, 640))
+    target = pdq_from_pixels(np.asarray(image))[0]
+    captioned = np.asarray(caption_over(image, 12))
+    assert hamming(pdq_from_pixels(captioned)[0], target) > THRESHOLD
+    distance, name = best(query_variants(captioned), target)
+    assert distance <= THRESHOLD
+    assert name.startswith("caption_filled(bottom,")
+    assert "painting over a caption strip" in describe_variant(name)
