@@ -22,7 +22,10 @@ against a 1M-entry random index (MIH), and threatexchange's PDQ index anchor.
 
 Usage: ``python bench/robustness/bench_robustness.py``; env SHIELDWALL_BENCH_PHOTOS,
 SHIELDWALL_BENCH_LIMIT (photos used for recall; default all), SHIELDWALL_BENCH_INDEX
-(random index size, default 1_000_000). Writes bench/out/robustness.json.
+(random index size, default 1_000_000), SHIELDWALL_BENCH_ONLY (comma-separated transform or
+family names, e.g. ``rotate_small,caption``: recall for those only), SHIELDWALL_BENCH_SKIP
+(comma-separated parts to leave out: ``fmr``, ``cost``). Writes bench/out/robustness.json,
+or bench/out/robustness_subset.json when any of ONLY, SKIP or LIMIT narrows the run.
 """
 
 # ruff: noqa: I001  (the import order below is deliberate)
@@ -54,6 +57,14 @@ from shieldwall.index import MihPdqIndex  # noqa: E402
 from transforms import CATALOGUE  # noqa: E402
 
 THRESHOLD = 31
+_ONLY = {n for n in os.environ.get("SHIELDWALL_BENCH_ONLY", "").split(",") if n}
+SELECTED = {
+    name: entry
+    for name, entry in CATALOGUE.items()
+    if not _ONLY or name in _ONLY or entry[0] in _ONLY
+}
+"""The transforms this run measures recall on (all unless SHIELDWALL_BENCH_ONLY names some)."""
+SKIP = {n for n in os.environ.get("SHIELDWALL_BENCH_SKIP", "").split(",") if n}
 QUALITY_MIN = 50
 ORIGINAL_SIDE = 1024
 TILE = 256
@@ -92,7 +103,7 @@ def recall_one(path: Path) -> dict[str, Any]:
     bank_meta = PdqSignal.hash_from_bytes(_png(original))
     bank_all = [bank_plain] + [v.pdq for v in bank_variants(pixels)]
     out: dict[str, Any] = {}
-    for name, (_, transform) in CATALOGUE.items():
+    for name, (_, transform) in SELECTED.items():
         edited = transform(original)
         q_meta = PdqSignal.hash_from_bytes(_png(edited))
         q_pixels = np.asarray(edited.convert("RGB"))
@@ -283,22 +294,22 @@ def main() -> None:
     recall_paths = paths[:: max(1, len(paths) // limit)][:limit]
     with Pool(2) as pool:
         per_photo = pool.map(recall_one, recall_paths, chunksize=2)
-        fmr = false_matches(paths, pool)
+        fmr = false_matches(paths, pool) if "fmr" not in SKIP else None
     columns = ("meta", "sw_plain", "sw_variants", "sw_bank")
     table, transforms = [], {}
-    for name, (family, _) in CATALOGUE.items():
+    for name, (family, _) in SELECTED.items():
         rows = [p[name] for p in per_photo]
         rec = {c: sum(r[c] for r in rows) / len(rows) for c in columns}
         via = Counter(r["via"] for r in rows if r["via"]).most_common(1)
         transforms[name] = {"family": family, **rec, "top_variant": via[0][0] if via else None}
         table.append([name, family, *(f"{rec[c]:.2f}" for c in columns), via[0][0] if via else "-"])
     families: dict[str, dict[str, float]] = {}
-    for family in dict.fromkeys(f for f, _ in CATALOGUE.values()):
-        names = [n for n, (f, _) in CATALOGUE.items() if f == family]
+    for family in dict.fromkeys(f for f, _ in SELECTED.values()):
+        names = [n for n, (f, _) in SELECTED.items() if f == family]
         families[family] = {c: min(transforms[n][c] for n in names) for c in columns}
     seconds = [r["seconds"] for p in per_photo for r in p.values()]
     index_size = int(os.environ.get("SHIELDWALL_BENCH_INDEX", "1000000"))
-    costs = cost(index_size, paths)
+    costs = cost(index_size, paths) if "cost" not in SKIP else {}
     print(f"## Recall at distance <= {THRESHOLD}, {len(recall_paths)} photos (long side 1024)\n")
     print(
         common.markdown_table(
@@ -320,25 +331,26 @@ def main() -> None:
             ],
         )
     )
-    rate = fmr["rate"]
-    print(
-        f"\n## False matches: {fmr['pairs']:,} pairs of different images "
-        f"({fmr['photos']} photos + {fmr['tiles']} tiles)\n"
-    )
-    print(
-        common.markdown_table(
-            ["column", "false matches", "rate", "ratio to meta"],
-            [
-                [
-                    c,
-                    fmr["false_matches"][c],
-                    f"{rate[c]:.2e}",
-                    f"{rate[c] / rate['meta']:.1f}x" if rate["meta"] else "n/a",
-                ]
-                for c in columns
-            ],
+    if fmr is not None:
+        rate = fmr["rate"]
+        print(
+            f"\n## False matches: {fmr['pairs']:,} pairs of different images "
+            f"({fmr['photos']} photos + {fmr['tiles']} tiles)\n"
         )
-    )
+        print(
+            common.markdown_table(
+                ["column", "false matches", "rate", "ratio to meta"],
+                [
+                    [
+                        c,
+                        fmr["false_matches"][c],
+                        f"{rate[c]:.2e}",
+                        f"{rate[c] / rate['meta']:.1f}x" if rate["meta"] else "n/a",
+                    ]
+                    for c in columns
+                ],
+            )
+        )
     print("\n## Cost\n")
     for k, v in costs.items():
         print(f"- {k}: {v:.2f}" if isinstance(v, float) else f"- {k}: {v}")
@@ -346,13 +358,15 @@ def main() -> None:
         f"- variant computation, median over all recall queries: "
         f"{1000 * float(np.median(seconds)):.1f} ms"
     )
+    narrowed = bool(_ONLY or SKIP or os.environ.get("SHIELDWALL_BENCH_LIMIT"))
     path = common.write_json(
-        "robustness",
+        "robustness_subset" if narrowed else "robustness",
         {
             "threshold": THRESHOLD,
             "recall_photos": len(recall_paths),
             "transforms": transforms,
             "families_worst": families,
+            "selected": sorted(SELECTED) if _ONLY else "all",
             "false_matches": fmr,
             "cost": costs,
             "variant_ms_median": 1000 * float(np.median(seconds)),
