@@ -11,6 +11,10 @@ Callers append as the LAST step of a writing transaction: the lock is then held
 only for one read and one insert, and the lock order (bank change lock first,
 audit lock second) can never be inverted.
 
+The append path runs prebuilt Core statements on the session's connection (no
+ORM ``execute`` and no ``.values()`` coercion per call): it is on every lookup's
+critical path, and those layers cost more than the two queries themselves.
+
 Who acted is read from :func:`acting_as` when the caller does not say: shells set
 it once per request or command, so the store methods keep their signatures.
 """
@@ -24,9 +28,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from shieldwall.audit import (
@@ -43,7 +47,7 @@ from shieldwall.audit import (
 from shieldwall.store.audit_models import AuditCheckpointRow, AuditEventRow, AuditPersonalRow
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import DecisionRow, ItemRow
-from shieldwall.store.service_records import NewDecision
+from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewDecision
 
 AUDIT_LOCK_KEY = 0x5348_4C44_0002
 """PostgreSQL advisory-lock key held while an audit event is appended."""
@@ -52,6 +56,13 @@ DEFAULT_CHECKPOINT_EVERY = 1000
 """Sign a checkpoint after every this many events (when a signer is configured)."""
 
 _READ_CHUNK = 5_000
+
+# Built once: SQLAlchemy then reuses the compiled SQL on every append.
+_EVENTS = cast(Table, AuditEventRow.__table__)
+_LOCK = select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY))
+_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+_INSERT_EVENT = insert(_EVENTS)
+_INSERT_PERSONAL = insert(cast(Table, AuditPersonalRow.__table__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +154,12 @@ def lock_trail(session: Session) -> None:
     """Hold the audit lock until the transaction ends (PostgreSQL; SQLite needs none)."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+        conn.execute(_LOCK)
 
 
 def read_head(session: Session) -> ChainHead:
     """The newest event's seq and hash, or the genesis head of an empty trail."""
-    row = session.execute(
-        select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
-    ).first()
+    row = session.connection().execute(_HEAD).first()
     return ChainHead.genesis() if row is None else ChainHead(int(row[0]), str(row[1]))
 
 
@@ -204,20 +213,21 @@ class AuditWriter:
             at=utcnow() if at is None else at,
         )
         event = record.event
-        session.execute(
-            insert(AuditEventRow).values(
-                seq=event.seq,
-                event_id=event.event_id,
-                at=event.at,
-                actor=event.actor,
-                actor_kind=str(event.actor_kind),
-                action=event.action,
-                subject_type=event.subject_type,
-                subject_id=event.subject_id,
-                details=canonical_json(event.details).decode("utf-8"),
-                prev_hash=event.prev_hash,
-                hash=event.hash,
-            )
+        session.connection().execute(
+            _INSERT_EVENT,
+            {
+                "seq": event.seq,
+                "event_id": event.event_id,
+                "at": event.at,
+                "actor": event.actor,
+                "actor_kind": str(event.actor_kind),
+                "action": event.action,
+                "subject_type": event.subject_type,
+                "subject_id": event.subject_id,
+                "details": canonical_json(event.details).decode("utf-8"),
+                "prev_hash": event.prev_hash,
+                "hash": event.hash,
+            },
         )
         if record.personal is not None:
             _insert_personal(session, record.personal, event.at)
@@ -248,13 +258,14 @@ class AuditWriter:
 
 def _insert_personal(session: Session, personal: PersonalData, at: datetime) -> None:
     fields = personal.to_dict()["fields"]
-    session.execute(
-        insert(AuditPersonalRow).values(
-            event_id=personal.event_id,
-            event_at=at,
-            fields=canonical_json(fields).decode("utf-8"),
-            created_at=utcnow(),
-        )
+    session.connection().execute(
+        _INSERT_PERSONAL,
+        {
+            "event_id": personal.event_id,
+            "event_at": at,
+            "fields": canonical_json(fields).decode("utf-8"),
+            "created_at": utcnow(),
+        },
     )
 
 
@@ -282,7 +293,9 @@ def _fit(values: list[Any], limit: int = 3500) -> list[Any]:
     return kept
 
 
-def decision_audit(item: ItemRow, decision: DecisionRow, new: NewDecision) -> dict[str, Any]:
+def decision_audit(
+    item: ItemRow | ItemInfo, decision: DecisionRow | DecisionInfo, new: NewDecision
+) -> dict[str, Any]:
     """The ``decision.made`` event for a stored decision (keyword arguments for ``append``).
 
     The uploader id is personal data: it is chained only as a salted digest.

@@ -4,6 +4,11 @@ The central promise lives in :meth:`ItemStore.record`: the item, its decision
 and every action the decision asks for (outbox rows) are written in ONE
 transaction, before the API answers. A crash can delay an action; it can never
 lose one, and it can never leave a decision without its actions.
+
+The hot write path (one item, one decision, its outbox rows) runs as Core
+``INSERT`` statements built once at import, on the session's connection: the
+ORM unit of work (identity map, flush ordering, a second ``UPDATE`` for
+``latest_decision_id``) cost more than the database work itself on every lookup.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Connection, Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +34,14 @@ from shieldwall.store.service_records import (
     NewItem,
     SeenHash,
 )
+
+_ITEMS = cast(Table, ItemRow.__table__)
+_DECISIONS = cast(Table, DecisionRow.__table__)
+_OUTBOX = cast(Table, OutboxRow.__table__)
+# Built once so SQLAlchemy's compiled-statement cache is hit on every call.
+_INSERT_ITEM = insert(_ITEMS)
+_INSERT_DECISION = insert(_DECISIONS)
+_INSERT_OUTBOX = insert(_OUTBOX)
 
 
 class ItemNotFoundError(NotFoundError):
@@ -79,13 +92,12 @@ class ItemStore:
                 return existing[0], existing[1], False
         try:
             with self._writing() as session:
-                row = _item_row(item)
-                session.add(row)
-                session.flush()
-                drow = _add_decision(session, row, decision)
+                conn = session.connection()
+                info = _insert_item(conn, item, latest_decision_id=decision.id)
+                stored = _add_decision(conn, info.id, info.content_id, decision)
                 # Audit: the decision.made event commits (or rolls back) with the decision.
-                self._audit.append(session, **decision_audit(row, drow, decision))
-                return _item_info(row), _decision_info(drow), True
+                self._audit.append(session, **decision_audit(info, stored, decision))
+                return info, stored, True
         except IntegrityError:
             # Another request stored the same content_id between our read and write.
             found = self.find_item_with_decision(item.content_id)
@@ -99,9 +111,13 @@ class ItemStore:
             row = session.get(ItemRow, item_id)
             if row is None:
                 raise ItemNotFoundError("no item with this id", value=item_id)
-            drow = _add_decision(session, row, decision)
-            self._audit.append(session, **decision_audit(row, drow, decision))  # same transaction
-            return _decision_info(drow)
+            conn = session.connection()
+            stored = _add_decision(conn, row.id, row.content_id, decision)
+            conn.execute(
+                update(_ITEMS).where(_ITEMS.c.id == row.id).values(latest_decision_id=decision.id)
+            )
+            self._audit.append(session, **decision_audit(row, stored, decision))  # same transaction
+            return stored
 
     def purge_expired(self, *, now: datetime | None = None) -> list[int]:
         """Delete items past their retention; returns their ids (for the seen index).
@@ -244,46 +260,44 @@ class ItemStore:
             return int(session.scalar(select(func.count(ItemRow.id))) or 0)
 
 
-def _add_decision(session: Session, item: ItemRow, decision: NewDecision) -> DecisionRow:
-    drow = DecisionRow(
-        id=decision.id,
-        item_id=item.id,
-        content_id=item.content_id,
-        source=decision.source,
-        verdict=decision.verdict,
-        policy_version=decision.policy_version,
-        fired=decision.fired,
-        reasons=decision.reasons,
-        matches=decision.matches,
-        signals=decision.signals,
-        notes=decision.notes,
-        decided_by=decision.decided_by,
-        created_at=utcnow(),
+def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) -> ItemInfo:
+    """Insert ``item`` (already pointing at its first decision) and return it as stored.
+
+    ``latest_decision_id`` is written with the row, which saves the ``UPDATE``
+    the ORM used to issue after the decision; ``items`` has no foreign key to
+    ``decisions``, and nobody sees either row before the transaction commits.
+    """
+    created_at = utcnow()
+    jurisdictions = list(item.jurisdictions)
+    metadata = dict(item.metadata)
+    result = conn.execute(
+        _INSERT_ITEM,
+        {
+            "content_id": item.content_id,
+            "source": item.source,
+            "surface": item.surface,
+            "uploader_id": item.uploader_id,
+            "media_type": item.media_type,
+            "pdq": item.pdq,
+            "pdq_quality": item.pdq_quality,
+            "md5": item.md5,
+            "sha256": item.sha256,
+            "width": item.width,
+            "height": item.height,
+            "text": item.text,
+            "url": item.url,
+            "jurisdictions": jurisdictions,
+            "metadata": metadata,
+            "created_at": created_at,
+            "expires_at": item.expires_at,
+            "latest_decision_id": latest_decision_id,
+        },
     )
-    session.add(drow)
-    for action in decision.actions:
-        payload = dict(action.payload)
-        if "item_id" in payload and payload["item_id"] is None:
-            payload["item_id"] = item.id  # known only now, inside the transaction
-        session.add(
-            OutboxRow(
-                decision_id=decision.id,
-                kind=action.kind,
-                payload=payload,
-                idempotency_key=action.idempotency_key,
-                status="pending",
-                attempts=0,
-                next_attempt_at=utcnow(),
-                created_at=utcnow(),
-            )
-        )
-    item.latest_decision_id = decision.id
-    session.flush()
-    return drow
-
-
-def _item_row(item: NewItem) -> ItemRow:
-    return ItemRow(
+    pk = result.inserted_primary_key
+    if pk is None or pk[0] is None:  # pragma: no cover - every supported backend reports it
+        raise RuntimeError("the database did not report the new item's id")
+    return ItemInfo(
+        id=int(pk[0]),
         content_id=item.content_id,
         source=item.source,
         surface=item.surface,
@@ -297,10 +311,74 @@ def _item_row(item: NewItem) -> ItemRow:
         height=item.height,
         text=item.text,
         url=item.url,
-        jurisdictions=list(item.jurisdictions),
-        meta=dict(item.metadata),
-        created_at=utcnow(),
+        jurisdictions=tuple(jurisdictions),
+        metadata=metadata,
+        created_at=created_at,
         expires_at=item.expires_at,
+        latest_decision_id=latest_decision_id,
+    )
+
+
+def _add_decision(
+    conn: Connection, item_id: int, content_id: str, decision: NewDecision
+) -> DecisionInfo:
+    """Insert ``decision`` for an item and one outbox row per action (one statement each).
+
+    The caller points the item's ``latest_decision_id`` at it.
+    """
+    created_at = utcnow()
+    conn.execute(
+        _INSERT_DECISION,
+        {
+            "id": decision.id,
+            "item_id": item_id,
+            "content_id": content_id,
+            "source": decision.source,
+            "verdict": decision.verdict,
+            "policy_version": decision.policy_version,
+            "fired": decision.fired,
+            "reasons": decision.reasons,
+            "matches": decision.matches,
+            "signals": decision.signals,
+            "notes": decision.notes,
+            "decided_by": decision.decided_by,
+            "created_at": created_at,
+        },
+    )
+    outbox: list[dict[str, Any]] = []
+    for action in decision.actions:
+        payload = dict(action.payload)
+        if "item_id" in payload and payload["item_id"] is None:
+            payload["item_id"] = item_id  # known only now, inside the transaction
+        outbox.append(
+            {
+                "decision_id": decision.id,
+                "kind": action.kind,
+                "payload": payload,
+                "idempotency_key": action.idempotency_key,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": created_at,
+                "last_error": None,
+                "created_at": created_at,
+            }
+        )
+    if outbox:
+        conn.execute(_INSERT_OUTBOX, outbox)  # executemany: one round trip on both backends
+    return DecisionInfo(
+        id=decision.id,
+        item_id=item_id,
+        content_id=content_id,
+        source=decision.source,
+        verdict=decision.verdict,
+        policy_version=decision.policy_version,
+        fired=list(decision.fired or []),
+        reasons=list(decision.reasons or []),
+        matches=list(decision.matches or []),
+        signals=list(decision.signals or []),
+        notes=list(decision.notes or []),
+        decided_by=decision.decided_by,
+        created_at=created_at,
     )
 
 
