@@ -338,8 +338,8 @@ def find_rotation(luma: LumaArray) -> Rotation | None:
     resampling. Each hypothesised angle predicts where the triangles are; the
     best-explained hypothesis (coarse 0.5 degree steps, then 0.1 around the best)
     wins when its triangles are at least 90% fill and the picture's inner edge is
-    mostly not. ``None`` when the corners are not one plain colour or the picture does not
-    touch all four sides of the canvas.
+    mostly not. ``None`` when the corners are not one plain colour or the picture touches
+    fewer than two sides of the canvas (a straight picture on a plain canvas).
     """
     f = luma.astype(np.float64)
     h, w = f.shape
@@ -352,14 +352,16 @@ def find_rotation(luma: LumaArray) -> Rotation | None:
         return None  # corners are not one plain colour: not a turned copy on a canvas
     level = float(np.median(corners))
     # The turned picture's four corners touch the four sides of a canvas grown to hold it;
-    # a straight picture on a plain canvas (padding) touches none.
+    # a straight picture on a plain canvas (padding) touches none. A dark or pale corner of
+    # the picture itself can pass for fill, so two touched sides are enough.
     near_edge = np.abs(f - level) > 16
-    if not (
-        near_edge[:2].any()
-        and near_edge[-2:].any()
-        and near_edge[:, :2].any()
-        and near_edge[:, -2:].any()
-    ):
+    touched = (
+        near_edge[:2].any(),
+        near_edge[-2:].any(),
+        near_edge[:, :2].any(),
+        near_edge[:, -2:].any(),
+    )
+    if sum(touched) < 2:
         return None
 
     def fill_at(side: int) -> npt.NDArray[np.bool_]:
