@@ -26,12 +26,10 @@ Prints a markdown table and writes bench/out/retro_hunt.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import resource
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -47,42 +45,6 @@ BANK = "bench-victims"
 PLANT_DISTANCES = (0, 6, 12, 24)
 SYNTHETIC_ID_BASE = 1_000_000_000
 """Synthetic seen-item ids start here, far above the real items' ids in SQLite."""
-
-
-def cpu_pressure() -> str:
-    """Linux PSI for the CPU: the share of time some task waited for a core (shared machine)."""
-    try:
-        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
-    except OSError:
-        return "unavailable"
-
-
-def code_version() -> dict[str, str]:
-    """Which shieldwall was measured: its path and, when it is this checkout, the commit.
-
-    Benchmarks may run against a snapshot of a commit (``PYTHONPATH=<git archive>/src``)
-    while others edit the working tree; ``SHIELDWALL_BENCH_COMMIT`` names that commit.
-    """
-    import shieldwall
-
-    where = Path(shieldwall.__file__).resolve().parent
-    commit = os.environ.get("SHIELDWALL_BENCH_COMMIT", "")
-    if not commit:
-        with contextlib.suppress(OSError, subprocess.CalledProcessError):
-            head = subprocess.run(
-                ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            dirty = subprocess.run(
-                ["git", "-C", str(where), "status", "--porcelain", "--", "."],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            commit = head + (" + uncommitted changes" if dirty else "")
-    return {"shieldwall": str(where), "commit": commit or "unknown"}
 
 
 def peak_rss_mb() -> float:
@@ -283,8 +245,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sw-bench-retro-"))
     result: dict[str, Any] = {
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
-        "code": code_version(),
-        "cpu_pressure_before": cpu_pressure(),
+        "code": common.code_version(),
+        "cpu_pressure_before": common.cpu_pressure(),
     }
     try:
         print(f"seen index of {args.items:,} items + {args.real_items:,} real ...", flush=True)
@@ -314,7 +276,7 @@ def main() -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    result["cpu_pressure_after"] = cpu_pressure()
+    result["cpu_pressure_after"] = common.cpu_pressure()
     one = result["one_hash"]
     imp = result["import_search"]
     result["goals"] = {"one_hash_hunt_under_50ms": bool(one["hunt_ms_p50"] < 50)}

@@ -73,42 +73,6 @@ CLIENT_CORE = 1
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def cpu_pressure() -> str:
-    """Linux PSI for the CPU: the share of time some task waited for a core (shared machine)."""
-    try:
-        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
-    except OSError:
-        return "unavailable"
-
-
-def code_version() -> dict[str, str]:
-    """Which shieldwall was measured: its path and, when it is this checkout, the commit.
-
-    Benchmarks may run against a snapshot of a commit (``PYTHONPATH=<git archive>/src``)
-    while others edit the working tree; ``SHIELDWALL_BENCH_COMMIT`` names that commit.
-    """
-    import shieldwall
-
-    where = Path(shieldwall.__file__).resolve().parent
-    commit = os.environ.get("SHIELDWALL_BENCH_COMMIT", "")
-    if not commit:
-        with contextlib.suppress(OSError, subprocess.CalledProcessError):
-            head = subprocess.run(
-                ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            dirty = subprocess.run(
-                ["git", "-C", str(where), "status", "--porcelain", "--", "."],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            commit = head + (" + uncommitted changes" if dirty else "")
-    return {"shieldwall": str(where), "commit": commit or "unknown"}
-
-
 # -- set-up ----------------------------------------------------------------------------------
 
 
@@ -654,8 +618,8 @@ def main() -> None:
         "entries": args.entries,
         "database": "postgresql" if args.postgres else "sqlite",
         "load_average_before": load_average(),
-        "code": code_version(),
-        "cpu_pressure_before": cpu_pressure(),
+        "code": common.code_version(),
+        "cpu_pressure_before": common.cpu_pressure(),
         "cores": {"server": SERVER_CORE, "client": CLIENT_CORE},
         "hma_reference": HMA,
     }
@@ -725,7 +689,7 @@ def main() -> None:
         )
         result["scan"] = scan
     result["load_average_after"] = load_average()
-    result["cpu_pressure_after"] = cpu_pressure()
+    result["cpu_pressure_after"] = common.cpu_pressure()
     op = result["lookup"]["open"]
     result["goals"] = {
         "open_loop_p99_under_10ms": bool(op["p99_ms"] < 10 and op["per_s"] >= 0.95 * args.rate),

@@ -6,9 +6,11 @@ libraries read their thread counts when they load.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -68,3 +70,39 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
     path = OUT_DIR / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **data}, indent=2) + "\n")
     return path
+
+
+def cpu_pressure() -> str:
+    """Linux PSI for the CPU: the share of time some task waited for a core (shared machine)."""
+    try:
+        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except OSError:
+        return "unavailable"
+
+
+def code_version() -> dict[str, str]:
+    """Which shieldwall was measured: its path and, when it is this checkout, the commit.
+
+    Benchmarks may run against a snapshot of a commit (``PYTHONPATH=<git archive>/src``)
+    while others edit the working tree; ``SHIELDWALL_BENCH_COMMIT`` names that commit.
+    """
+    import shieldwall
+
+    where = Path(shieldwall.__file__).resolve().parent
+    commit = os.environ.get("SHIELDWALL_BENCH_COMMIT", "")
+    if not commit:
+        with contextlib.suppress(OSError, subprocess.CalledProcessError):
+            head = subprocess.run(
+                ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "-C", str(where), "status", "--porcelain", "--", "."],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            commit = head + (" + uncommitted changes" if dirty else "")
+    return {"shieldwall": str(where), "commit": commit or "unknown"}
