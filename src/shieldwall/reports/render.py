@@ -41,7 +41,7 @@ def to_csv(report: TransparencyReport) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _bar_svg(title: str, counts: Mapping[str, int]) -> str:
+def bar_svg(title: str, counts: Mapping[str, int]) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -60,7 +60,7 @@ def _bar_svg(title: str, counts: Mapping[str, int]) -> str:
     return svg[svg.find("<svg") :]  # drop the XML prolog to inline it
 
 
-def _hist_svg(title: str, seconds: tuple[float, ...]) -> str:
+def hist_svg(title: str, seconds: tuple[float, ...]) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -124,10 +124,10 @@ def to_html(report: TransparencyReport, *, charts: bool = True) -> bytes:
     ):
         parts.append(_table(title, counts))
         if charts and counts:
-            parts.append(f"<figure>{_bar_svg(title, counts)}</figure>")
+            parts.append(f"<figure>{bar_svg(title, counts)}</figure>")
     if charts and report.time_to_action_samples:
         parts.append(
-            f"<figure>{_hist_svg('Time to action', report.time_to_action_samples)}</figure>"
+            f"<figure>{hist_svg('Time to action', report.time_to_action_samples)}</figure>"
         )
     parts.append("</body></html>")
     return "".join(parts).encode("utf-8")

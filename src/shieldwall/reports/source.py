@@ -22,7 +22,7 @@ from shieldwall.reports.transparency import (
     TransparencyReport,
     build_report,
 )
-from shieldwall.store.items import _decision_info, _item_info
+from shieldwall.store.items import decision_info, item_info
 from shieldwall.store.service_models import DecisionRow, ItemRow
 
 
@@ -127,7 +127,7 @@ def iter_statements(
             )
         with sa.orm.Session(engine) as session:
             rows = session.execute(query).all()
-            batch = [(_decision_info(d), _item_info(i)) for d, i in rows]
+            batch = [(decision_info(d), item_info(i)) for d, i in rows]
         if not batch:
             return
         for decision, item in batch:

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.items import _item_info
+from shieldwall.store.items import item_info
 from shieldwall.store.models import Base, BigId, utcnow
 from shieldwall.store.service_models import DecisionRow, ItemRow, ReviewTaskRow
 from shieldwall.store.service_records import ItemInfo
@@ -465,7 +465,7 @@ class ReviewDeskStore(_Repo):
         with self._reading() as session:
             return [
                 QueueTask(
-                    t.id, t.queue, t.priority, t.due_at, t.created_at, t.decision_id, _item_info(i)
+                    t.id, t.queue, t.priority, t.due_at, t.created_at, t.decision_id, item_info(i)
                 )
                 for t, i in session.execute(query).all()
             ]
@@ -483,7 +483,7 @@ class ReviewDeskStore(_Repo):
     def item(self, item_id: int) -> ItemInfo | None:
         with self._reading() as session:
             row = session.get(ItemRow, item_id)
-            return None if row is None else _item_info(row)
+            return None if row is None else item_info(row)
 
     def uploader_items(self, uploader_id: str, *, limit: int = 20) -> list[ItemInfo]:
         query = (
@@ -493,7 +493,7 @@ class ReviewDeskStore(_Repo):
             .limit(limit)
         )
         with self._reading() as session:
-            return [_item_info(r) for r in session.scalars(query)]
+            return [item_info(r) for r in session.scalars(query)]
 
     # -- reveals -----------------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ class ItemStore:
         evidence (see ``shieldwall.store.cases.held_item_ids``); once the hold is
         released the next pass purges them.
         """
-        # Imported here: the cases module builds on this one (it reuses _item_info).
+        # Imported here: the cases module builds on this one (it reuses item_info).
         from shieldwall.store.cases import held_item_ids
 
         at = now or utcnow()
@@ -156,21 +156,21 @@ class ItemStore:
             )
             if drow is None:
                 return None
-            return _item_info(row), _decision_info(drow)
+            return item_info(row), decision_info(drow)
 
     def get_item(self, content_id: str) -> ItemInfo:
         with self._reading() as session:
             row = session.scalar(select(ItemRow).where(ItemRow.content_id == content_id))
             if row is None:
                 raise ItemNotFoundError("no item with this content_id", value=content_id)
-            return _item_info(row)
+            return item_info(row)
 
     def items_by_ids(self, ids: Sequence[int]) -> dict[int, ItemInfo]:
         if not ids:
             return {}
         with self._reading() as session:
             rows = session.scalars(select(ItemRow).where(ItemRow.id.in_(list(ids))))
-            return {r.id: _item_info(r) for r in rows}
+            return {r.id: item_info(r) for r in rows}
 
     def items_by_digest(
         self, *, md5: str | None = None, sha256: str | None = None
@@ -184,14 +184,14 @@ class ItemStore:
         if not conds:
             return []
         with self._reading() as session:
-            return [_item_info(r) for r in session.scalars(select(ItemRow).where(or_(*conds)))]
+            return [item_info(r) for r in session.scalars(select(ItemRow).where(or_(*conds)))]
 
     def get_decision(self, decision_id: str) -> DecisionInfo:
         with self._reading() as session:
             row = session.get(DecisionRow, decision_id)
             if row is None:
                 raise DecisionNotFoundError("no decision with this id", value=decision_id)
-            return _decision_info(row)
+            return decision_info(row)
 
     def decisions_for_item(self, item_id: int) -> list[DecisionInfo]:
         with self._reading() as session:
@@ -200,7 +200,7 @@ class ItemStore:
                 .where(DecisionRow.item_id == item_id)
                 .order_by(DecisionRow.created_at, DecisionRow.id)
             )
-            return [_decision_info(r) for r in rows]
+            return [decision_info(r) for r in rows]
 
     def list_decisions(
         self,
@@ -233,7 +233,7 @@ class ItemStore:
             )
         query = query.order_by(DecisionRow.created_at.desc(), DecisionRow.id.desc()).limit(limit)
         with self._reading() as session:
-            return [_decision_info(r) for r in session.scalars(query)]
+            return [decision_info(r) for r in session.scalars(query)]
 
     def iter_seen_pdq(self, *, after_id: int = 0, chunk: int = 100_000) -> Iterator[list[SeenHash]]:
         """PDQ hashes of stored items with id > ``after_id``, in id order (retro-hunt index)."""
@@ -382,7 +382,8 @@ def _add_decision(
     )
 
 
-def _item_info(r: ItemRow) -> ItemInfo:
+def item_info(r: ItemRow) -> ItemInfo:
+    """An item row as the plain record the rest of the code uses."""
     return ItemInfo(
         id=r.id,
         content_id=r.content_id,
@@ -406,7 +407,8 @@ def _item_info(r: ItemRow) -> ItemInfo:
     )
 
 
-def _decision_info(r: DecisionRow) -> DecisionInfo:
+def decision_info(r: DecisionRow) -> DecisionInfo:
+    """A decision row as the plain record the rest of the code uses."""
     return DecisionInfo(
         id=r.id,
         item_id=r.item_id,

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline.audit_log import AuditLog
-from shieldwall.reports.render import _bar_svg, _hist_svg
+from shieldwall.reports.render import bar_svg, hist_svg
 from shieldwall.reports.source import load_report
 from shieldwall.reports.transparency import TransparencyReport
 from shieldwall.runtime import Runtime
@@ -163,10 +163,10 @@ def chart(request: Request, name: str, viewer: DashboardViewer) -> Response:
     """One of the report's charts over the same 30 days, as an SVG image."""
     report = _report(runtime_of(request), utcnow())
     if name == "time-to-action":
-        svg = _hist_svg("Time to action", report.time_to_action_samples)
+        svg = hist_svg("Time to action", report.time_to_action_samples)
     elif name in CHARTS:
         title, field = CHARTS[name]
-        svg = _bar_svg(title, getattr(report, field))
+        svg = bar_svg(title, getattr(report, field))
     else:
         return Response(status_code=404)
     return Response(
