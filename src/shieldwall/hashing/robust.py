@@ -61,10 +61,13 @@ from shieldwall.types import DEFAULT_QUALITY_THRESHOLD
 
 __all__ = [
     "BANK_CROPS",
+    "BANK_WINDOWS",
+    "MAX_BANK_VARIANTS",
     "QUERY_CROPS",
     "UNCROP_HYPOTHESES",
     "WORK_SIDE",
     "Variant",
+    "Window",
     "bank_variants",
     "describe_variant",
     "matcher_variants",
@@ -78,6 +81,8 @@ QUERY_CROPS = (98, 96, 94, 92, 90, 88)
 tolerance (~1-2% of the side) of a bank crop for any crop of the original from 0 to 30%."""
 BANK_CROPS = (90, 80, 70)
 """Central crops a submitter may store besides the plain hash (percent of each side kept)."""
+MAX_BANK_VARIANTS = 16
+"""Most extra hashes one bank entry may carry (the matcher numbers them 0..15 per entry)."""
 UNCROP_HYPOTHESES = (95, 90, 85)
 """Query assumed to be this central share of the original; the rest is filled by repeating
 the edge pixels (the best of the fills tried: reflection and least-squares did worse)."""
@@ -112,6 +117,37 @@ class Variant:
     name: str
     pdq: str
     quality: int
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A named region of an image, as fractions of its width and height (0..1).
+
+    Bank-side variants are the PDQ hashes of these regions of the original; the
+    browser hasher reads the same list (the portal page carries it as JSON), so
+    Python and the browser always hash the same regions."""
+
+    name: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def as_box(self) -> Box:
+        return Box(self.left, self.top, self.right, self.bottom)
+
+
+BANK_WINDOWS: tuple[Window, ...] = tuple(
+    Window(
+        f"crop(center,{keep}%)",
+        (1 - keep / 100) / 2,
+        (1 - keep / 100) / 2,
+        1 - (1 - keep / 100) / 2,
+        1 - (1 - keep / 100) / 2,
+    )
+    for keep in BANK_CROPS
+)
+"""The regions a submitter may hash besides the whole image (see :func:`bank_variants`)."""
 
 
 def _pct(fraction: float) -> int:
@@ -380,10 +416,10 @@ def query_variants(
 def bank_variants(
     image: DecodedImage | PixelArray,
     *,
-    keeps: Sequence[int] = BANK_CROPS,
+    windows: Sequence[Window] = BANK_WINDOWS,
     quality_min: int = DEFAULT_QUALITY_THRESHOLD,
 ) -> list[Variant]:
-    """Extra hashes a submitter can store with the plain one: central crops of the original.
+    """Extra hashes a submitter can store with the plain one: regions of the original.
 
     A copy cropped at the borders then matches one of these through the
     query's crop grid. The plain hash is not included (it is the entry itself).
@@ -391,7 +427,7 @@ def bank_variants(
     found = _Collector(quality_min)
     found.seen.add(_exact_dihedral(image)["original"][0])
     work = _work_image(_rgb(image))
-    for keep in keeps:
-        pdq, quality = _hash_box(work, _center(keep / 100))["original"]
-        found.add(f"crop(center,{keep}%)", pdq, quality)
+    for window in windows[:MAX_BANK_VARIANTS]:
+        pdq, quality = _hash_box(work, window.as_box())["original"]
+        found.add(window.name, pdq, quality)
     return found.out
