@@ -111,6 +111,11 @@ class NewEntry:
     provenance: Provenance = field(default_factory=Provenance)
     category: str | None = None
     expires_at: datetime | None = None
+    variants: tuple[tuple[str, str], ...] = ()
+    """Extra PDQ hashes of regions of the same original, ``(name, hex)``: what a submitter
+    who holds the image can compute besides the plain hash (``bank_variants``; the browser
+    hasher does). Only for PDQ entries; at most 16. They make cropped, captioned and
+    overlaid copies findable; matching reports them as the entry itself."""
 
 
 @dataclass(frozen=True, slots=True)
