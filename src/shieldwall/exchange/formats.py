@@ -18,11 +18,15 @@ class ExchangeFormat(enum.StrEnum):
     """A hash-list file format."""
 
     CSV = "csv"
-    """Header row, then one entry per row; columns as in :data:`FIELDS`."""
+    """Header row, then one entry per row; columns as in :data:`FIELDS`. Plain: a PDQ
+    entry's bank-side variants are not written, and a ``variants`` column is ignored."""
     JSONL = "jsonl"
-    """One JSON object per line, with the :data:`FIELDS` as keys."""
+    """One JSON object per line, with the :data:`FIELDS` as keys, plus an optional
+    ``variants`` list on PDQ entries (``[{"name": ..., "pdq": ...}]``, see
+    :mod:`shieldwall.exchange.variants`): the one format that carries them both ways."""
     THREATEXCHANGE = "threatexchange"
-    """``signal_type signal_value`` lines, as Meta's ``threatexchange`` CLI reads and prints."""
+    """``signal_type signal_value`` lines, as Meta's ``threatexchange`` CLI reads and prints.
+    Plain: no metadata, no variants."""
 
 
 FIELDS = (

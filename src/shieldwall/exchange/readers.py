@@ -9,6 +9,7 @@ stops after saying so at line 1 (no line after it could be read).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Iterator
 from typing import IO
@@ -18,6 +19,7 @@ from shieldwall.exchange.fields import entry_from_fields
 from shieldwall.exchange.formats import FIELDS, REQUIRED_FIELDS, ExchangeFormat
 from shieldwall.exchange.lines import MAX_LINE_BYTES, iter_lines
 from shieldwall.exchange.records import LineError, ParsedEntry, ParsedLine
+from shieldwall.exchange.variants import parse_variants
 
 _TE_VALUE_COLUMNS = ("signal_str", "signal_value", "value")
 
@@ -112,7 +114,20 @@ def _read_jsonl(lines: _Lines) -> Iterator[ParsedLine]:
                 line_no, InvalidRecordError("each line must be a JSON object", value=text)
             )
             continue
-        yield _entry(line_no, record)
+        yield _jsonl_entry(line_no, record)
+
+
+def _jsonl_entry(line_no: int, record: dict[str, object]) -> ParsedLine:
+    # JSON Lines alone has room for a PDQ entry's bank-side variants; a bad
+    # variants list refuses the whole line, so nobody banks half of what they sent.
+    try:
+        entry = entry_from_fields(record)
+        variants = parse_variants(record.get("variants"), signal_type=entry.signal_type)
+    except InputError as exc:
+        return LineError(line_no, exc)
+    if variants:
+        entry = dataclasses.replace(entry, variants=variants)
+    return ParsedEntry(line_no, entry)
 
 
 def _read_threatexchange(lines: _Lines) -> Iterator[ParsedLine]:

@@ -1,8 +1,10 @@
 """Streaming writers: entries in, a hash-list file out, one line per entry.
 
 Each writer emits what the matching reader reads back unchanged (a property
-test holds them to it), except the threatexchange format, which has room for
-the signal type and value only.
+test holds them to it), except where a format has no room for a field: the
+threatexchange format carries the signal type and value only, and CSV carries
+every field but a PDQ entry's bank-side variants (a list does not fit a cell
+that other tools read; JSON Lines carries them as ``"variants"``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import IO
 
 from shieldwall.exchange.fields import fields_from_entry
 from shieldwall.exchange.formats import FIELDS, THREATEXCHANGE_NAMES, ExchangeFormat
+from shieldwall.exchange.variants import variants_to_records
 from shieldwall.types import NewEntry, SignalType
 
 
@@ -38,7 +41,13 @@ def write_entries(
     elif kind is ExchangeFormat.JSONL:
         for entry in entries:
             fields = fields_from_entry(entry)
-            record = {name: value for name, value in fields.items() if value is not None}
+            record: dict[str, object] = {
+                name: value for name, value in fields.items() if value is not None
+            }
+            if entry.variants:
+                record["variants"] = variants_to_records(
+                    entry.variants, signal_type=entry.signal_type
+                )
             stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
             count += 1
     else:
