@@ -1,8 +1,9 @@
 """The bank tables as a typed SQLAlchemy 2 ORM.
 
-Three tables: ``banks``, their ``bank_entries`` and ``entry_changes``, the
-append-only log of changes to matching membership that lets an in-memory
-index load a snapshot and then replay what changed after it. The Alembic
+Four tables: ``banks``, their ``bank_entries``, the ``bank_entry_variants``
+(extra region hashes a submitter stored with a PDQ entry) and
+``entry_changes``, the append-only log of changes to matching membership that
+lets an in-memory index load a snapshot and then replay what changed after it. The Alembic
 migrations in ``store/migrations`` create exactly this schema (a test compares
 the two on SQLite and PostgreSQL).
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -155,6 +157,29 @@ class BankEntryRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
+
+
+VARIANT_NAME_MAX = 64
+"""Longest name of a bank-side variant (``"crop(center,80%)"``)."""
+
+
+class BankEntryVariantRow(Base):
+    """One extra PDQ hash of a region of a PDQ entry's original (a bank-side variant).
+
+    Why a table of its own and not columns: most entries have none, and the
+    matcher numbers them by ``slot`` (0..15) to give each an index id of
+    ``entry_id * 16 + slot`` without a change-log row of its own; the variants
+    enter and leave matching with their entry.
+    """
+
+    __tablename__ = "bank_entry_variants"
+
+    entry_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("bank_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(VARIANT_NAME_MAX))
+    value: Mapped[str] = mapped_column(String(64))
 
 
 class EntryChangeRow(Base):

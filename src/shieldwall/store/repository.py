@@ -68,6 +68,7 @@ from shieldwall.store.records import (
     EntryInfo,
 )
 from shieldwall.store.validation import CleanEntry, check_bank_name, check_threshold, clean_entry
+from shieldwall.store.variants import read_variants, write_variants
 from shieldwall.types import (
     DEFAULT_PDQ_THRESHOLD,
     BankId,
@@ -251,6 +252,11 @@ class BankStore:
         a victim withdrew. Each chunk is validated whole before it is written;
         on an invalid entry the chunks before it stay committed and the error
         message gives the entry's position (0-based).
+
+        Bank-side variants (``NewEntry.variants``, PDQ only) are written with
+        their entry. An entry already stored keeps its variants and gains the
+        ones it lacks (by name); it then stays "unchanged" in the counts, but
+        its ``add`` is logged again so that matchers pick up the new variants.
         """
         with self._reading() as session:  # fail fast, before consuming the stream
             bank_row(session, bank)
@@ -276,13 +282,31 @@ class BankStore:
     ) -> tuple[list[EntryId], int]:
         with self._writing() as session:
             bank = bank_row(session, bank_name)
+            now = utcnow()
+            with_variants = any(c.variants for c in cleaned)
+            # Under the write lock no one else inserts entries: ids above this are ours.
+            new_above = (
+                session.scalar(select(func.coalesce(func.max(BankEntryRow.id), 0)))
+                if with_variants
+                else 0
+            )
             ids, added = insert_chunk(
                 session.connection(),
                 bank_id=bank.id,
                 bank_enabled=bank.enabled,
                 entries=cleaned,
-                now=utcnow(),
+                now=now,
             )
+            variants = 0
+            if with_variants:
+                variants = write_variants(
+                    session,
+                    bank_enabled=bank.enabled,
+                    entries=cleaned,
+                    ids=ids,
+                    new_above=int(new_above or 0),
+                    now=now,
+                )
             # One event per chunk transaction (not per entry): counts and a digest of the values.
             self._audit.append(
                 session,
@@ -294,7 +318,8 @@ class BankStore:
                     "added": added,
                     "unchanged": len(ids) - added,
                     "values_sha256": values_digest(f"{e.signal_type}:{e.value}" for e in cleaned),
-                },
+                }
+                | ({"variants_added": variants} if variants else {}),
             )
             return [EntryId(i) for i in ids], added
 
@@ -386,6 +411,19 @@ class BankStore:
                 for entry, bank in session.execute(query):
                     found[EntryId(entry.id)] = entry_info(entry, bank)
         return found
+
+    def variants_for(
+        self, *, entry_ids: Iterable[int]
+    ) -> dict[EntryId, list[tuple[int, str, str]]]:
+        """Stored bank-side variants of entries: ``(slot, name, value)`` in slot order.
+
+        Entries without variants (and ids that do not exist) are absent. Read in
+        chunks of ids, so a matcher replaying a long change log can ask for all
+        of one batch at once.
+        """
+        with self._reading() as session:
+            found = read_variants(session, entry_ids)
+        return {EntryId(k): v for k, v in found.items()}
 
     def iter_active_entries(
         self, *, signal_type: SignalType | str, chunk: int = 50_000

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from shieldwall.errors import InputError, InvalidRecordError
+from shieldwall.errors import InputError, InvalidHashError, InvalidRecordError
+from shieldwall.hashing.robust import MAX_BANK_VARIANTS
 from shieldwall.hashing.values import normalize_hash
-from shieldwall.store.models import NAME_MAX, TEXT_FIELD_MAX
+from shieldwall.store.models import NAME_MAX, TEXT_FIELD_MAX, VARIANT_NAME_MAX
 from shieldwall.types import NewEntry, SignalType
 
 BANK_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
@@ -56,6 +57,8 @@ class CleanEntry:
     case_id: str | None
     submitted_at: datetime | None
     expires_at: datetime | None
+    variants: tuple[tuple[str, str], ...] = ()
+    """Bank-side variants ``(name, lowercase hex)``, names unique, in the order given."""
 
 
 def _text(field: str, value: str | None) -> str | None:
@@ -82,6 +85,7 @@ def clean_entry(entry: NewEntry) -> CleanEntry:
         raise InvalidRecordError("expected a NewEntry", value=entry)
     value = normalize_hash(entry.signal_type, entry.value)  # refuses unknown types too
     signal_type = SignalType(entry.signal_type)
+    variants = clean_variants(signal_type, entry.variants)
     prov = entry.provenance
     return CleanEntry(
         signal_type=signal_type,
@@ -92,4 +96,52 @@ def clean_entry(entry: NewEntry) -> CleanEntry:
         case_id=_text("case_id", prov.case_id),
         submitted_at=_time("submitted_at", prov.submitted_at),
         expires_at=_time("expires_at", entry.expires_at),
+        variants=variants,
     )
+
+
+def clean_variants(signal_type: SignalType, variants: object) -> tuple[tuple[str, str], ...]:
+    """Validate an entry's bank-side variants: PDQ only, at most ``MAX_BANK_VARIANTS``,
+    named (unique, printable, at most ``VARIANT_NAME_MAX`` characters), PDQ hex values.
+
+    The cap is the matcher's: it numbers an entry's variants 0..15 inside its index id.
+    """
+    if not variants:
+        return ()
+    if not isinstance(variants, tuple | list):
+        raise InvalidRecordError("variants must be a list of (name, hash) pairs", value=variants)
+    if signal_type is not SignalType.PDQ:
+        raise InvalidRecordError(
+            f"variants are stored only with PDQ entries, not {signal_type.value}",
+            value=signal_type.value,
+        )
+    if len(variants) > MAX_BANK_VARIANTS:
+        raise InvalidRecordError(
+            f"an entry may carry at most {MAX_BANK_VARIANTS} variants, got {len(variants)}",
+            value=len(variants),
+        )
+    cleaned: list[tuple[str, str]] = []
+    names: set[str] = set()
+    for i, pair in enumerate(variants):
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise InvalidRecordError(f"variant {i} must be a (name, hash) pair", value=pair)
+        name, hex_value = pair
+        if (
+            not isinstance(name, str)
+            or not name
+            or len(name) > VARIANT_NAME_MAX
+            or not name.isprintable()
+        ):
+            raise InvalidRecordError(
+                f"variant {i} name must be 1-{VARIANT_NAME_MAX} printable characters",
+                value=name,
+            )
+        if name in names:
+            raise InvalidRecordError(f"variant {i} repeats the name {name!r}", value=name)
+        names.add(name)
+        try:
+            normal = normalize_hash(SignalType.PDQ, hex_value)
+        except InvalidHashError as exc:
+            raise InvalidHashError(f"variant {name!r}: {exc.message}", value=exc.value) from exc
+        cleaned.append((name, normal))
+    return tuple(cleaned)

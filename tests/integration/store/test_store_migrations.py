@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from shieldwall.store import current_revision, downgrade, head_revision, make_engine, upgrade
 from shieldwall.store.models import Base
 
-TABLES = {"banks", "bank_entries", "entry_changes"}
+TABLES = {"banks", "bank_entries", "bank_entry_variants", "entry_changes"}
 
 
 def _table_of(diff: object) -> str | None:
