@@ -9,7 +9,8 @@ words. The rules, and why:
 
 - only PDQ entries carry variants (an MD5 or SHA-256 of a region means nothing);
 - at most :data:`MAX_VARIANTS` per entry (the matcher numbers them 0..15);
-- a name is 1..:data:`VARIANT_NAME_MAX` printable characters, unique within the
+- a name is 1..:data:`VARIANT_NAME_MAX` printable characters (``str.isprintable``,
+  as the bank store checks), no spaces at either end, unique within the
   entry, not ``"original"`` (that is the entry itself) and without ``@``, which
   separates the query's and the bank's variant in ``Match.variant``
   (``"crop(center,92%)@bank:crop(center,80%)"``);
@@ -53,8 +54,10 @@ def check_variant_name(name: object, *, where: str = "variant name") -> str:
         raise InvalidRecordError(
             f"{where} is longer than {VARIANT_NAME_MAX} characters", value=name
         )
-    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
-        raise InvalidRecordError(f"{where} contains control characters", value=name)
+    if not name.isprintable():  # the store refuses the same: one rule, whoever asks
+        raise InvalidRecordError(
+            f"{where} contains control or other unprintable characters", value=name
+        )
     if "@" in name:
         raise InvalidRecordError(f"{where} may not contain '@'", value=name)
     if name in _RESERVED_NAMES:

@@ -32,7 +32,7 @@ _names = st.text(
     st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="@"),
     min_size=1,
     max_size=64,
-).filter(lambda s: s == s.strip() and s.strip() != "" and s != "original")
+).filter(lambda s: s == s.strip() and s.isprintable() and s != "original")
 
 
 @st.composite
@@ -122,7 +122,7 @@ def test_bad_variants_are_errors_of_their_own_line_and_the_import_goes_on() -> N
     assert "variants[0] must be an object" in messages[7]
     assert "may not contain '@'" in messages[8]
     assert "longer than 64 characters" in messages[9]
-    assert "control characters" in messages[10]
+    assert "unprintable characters" in messages[10]
     assert "may not be 'original'" in messages[11]
     assert "variants[0].name must be a string" in messages[12]
     for n in range(3, 13):
