@@ -9,14 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shieldwall.errors import InputError
+from shieldwall.exchange.variants import MAX_VARIANTS, VARIANT_NAME_MAX, parse_variants
 from shieldwall.types import BankPurpose, SignalType
 
 ContentId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 Hex = Annotated[str, StringConstraints(min_length=32, max_length=64, pattern=r"^[0-9a-fA-F]+$")]
 Surface = Literal["post", "message", "profile", "ad", "other"]
 Jurisdiction = Annotated[str, StringConstraints(min_length=2, max_length=8)]
+PdqHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
+VariantName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=VARIANT_NAME_MAX, pattern=r"^[^\x00-\x1f\x7f-\x9f@]+$"
+    ),
+]
 
 
 class _Strict(BaseModel):
@@ -104,6 +113,13 @@ class BankPublic(BaseModel):
     created_at: datetime
 
 
+class VariantCreate(_Strict):
+    """A PDQ hash of a region of the entry's original (``robust.bank_variants`` computes them)."""
+
+    name: VariantName = Field(examples=["crop(center,80%)"])
+    pdq: PdqHex
+
+
 class EntryCreate(_Strict):
     signal_type: SignalType
     value: Hex
@@ -113,6 +129,32 @@ class EntryCreate(_Strict):
     case_id: Annotated[str, StringConstraints(max_length=255)] | None = None
     submitted_at: datetime | None = None
     expires_at: datetime | None = None
+    variants: list[VariantCreate] | None = Field(
+        None,
+        max_length=MAX_VARIANTS,
+        description=(
+            "PDQ entries only: hashes of regions of the same original (names unique, "
+            "printable, without '@', not 'original'), so cropped or captioned copies match "
+            "the entry. An entry already stored keeps its variants and gains the names it "
+            "lacks, up to 16 in all."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _variants_fit_the_entry(self) -> EntryCreate:
+        # The rules live once, in shieldwall.exchange.variants, shared with JSON Lines imports.
+        if self.variants:
+            try:
+                parse_variants(
+                    [v.model_dump() for v in self.variants], signal_type=self.signal_type
+                )
+            except InputError as exc:
+                raise ValueError(exc.message) from None
+        return self
+
+    def variant_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The variants as ``NewEntry.variants`` holds them (hex in lowercase)."""
+        return tuple((v.name, v.pdq.lower()) for v in self.variants or ())
 
 
 class EntriesCreate(_Strict):
@@ -128,6 +170,11 @@ class EntriesAdded(BaseModel):
     retro_hunt: dict[str, Any] | None = None
 
 
+class VariantPublic(BaseModel):
+    name: str
+    pdq: str
+
+
 class EntryPublic(BaseModel):
     id: int
     bank: str
@@ -140,6 +187,9 @@ class EntryPublic(BaseModel):
     case_id: str | None
     created_at: datetime
     withdrawn_at: datetime | None
+    variants: list[VariantPublic] = Field(
+        default_factory=list, description="Region hashes stored with a PDQ entry."
+    )
 
 
 class ItemPublic(BaseModel):

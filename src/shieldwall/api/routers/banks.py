@@ -17,10 +17,14 @@ from shieldwall.api.schemas import (
     EntriesAdded,
     EntriesCreate,
     EntryPublic,
+    VariantPublic,
 )
 from shieldwall.api.views import bank_public, entry_public
+from shieldwall.errors import EntryNotFoundError
 from shieldwall.exchange import ExchangeFormat, write_entries
 from shieldwall.hashing.values import normalize_hash
+from shieldwall.runtime import Runtime
+from shieldwall.store import EntryInfo
 from shieldwall.types import NewEntry, Provenance
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
@@ -81,6 +85,7 @@ def add_entries(
             ),
             category=e.category,
             expires_at=e.expires_at,
+            variants=e.variant_pairs(),
         )
         for e in body.entries
     ]
@@ -105,23 +110,30 @@ def add_entries(
     )
 
 
+def _with_variants(rt: Runtime, entry: EntryInfo) -> EntryPublic:
+    public = entry_public(entry)
+    stored = rt.store.variants_for(entry_ids=[entry.id]).get(entry.id, [])
+    public.variants = [VariantPublic(name=name, pdq=value) for _, name, value in sorted(stored)]
+    return public
+
+
 @router.get("/{name}/entries/{entry_id}", response_model=EntryPublic)
 def get_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksReader) -> EntryPublic:
+    """One entry, with the region hashes (``variants``) stored with it."""
     entry = rt.store.get_entry(entry_id=entry_id)
     if entry.bank_name != name:
-        from shieldwall.errors import EntryNotFoundError
-
         raise EntryNotFoundError("no such entry in this bank", value=entry_id)
-    return entry_public(entry)
+    return _with_variants(rt, entry)
 
 
 @router.post("/{name}/entries/{entry_id}/withdraw", response_model=EntryPublic)
 def withdraw_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
-    """Take an entry out of matching at once (kept, with status ``withdrawn``)."""
+    """Take an entry out of matching at once (kept, with status ``withdrawn``; its variants
+    leave matching with it)."""
     get_entry(name, entry_id, rt, _)
     entry = rt.store.withdraw_entry(entry_id=entry_id)
     rt.matcher.refresh()
-    return entry_public(entry)
+    return _with_variants(rt, entry)
 
 
 @router.delete("/{name}/entries/{entry_id}", response_model=EntryPublic)
