@@ -22,7 +22,7 @@ trail in the transaction that writes their row.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,6 +132,8 @@ class CaseHashInfo:
     quality: int | None
     status: str
     entry_id: int | None
+    variants: tuple[tuple[str, str], ...] = ()
+    """Region hashes of a PDQ, ``(window name, hex)`` (``robust.BANK_WINDOWS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +227,13 @@ class CaseStore(_Repo):
         missing: Sequence[str],
         hashes: Sequence[tuple[str, str, int | None]],
         due_hours: float | None,
+        variants: Mapping[str, Sequence[tuple[str, str]]] | None = None,
         now: datetime | None = None,
     ) -> tuple[CaseInfo, str]:
-        """Store a request; returns it with its access code (shown once, stored hashed)."""
+        """Store a request; returns it with its access code (shown once, stored hashed).
+
+        ``variants`` maps a PDQ of ``hashes`` to its region hashes ``(window name, hex)``,
+        kept on that PDQ's row (the caller has validated them against the windows)."""
         at = now or utcnow()
         code = _code(4)
         with self._writing() as session:
@@ -246,6 +252,7 @@ class CaseStore(_Repo):
             session.add(row)
             session.flush()
             seen: set[tuple[str, str]] = set()
+            extra = variants or {}
             for kind, value, quality in hashes:
                 if (kind, value) in seen:
                     continue
@@ -258,6 +265,7 @@ class CaseStore(_Repo):
                         quality=quality,
                         status="pending",
                         created_at=at,
+                        variants=_variant_rows(extra.get(value) if kind == "pdq" else None),
                     )
                 )
             session.flush()
@@ -737,6 +745,10 @@ def held_item_ids(session: Session, item_ids: Sequence[int]) -> set[int]:
     return held
 
 
+def _variant_rows(regions: Sequence[tuple[str, str]] | None) -> list[list[str]] | None:
+    return [[name, value] for name, value in regions] if regions else None
+
+
 def _case_row(session: Session, case_id: int) -> CaseRow:
     row = session.get(CaseRow, case_id)
     if row is None:
@@ -766,7 +778,15 @@ def _case(session: Session, r: CaseRow) -> CaseInfo:
         copies_removed=r.copies_removed,
         reviewed_by=r.reviewed_by,
         hashes=tuple(
-            CaseHashInfo(h.id, h.signal_type, h.value, h.quality, h.status, h.entry_id)
+            CaseHashInfo(
+                h.id,
+                h.signal_type,
+                h.value,
+                h.quality,
+                h.status,
+                h.entry_id,
+                tuple((str(n), str(v)) for n, v in h.variants or ()),
+            )
             for h in hashes
         ),
     )

@@ -170,6 +170,9 @@ class CaseHashRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     entry_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    variants: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    """A PDQ's region hashes from the browser, ``[[window name, hex], ...]`` (revision 0009);
+    they become the bank entry's ``variants`` on approval."""
 
 
 __all__ = [
