@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from shieldwall.api.deps import ScanCaller
+from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
 from shieldwall.store.cases import CaseInfo
 from shieldwall.web import workflows
 from shieldwall.web.portal_form import JURISDICTIONS, MESSAGES, RELATIONSHIPS, check_request
@@ -42,6 +43,17 @@ STATUS_WORDS = {
 }
 
 
+def bank_windows() -> list[dict[str, Any]]:
+    """The regions the page hashes besides the whole photo, as JSON for hasher.js.
+
+    Read from ``robust.BANK_WINDOWS`` at each render, so that the browser and Python
+    always hash the same regions, whatever the list holds now."""
+    return [
+        {"name": w.name, "left": w.left, "top": w.top, "right": w.right, "bottom": w.bottom}
+        for w in BANK_WINDOWS[:MAX_BANK_VARIANTS]
+    ]
+
+
 def _portal(
     request: Request, template: str, ctx: dict[str, Any], *, status_code: int = 200
 ) -> Response:
@@ -53,6 +65,7 @@ def _portal(
         "relationships": RELATIONSHIPS,
         "messages": MESSAGES,
         "status_words": STATUS_WORDS,
+        "bank_windows": bank_windows(),
     }
     response = render(request, template, {**base, **ctx}, status_code=status_code)
     if new:
@@ -72,6 +85,15 @@ async def submit_report(request: Request) -> Response:
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     req, missing = check_request(fields)
+    if "variants" in missing:
+        # Malformed region hashes: keep nothing rather than a request with half its hashes;
+        # the page is shown again without them, so the person chooses the files again.
+        return _portal(
+            request,
+            "report.html",
+            {"form": {**fields, "hashes": ""}, "missing": missing},
+            status_code=422,
+        )
     if "content" in missing and not (req.email or req.phone):
         # Nothing to act on and no way to reach the person: keep nothing, show the form again.
         return _portal(
@@ -82,6 +104,7 @@ async def submit_report(request: Request) -> Response:
         details=req.details(),
         missing=missing,
         hashes=req.hash_rows(),
+        variants=req.pdq_variants(),
         due_hours=workflows.deadline_hours([req.jurisdiction]),
     )
     return _portal(

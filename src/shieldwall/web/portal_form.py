@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
+
 JURISDICTIONS = {
     "GB": "United Kingdom",
     "US": "United States",
@@ -46,6 +48,8 @@ MESSAGES: dict[str, str] = {
     "username where it appears.",
     "jurisdiction": "Choose the country whose law applies to you.",
     "hashes": "The fingerprints sent by the page could not be read. Choose the files again.",
+    "variants": "The extra fingerprints of parts of your photos could not be read. "
+    "Choose the files again (reload the page first if it has been open a long time).",
     "email": "The email address does not look right.",
 }
 """What to tell the requester for each missing element, in the words the form uses."""
@@ -62,6 +66,9 @@ class FileHashes:
     sha256: str
     pdq: str | None = None
     quality: int | None = None
+    variants: tuple[tuple[str, str], ...] = ()
+    """PDQ hashes of regions of the photo, ``(window name, hex)``: kept with the plain PDQ
+    so that cropped copies match once the request is approved (``robust.bank_variants``)."""
 
 
 @dataclass
@@ -102,6 +109,23 @@ class TakedownRequest:
             rows.append(("sha256", f.sha256, None))
         return rows
 
+    def pdq_variants(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Each PDQ's region hashes, keyed by the PDQ (the first file wins on a repeat)."""
+        out: dict[str, tuple[tuple[str, str], ...]] = {}
+        for f in self.files:
+            if f.pdq and f.variants and f.pdq not in out:
+                out[f.pdq] = f.variants
+        return out
+
+
+class HashFieldError(ValueError):
+    """The ``hashes`` field from the page is unusable; ``key`` is the MESSAGES key to show
+    (``"hashes"`` for the list itself, ``"variants"`` for a file's region hashes)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
 
 def _flag(form: Mapping[str, Any], name: str) -> bool:
     return str(form.get(name, "")).lower() in ("on", "yes", "true", "1")
@@ -112,30 +136,69 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return str(value).strip()[:MAX_TEXT] if isinstance(value, str) else ""
 
 
-def parse_files(raw: str) -> list[FileHashes] | None:
-    """The ``hashes`` field (JSON list from the page); None when it is malformed."""
+def parse_files(raw: str) -> list[FileHashes]:
+    """The ``hashes`` field (JSON list from the page); raises :class:`HashFieldError` when
+    any part of it is malformed, so a request is never kept with half of its hashes."""
     if not raw.strip():
         return []
     try:
         data = json.loads(raw)
     except ValueError:
-        return None
+        raise HashFieldError("hashes", "not JSON") from None
     if not isinstance(data, list) or len(data) > MAX_FILES:
-        return None
+        raise HashFieldError("hashes", f"not a list of at most {MAX_FILES} files")
     files = []
     for entry in data:
         if not isinstance(entry, dict):
-            return None
+            raise HashFieldError("hashes", "a file is not an object")
         md5, sha, pdq = entry.get("md5"), entry.get("sha256"), entry.get("pdq")
         quality = entry.get("quality")
         if not _is_hex(md5, 32) or not _is_hex(sha, 64):
-            return None
+            raise HashFieldError("hashes", "md5 or sha256 is not hex of the right length")
         if pdq is not None and not _is_hex(pdq, 64):
-            return None
-        if quality is not None and (not isinstance(quality, int) or not 0 <= quality <= 100):
-            return None
-        files.append(FileHashes(md5=str(md5), sha256=str(sha), pdq=pdq, quality=quality))
+            raise HashFieldError("hashes", "pdq is not 64 hex digits")
+        if not _is_quality(quality):
+            raise HashFieldError("hashes", "quality is not 0..100")
+        variants = parse_variants(entry.get("variants"), has_pdq=pdq is not None)
+        files.append(
+            FileHashes(md5=str(md5), sha256=str(sha), pdq=pdq, quality=quality, variants=variants)
+        )
     return files
+
+
+_WINDOW_NAMES = frozenset(w.name for w in BANK_WINDOWS)
+
+
+def parse_variants(raw: Any, *, has_pdq: bool) -> tuple[tuple[str, str], ...]:
+    """One file's region hashes: ``[{"name", "pdq", "quality"?}, ...]`` as the page sends.
+
+    Names must be windows of ``robust.BANK_WINDOWS`` (the list the page was given), each
+    at most once, at most ``MAX_BANK_VARIANTS``, and only on a file that has a PDQ."""
+    if raw is None or raw == []:
+        return ()
+    if not has_pdq:
+        raise HashFieldError("variants", "region hashes on a file without a PDQ")
+    if not isinstance(raw, list) or len(raw) > MAX_BANK_VARIANTS:
+        raise HashFieldError("variants", f"not a list of at most {MAX_BANK_VARIANTS}")
+    out: list[tuple[str, str]] = []
+    for v in raw:
+        if not isinstance(v, dict):
+            raise HashFieldError("variants", "a region hash is not an object")
+        name, pdq = v.get("name"), v.get("pdq")
+        if not isinstance(name, str) or name not in _WINDOW_NAMES:
+            raise HashFieldError("variants", f"unknown region {str(name)[:40]!r}")
+        if any(name == seen for seen, _ in out):
+            raise HashFieldError("variants", f"region {name!r} twice")
+        if not _is_hex(pdq, 64) or not _is_quality(v.get("quality")):
+            raise HashFieldError("variants", f"region {name!r}: pdq or quality malformed")
+        out.append((name, str(pdq)))
+    return tuple(out)
+
+
+def _is_quality(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+    )
 
 
 def _is_hex(value: Any, length: int) -> bool:
@@ -159,9 +222,12 @@ def check_request(form: Mapping[str, Any]) -> tuple[TakedownRequest, list[str]]:
         notes=_text(form, "notes"),
     )
     missing: list[str] = []
-    files = parse_files(str(form.get("hashes", "")))
-    if files is None:
-        missing.append("hashes")
+    files: list[FileHashes] | None
+    try:
+        files = parse_files(str(form.get("hashes", "")))
+    except HashFieldError as err:
+        files = None
+        missing.append(err.key)
     else:
         req.files = files
     if req.jurisdiction not in JURISDICTIONS:

@@ -339,8 +339,9 @@ def decide_appeal(
 
 
 def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: str) -> CaseInfo:
-    """A moderator approves a victim's request: its hashes enter the victim bank, and every
-    copy already seen is hunted and actioned through the policy."""
+    """A moderator approves a victim's request: its hashes (each photo's PDQ with the region
+    hashes the browser made of it) enter the victim bank, and every copy already seen is
+    hunted and actioned through the policy."""
     case = cases.get(case_id)
     if case.status not in ("under_review", "actioned"):
         raise InputError("only a complete, open request can be approved", value=case.status)
@@ -357,6 +358,8 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
                 value=h.value,
                 provenance=provenance,
                 category="ncii_known_match",
+                # The photo's region hashes from the browser: cropped copies match too.
+                variants=h.variants if h.signal_type == SignalType.PDQ else (),
             )
             for h in pending
         ],
