@@ -155,7 +155,17 @@ def _pct(fraction: float) -> int:
 
 
 def describe_variant(name: str | None) -> str:
-    """A phrase for decision evidence: ``"matched after horizontal flip"``."""
+    """A phrase for decision evidence: ``"matched after horizontal flip"``.
+
+    A hit on a bank-side variant is named ``"<query variant>@bank:<window>"`` by the
+    matcher; both sides are told: ``"matched after horizontal flip, against the
+    submitter's hash of crop(center,80%)"``.
+    """
+    if name is not None and "@bank:" in name:
+        query, window = name.split("@bank:", 1)
+        against = f"against the submitter's hash of {window}"
+        phrase = describe_variant(query or None)
+        return f"{phrase} {against}" if phrase == "matched as submitted" else f"{phrase}, {against}"
     if name is None or name == "original":
         return "matched as submitted"
     parts = []

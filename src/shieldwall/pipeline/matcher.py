@@ -14,6 +14,11 @@ mapped) and replays the store's change log after it, so a restart costs a
 load plus the changes, never a rebuild. ``refresh()`` replays new changes;
 each process calls it before matching (cheap when nothing changed), so an
 entry added or withdrawn anywhere is visible to the next query.
+
+Bank-side variants (extra region hashes a submitter stored with a PDQ entry)
+live in a second PDQ index under ids ``entry_id * 16 + slot``: they come and go
+with their entry's ``add`` and ``remove`` changes, so the change log needs no
+rows of its own for them, and a hit maps back to its entry by ``id // 16``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shieldwall.hashing.robust import describe_variant
+from shieldwall.hashing.robust import MAX_BANK_VARIANTS, describe_variant
 from shieldwall.index import DigestIndex, MihPdqIndex, PdqIndex, open_pdq_index
 from shieldwall.store import BankStore, EntryInfo
 from shieldwall.types import (
@@ -40,7 +45,18 @@ from shieldwall.types import (
 )
 
 SNAPSHOT_MANIFEST = "matcher.json"
+SNAPSHOT_FORMAT = 2
+"""Format 2 added the bank-side variants index; older snapshots are rebuilt from the store."""
 _BUILD_CHUNK = 200_000
+_SLOTS = MAX_BANK_VARIANTS  # variant ids are entry_id * _SLOTS + slot
+
+_Hit = tuple[int, SignalType, int, str | None, int | None]
+"""(entry id, signal type, distance, query variant name, bank variant slot)."""
+
+
+def variant_id(entry_id: int, slot: int) -> int:
+    """The variants index's id of slot ``slot`` of entry ``entry_id``."""
+    return entry_id * _SLOTS + slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,7 @@ class MatchOutcome:
 @dataclass(slots=True)
 class _Indexes:
     pdq: PdqIndex
+    variants: PdqIndex
     digests: dict[SignalType, DigestIndex] = field(default_factory=dict)
 
 
@@ -136,9 +153,16 @@ class Matcher:
                 if not changes:
                     self._refreshed_at = time.monotonic()
                     return applied
+                # One read of the variants for every PDQ entry this batch adds.
+                added = {
+                    c.entry_id for c in changes if c.op == "add" and c.signal_type is SignalType.PDQ
+                }
+                variants = self._store.variants_for(entry_ids=added) if added else {}
                 for change in changes:
                     if change.op == "add":
                         self._add(idx, change.signal_type, [change.entry_id], [change.value])
+                        if change.entry_id in variants:
+                            self._add_variants(idx, {change.entry_id: variants[change.entry_id]})
                     else:
                         self._remove(idx, change.signal_type, [change.entry_id])
                     self._seq = change.seq
@@ -157,12 +181,13 @@ class Matcher:
                 _rmtree(tmp)
             tmp.mkdir()
             idx.pdq.save(tmp / "pdq")
+            idx.variants.save(tmp / "pdq_variants")
             for kind, d in idx.digests.items():
                 d.save(tmp / kind.value)
             (tmp / SNAPSHOT_MANIFEST).write_text(
                 json.dumps(
                     {
-                        "format": 1,
+                        "format": SNAPSHOT_FORMAT,
                         "change_seq": self._seq,
                         "digests": sorted(k.value for k in idx.digests),
                     }
@@ -219,7 +244,7 @@ class Matcher:
         # below, per hit, so one index serves every bank.
         search_t = self._max_threshold if threshold is None else threshold
 
-        raw: list[list[tuple[int, SignalType, int, str | None]]] = [[] for _ in queries]
+        raw: list[list[_Hit]] = [[] for _ in queries]
         # One batched search over every query's plain hash and its variants.
         probes: list[tuple[int, str | None, str]] = []
         for i, q in enumerate(queries):
@@ -233,19 +258,36 @@ class Matcher:
             with self._lock:
                 hits = idx.pdq.search(codes, search_t)
             for (row, variant, _), row_hits in zip(probes, hits, strict=True):
-                raw[row].extend((h.id, SignalType.PDQ, h.distance, variant) for h in row_hits)
+                raw[row].extend((h.id, SignalType.PDQ, h.distance, variant, None) for h in row_hits)
+        if probes and len(idx.variants):
+            # The same probes against the submitters' region hashes.
+            with self._lock:
+                hits = idx.variants.search(codes, search_t)
+            for (row, variant, _), row_hits in zip(probes, hits, strict=True):
+                raw[row].extend(
+                    (h.id // _SLOTS, SignalType.PDQ, h.distance, variant, h.id % _SLOTS)
+                    for h in row_hits
+                )
         for kind, d in idx.digests.items():
             for i, q in enumerate(queries):
                 value = q.md5 if kind is SignalType.MD5 else q.sha256
                 if value:
                     with self._lock:
                         ids = d.lookup(bytes.fromhex(value))
-                    raw[i].extend((e, kind, 0, None) for e in ids)
+                    raw[i].extend((e, kind, 0, None, None) for e in ids)
 
-        all_ids = {e for row in raw for e, _, _, _ in row}
+        all_ids = {e for row in raw for e, _, _, _, _ in row}
         entries = self._store.entries_by_ids(ids=all_ids) if all_ids else {}
+        with_slots = {e for row in raw for e, _, _, _, slot in row if slot is not None}
+        names: dict[tuple[int, int], str] = {
+            (int(entry_id), slot): name
+            for entry_id, rows in (
+                self._store.variants_for(entry_ids=with_slots) if with_slots else {}
+            ).items()
+            for slot, name, _ in rows
+        }
         return [
-            self._explain(q, row, entries, wanted, threshold)
+            self._explain(q, row, entries, names, wanted, threshold)
             for q, row in zip(queries, raw, strict=True)
         ]
 
@@ -254,22 +296,30 @@ class Matcher:
     def _explain(
         self,
         query: Query,
-        row: Iterable[tuple[int, SignalType, int, str | None]],
+        row: Iterable[_Hit],
         entries: Mapping[EntryId, EntryInfo],
+        names: Mapping[tuple[int, int], str],
         wanted: set[str] | None,
         threshold: int | None,
     ) -> MatchOutcome:
         matches: list[Match] = []
         negatives: list[Match] = []
         notes: list[str] = []
-        best: dict[tuple[int, SignalType], tuple[int, str | None]] = {}
-        for entry_id, kind, distance, variant in row:
+        best: dict[tuple[int, SignalType], tuple[tuple[int, int, bool], str | None]] = {}
+        for entry_id, kind, distance, variant, slot in row:
             key = (entry_id, kind)
-            # The image as submitted wins ties against a transformed copy.
-            rank = (distance, variant is not None)
-            if key not in best or rank < (best[key][0], best[key][1] is not None):
-                best[key] = (distance, variant)
-        for (entry_id, kind), (distance, variant) in best.items():
+            if slot is not None:
+                bank_name = names.get((entry_id, slot), f"slot {slot}")
+                variant = f"{variant or 'original'}@bank:{bank_name}"
+            # The image as submitted wins ties against a transformed copy, and the entry's
+            # plain hash wins ties against the submitter's region hashes.
+            transforms = (variant is not None and not variant.startswith("original@")) + (
+                slot is not None
+            )
+            rank = (distance, transforms, slot is not None)
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, variant)
+        for (entry_id, kind), ((distance, _, _), variant) in best.items():
             entry = entries.get(EntryId(entry_id))
             if entry is None or not entry.matching:
                 continue  # withdrawn between the index read and the store read
@@ -330,16 +380,24 @@ class Matcher:
         if not manifest_path.is_file():
             return False
         manifest = json.loads(manifest_path.read_text())
+        if manifest.get("format") != SNAPSHOT_FORMAT:
+            # An older snapshot has no variants index: loading it would silently drop every
+            # bank-side variant, so the matcher rebuilds from the store instead.
+            return False
         pdq = open_pdq_index(current / "pdq")
+        variants = open_pdq_index(current / "pdq_variants")
         digests = {
             SignalType(k): DigestIndex.load(current / k) for k in manifest.get("digests", [])
         }
-        self._idx = _Indexes(pdq=pdq, digests=digests)
+        self._idx = _Indexes(pdq=pdq, variants=variants, digests=digests)
         self._seq = int(manifest["change_seq"])
         return True
 
     def _build_from_store(self) -> None:
-        idx = _Indexes(pdq=MihPdqIndex(max_threshold=self._max_threshold))
+        idx = _Indexes(
+            pdq=MihPdqIndex(max_threshold=self._max_threshold),
+            variants=MihPdqIndex(max_threshold=self._max_threshold),
+        )
         # Remember where the log stands before reading, so changes made during the
         # build are replayed afterwards (add and remove are idempotent).
         seq = self._store.latest_change_seq()
@@ -348,6 +406,8 @@ class Matcher:
                 ids = [c.id for c in chunk]
                 values = [c.value for c in chunk]
                 self._add(idx, kind, ids, values)
+                if kind is SignalType.PDQ:
+                    self._add_variants(idx, self._store.variants_for(entry_ids=ids))
         self._idx = idx
         self._seq = seq
 
@@ -363,9 +423,20 @@ class Matcher:
             d = idx.digests.setdefault(kind, DigestIndex())
             d.add(np.asarray(ids, dtype=np.int64), [bytes.fromhex(v) for v in values])
 
+    def _add_variants(
+        self, idx: _Indexes, variants: Mapping[EntryId, Sequence[tuple[int, str, str]]]
+    ) -> None:
+        ids = [variant_id(e, slot) for e, rows in variants.items() for slot, _, _ in rows]
+        if not ids:
+            return
+        values = b"".join(bytes.fromhex(v) for rows in variants.values() for _, _, v in rows)
+        codes = np.frombuffer(values, dtype=np.uint8).reshape(-1, 32)
+        idx.variants.add(np.asarray(ids, dtype=np.int64), codes)
+
     def _remove(self, idx: _Indexes, kind: SignalType, ids: Sequence[int]) -> None:
         if kind is SignalType.PDQ:
             idx.pdq.remove(ids)
+            idx.variants.remove(variant_id(e, slot) for e in ids for slot in range(_SLOTS))
         elif kind in idx.digests:
             idx.digests[kind].remove(ids)
 

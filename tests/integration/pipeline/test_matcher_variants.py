@@ -1,0 +1,142 @@
+"""The matcher and bank-side variants: a copy cropped at the borders matches an entry through
+the submitter's region hashes, named on both sides, and the variants survive withdrawal,
+snapshots and old snapshots the way the entry itself does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from shieldwall.hashing.pdq import pdq_from_pixels
+from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.pipeline.matcher import SNAPSHOT_MANIFEST, Matcher, Query
+from shieldwall.store import BankStore
+from shieldwall.types import BankPurpose, NewEntry, SignalType
+
+
+@pytest.fixture(scope="module")
+def copy_query(cropped: Image.Image) -> Query:
+    pixels = np.asarray(cropped)
+    return Query(pdq=pdq_from_pixels(pixels)[0], variants=matcher_variants(query_variants(pixels)))
+
+
+@pytest.fixture
+def bank(store: BankStore) -> str:
+    store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    return "victims"
+
+
+def _bank_names(entry: NewEntry) -> set[str]:
+    return {name for name, _ in entry.variants}
+
+
+def test_cropped_copy_matches_only_through_stored_variants(
+    store: BankStore,
+    bank: str,
+    plain_entry: NewEntry,
+    entry_with_variants: NewEntry,
+    copy_query: Query,
+) -> None:
+    (entry_id,) = store.add_entries(bank=bank, entries=[plain_entry]).ids
+    matcher = Matcher(store)
+    assert matcher.match(copy_query).active == ()
+
+    # The submitter brings the region hashes later (an idempotent re-import).
+    store.add_entries(bank=bank, entries=[entry_with_variants])
+    outcome = matcher.match(copy_query)
+    (hit,) = outcome.active
+    assert hit.entry_id == entry_id
+    assert hit.bank == bank
+    assert hit.distance <= hit.threshold
+    assert hit.variant is not None
+    query_side, bank_side = hit.variant.split("@bank:")
+    assert bank_side in _bank_names(entry_with_variants)
+    assert query_side == "original" or query_side in dict(copy_query.variants)
+    assert any("against the submitter's hash of " + bank_side in n for n in outcome.notes)
+
+
+def test_new_entry_with_variants_matches_and_withdrawal_stops_it(
+    store: BankStore, bank: str, entry_with_variants: NewEntry, copy_query: Query
+) -> None:
+    matcher = Matcher(store)
+    matcher.load()
+    (entry_id,) = store.add_entries(bank=bank, entries=[entry_with_variants]).ids
+    assert [m.entry_id for m in matcher.match(copy_query).active] == [entry_id]
+
+    store.withdraw_entry(entry_id=entry_id)
+    assert matcher.match(copy_query).matches == ()
+    # A matcher built from the store after the withdrawal holds no variants of it either.
+    assert Matcher(store).match(copy_query).matches == ()
+
+
+def test_plain_hit_beats_a_variant_hit_at_the_same_distance(
+    store: BankStore, bank: str, plain_entry: NewEntry
+) -> None:
+    same = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("whole", plain_entry.value),))
+    store.add_entries(bank=bank, entries=[same])
+    (hit,) = Matcher(store).match(Query(pdq=plain_entry.value)).active
+    assert (hit.distance, hit.variant) == (0, None)
+
+
+def test_negative_bank_variant_suppresses_like_its_entry(
+    store: BankStore, bank: str, entry_with_variants: NewEntry, copy_query: Query
+) -> None:
+    store.create_bank(name="known-benign", purpose=BankPurpose.NEGATIVE)
+    store.add_entries(bank=bank, entries=[entry_with_variants])
+    store.add_entries(bank="known-benign", entries=[entry_with_variants])
+    outcome = Matcher(store).match(copy_query)
+    assert outcome.active == ()
+    victim, negative = outcome.matches
+    assert negative.bank_purpose is BankPurpose.NEGATIVE
+    assert victim.suppressed_by == negative.entry_id
+    assert "@bank:" in (victim.variant or "") and "@bank:" in (negative.variant or "")
+    assert any(n.startswith("suppressed by negative bank 'known-benign'") for n in outcome.notes)
+
+
+def test_snapshot_keeps_the_variants(
+    store: BankStore,
+    bank: str,
+    entry_with_variants: NewEntry,
+    copy_query: Query,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (entry_id,) = store.add_entries(bank=bank, entries=[entry_with_variants]).ids
+    Matcher(store, snapshot_dir=tmp_path).save_snapshot()
+
+    fresh = Matcher(store, snapshot_dir=tmp_path)
+
+    def no_store_reads(**_: Any) -> Any:
+        raise AssertionError("a loaded snapshot needs no rebuild from the store")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "iter_active_entries", no_store_reads)
+        patch.setattr(store, "variants_for", no_store_reads)
+        fresh.load()
+    (hit,) = fresh.match(copy_query).active
+    assert hit.entry_id == entry_id and "@bank:" in (hit.variant or "")
+
+
+def test_old_snapshot_without_variants_is_rebuilt_from_the_store(
+    store: BankStore,
+    bank: str,
+    entry_with_variants: NewEntry,
+    copy_query: Query,
+    tmp_path: Path,
+) -> None:
+    (entry_id,) = store.add_entries(bank=bank, entries=[entry_with_variants]).ids
+    current = Matcher(store, snapshot_dir=tmp_path).save_snapshot()
+    # What a format-1 matcher wrote: the plain index only.
+    manifest = json.loads((current / SNAPSHOT_MANIFEST).read_text())
+    (current / SNAPSHOT_MANIFEST).write_text(json.dumps(manifest | {"format": 1}))
+    for path in sorted((current / "pdq_variants").iterdir()):
+        path.unlink()
+    (current / "pdq_variants").rmdir()
+
+    (hit,) = Matcher(store, snapshot_dir=tmp_path).match(copy_query).active
+    assert hit.entry_id == entry_id and "@bank:" in (hit.variant or "")
