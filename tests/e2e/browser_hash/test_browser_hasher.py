@@ -109,6 +109,7 @@ def test_video_bytes_get_md5_and_sha256_but_no_pdq(
         "quality": None,
         "width": None,
         "height": None,
+        "variants": [],
         "md5": hashlib.md5(payload).hexdigest(),
         "sha256": hashlib.sha256(payload).hexdigest(),
     }

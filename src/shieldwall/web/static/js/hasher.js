@@ -13,6 +13,13 @@
  * two, so a PDQ from this module is close to (not always equal to) the server's
  * hash of the same file. Given identical pixels, pdq.js is bit-identical.
  *
+ * Besides the whole photo, hashFile can hash regions of it ("bank-side variants",
+ * `options.windows`, the list the portal page carries from Python's
+ * `robust.BANK_WINDOWS`): once approved they let cropped or captioned copies match.
+ * Regions are sliced from the decoded pixels, never resampled, with box edges rounded
+ * as Python's round() does. Python slices them from a grey copy at most 512 px long,
+ * so the two hashes of a region are close, not equal (measured in the portal e2e test).
+ *
  * Plain ES module, no dependencies, no build step, no network.
  */
 
@@ -38,6 +45,15 @@ export const DEFAULTS = Object.freeze({
    * canvas and float buffers (about 16 bytes a pixel) risk exhausting a phone.
    */
   maxPixels: 64 * 1024 * 1024,
+  /**
+   * Regions to hash besides the whole image: [{name, left, top, right, bottom}] as
+   * fractions of width and height (Python's robust.BANK_WINDOWS). Empty: none.
+   */
+  windows: Object.freeze([]),
+  /** Region hashes below this quality are dropped (flat regions match too easily). */
+  qualityMin: 50,
+  /** Most region hashes one file may send (robust.MAX_BANK_VARIANTS). */
+  maxVariants: 16,
 });
 
 /** Raised when an image/* file cannot be decoded by this browser (e.g. HEIC in Chrome). */
@@ -133,12 +149,14 @@ export async function decodeImage(blob, options = {}) {
  * pdq and quality are null; the byte digests are always present.
  * @param {File|Blob} file
  * @param {object} [options] see DEFAULTS
+ * `variants` holds the region hashes of options.windows (empty for non-images).
  * @returns {Promise<{pdq: string|null, quality: number|null, md5: string, sha256: string,
- *   width: number|null, height: number|null}>}
+ *   width: number|null, height: number|null,
+ *   variants: Array<{name: string, pdq: string, quality: number}>}>}
  */
 export async function hashFile(file, options = {}) {
   const digests = await digestBlob(file, options);
-  const none = { pdq: null, quality: null, width: null, height: null, ...digests };
+  const none = { pdq: null, quality: null, width: null, height: null, variants: [], ...digests };
   let pixels;
   if (looksLikeImage(file)) {
     pixels = await decodeImage(file, options);
@@ -154,7 +172,60 @@ export async function hashFile(file, options = {}) {
   }
   const { data, width, height } = pixels;
   const { hash, quality } = pdqFromRGBA(data, width, height);
-  return { pdq: hash, quality, width, height, ...digests };
+  const variants = windowVariants(data, width, height, { ...options, exclude: [hash] });
+  return { pdq: hash, quality, width, height, variants, ...digests };
+}
+
+/**
+ * PDQ hashes of named regions of an RGBA image, as Python's robust.bank_variants keeps
+ * them: in window order, at most maxVariants, none below qualityMin, none repeating
+ * an earlier one or a hash in `exclude` (the plain hash of the whole image).
+ * @param {Uint8ClampedArray|Uint8Array} rgba  width*height*4 bytes
+ * @param {number} width
+ * @param {number} height
+ * @param {{windows?: Array<{name: string, left: number, top: number, right: number,
+ *   bottom: number}>, qualityMin?: number, maxVariants?: number, exclude?: string[]}} [options]
+ * @returns {Array<{name: string, pdq: string, quality: number}>}
+ */
+export function windowVariants(rgba, width, height, options = {}) {
+  const { windows, qualityMin, maxVariants } = { ...DEFAULTS, ...options };
+  const seen = new Set(options.exclude || []);
+  const out = [];
+  for (const w of (windows || []).slice(0, maxVariants)) {
+    const box = windowBox(w, width, height);
+    if (box === null) continue;
+    const { hash, quality } = pdqFromRGBA(sliceRGBA(rgba, width, box), box.width, box.height);
+    if (quality < qualityMin || seen.has(hash)) continue;
+    seen.add(hash);
+    out.push({ name: w.name, pdq: hash, quality });
+  }
+  return out;
+}
+
+/** Pixel box of a fractional window, edges rounded like Python's round(); null if empty. */
+export function windowBox(w, width, height) {
+  const left = Math.max(0, pyRound(w.left * width));
+  const right = Math.min(width, pyRound(w.right * width));
+  const top = Math.max(0, pyRound(w.top * height));
+  const bottom = Math.min(height, pyRound(w.bottom * height));
+  if (right <= left || bottom <= top) return null;
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+/** Python's round() for x >= 0: halves go to the even neighbour (round(2.5) == 2). */
+function pyRound(x) {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function sliceRGBA(rgba, width, box) {
+  const rowBytes = box.width * 4;
+  const out = new Uint8ClampedArray(rowBytes * box.height);
+  for (let y = 0; y < box.height; y += 1) {
+    const from = ((box.top + y) * width + box.left) * 4;
+    out.set(rgba.subarray(from, from + rowBytes), y * rowBytes);
+  }
+  return out;
 }
 
 function targetSize(width, height, maxSide, maxPixels) {

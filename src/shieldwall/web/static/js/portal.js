@@ -1,7 +1,8 @@
 /**
  * Victim portal: hash the chosen files on this device and put only the hashes in the form.
  *
- * Uses hasher.js (PDQ for photos, MD5 and SHA-256 for every file). The files are never
+ * Uses hasher.js (PDQ for photos, MD5 and SHA-256 for every file, and PDQ of the regions
+ * the page lists in #bank-windows, so cropped copies match too). The files are never
  * read by anything else and never sent: the form carries a JSON list of hashes in the
  * hidden "hashes" field. Progress is announced through an aria-live region; the submit
  * button waits while hashing runs. Client-side hints point at missing answers before
@@ -15,6 +16,14 @@ const hidden = document.getElementById('hashes');
 const progress = document.getElementById('hash-progress');
 const list = document.getElementById('hash-list');
 const submit = document.getElementById('submit');
+
+// The server renders robust.BANK_WINDOWS here; without it the page still sends plain hashes.
+let windows = [];
+try {
+  windows = JSON.parse(document.getElementById('bank-windows')?.textContent || '[]');
+} catch (e) {
+  windows = [];
+}
 
 let hashes = [];
 try {
@@ -42,9 +51,18 @@ input.addEventListener('change', async () => {
   for (const file of files) {
     progress.textContent = `Making fingerprints on your device: ${done} of ${files.length} done…`;
     try {
-      const h = await hashFile(file);
-      hashes.push({ pdq: h.pdq, quality: h.quality, md5: h.md5, sha256: h.sha256 });
-      item(`${file.name}: fingerprint ready${h.pdq ? '' : ' (exact match only)'}`, true);
+      const h = await hashFile(file, { windows });
+      hashes.push({
+        pdq: h.pdq,
+        quality: h.quality,
+        md5: h.md5,
+        sha256: h.sha256,
+        variants: h.variants,
+      });
+      const parts = h.variants.length
+        ? `, plus ${h.variants.length} ${h.variants.length === 1 ? 'hash' : 'hashes'} of parts of the picture (they help find cropped copies)`
+        : '';
+      item(`${file.name}: fingerprint ready${h.pdq ? parts : ' (exact match only)'}`, true);
     } catch (e) {
       const why = e instanceof ImageDecodeError
         ? 'this browser cannot open this photo format; save it as JPEG or PNG and try again'
