@@ -6,6 +6,10 @@ remembered as hashes; :class:`SeenIndex` keeps their PDQ hashes in the same
 fast index the banks use, so hunting one new hash across millions of stored
 items is one index query. Exact digests are hunted through the database index.
 
+A PDQ entry's bank-side variants (the submitter's hashes of regions of the
+original) are hunted with it, so a cropped copy seen before the victim came
+forward is found too; such a hit names the variant.
+
 Each item hit gets a new decision through the same policy, with source
 ``retro_hunt``. Decision ids are derived from (item, entries), so running the
 same hunt twice (a retry, a crash) never decides twice.
@@ -24,12 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from shieldwall.errors import NotFoundError
+from shieldwall.hashing.robust import describe_variant
 from shieldwall.index import MihPdqIndex
 from shieldwall.pipeline.matcher import Matcher, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.scan import build_decision
 from shieldwall.policy import PolicyContext, evaluate
-from shieldwall.store import BankStore, ItemStore
+from shieldwall.store import BankStore, EntryInfo, ItemStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo
 from shieldwall.types import SignalType
 
@@ -85,11 +90,23 @@ class SeenIndex:
 
 
 @dataclass(frozen=True, slots=True)
+class RetroHit:
+    """One stored item found by one hunted entry, at its closest hash."""
+
+    item_id: int
+    entry_id: int
+    distance: int
+    variant: str | None = None
+    """Name of the entry's bank-side variant that hit, or ``None`` for the plain hash."""
+
+
+@dataclass(frozen=True, slots=True)
 class RetroHuntReport:
     entries: int
     items_hit: int
     decisions: tuple[DecisionInfo, ...]
     elapsed_ms: float
+    hits: tuple[RetroHit, ...] = ()
 
 
 @dataclass
@@ -110,15 +127,21 @@ class RetroHunter:
         entries = self.banks.entries_by_ids(ids=entry_ids)
         live = [e for e in entries.values() if e.matching]
         hits: dict[int, set[int]] = defaultdict(set)
-        pdq_entries = [e for e in live if e.signal_type is SignalType.PDQ]
-        for entry, row in zip(
-            pdq_entries,
-            self.seen.search([e.value for e in pdq_entries], 31),
-            strict=True,
+        # (item, entry) -> closest (distance, bank variant); the plain hash wins ties.
+        closest: dict[tuple[int, int], tuple[int, str | None]] = {}
+        for entry, variant, row in self._search_pdq(
+            [e for e in live if e.signal_type is SignalType.PDQ]
         ):
             for item_id, distance in row:
                 if distance <= entry.bank_threshold:
                     hits[item_id].add(entry.id)
+                    key = (item_id, entry.id)
+                    had = closest.get(key)
+                    if had is None or (distance, variant is not None) < (
+                        had[0],
+                        had[1] is not None,
+                    ):
+                        closest[key] = (distance, variant)
         for e in live:
             if e.signal_type is SignalType.MD5:
                 found = self.items.items_by_digest(md5=e.value)
@@ -128,6 +151,11 @@ class RetroHunter:
                 continue
             for item in found:
                 hits[item.id].add(e.id)
+                closest.setdefault((item.id, e.id), (0, None))
+        report_hits = tuple(
+            RetroHit(item_id, entry_id, distance, variant)
+            for (item_id, entry_id), (distance, variant) in sorted(closest.items())
+        )
         if not hits:
             return RetroHuntReport(len(live), 0, (), (time.perf_counter() - start) * 1000)
         stored = self.items.items_by_ids(list(hits))
@@ -137,12 +165,29 @@ class RetroHunter:
             seen_item = stored.get(item_id)
             if seen_item is None:
                 continue  # purged by retention meanwhile
-            decision = self._decide(seen_item, sorted(entry_set))
+            via = {e: closest[(item_id, e)][1] for e in entry_set if (item_id, e) in closest}
+            decision = self._decide(seen_item, sorted(entry_set), via)
             if decision is not None:
                 decisions.append(decision)
         return RetroHuntReport(
-            len(live), len(hits), tuple(decisions), (time.perf_counter() - start) * 1000
+            len(live),
+            len(hits),
+            tuple(decisions),
+            (time.perf_counter() - start) * 1000,
+            report_hits,
         )
+
+    def _search_pdq(
+        self, entries: Sequence[EntryInfo]
+    ) -> list[tuple[EntryInfo, str | None, list[tuple[int, int]]]]:
+        """Every entry's plain hash and bank-side variants, searched in one batch."""
+        variants = self.banks.variants_for(entry_ids=[e.id for e in entries]) if entries else {}
+        probes: list[tuple[EntryInfo, str | None, str]] = []
+        for e in entries:
+            probes.append((e, None, e.value))
+            probes.extend((e, name, value) for _, name, value in variants.get(e.id, ()))
+        rows = self.seen.search([value for _, _, value in probes], 31)
+        return [(e, name, row) for (e, name, _), row in zip(probes, rows, strict=True)]
 
     def _already_decided(self, decision_id: str) -> bool:
         try:
@@ -151,7 +196,9 @@ class RetroHunter:
             return False
         return True
 
-    def _decide(self, item: ItemInfo, entry_ids: list[int]) -> DecisionInfo | None:
+    def _decide(
+        self, item: ItemInfo, entry_ids: list[int], via: dict[int, str | None]
+    ) -> DecisionInfo | None:
         did = str(uuid.uuid5(_NAMESPACE, f"retro:{item.id}:{','.join(map(str, entry_ids))}"))
         if self._already_decided(did):
             return None
@@ -173,7 +220,17 @@ class RetroHunter:
         )
         decision = evaluate(self.policies.policy, ctx, quality_threshold=self.quality_threshold)
         new = build_decision(decision, outcome, (), source="retro_hunt", item=item, decision_id=did)
+        found = [
+            f"retro-hunt: entry {e} {describe_variant(f'original@bank:{name}')}"
+            for e, name in sorted(via.items())
+            if name is not None
+        ]
         new = dataclasses.replace(
-            new, reasons=["retro-hunt: a newly banked hash matches this stored item", *new.reasons]
+            new,
+            reasons=[
+                "retro-hunt: a newly banked hash matches this stored item",
+                *found,
+                *new.reasons,
+            ],
         )
         return self.items.add_decision(item_id=item.id, decision=new)
