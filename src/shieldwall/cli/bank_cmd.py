@@ -21,9 +21,11 @@ from shieldwall.exchange import (
     read_entries,
     write_entries,
 )
-from shieldwall.hashing import DecodeLimits, hash_files, iter_image_files
+from shieldwall.hashing import DecodeLimits, decode_image, hash_image_bytes, iter_image_files
+from shieldwall.hashing.files import read_limited
+from shieldwall.hashing.robust import bank_variants
 from shieldwall.hashing.values import normalize_hash
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, ImageHashes, NewEntry, Provenance, SignalType
 
 bank_app = typer.Typer(help="Manage hash banks.", no_args_is_help=True)
 
@@ -110,6 +112,23 @@ def show(name: str, json_out: JsonOpt = False) -> None:
             stdout.print(f"[bold]{k}[/bold]: {v}")
 
 
+def _hash_for_bank(
+    path: Path, limits: DecodeLimits, *, with_variants: bool
+) -> tuple[ImageHashes, tuple[tuple[str, str], ...]]:
+    """A file's plain hashes and, when asked, its bank-side variants (PDQ of regions).
+
+    Both come from the same bytes read once and the same safe decoder (size and
+    pixel limits, EXIF orientation); the plain hashes are computed exactly as
+    without variants, so ``--variants`` never changes what the entry itself is.
+    """
+    data = read_limited(path, limits)
+    hashes = hash_image_bytes(data, limits=limits)
+    if not with_variants:
+        return hashes, ()
+    regions = bank_variants(decode_image(data, limits=limits))
+    return hashes, tuple((v.name, v.pdq) for v in regions)
+
+
 @bank_app.command("add")
 def add(
     name: str,
@@ -120,11 +139,20 @@ def add(
     category: Annotated[str | None, typer.Option(help="Category label.")] = None,
     source: Annotated[str | None, typer.Option(help="Who supplied it.")] = None,
     case_id: Annotated[str | None, typer.Option(help="Case this belongs to.")] = None,
+    variants: Annotated[
+        bool,
+        typer.Option(
+            "--variants/--no-variants",
+            help="With image files, also store PDQ hashes of regions of each image "
+            "(central crops), so cropped or captioned copies match (default: on).",
+        ),
+    ] = True,
     json_out: JsonOpt = False,
 ) -> None:
-    """Add hashes, or images (hashed here: PDQ, MD5 and SHA-256), to a bank."""
+    """Add hashes, or images (hashed here: PDQ with its region variants, MD5 and SHA-256)."""
     prov = Provenance(source=source, case_id=case_id)
     entries: list[NewEntry] = []
+    from_images: list[int] = []  # positions of the PDQ entries hashed here, to count variants
     failed = 0
     try:
         for kind, values in (
@@ -138,14 +166,15 @@ def add(
         raise _fail(exc) from exc
     settings = state.settings
     limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
-    for path, result in hash_files(list(iter_image_files(paths or [])), limits=limits):
-        if isinstance(result, ShieldwallError):
+    for path in iter_image_files(paths or []):
+        try:
+            result, regions = _hash_for_bank(path, limits, with_variants=variants)
+        except ShieldwallError as exc:
             failed += 1
-            stderr.print(
-                f"[red]{escape(str(path))}[/red]: {escape(f'[{result.code}] {result.message}')}"
-            )
+            stderr.print(f"[red]{escape(str(path))}[/red]: {escape(f'[{exc.code}] {exc.message}')}")
             continue
-        entries.append(NewEntry(SignalType.PDQ, result.pdq, prov, category))
+        from_images.append(len(entries))
+        entries.append(NewEntry(SignalType.PDQ, result.pdq, prov, category, variants=regions))
         entries.append(NewEntry(SignalType.MD5, result.md5, prov, category))
         entries.append(NewEntry(SignalType.SHA256, result.sha256, prov, category))
     if not entries and not failed:
@@ -155,19 +184,27 @@ def add(
         try:
             bank = rt.store.get_bank(name=name)
             res = rt.store.add_entries(bank=bank.name, entries=entries)
+            stored = rt.store.variants_for(entry_ids=[res.ids[i] for i in from_images])
         except ShieldwallError as exc:
             raise _fail(exc) from exc
+    regions_stored = sum(len(v) for v in stored.values())
     summary = {
         "bank": name,
         "added": res.added,
         "unchanged": res.unchanged,
         "failed": failed,
         "entry_ids": list(res.ids),
+        "variants": regions_stored,
     }
     if json_out:
         emit_json(summary)
     else:
         stdout.print(f"{res.added} added, {res.unchanged} already present, {failed} failed")
+        if from_images and variants:
+            stdout.print(
+                f"{regions_stored} region hashes (variants) stored with "
+                f"{len(stored)} of {len(from_images)} images' PDQ entries"
+            )
     if failed:
         raise typer.Exit(ExitCode.INPUT_ERRORS)
 

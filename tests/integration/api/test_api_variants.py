@@ -3,10 +3,16 @@ refused with a precise 422 problem when malformed, and described in the OpenAPI 
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
+from shieldwall.hashing import decode_image, hash_image_bytes
+from shieldwall.hashing.robust import bank_variants
 from tests.integration.api.conftest import Api
 
 PROBLEM = "application/problem+json"
@@ -194,3 +200,54 @@ def test_openapi_describes_variants(api: Api) -> None:
     assert variant["properties"]["name"]["maxLength"] == 64
     public = schemas["EntryPublic"]["properties"]["variants"]
     assert public["items"]["$ref"].endswith("/VariantPublic")
+
+
+def _border_cropped_jpeg(photo: Path, cut: float) -> bytes:
+    image = Image.open(photo).convert("RGB")
+    w, h = image.size
+    dx, dy = round(w * cut / 2), round(h * cut / 2)
+    out = io.BytesIO()
+    image.crop((dx, dy, w - dx, h - dy)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_a_platform_that_submits_variants_catches_a_border_cropped_upload(
+    api: Api, photo_paths: list[Path]
+) -> None:
+    """The submitter hashes the original (plain PDQ + regions); a copy missing a fifth of
+    each side, scanned later, matches the entry through a region and says so."""
+    photo = photo_paths[0]
+    data = photo.read_bytes()
+    regions = [{"name": v.name, "pdq": v.pdq} for v in bank_variants(decode_image(data))]
+    _bank(api)
+    added = _add(
+        api,
+        {"signal_type": "pdq", "value": hash_image_bytes(data).pdq, "variants": regions},
+    )
+    entry_id = added.json()["entry_ids"][0]
+
+    response = api.client.post(
+        "/v1/scan",
+        files={"file": ("upload.jpg", _border_cropped_jpeg(photo, 0.20), "image/jpeg")},
+        data={"content_id": "cropped-1"},
+        headers=api.admin,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["verdict"] == "remove"
+    (match,) = [m for m in body["matches"] if m["signal_type"] == "pdq"]
+    assert match["entry_id"] == entry_id and match["bank"] == "victims"
+    assert "@bank:crop(center," in match["variant"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BankStore.iter_bank_entries does not return stored variants yet (store/ is B1's)",
+)
+def test_jsonl_export_carries_the_variants(api: Api) -> None:
+    _bank(api)
+    variants = [{"name": "crop(center,80%)", "pdq": CROP80}]
+    _add(api, {"signal_type": "pdq", "value": PDQ, "variants": variants})
+    exported = api.client.get("/v1/banks/victims/export?format=jsonl", headers=api.admin).text
+    (record,) = (json.loads(line) for line in exported.splitlines())
+    assert record["variants"] == variants
