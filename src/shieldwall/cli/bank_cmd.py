@@ -13,7 +13,7 @@ from rich.table import Table
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
-from shieldwall.errors import EntryNotFoundError, InvalidHashError, ShieldwallError
+from shieldwall.errors import EntryNotFoundError, InputError, InvalidHashError, ShieldwallError
 from shieldwall.exchange import (
     ExchangeFormat,
     LineError,
@@ -234,25 +234,47 @@ def import_(
         stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
         try:
             batch: list[NewEntry] = []
+            batch_lines: list[int] = []
+
+            def report(error: LineError) -> None:
+                nonlocal bad
+                bad += 1
+                if json_out:
+                    emit_json({"error": error.to_dict()})
+                else:
+                    stderr.print(escape(f"[{error.error.code}] {error.message}"))
 
             def flush() -> None:
                 nonlocal added, unchanged
-                if batch:
+                if not batch:
+                    return
+                try:
                     res = rt.store.add_entries(bank=bank.name, entries=batch)
                     added += res.added
                     unchanged += res.unchanged
-                    batch.clear()
+                except InputError:
+                    # The store can refuse an entry only it can judge (variants over the cap
+                    # once merged with those already stored); that is one line's error, not
+                    # the import's: add the chunk again entry by entry (idempotent).
+                    for line_no, entry in zip(batch_lines, batch, strict=True):
+                        try:
+                            res = rt.store.add_entries(bank=bank.name, entries=[entry])
+                        except InputError as exc:
+                            message = exc.message.removeprefix("entry 0: ")
+                            report(LineError(line_no, type(exc)(message, value=exc.value)))
+                            continue
+                        added += res.added
+                        unchanged += res.unchanged
+                batch.clear()
+                batch_lines.clear()
 
             with progress(None, "importing", enabled=not json_out) as bar:
                 for parsed in read_entries(stream, fmt):
                     if isinstance(parsed, LineError):
-                        bad += 1
-                        if json_out:
-                            emit_json({"error": parsed.to_dict()})
-                        else:
-                            stderr.print(escape(f"[{parsed.error.code}] {parsed.message}"))
+                        report(parsed)
                         continue
                     batch.append(parsed.entry)
+                    batch_lines.append(parsed.line_no)
                     if len(batch) >= _IMPORT_CHUNK:
                         flush()
                         bar.advance(_IMPORT_CHUNK)

@@ -84,6 +84,26 @@ def test_jsonl_import_stores_variants_and_reports_a_bad_list_by_line(
     assert error["message"] == "variants[0].pdq: pdq hash must be 64 hex characters"
     assert out[-1] == {"bank": "v", "added": 2, "unchanged": 0, "errors": 1}
 
+    # Only the store knows an entry already holds variants: 1 stored + 16 new is over the
+    # cap, and that too is one line's error while the rest of the file is imported.
+    more = [
+        {"signal_type": "pdq", "value": "12" * 32},
+        {
+            "signal_type": "pdq",
+            "value": "ab" * 32,
+            "variants": [{"name": f"region-{i}", "pdq": "cd" * 32} for i in range(16)],
+        },
+        {"signal_type": "pdq", "value": "34" * 32},
+    ]
+    again = tmp_path / "more.jsonl"
+    again.write_text("".join(json.dumps(r) + "\n" for r in more))
+    result = run(data_dir, "bank", "import", "v", str(again), "--json")
+    assert result.returncode == 3, result.stderr
+    out = lines(result)
+    (error,) = [o["error"] for o in out if "error" in o]
+    assert error["line"] == 2 and "at most 16" in error["message"]
+    assert out[-1] == {"bank": "v", "added": 2, "unchanged": 0, "errors": 1}
+
 
 def _border_cropped(photo: Path, out: Path, cut: float) -> Path:
     """A copy with ``cut`` of each dimension removed, half from each border."""
