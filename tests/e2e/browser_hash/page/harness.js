@@ -2,16 +2,25 @@
  * Test harness: exposes the static hashing modules to Playwright as window.sw.
  * Only the test page loads this file; the portal imports the modules directly.
  */
-import { DEFAULTS, digestBlob, hashFile } from '/static/js/hasher.js';
+import { DEFAULTS, digestBlob, hashFile, windowVariants } from '/static/js/hasher.js';
 import { md5Hex } from '/static/js/md5.js';
 import { DCT_MATRIX, DIHEDRAL_NAMES, pdqDihedralFromRGBA, pdqFromRGBA } from '/static/js/pdq.js';
 import { sha256Hex } from '/static/js/sha256.js';
+import { WORK_SIDE, workImage } from '/static/js/workimage.js';
 
 function fromBase64(b64) {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
+}
+
+function toBase64(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
 }
 
 async function fetchBytes(url) {
@@ -36,6 +45,14 @@ window.sw = {
   md5FromBase64: (b64) => md5Hex(fromBase64(b64)),
   sha256FromBase64: (b64) => sha256Hex(fromBase64(b64)),
   digestBase64: (b64, options) => digestBlob(new Blob([fromBase64(b64)]), options),
+  workSide: WORK_SIDE,
+  /** The grey work image of served RGBA pixels, its levels as base64. */
+  workImageFromUrl: async (url, width, height) => {
+    const work = workImage(await fetchBytes(url), width, height);
+    return { width: work.width, height: work.height, grey: toBase64(work.grey) };
+  },
+  windowVariantsFromUrl: async (url, width, height, options) =>
+    windowVariants(await fetchBytes(url), width, height, options),
   hashChosenFile: (options) => hashFile(document.getElementById('file').files[0], options),
   /** Milliseconds per call of pdqFromRGBA on served pixels (best of `repeats`). */
   timePdqFromUrl: async (url, width, height, repeats) => {

@@ -16,9 +16,10 @@
  * Besides the whole photo, hashFile can hash regions of it ("bank-side variants",
  * `options.windows`, the list the portal page carries from Python's
  * `robust.BANK_WINDOWS`): once approved they let cropped or captioned copies match.
- * Regions are sliced from the decoded pixels, never resampled, with box edges rounded
- * as Python's round() does. Python slices them from a grey copy at most 512 px long,
- * so the two hashes of a region are close, not equal (measured in the portal e2e test).
+ * Regions are sliced, never resampled, from the same grey copy Python hashes them from
+ * (Pillow's "L", box-resized to at most 512 px long: workimage.js), with box edges rounded
+ * as Python's round() does, so a region hash equals Python's `bank_variants` given the
+ * same decoded pixels. The whole-photo hash stays at full resolution.
  *
  * Plain ES module, no dependencies, no build step, no network.
  */
@@ -26,6 +27,7 @@
 import { Md5 } from './md5.js';
 import { pdqFromRGBA } from './pdq.js';
 import { Sha256 } from './sha256.js';
+import { pyRound, workImage } from './workimage.js';
 
 export const DEFAULTS = Object.freeze({
   /** Bytes read per step while hashing. */
@@ -177,10 +179,11 @@ export async function hashFile(file, options = {}) {
 }
 
 /**
- * PDQ hashes of named regions of an RGBA image, as Python's robust.bank_variants keeps
- * them: in window order, at most maxVariants, none below qualityMin, none repeating
- * an earlier one or a hash in `exclude` (the plain hash of the whole image).
- * @param {Uint8ClampedArray|Uint8Array} rgba  width*height*4 bytes
+ * PDQ hashes of named regions of an RGBA image, as Python's robust.bank_variants makes and
+ * keeps them: each region sliced from the grey work image (workimage.js), in window order,
+ * at most maxVariants, none below qualityMin, none repeating an earlier one or a hash in
+ * `exclude` (the plain hash of the whole image).
+ * @param {Uint8ClampedArray|Uint8Array} rgba  width*height*4 bytes, full resolution
  * @param {number} width
  * @param {number} height
  * @param {{windows?: Array<{name: string, left: number, top: number, right: number,
@@ -189,12 +192,15 @@ export async function hashFile(file, options = {}) {
  */
 export function windowVariants(rgba, width, height, options = {}) {
   const { windows, qualityMin, maxVariants } = { ...DEFAULTS, ...options };
+  const chosen = (windows || []).slice(0, maxVariants);
+  if (chosen.length === 0) return [];
+  const work = workImage(rgba, width, height);
   const seen = new Set(options.exclude || []);
   const out = [];
-  for (const w of (windows || []).slice(0, maxVariants)) {
-    const box = windowBox(w, width, height);
+  for (const w of chosen) {
+    const box = windowBox(w, work.width, work.height);
     if (box === null) continue;
-    const { hash, quality } = pdqFromRGBA(sliceRGBA(rgba, width, box), box.width, box.height);
+    const { hash, quality } = pdqFromRGBA(greyBoxToRGBA(work, box), box.width, box.height);
     if (quality < qualityMin || seen.has(hash)) continue;
     seen.add(hash);
     out.push({ name: w.name, pdq: hash, quality });
@@ -212,18 +218,22 @@ export function windowBox(w, width, height) {
   return { left, top, width: right - left, height: bottom - top };
 }
 
-/** Python's round() for x >= 0: halves go to the even neighbour (round(2.5) == 2). */
-function pyRound(x) {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-function sliceRGBA(rgba, width, box) {
-  const rowBytes = box.width * 4;
-  const out = new Uint8ClampedArray(rowBytes * box.height);
-  for (let y = 0; y < box.height; y += 1) {
-    const from = ((box.top + y) * width + box.left) * 4;
-    out.set(rgba.subarray(from, from + rowBytes), y * rowBytes);
+/**
+ * One region of the grey work image as opaque RGBA with R = G = B, for pdqFromRGBA: its
+ * luma of a grey pixel (g*0.299 + g*0.587 + g*0.114, stored as float32) is exactly g for
+ * every level 0..255, as Python's PDQ of a single-channel array uses g itself.
+ */
+function greyBoxToRGBA(work, box) {
+  const out = new Uint8ClampedArray(box.width * box.height * 4);
+  for (let y = 0, q = 0; y < box.height; y += 1) {
+    const row = (box.top + y) * work.width + box.left;
+    for (let x = 0; x < box.width; x += 1, q += 4) {
+      const g = work.grey[row + x];
+      out[q] = g;
+      out[q + 1] = g;
+      out[q + 2] = g;
+      out[q + 3] = 255;
+    }
   }
   return out;
 }
