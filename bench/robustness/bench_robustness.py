@@ -52,7 +52,7 @@ from PIL import Image  # noqa: E402
 from threatexchange.signal_type.pdq.signal import PdqSignal  # noqa: E402
 
 from shieldwall.hashing.pdq import pdq_from_pixels  # noqa: E402
-from shieldwall.hashing.robust import bank_variants, query_variants  # noqa: E402
+from shieldwall.hashing.robust import bank_variants, compatible, query_variants  # noqa: E402
 from shieldwall.index import MihPdqIndex  # noqa: E402
 from transforms import CATALOGUE  # noqa: E402
 
@@ -101,7 +101,7 @@ def recall_one(path: Path) -> dict[str, Any]:
     pixels = np.asarray(original)
     bank_plain = pdq_from_pixels(pixels)[0]
     bank_meta = PdqSignal.hash_from_bytes(_png(original))
-    bank_all = [bank_plain] + [v.pdq for v in bank_variants(pixels)]
+    bank_all = [(None, bank_plain)] + [(v.name, v.pdq) for v in bank_variants(pixels)]
     out: dict[str, Any] = {}
     for name, (_, transform) in SELECTED.items():
         edited = transform(original)
@@ -111,8 +111,18 @@ def recall_one(path: Path) -> dict[str, Any]:
         variants = query_variants(q_pixels)
         seconds = time.perf_counter() - started
         plain = variants[0].pdq
-        best_plain = min((_dist(v.pdq, bank_plain), v.name) for v in variants)
-        best_bank = min((_dist(v.pdq, b), v.name) for v in variants for b in bank_all)
+        # Only the pairs the matcher accepts (robust.compatible): a region of the query
+        # against the same region of the original, the grids against stored windows only.
+        best_plain = min(
+            ((_dist(v.pdq, bank_plain), v.name) for v in variants if compatible(v.name, None)),
+            default=(256, "-"),
+        )
+        best_bank = min(
+            (_dist(v.pdq, b), v.name if n is None else f"{v.name}@bank:{n}")
+            for v in variants
+            for n, b in bank_all
+            if compatible(v.name, n)
+        )
         out[name] = {
             "meta": bool(bank_meta and q_meta)
             and PdqSignal.compare_hash(q_meta, bank_meta, THRESHOLD).match,
@@ -120,6 +130,7 @@ def recall_one(path: Path) -> dict[str, Any]:
             "sw_variants": best_plain[0] <= THRESHOLD,
             "sw_bank": best_bank[0] <= THRESHOLD,
             "via": best_plain[1] if best_plain[0] <= THRESHOLD else None,
+            "via_bank": best_bank[1] if best_bank[0] <= THRESHOLD else None,
             "n_variants": len(variants),
             "seconds": seconds,
         }
@@ -166,7 +177,9 @@ def fmr_hashes(pixels: np.ndarray[Any, Any]) -> dict[str, Any]:
         "plain": variants[0].pdq,
         "quality": variants[0].quality,
         "variants": [v.pdq for v in variants],
+        "variant_names": [v.name for v in variants],
         "bank": [v.pdq for v in bank_variants(pixels)],
+        "bank_names": [v.name for v in bank_variants(pixels)],
         "meta": PdqSignal.hash_from_bytes(_png(Image.fromarray(pixels))),
     }
 
@@ -178,8 +191,13 @@ def _pair_hits(
     b_owner: np.ndarray[Any, Any],
     allowed: np.ndarray[Any, Any],
     n: int,
+    q_names: list[str | None] | None = None,
+    b_names: list[str | None] | None = None,
 ) -> int:
-    """Number of allowed (query item, bank item) pairs with any hash pair within threshold."""
+    """Number of allowed (query item, bank item) pairs with any hash pair within threshold.
+
+    With names, a hash pair counts only when the matcher would accept it
+    (:func:`robust.compatible`)."""
     hit = np.zeros((n, n), dtype=bool)
     for start in range(0, q.shape[0], 2048):
         block = q[start : start + 2048]
@@ -187,6 +205,10 @@ def _pair_hits(
         for w in range(4):
             d += np.bitwise_count(block[:, w, None] ^ b[None, :, w]).astype(np.uint16)
         rows, cols = np.nonzero(d <= THRESHOLD)
+        if q_names is not None and b_names is not None:
+            pairs = zip(rows, cols, strict=True)
+            ok = np.array([compatible(q_names[start + r], b_names[c]) for r, c in pairs], bool)
+            rows, cols = rows[ok], cols[ok]
         hit[q_owner[start + rows], b_owner[cols]] = True
     return int((hit & allowed).sum())
 
@@ -209,7 +231,10 @@ def false_matches(paths: list[Path], pool: Any) -> dict[str, Any]:
     owners = np.arange(n)
     var_hex = [v for h in hashed for v in h["variants"]]
     var_owner = np.array([i for i, h in enumerate(hashed) for _ in h["variants"]])
+    var_names: list[str | None] = [v for h in hashed for v in h["variant_names"]]
     bank_hex = [h["plain"] for h in hashed] + [v for h in hashed for v in h["bank"]]
+    bank_names: list[str | None] = [None for _ in hashed]
+    bank_names += [v for h in hashed for v in h["bank_names"]]
     bank_owner = np.concatenate([owners, [i for i, h in enumerate(hashed) for _ in h["bank"]]])
     meta_ok = [i for i, h in enumerate(hashed) if h["meta"]]
     meta_allowed = allowed[np.ix_(meta_ok, meta_ok)]
@@ -218,8 +243,23 @@ def false_matches(paths: list[Path], pool: Any) -> dict[str, Any]:
     counts = {
         "meta": _pair_hits(meta, np.arange(m), meta, np.arange(m), meta_allowed, m),
         "sw_plain": _pair_hits(plain, owners, plain, owners, allowed, n),
-        "sw_variants": _pair_hits(_codes(var_hex), var_owner, plain, owners, allowed, n),
-        "sw_bank": _pair_hits(_codes(var_hex), var_owner, _codes(bank_hex), bank_owner, allowed, n),
+        "sw_variants": _pair_hits(
+            _codes(var_hex), var_owner, plain, owners, allowed, n, var_names, [None] * n
+        ),
+        "sw_bank": _pair_hits(
+            _codes(var_hex),
+            var_owner,
+            _codes(bank_hex),
+            bank_owner,
+            allowed,
+            n,
+            var_names,
+            bank_names,
+        ),
+        # What the same probes would add if every probe met every stored hash.
+        "sw_bank_unfiltered": _pair_hits(
+            _codes(var_hex), var_owner, _codes(bank_hex), bank_owner, allowed, n
+        ),
     }
     return {
         "items": n,
@@ -302,7 +342,17 @@ def main() -> None:
         rec = {c: sum(r[c] for r in rows) / len(rows) for c in columns}
         via = Counter(r["via"] for r in rows if r["via"]).most_common(1)
         transforms[name] = {"family": family, **rec, "top_variant": via[0][0] if via else None}
-        table.append([name, family, *(f"{rec[c]:.2f}" for c in columns), via[0][0] if via else "-"])
+        via_bank = Counter(r["via_bank"] for r in rows if r.get("via_bank")).most_common(1)
+        transforms[name]["top_variant_bank"] = via_bank[0][0] if via_bank else None
+        table.append(
+            [
+                name,
+                family,
+                *(f"{rec[c]:.2f}" for c in columns),
+                via[0][0] if via else "-",
+                via_bank[0][0] if via_bank else "-",
+            ]
+        )
     families: dict[str, dict[str, float]] = {}
     for family in dict.fromkeys(f for f, _ in SELECTED.values()):
         names = [n for n, (f, _) in SELECTED.items() if f == family]
@@ -313,7 +363,16 @@ def main() -> None:
     print(f"## Recall at distance <= {THRESHOLD}, {len(recall_paths)} photos (long side 1024)\n")
     print(
         common.markdown_table(
-            ["transform", "family", "meta", "sw_plain", "sw_variants", "sw_bank", "matched via"],
+            [
+                "transform",
+                "family",
+                "meta",
+                "sw_plain",
+                "sw_variants",
+                "sw_bank",
+                "matched via",
+                "via (sw_bank)",
+            ],
             table,
         )
     )
@@ -347,7 +406,7 @@ def main() -> None:
                         f"{rate[c]:.2e}",
                         f"{rate[c] / rate['meta']:.1f}x" if rate["meta"] else "n/a",
                     ]
-                    for c in columns
+                    for c in fmr["false_matches"]
                 ],
             )
         )

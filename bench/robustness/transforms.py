@@ -1,7 +1,8 @@
 """The benign edits the robustness benchmark applies to each photo: a named catalogue.
 
 Definitions (so the numbers can be read): "crop p%" removes p% of the width and
-of the height, half from each side (crop 20% keeps the central 80% x 80%);
+of the height, half from each side (crop 20% keeps the central 80% x 80%); "crop_right p%"
+removes p% of the width from the right only (and so on for the other sides);
 "pad p%" adds p% of the width and height, half on each side; small rotations
 turn the picture on a black canvas that grows to hold it (``expand=True``).
 """
@@ -35,10 +36,13 @@ def resize(factor: float) -> Transform:
 def crop(percent: int, side: str = "center") -> Transform:
     def apply(im: Image.Image) -> Image.Image:
         dw, dh = im.width * percent / 100, im.height * percent / 100
-        if side == "center":
-            box = (dw / 2, dh / 2, im.width - dw / 2, im.height - dh / 2)
-        else:  # one side only: the right
-            box = (0, 0, im.width - dw, im.height)
+        box = {
+            "center": (dw / 2, dh / 2, im.width - dw / 2, im.height - dh / 2),
+            "right": (0, 0, im.width - dw, im.height),
+            "left": (dw, 0, im.width, im.height),
+            "top": (0, dh, im.width, im.height),
+            "bottom": (0, 0, im.width, im.height - dh),
+        }[side]
         return im.crop(tuple(round(v) for v in box))
 
     return apply
@@ -179,6 +183,9 @@ CATALOGUE: dict[str, tuple[str, Transform]] = {
     "crop_20": ("crop", crop(20)),
     "crop_25": ("crop", crop(25)),
     "crop_right_10": ("crop_one_side", crop(10, "right")),
+    "crop_left_20": ("crop_one_side", crop(20, "left")),
+    "crop_bottom_15": ("crop_one_side", crop(15, "bottom")),
+    "crop_top_5": ("crop_one_side", crop(5, "top")),
     "pad_black_5": ("pad", pad(5, "black")),
     "pad_black_10": ("pad", pad(10, "black")),
     "pad_black_25": ("pad", pad(25, "black")),
@@ -190,6 +197,7 @@ CATALOGUE: dict[str, tuple[str, Transform]] = {
     "caption_bottom_white_15": ("caption", caption("bottom", 15, (255, 255, 255))),
     "caption_top_black_10": ("caption", caption("top", 10, (0, 0, 0))),
     "caption_bottom_white_25": ("caption", caption("bottom", 25, (255, 255, 255))),
+    "caption_top_white_25": ("caption", caption("top", 25, (255, 255, 255))),
     "sticker_logo": ("overlay", sticker),
     "screenshot_frame": ("frame", screenshot),
     "flip_h+crop_10": ("combination", then(FLIP_H, crop(10))),

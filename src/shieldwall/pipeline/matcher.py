@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shieldwall.hashing.robust import MAX_BANK_VARIANTS, describe_variant
+from shieldwall.hashing.robust import MAX_BANK_VARIANTS, compatible, describe_variant
 from shieldwall.index import DigestIndex, MihPdqIndex, PdqIndex, open_pdq_index
 from shieldwall.store import BankStore, EntryInfo
 from shieldwall.types import (
@@ -308,8 +308,12 @@ class Matcher:
         best: dict[tuple[int, SignalType], tuple[tuple[int, int, bool], str | None]] = {}
         for entry_id, kind, distance, variant, slot in row:
             key = (entry_id, kind)
-            if slot is not None:
-                bank_name = names.get((entry_id, slot), f"slot {slot}")
+            bank_name = None if slot is None else names.get((entry_id, slot), f"slot {slot}")
+            # A region of the query is only compared with the same region of the original
+            # (robust.compatible): it is what keeps ~100 probes from adding false matches.
+            if kind is SignalType.PDQ and not compatible(variant, bank_name):
+                continue
+            if bank_name is not None:
                 variant = f"{variant or 'original'}@bank:{bank_name}"
             # The image as submitted wins ties against a transformed copy, and the entry's
             # plain hash wins ties against the submitter's region hashes.

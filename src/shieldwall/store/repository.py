@@ -453,7 +453,8 @@ class BankStore:
         statuses: Iterable[EntryStatus] = (EntryStatus.ACTIVE,),
         chunk: int = 5_000,
     ) -> Iterator[NewEntry]:
-        """A bank's entries (active ones by default) in id order, for export; streamed."""
+        """A bank's entries (active ones by default) in id order, with their bank-side variants,
+        for export; streamed."""
         wanted = tuple(statuses)
         last = 0
         with self._reading() as session:
@@ -472,6 +473,7 @@ class BankStore:
                 ).all()
                 if not rows:
                     return
+                variants = read_variants(session, (r.id for r in rows))
                 for r in rows:
                     yield NewEntry(
                         signal_type=r.signal_type,
@@ -484,6 +486,7 @@ class BankStore:
                         ),
                         category=r.category,
                         expires_at=r.expires_at,
+                        variants=tuple((name, value) for _, name, value in variants.get(r.id, ())),
                     )
                 last = rows[-1].id
 

@@ -240,10 +240,6 @@ def test_a_platform_that_submits_variants_catches_a_border_cropped_upload(
     assert "@bank:crop(center," in match["variant"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BankStore.iter_bank_entries does not return stored variants yet (store/ is B1's)",
-)
 def test_jsonl_export_carries_the_variants(api: Api) -> None:
     _bank(api)
     variants = [{"name": "crop(center,80%)", "pdq": CROP80}]
