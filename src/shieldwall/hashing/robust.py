@@ -56,6 +56,7 @@ from shieldwall.hashing.pdq import (
     _grid,
     _quality,
     pdq_dihedral_from_pixels,
+    pdq_dihedral_of_regions,
 )
 from shieldwall.types import DEFAULT_QUALITY_THRESHOLD
 
@@ -72,6 +73,7 @@ __all__ = [
     "compatible",
     "describe_variant",
     "matcher_variants",
+    "meets_windows",
     "query_variants",
 ]
 
@@ -275,6 +277,13 @@ def compatible(query_variant: str | None, bank_variant: str | None) -> bool:
     return region == stored[1]
 
 
+def meets_windows(query_variant: str | None) -> bool:
+    """Whether this probe can meet any stored window (so the matcher searches the windows
+    index with it): the upload as it is, its flips and rotations, and the window grids."""
+    q = query_variant or "original"
+    return q in DIHEDRAL_NAMES or _window_part(q) is not None
+
+
 def matcher_variants(variants: Iterable[Variant]) -> tuple[tuple[str, str], ...]:
     """The ``(name, pdq)`` pairs for :class:`~shieldwall.pipeline.matcher.Query`, without the
     plain hash (the matcher searches that as ``Query.pdq``)."""
@@ -331,13 +340,14 @@ def _hash_box(work: Image.Image, box: Box) -> dict[str, tuple[str, int]]:
     return pdq_dihedral_from_pixels(np.ascontiguousarray(luma[top:bottom, left:right]))
 
 
+def _pixel_bounds(luma: PixelArray, box: Box) -> tuple[int, int, int, int]:
+    """``(top, bottom, left, right)`` of a box, rounded as :func:`_hash_box` rounds."""
+    h, w = luma.shape
+    return round(box.top * h), round(box.bottom * h), round(box.left * w), round(box.right * w)
+
+
 def _hash_array(luma: PixelArray) -> dict[str, tuple[str, int]]:
     return pdq_dihedral_from_pixels(np.ascontiguousarray(luma))
-
-
-def _center(keep: float) -> Box:
-    margin = (1.0 - keep) / 2
-    return Box(margin, margin, 1.0 - margin, 1.0 - margin)
 
 
 def _uncrop(luma: PixelArray, keep: float) -> PixelArray:
@@ -496,16 +506,13 @@ def query_variants(
             )
 
     if crops:
-        for keep in QUERY_CROPS:
-            hashes = _hash_box(work, _center(keep / 100))
-            found.add_all(f"crop(center,{keep}%)", hashes, CROP_ORIENTATIONS)
-        for side in SIDES:
-            for keep in QUERY_SIDE_KEEPS:
-                window = _side_window(side, keep)
-                found.add_all(window.name, _hash_box(work, window.as_box()), CROP_ORIENTATIONS)
-        for corner in QUADRANTS:
-            window = _quadrant(corner)
-            found.add_all(window.name, _hash_box(work, window.as_box()), CROP_ORIENTATIONS)
+        grid = [_center_window(keep) for keep in QUERY_CROPS]
+        grid += [_side_window(side, keep) for side in SIDES for keep in QUERY_SIDE_KEEPS]
+        grid += [_quadrant(corner) for corner in QUADRANTS]
+        bounds = [_pixel_bounds(luma, w.as_box()) for w in grid]
+        hashed = pdq_dihedral_of_regions(luma, bounds, CROP_ORIENTATIONS)
+        for window, hashes in zip(grid, hashed, strict=True):
+            found.add_all(window.name, hashes, CROP_ORIENTATIONS)
         for keep in UNCROP_HYPOTHESES:
             hashes = _hash_array(_uncrop(luma, keep / 100))
             found.add_all(f"uncrop(center,{keep}%)", hashes, CROP_ORIENTATIONS)

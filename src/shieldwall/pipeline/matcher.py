@@ -33,7 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from shieldwall.hashing.robust import MAX_BANK_VARIANTS, compatible, describe_variant
+from shieldwall.hashing.robust import (
+    MAX_BANK_VARIANTS,
+    compatible,
+    describe_variant,
+    meets_windows,
+)
 from shieldwall.index import DigestIndex, MihPdqIndex, PdqIndex, open_pdq_index
 from shieldwall.store import BankStore, EntryInfo
 from shieldwall.types import (
@@ -251,19 +256,20 @@ class Matcher:
             if q.pdq:
                 probes.append((i, None, q.pdq))
             probes.extend((i, name, value) for name, value in q.variants)
-        if probes and len(idx.pdq):
-            codes = np.frombuffer(
-                b"".join(bytes.fromhex(v) for _, _, v in probes), dtype=np.uint8
-            ).reshape(-1, 32)
+        # Each index is searched only with the probes robust.compatible lets meet it: the
+        # window grids never meet plain hashes, the undo-an-edit variants never meet windows.
+        plain_probes = [p for p in probes if compatible(p[1], None)]
+        if plain_probes and len(idx.pdq):
             with self._lock:
-                hits = idx.pdq.search(codes, search_t)
-            for (row, variant, _), row_hits in zip(probes, hits, strict=True):
+                hits = idx.pdq.search(_codes(plain_probes), search_t)
+            for (row, variant, _), row_hits in zip(plain_probes, hits, strict=True):
                 raw[row].extend((h.id, SignalType.PDQ, h.distance, variant, None) for h in row_hits)
-        if probes and len(idx.variants):
-            # The same probes against the submitters' region hashes.
+        window_probes = [p for p in probes if meets_windows(p[1])]
+        if window_probes and len(idx.variants):
+            # The submitters' region hashes.
             with self._lock:
-                hits = idx.variants.search(codes, search_t)
-            for (row, variant, _), row_hits in zip(probes, hits, strict=True):
+                hits = idx.variants.search(_codes(window_probes), search_t)
+            for (row, variant, _), row_hits in zip(window_probes, hits, strict=True):
                 raw[row].extend(
                     (h.id // _SLOTS, SignalType.PDQ, h.distance, variant, h.id % _SLOTS)
                     for h in row_hits
@@ -443,6 +449,12 @@ class Matcher:
             idx.variants.remove(variant_id(e, slot) for e in ids for slot in range(_SLOTS))
         elif kind in idx.digests:
             idx.digests[kind].remove(ids)
+
+
+def _codes(probes: Sequence[tuple[int, str | None, str]]) -> np.ndarray:
+    """The probes' hex hashes as an Nx32 uint8 array for an index search."""
+    raw = b"".join(bytes.fromhex(v) for _, _, v in probes)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
 
 
 def _rmtree(path: Path) -> None:
