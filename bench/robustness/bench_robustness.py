@@ -52,7 +52,13 @@ from PIL import Image  # noqa: E402
 from threatexchange.signal_type.pdq.signal import PdqSignal  # noqa: E402
 
 from shieldwall.hashing.pdq import pdq_from_pixels  # noqa: E402
-from shieldwall.hashing.robust import bank_variants, compatible, query_variants  # noqa: E402
+from shieldwall.hashing.robust import (  # noqa: E402
+    BANK_WINDOWS,
+    bank_variants,
+    compatible,
+    meets_windows,
+    query_variants,
+)
 from shieldwall.index import MihPdqIndex  # noqa: E402
 from transforms import CATALOGUE  # noqa: E402
 
@@ -276,43 +282,62 @@ def false_matches(paths: list[Path], pool: Any) -> dict[str, Any]:
     }
 
 
+def _random_index(codes: np.ndarray[Any, Any], copies: int) -> tuple[MihPdqIndex, float]:
+    """An MIH index of ``copies`` distinct hashes per entry (copies > 1 stand for windows)."""
+    size = len(codes)
+    index = MihPdqIndex()
+    total = size * copies
+    started = time.perf_counter()
+    for start in range(0, total, 500_000):
+        stop = min(total, start + 500_000)
+        block = codes[np.arange(start, stop) % size].copy()
+        block[:, 0] ^= np.uint8(start // size)  # distinct hashes for the copies
+        index.add(np.arange(start, stop, dtype=np.int64), block)
+    index.compact()
+    return index, time.perf_counter() - started
+
+
+def _search(index: MihPdqIndex, hexes: list[str]) -> None:
+    if hexes:
+        batch = np.frombuffer(b"".join(bytes.fromhex(h) for h in hexes), np.uint8)
+        index.search(batch.reshape(-1, 32), THRESHOLD)
+
+
 def cost(size: int, photos: list[Path]) -> dict[str, Any]:
+    """Query latency and index size at ``size`` entries, as the matcher searches: the plain
+    index with the probes that may meet plain hashes, and (when entries carry windows) a
+    second index of ``len(BANK_WINDOWS)`` hashes per entry with the probes that may meet
+    windows (robust.compatible / meets_windows)."""
     rng = np.random.default_rng(7)
     codes = rng.integers(0, 256, size=(size, 32), dtype=np.uint8)
-    out: dict[str, Any] = {"entries": size}
-    for label, copies in (("plain", 1), ("with_bank_crops", 4)):
-        index = MihPdqIndex()
-        total = size * copies
-        started = time.perf_counter()
-        for start in range(0, total, 500_000):
-            stop = min(total, start + 500_000)
-            block = codes[np.arange(start, stop) % size].copy()
-            block[:, 0] ^= np.uint8(start // size)  # distinct hashes for the copies
-            index.add(np.arange(start, stop, dtype=np.int64), block)
-        index.compact()
-        out[f"{label}_build_s"] = time.perf_counter() - started
-        out[f"{label}_index_mb"] = index.memory_bytes() / 1e6
-        queries = [np.asarray(_load(p, ORIGINAL_SIDE)) for p in photos[:40]]
-        plain_t, var_t, var_n, search_t = [], [], [], []
-        for q in queries:
-            t0 = time.perf_counter()
-            h = pdq_from_pixels(q)[0]
-            index.search(np.frombuffer(bytes.fromhex(h), np.uint8).reshape(1, 32), THRESHOLD)
-            plain_t.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            variants = query_variants(q)
-            t1 = time.perf_counter()
-            batch = np.frombuffer(b"".join(bytes.fromhex(v.pdq) for v in variants), np.uint8)
-            index.search(batch.reshape(-1, 32), THRESHOLD)
-            t2 = time.perf_counter()
-            var_t.append(t2 - t0)
-            search_t.append(t2 - t1)
-            var_n.append(len(variants))
-        out[f"{label}_plain_query_ms"] = 1000 * float(np.median(plain_t))
-        out[f"{label}_variant_query_ms"] = 1000 * float(np.median(var_t))
-        out[f"{label}_variant_search_ms"] = 1000 * float(np.median(search_t))
-        out["variants_per_query"] = float(np.mean(var_n))
-        del index
+    out: dict[str, Any] = {"entries": size, "windows_per_entry": len(BANK_WINDOWS)}
+    plain, out["plain_build_s"] = _random_index(codes, 1)
+    out["plain_index_mb"] = plain.memory_bytes() / 1e6
+    windows, out["windows_build_s"] = _random_index(codes, len(BANK_WINDOWS))
+    out["windows_index_mb"] = windows.memory_bytes() / 1e6
+    queries = [np.asarray(_load(p, ORIGINAL_SIDE)) for p in photos[:40]]
+    plain_t, var_t, var_n, search_t, win_t = [], [], [], [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        _search(plain, [pdq_from_pixels(q)[0]])
+        plain_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        variants = query_variants(q)
+        t1 = time.perf_counter()
+        _search(plain, [v.pdq for v in variants if compatible(v.name, None)])
+        t2 = time.perf_counter()
+        _search(windows, [v.pdq for v in variants if meets_windows(v.name)])
+        t3 = time.perf_counter()
+        var_t.append(t2 - t0)
+        search_t.append(t2 - t1)
+        win_t.append(t3 - t0)
+        var_n.append(len(variants))
+    out["plain_query_ms"] = 1000 * float(np.median(plain_t))
+    out["variant_query_ms"] = 1000 * float(np.median(var_t))
+    out["variant_search_ms"] = 1000 * float(np.median(search_t))
+    out["variant_query_with_windows_ms"] = 1000 * float(np.median(win_t))
+    out["variants_per_query"] = float(np.mean(var_n))
+    del plain, windows
     # The anchor: threatexchange's PDQ index over the same entries, one plain query.
     hexes = [bytes(c).hex() for c in codes]
     started = time.perf_counter()
