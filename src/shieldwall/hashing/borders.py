@@ -135,19 +135,34 @@ def find_flat_borders(luma: LumaArray) -> Box | None:
     return box
 
 
-def _longest_run(on: npt.NDArray[np.bool_], gap: int) -> tuple[int, int]:
-    """(start, stop) of the longest run of True, bridging gaps of up to ``gap`` False entries."""
-    best = (0, 0)
-    start = -1
-    last = -(10**9)
-    for index in np.flatnonzero(on):
-        i = int(index)
-        if start < 0 or i - last > gap + 1:
-            start = i
-        last = i
-        if last + 1 - start > best[1] - best[0]:
-            best = (start, last + 1)
-    return best
+_FRAME_TOL = 8
+"""Grey levels from the frame colour beyond which a pixel is content, not frame.
+
+Tight on purpose: a frame is drawn flat, while a picture's pale sky or dark shadow
+next to it is usually a few levels off. At 16 the box of 28 of 126 letterboxed photos
+ended inside the picture (a pale or dark edge read as frame); at 8, 2 did. JPEG ringing
+around a q70 picture widens the box by 2-4 pixels of ~450, well within PDQ's tolerance
+(dropping faint end rows as ringing cut as many pale picture edges as it fixed boxes)."""
+
+_BLANK_SHARE = 0.01
+"""A row (column) with at most this share of content pixels is frame: it separates blocks."""
+
+
+def _heaviest_block(share: npt.NDArray[np.float64]) -> tuple[int, int]:
+    """(start, stop) of the run of non-blank entries holding the most content.
+
+    Runs are separated by blank entries (share <= ``_BLANK_SHARE``). The picture is
+    the heaviest run: a status bar is full but thin, a line of text is long but sparse.
+    (0, 0) when every entry is blank."""
+    on = np.concatenate(([False], share > _BLANK_SHARE, [False]))
+    edges = np.flatnonzero(np.diff(on.astype(np.int8)))
+    starts, stops = edges[0::2], edges[1::2]
+    if starts.size == 0:
+        return 0, 0
+    total = np.concatenate(([0.0], np.cumsum(share)))
+    mass = total[stops] - total[starts]
+    best = int(np.argmax(mass))
+    return int(starts[best]), int(stops[best])
 
 
 def _background(luma: npt.NDArray[np.float64]) -> float | None:
@@ -160,14 +175,21 @@ def _background(luma: npt.NDArray[np.float64]) -> float | None:
 
 
 def find_frame(luma: LumaArray) -> Box | None:
-    """The largest picture-like rectangle inside a mostly plain frame (screenshots, app frames).
+    """The picture inside a plain frame (screenshots, app frames, letterboxing), if any.
 
-    Pixels that differ from the frame colour are "content". Picture rows are
-    covered by content over a large share of their width, while rows of UI
-    text or icons are covered sparsely; the longest run of densely covered
-    rows, then the longest run of densely covered columns inside it, is the
-    picture. ``None`` when the border is not mostly one colour or nothing
-    smaller than the canvas stands out.
+    Pixels more than ``_FRAME_TOL`` grey levels from the frame colour are
+    content. Rows with (almost) no content are frame; they cut the rows into
+    blocks (status bar, a line of text, the picture, a row of buttons), and
+    the block holding the most content is the picture; its columns are cut the
+    same way. A picture row is kept whenever any of it differs from the frame,
+    so a picture with a pale sky or a dark shadow at its edge keeps that edge
+    (the earlier rule, rows covered over 60% of the densest row's share, cut
+    such pictures short: 12 of 126 screenshot copies, 34 letterboxed ones).
+
+    ``None`` when the border is not mostly one colour, when the frame is not on
+    two opposite sides (one flat side is a plain border or a picture's own
+    flat edge: a sky tile read as a frame 7 times as often without this), or
+    when the picture would be too small.
     """
     f = luma.astype(np.float64)
     h, w = f.shape
@@ -176,19 +198,17 @@ def find_frame(luma: LumaArray) -> Box | None:
     level = _background(f)
     if level is None:
         return None
-    content = np.abs(f - level) > 16
-    rows = content.mean(axis=1)
-    peak = float(np.percentile(rows, 95))
-    if peak < 0.2:
-        return None
-    r0, r1 = _longest_run(rows >= 0.6 * peak, gap=max(1, h // 100))
+    content = np.abs(f - level) > _FRAME_TOL
+    r0, r1 = _heaviest_block(content.mean(axis=1))
     if r1 - r0 < MIN_KEEP * h:
         return None
-    cols = content[r0:r1].mean(axis=0)
-    c_peak = float(np.percentile(cols, 95))
-    c0, c1 = _longest_run(cols >= 0.5 * c_peak, gap=max(1, w // 100))
+    c0, c1 = _heaviest_block(content[r0:r1].mean(axis=0))
     box = Box(c0 / w, r0 / h, c1 / w, r1 / h)
     if box.is_whole() or not box.is_sane():
+        return None
+    framed_rows = box.top >= MIN_TRIM and 1.0 - box.bottom >= MIN_TRIM
+    framed_cols = box.left >= MIN_TRIM and 1.0 - box.right >= MIN_TRIM
+    if not (framed_rows or framed_cols):
         return None
     return box
 
