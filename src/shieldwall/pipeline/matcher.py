@@ -15,31 +15,27 @@ load plus the changes, never a rebuild. ``refresh()`` replays new changes;
 each process calls it before matching (cheap when nothing changed), so an
 entry added or withdrawn anywhere is visible to the next query.
 
-Bank-side variants (extra region hashes a submitter stored with a PDQ entry)
-live in a second PDQ index under ids ``entry_id * 16 + slot``: they come and go
-with their entry's ``add`` and ``remove`` changes, so the change log needs no
-rows of its own for them, and a hit maps back to its entry by ``id // 16``.
+Indexes and snapshots live in :mod:`shieldwall.pipeline.match_indexes`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from shieldwall.hashing.robust import (
-    MAX_BANK_VARIANTS,
-    compatible,
-    describe_variant,
-    meets_windows,
+from shieldwall.hashing.robust import compatible, describe_variant, meets_windows
+from shieldwall.pipeline.match_indexes import (
+    SLOTS,
+    SNAPSHOT_FORMAT,
+    SNAPSHOT_MANIFEST,
+    MatchIndexes,
+    hex_codes,
+    variant_id,
 )
-from shieldwall.index import DigestIndex, MihPdqIndex, PdqIndex, open_pdq_index
 from shieldwall.store import BankStore, EntryInfo
 from shieldwall.types import (
     DEFAULT_QUALITY_THRESHOLD,
@@ -49,19 +45,19 @@ from shieldwall.types import (
     SignalType,
 )
 
-SNAPSHOT_MANIFEST = "matcher.json"
-SNAPSHOT_FORMAT = 2
-"""Format 2 added the bank-side variants index; older snapshots are rebuilt from the store."""
+__all__ = [
+    "SNAPSHOT_FORMAT",
+    "SNAPSHOT_MANIFEST",
+    "MatchOutcome",
+    "Matcher",
+    "Query",
+    "variant_id",
+]
+
 _BUILD_CHUNK = 200_000
-_SLOTS = MAX_BANK_VARIANTS  # variant ids are entry_id * _SLOTS + slot
 
 _Hit = tuple[int, SignalType, int, str | None, int | None]
 """(entry id, signal type, distance, query variant name, bank variant slot)."""
-
-
-def variant_id(entry_id: int, slot: int) -> int:
-    """The variants index's id of slot ``slot`` of entry ``entry_id``."""
-    return entry_id * _SLOTS + slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +92,6 @@ class MatchOutcome:
         )
 
 
-@dataclass(slots=True)
-class _Indexes:
-    pdq: PdqIndex
-    variants: PdqIndex
-    digests: dict[SignalType, DigestIndex] = field(default_factory=dict)
-
-
 class Matcher:
     """Matches hashes against every enabled bank; thread-safe for concurrent queries."""
 
@@ -123,7 +112,7 @@ class Matcher:
         self._max_threshold = max_threshold
         self._lock = threading.RLock()
         self._seq = 0
-        self._idx: _Indexes | None = None
+        self._idx: MatchIndexes | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -145,8 +134,7 @@ class Matcher:
         return self._seq
 
     def __len__(self) -> int:
-        idx = self._ensure()
-        return len(idx.pdq) + sum(len(d) for d in idx.digests.values())
+        return len(self._ensure())
 
     def refresh(self) -> int:
         """Apply store changes made since the last refresh; returns how many were applied."""
@@ -165,11 +153,11 @@ class Matcher:
                 variants = self._store.variants_for(entry_ids=added) if added else {}
                 for change in changes:
                     if change.op == "add":
-                        self._add(idx, change.signal_type, [change.entry_id], [change.value])
+                        idx.add(change.signal_type, [change.entry_id], [change.value])
                         if change.entry_id in variants:
-                            self._add_variants(idx, {change.entry_id: variants[change.entry_id]})
+                            idx.add_variants({change.entry_id: variants[change.entry_id]})
                     else:
-                        self._remove(idx, change.signal_type, [change.entry_id])
+                        idx.remove(change.signal_type, [change.entry_id])
                     self._seq = change.seq
                 applied += len(changes)
 
@@ -179,36 +167,7 @@ class Matcher:
             raise ValueError("this matcher has no snapshot directory")
         idx = self._ensure()
         with self._lock:
-            target = self._snapshot_dir
-            target.mkdir(parents=True, exist_ok=True)
-            tmp = target / ".tmp"
-            if tmp.exists():
-                _rmtree(tmp)
-            tmp.mkdir()
-            idx.pdq.save(tmp / "pdq")
-            idx.variants.save(tmp / "pdq_variants")
-            for kind, d in idx.digests.items():
-                d.save(tmp / kind.value)
-            (tmp / SNAPSHOT_MANIFEST).write_text(
-                json.dumps(
-                    {
-                        "format": SNAPSHOT_FORMAT,
-                        "change_seq": self._seq,
-                        "digests": sorted(k.value for k in idx.digests),
-                    }
-                )
-            )
-            # Swap directories so a crash mid-write leaves the previous snapshot intact.
-            current = target / "current"
-            old = target / ".old"
-            if old.exists():
-                _rmtree(old)
-            if current.exists():
-                current.rename(old)
-            tmp.rename(current)
-            if old.exists():
-                _rmtree(old)
-            return current
+            return idx.save(self._snapshot_dir, self._seq)
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -261,17 +220,17 @@ class Matcher:
         plain_probes = [p for p in probes if compatible(p[1], None)]
         if plain_probes and len(idx.pdq):
             with self._lock:
-                hits = idx.pdq.search(_codes(plain_probes), search_t)
+                hits = idx.pdq.search(hex_codes([v for _, _, v in plain_probes]), search_t)
             for (row, variant, _), row_hits in zip(plain_probes, hits, strict=True):
                 raw[row].extend((h.id, SignalType.PDQ, h.distance, variant, None) for h in row_hits)
         window_probes = [p for p in probes if meets_windows(p[1])]
         if window_probes and len(idx.variants):
             # The submitters' region hashes.
             with self._lock:
-                hits = idx.variants.search(_codes(window_probes), search_t)
+                hits = idx.variants.search(hex_codes([v for _, _, v in window_probes]), search_t)
             for (row, variant, _), row_hits in zip(window_probes, hits, strict=True):
                 raw[row].extend(
-                    (h.id // _SLOTS, SignalType.PDQ, h.distance, variant, h.id % _SLOTS)
+                    (h.id // SLOTS, SignalType.PDQ, h.distance, variant, h.id % SLOTS)
                     for h in row_hits
                 )
         for kind, d in idx.digests.items():
@@ -372,7 +331,7 @@ class Matcher:
         negatives.sort(key=lambda m: (m.distance, m.bank, m.entry_id))
         return MatchOutcome(tuple(matches + negatives), tuple(notes))
 
-    def _ensure(self, *, refresh: bool = False) -> _Indexes:
+    def _ensure(self, *, refresh: bool = False) -> MatchIndexes:
         if self._idx is None:
             self.load()
         elif refresh and time.monotonic() - self._refreshed_at >= self._refresh_interval:
@@ -383,31 +342,14 @@ class Matcher:
         return self._idx
 
     def _load_snapshot(self) -> bool:
-        if self._snapshot_dir is None:
+        loaded = None if self._snapshot_dir is None else MatchIndexes.load(self._snapshot_dir)
+        if loaded is None:
             return False
-        current = self._snapshot_dir / "current"
-        manifest_path = current / SNAPSHOT_MANIFEST
-        if not manifest_path.is_file():
-            return False
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("format") != SNAPSHOT_FORMAT:
-            # An older snapshot has no variants index: loading it would silently drop every
-            # bank-side variant, so the matcher rebuilds from the store instead.
-            return False
-        pdq = open_pdq_index(current / "pdq")
-        variants = open_pdq_index(current / "pdq_variants")
-        digests = {
-            SignalType(k): DigestIndex.load(current / k) for k in manifest.get("digests", [])
-        }
-        self._idx = _Indexes(pdq=pdq, variants=variants, digests=digests)
-        self._seq = int(manifest["change_seq"])
+        self._idx, self._seq = loaded
         return True
 
     def _build_from_store(self) -> None:
-        idx = _Indexes(
-            pdq=MihPdqIndex(max_threshold=self._max_threshold),
-            variants=MihPdqIndex(max_threshold=self._max_threshold),
-        )
+        idx = MatchIndexes.empty(self._max_threshold)
         # Remember where the log stands before reading, so changes made during the
         # build are replayed afterwards (add and remove are idempotent).
         seq = self._store.latest_change_seq()
@@ -415,49 +357,8 @@ class Matcher:
             for chunk in self._store.iter_active_entries(signal_type=kind, chunk=_BUILD_CHUNK):
                 ids = [c.id for c in chunk]
                 values = [c.value for c in chunk]
-                self._add(idx, kind, ids, values)
+                idx.add(kind, ids, values)
                 if kind is SignalType.PDQ:
-                    self._add_variants(idx, self._store.variants_for(entry_ids=ids))
+                    idx.add_variants(self._store.variants_for(entry_ids=ids))
         self._idx = idx
         self._seq = seq
-
-    def _add(
-        self, idx: _Indexes, kind: SignalType, ids: Sequence[int], values: Sequence[str]
-    ) -> None:
-        if not ids:
-            return
-        if kind is SignalType.PDQ:
-            codes = np.frombuffer(b"".join(bytes.fromhex(v) for v in values), dtype=np.uint8)
-            idx.pdq.add(np.asarray(ids, dtype=np.int64), codes.reshape(-1, 32))
-        else:
-            d = idx.digests.setdefault(kind, DigestIndex())
-            d.add(np.asarray(ids, dtype=np.int64), [bytes.fromhex(v) for v in values])
-
-    def _add_variants(
-        self, idx: _Indexes, variants: Mapping[EntryId, Sequence[tuple[int, str, str]]]
-    ) -> None:
-        ids = [variant_id(e, slot) for e, rows in variants.items() for slot, _, _ in rows]
-        if not ids:
-            return
-        values = b"".join(bytes.fromhex(v) for rows in variants.values() for _, _, v in rows)
-        codes = np.frombuffer(values, dtype=np.uint8).reshape(-1, 32)
-        idx.variants.add(np.asarray(ids, dtype=np.int64), codes)
-
-    def _remove(self, idx: _Indexes, kind: SignalType, ids: Sequence[int]) -> None:
-        if kind is SignalType.PDQ:
-            idx.pdq.remove(ids)
-            idx.variants.remove(variant_id(e, slot) for e in ids for slot in range(_SLOTS))
-        elif kind in idx.digests:
-            idx.digests[kind].remove(ids)
-
-
-def _codes(probes: Sequence[tuple[int, str | None, str]]) -> np.ndarray:
-    """The probes' hex hashes as an Nx32 uint8 array for an index search."""
-    raw = b"".join(bytes.fromhex(v) for _, _, v in probes)
-    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
-
-
-def _rmtree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path)
