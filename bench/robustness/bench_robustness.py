@@ -119,16 +119,23 @@ def recall_one(path: Path) -> dict[str, Any]:
         plain = variants[0].pdq
         # Only the pairs the matcher accepts (robust.compatible): a region of the query
         # against the same region of the original, the grids against stored windows only.
-        best_plain = min(
-            ((_dist(v.pdq, bank_plain), v.name) for v in variants if compatible(v.name, None)),
-            default=(256, "-"),
-        )
-        best_bank = min(
-            (_dist(v.pdq, b), v.name if n is None else f"{v.name}@bank:{n}")
+        # Of the pairs within the threshold, "via" is the one the matcher reports: the
+        # fewest transforms (as submitted, then the stored plain hash), then the distance.
+        pairs = [
+            (
+                (v.name != "original") + (n is not None),
+                _dist(v.pdq, b),
+                n is not None,
+                v.name if n is None else f"{v.name}@bank:{n}",
+            )
             for v in variants
             for n, b in bank_all
             if compatible(v.name, n)
-        )
+        ]
+        plain_pairs = [p for p in pairs if not p[2] and p[1] <= THRESHOLD]
+        bank_pairs = [p for p in pairs if p[1] <= THRESHOLD]
+        best_plain = (0, min(plain_pairs)[3]) if plain_pairs else (256, "-")
+        best_bank = (0, min(bank_pairs)[3]) if bank_pairs else (256, "-")
         out[name] = {
             "meta": bool(bank_meta and q_meta)
             and PdqSignal.compare_hash(q_meta, bank_meta, THRESHOLD).match,

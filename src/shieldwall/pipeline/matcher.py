@@ -72,7 +72,8 @@ class Query:
     """Extra PDQ hashes of transformed copies (name, hex): flips, rotations, crops.
 
     A hit through a variant is reported with the variant's name; when an entry
-    is reached both directly and through variants, the smallest distance wins."""
+    is reached several ways within its bank's threshold, the simplest explanation
+    wins (as submitted, then one transform, then two), then the smallest distance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,9 +271,8 @@ class Matcher:
         matches: list[Match] = []
         negatives: list[Match] = []
         notes: list[str] = []
-        best: dict[tuple[int, SignalType], tuple[tuple[int, int, bool], str | None]] = {}
+        candidates: dict[tuple[int, SignalType], list[tuple[int, int, bool, str | None]]] = {}
         for entry_id, kind, distance, variant, slot in row:
-            key = (entry_id, kind)
             bank_name = None if slot is None else names.get((entry_id, slot), f"slot {slot}")
             # A region of the query is only compared with the same region of the original
             # (robust.compatible): it is what keeps ~100 probes from adding false matches.
@@ -280,21 +280,24 @@ class Matcher:
                 continue
             if bank_name is not None:
                 variant = f"{variant or 'original'}@bank:{bank_name}"
-            # The image as submitted wins ties against a transformed copy, and the entry's
-            # plain hash wins ties against the submitter's region hashes.
             transforms = (variant is not None and not variant.startswith("original@")) + (
                 slot is not None
             )
-            rank = (distance, transforms, slot is not None)
-            if key not in best or rank < best[key][0]:
-                best[key] = (rank, variant)
-        for (entry_id, kind), ((distance, _, _), variant) in best.items():
+            candidates.setdefault((entry_id, kind), []).append(
+                (transforms, distance, slot is not None, variant)
+            )
+        for (entry_id, kind), hits in candidates.items():
             entry = entries.get(EntryId(entry_id))
             if entry is None or not entry.matching:
                 continue  # withdrawn between the index read and the store read
             limit = threshold if threshold is not None else entry.bank_threshold
-            if kind is SignalType.PDQ and distance > limit:
+            within = [h for h in hits if kind is not SignalType.PDQ or h[1] <= limit]
+            if not within:
                 continue
+            # Of the hits within the bank's threshold, the simplest explanation is reported:
+            # "matched as submitted at 14" rather than "after a crop, against the submitter's
+            # crop, at 9" for a plainly re-encoded copy; then the smallest distance.
+            _, distance, _, variant = min(within, key=lambda h: (h[0], h[1], h[2]))
             m = Match(
                 bank=entry.bank_name,
                 entry_id=entry_id,

@@ -140,3 +140,35 @@ def test_old_snapshot_without_variants_is_rebuilt_from_the_store(
 
     (hit,) = Matcher(store, snapshot_dir=tmp_path).match(copy_query).active
     assert hit.entry_id == entry_id and "@bank:" in (hit.variant or "")
+
+
+def _flip_bits(value: str, n: int) -> str:
+    return f"{int(value, 16) ^ ((1 << n) - 1):064x}"
+
+
+def test_the_simplest_explanation_within_the_threshold_is_reported(
+    store: BankStore, bank: str, plain_entry: NewEntry
+) -> None:
+    """A re-encoded copy 20 bits from the plain hash reads "matched as submitted", even when
+    a crop probe sits closer to the submitter's crop hash."""
+    crop = _flip_bits(plain_entry.value, 128)
+    entry = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("crop(center,90%)", crop),))
+    store.add_entries(bank=bank, entries=[entry])
+    query = Query(pdq=_flip_bits(plain_entry.value, 20), variants=(("crop(center,94%)", crop),))
+    (hit,) = Matcher(store).match(query).active
+    assert (hit.distance, hit.variant) == (20, None)
+
+
+def test_a_strict_bank_still_takes_a_close_window_hit(
+    store: BankStore, plain_entry: NewEntry
+) -> None:
+    """The choice is made among hits within the bank's own threshold, so a far plain hit
+    (20 bits, over this bank's 10) does not hide an exact hit on a stored window."""
+    store.create_bank(name="strict", purpose=BankPurpose.VICTIM, threshold=10)
+    crop = _flip_bits(plain_entry.value, 128)
+    entry = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("crop(center,90%)", crop),))
+    store.add_entries(bank="strict", entries=[entry])
+    query = Query(pdq=_flip_bits(plain_entry.value, 20), variants=(("crop(center,94%)", crop),))
+    (hit,) = Matcher(store).match(query).active
+    assert (hit.distance, hit.variant) == (0, "crop(center,94%)@bank:crop(center,90%)")
+    assert hit.threshold == 10
