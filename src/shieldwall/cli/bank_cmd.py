@@ -112,7 +112,7 @@ def show(name: str, json_out: JsonOpt = False) -> None:
             stdout.print(f"[bold]{k}[/bold]: {v}")
 
 
-def _hash_for_bank(
+def hash_for_bank(
     path: Path, limits: DecodeLimits, *, with_variants: bool
 ) -> tuple[ImageHashes, tuple[tuple[str, str], ...]]:
     """A file's plain hashes and, when asked, its bank-side variants (PDQ of regions).
@@ -143,8 +143,9 @@ def add(
         bool,
         typer.Option(
             "--variants/--no-variants",
-            help="With image files, also store PDQ hashes of regions of each image "
-            "(central crops), so cropped or captioned copies match (default: on).",
+            help="With image files, also store PDQ hashes of 15 regions of each image "
+            "(central crops, sides, quarters), so cropped, captioned or stickered copies "
+            "match (default: on).",
         ),
     ] = True,
     json_out: JsonOpt = False,
@@ -168,7 +169,7 @@ def add(
     limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
     for path in iter_image_files(paths or []):
         try:
-            result, regions = _hash_for_bank(path, limits, with_variants=variants)
+            result, regions = hash_for_bank(path, limits, with_variants=variants)
         except ShieldwallError as exc:
             failed += 1
             stderr.print(f"[red]{escape(str(path))}[/red]: {escape(f'[{exc.code}] {exc.message}')}")

@@ -15,10 +15,12 @@ import typer
 from rich.table import Table
 
 from shieldwall.api.auth import SCOPES
+from shieldwall.cli.bank_cmd import hash_for_bank
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import ExitCode, emit_json, stderr, stdout
-from shieldwall.hashing import hash_files, iter_image_files
+from shieldwall.errors import ShieldwallError
+from shieldwall.hashing import iter_image_files
 from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
 
 keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
@@ -144,11 +146,15 @@ def demo_command(
             )
         entries: list[NewEntry] = []
         prov = Provenance(source="demo")
-        for _path, result in hash_files(list(iter_image_files([photos])), limits=rt.limits):
-            if isinstance(result, Exception):
+        # With each photo's region hashes (as the portal's browser hasher stores them), so
+        # a cropped or captioned copy of a demo photo matches too.
+        for path in iter_image_files([photos]):
+            try:
+                result, regions = hash_for_bank(path, rt.limits, with_variants=True)
+            except ShieldwallError:
                 continue
             entries += [
-                NewEntry(SignalType.PDQ, result.pdq, prov, "demo"),
+                NewEntry(SignalType.PDQ, result.pdq, prov, "demo", variants=regions),
                 NewEntry(SignalType.MD5, result.md5, prov, "demo"),
             ]
         added = rt.store.add_entries(bank=DEMO_BANK, entries=entries)
