@@ -34,14 +34,6 @@ THRESHOLD = 31
 
 
 @pytest.fixture(scope="module")
-def photo(photo_paths: list[Path]) -> Image.Image:
-    source = next(p for p in photo_paths if "castle" in p.name)
-    image = Image.open(source).convert("RGB")
-    image.thumbnail((640, 640))
-    return image
-
-
-@pytest.fixture(scope="module")
 def bank_hash(photo: Image.Image) -> str:
     return pdq_from_pixels(np.asarray(photo))[0]
 

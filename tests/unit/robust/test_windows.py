@@ -29,14 +29,6 @@ THRESHOLD = 31
 
 
 @pytest.fixture(scope="module")
-def photo(photo_paths: list[Path]) -> Image.Image:
-    source = next(p for p in photo_paths if "castle" in p.name)
-    image = Image.open(source).convert("RGB")
-    image.thumbnail((640, 640))
-    return image
-
-
-@pytest.fixture(scope="module")
 def stored(photo: Image.Image) -> list[tuple[str | None, str]]:
     """What a submitter who holds the photo stores: the plain hash and its windows."""
     pixels = np.asarray(photo)
