@@ -94,8 +94,10 @@ def receiver() -> Iterator[Receiver]:
     httpd.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[LiveSite]:
+    """A fresh site (data, banks, users) per test module: modules bank the same photos
+    (the portal test banks all of them) and must not see each other's banks."""
     data = tmp_path_factory.mktemp("site")
     settings = load_settings(data_dir=data, webhook_url=receiver.url)
     runtime = Runtime.open(settings)
