@@ -81,6 +81,7 @@ def match_command(
                     limits=limits,
                     exact_decode=exact_decode or settings.exact_decode,
                     robust=settings.robust_matching if robust is None else robust,
+                    windows=matcher.has_windows,
                 ):
                     bar.advance()
                     pending.append((path, result))

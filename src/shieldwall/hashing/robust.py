@@ -443,11 +443,14 @@ def query_variants(
     *,
     quality_min: int = DEFAULT_QUALITY_THRESHOLD,
     crops: bool = True,
+    windows: bool = True,
 ) -> list[Variant]:
     """Every PDQ hash to search for one uploaded image, the image as submitted first.
 
-    ``crops=False`` leaves out the crop grid (only useful when banks hold
-    :func:`bank_variants`) and the uncrop guesses; see the module docstring.
+    ``windows=False`` leaves out the window grids (central crops, sides, quarters: ~100
+    probes that only ever meet stored windows, see :func:`compatible`), which is right
+    when no bank entry carries :func:`bank_variants` and saves about half the cost;
+    ``crops=False`` also leaves out the uncrop guesses; see the module docstring.
     The first variant is always ``"original"`` (the plain hash, kept whatever
     its quality); pass :func:`matcher_variants` of the result to the matcher.
     """
@@ -505,7 +508,7 @@ def query_variants(
                 f"straightened({abs(angle):.0f}°)", _hash_box(turned, box), CROP_ORIENTATIONS
             )
 
-    if crops:
+    if crops and windows:
         grid = [_center_window(keep) for keep in QUERY_CROPS]
         grid += [_side_window(side, keep) for side in SIDES for keep in QUERY_SIDE_KEEPS]
         grid += [_quadrant(corner) for corner in QUADRANTS]
@@ -513,6 +516,7 @@ def query_variants(
         hashed = pdq_dihedral_of_regions(luma, bounds, CROP_ORIENTATIONS)
         for window, hashes in zip(grid, hashed, strict=True):
             found.add_all(window.name, hashes, CROP_ORIENTATIONS)
+    if crops:
         for keep in UNCROP_HYPOTHESES:
             hashes = _hash_array(_uncrop(luma, keep / 100))
             found.add_all(f"uncrop(center,{keep}%)", hashes, CROP_ORIENTATIONS)

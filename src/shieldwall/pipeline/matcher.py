@@ -137,6 +137,12 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._ensure())
 
+    @property
+    def has_windows(self) -> bool:
+        """Whether any entry carries bank-side windows: without them the query's window
+        grids can meet nothing, and callers skip computing them."""
+        return len(self._ensure().variants) > 0
+
     def refresh(self) -> int:
         """Apply store changes made since the last refresh; returns how many were applied."""
         idx = self._ensure(refresh=False)

@@ -19,21 +19,29 @@ from shieldwall.pipeline.matcher import Query
 
 
 def query_for_bytes(
-    data: bytes, *, limits: DecodeLimits, exact_decode: bool = False, robust: bool = True
+    data: bytes,
+    *,
+    limits: DecodeLimits,
+    exact_decode: bool = False,
+    robust: bool = True,
+    windows: bool = True,
 ) -> Query:
-    """Hashes (and, when ``robust``, transformed-copy variants) of one image's bytes."""
+    """Hashes (and, when ``robust``, transformed-copy variants) of one image's bytes;
+    ``windows=False`` skips the window grids (no bank entry carries windows)."""
     decoded = decode_image(data, limits=limits, exact=exact_decode)
     pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
     md5, sha256 = digests(data)
-    variants = matcher_variants(query_variants(decoded)) if robust else ()
+    variants = matcher_variants(query_variants(decoded, windows=windows)) if robust else ()
     return Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
 
 
-def _one(args: tuple[Path, DecodeLimits, bool, bool]) -> Query | ShieldwallError:
-    path, limits, exact, robust = args
+def _one(args: tuple[Path, DecodeLimits, bool, bool, bool]) -> Query | ShieldwallError:
+    path, limits, exact, robust, windows = args
     try:
         data = read_limited(path, limits)
-        return query_for_bytes(data, limits=limits, exact_decode=exact, robust=robust)
+        return query_for_bytes(
+            data, limits=limits, exact_decode=exact, robust=robust, windows=windows
+        )
     except ShieldwallError as exc:
         return exc
 
@@ -44,10 +52,11 @@ def queries_for_files(
     limits: DecodeLimits,
     exact_decode: bool = False,
     robust: bool = True,
+    windows: bool = True,
     workers: int = 1,
 ) -> Iterator[tuple[Path, Query | ShieldwallError]]:
     """Queries in input order; a bad file yields its error and the others go on."""
-    jobs = [(p, limits, exact_decode, robust) for p in paths]
+    jobs = [(p, limits, exact_decode, robust, windows) for p in paths]
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:
             yield job[0], _one(job)

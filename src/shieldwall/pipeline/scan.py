@@ -95,7 +95,12 @@ class ScanService:
         md5, sha256 = digests(data)
         # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
         # transforms are undone on the query side (docs/robust-matching.md).
-        variants = matcher_variants(query_variants(decoded)) if self.robust_matching else ()
+        # The window grids only ever meet stored windows: skipped while no entry has any.
+        variants = (
+            matcher_variants(query_variants(decoded, windows=self.matcher.has_windows))
+            if self.robust_matching
+            else ()
+        )
         query = Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
         item = NewItem(
             content_id=meta.content_id,

@@ -172,3 +172,14 @@ def test_a_strict_bank_still_takes_a_close_window_hit(
     (hit,) = Matcher(store).match(query).active
     assert (hit.distance, hit.variant) == (0, "crop(center,94%)@bank:crop(center,90%)")
     assert hit.threshold == 10
+
+
+def test_the_matcher_says_when_any_entry_has_windows(
+    store: BankStore, bank: str, plain_entry: NewEntry, entry_with_variants: NewEntry
+) -> None:
+    matcher = Matcher(store)
+    store.add_entries(bank=bank, entries=[plain_entry])
+    assert not matcher.has_windows
+    store.add_entries(bank=bank, entries=[entry_with_variants])
+    matcher.refresh()
+    assert matcher.has_windows

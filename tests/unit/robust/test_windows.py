@@ -178,3 +178,14 @@ def test_side_windows_meet_exactly_one_stored_side(
 def test_the_upload_itself_may_be_any_stored_region(name: str) -> None:
     for window in BANK_WINDOWS:
         assert compatible(name, window.name)
+
+
+def test_without_stored_windows_the_grids_are_left_out(photo: Image.Image) -> None:
+    """The grids only ever meet stored windows, so a deployment whose banks hold none skips
+    them; the undo-an-edit variants (uncrop included) stay."""
+    pixels = np.asarray(photo)
+    names = {v.name for v in query_variants(pixels, windows=False)}
+    assert not any(n.startswith(("window(", "crop(")) for n in names)
+    assert any(n.startswith("uncrop(") for n in names)
+    full = {v.name for v in query_variants(pixels)}
+    assert names < full and any(n.startswith("window(") for n in full)
