@@ -183,3 +183,21 @@ def test_the_matcher_says_when_any_entry_has_windows(
     store.add_entries(bank=bank, entries=[entry_with_variants])
     matcher.refresh()
     assert matcher.has_windows
+
+
+def test_a_grid_probe_is_not_taken_against_a_plain_hash_or_another_region(
+    store: BankStore, bank: str, plain_entry: NewEntry
+) -> None:
+    """Even at distance 0: a crop of the upload can only be the original's central window,
+    a left strip only its left window (robust.compatible)."""
+    left = _flip_bits(plain_entry.value, 100)
+    entry = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("window(left,75%)", left),))
+    store.add_entries(bank=bank, entries=[entry])
+    matcher = Matcher(store)
+    grid_on_plain = Query(variants=(("crop(center,94%)", plain_entry.value),))
+    assert matcher.match(grid_on_plain).matches == ()
+    wrong_side = Query(variants=(("window(right,83%)", left),))
+    assert matcher.match(wrong_side).matches == ()
+    mirrored = Query(variants=(("window(right,83%)+flip_horizontal", left),))
+    (hit,) = matcher.match(mirrored).active
+    assert hit.variant == "window(right,83%)+flip_horizontal@bank:window(left,75%)"
