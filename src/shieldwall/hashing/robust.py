@@ -20,16 +20,21 @@ docs/robust-matching.md):
   caption bands are removed or painted over
   (:func:`~shieldwall.hashing.borders.find_caption_bands`), a tilted copy on a
   plain canvas is straightened (:func:`~shieldwall.hashing.borders.find_tilt`);
-* a copy cropped at the borders cannot be restored (the pixels are gone), so
-  two things are combined: the query is extended back to hypothetical full
-  sizes ("uncrop", weak but works with a plain bank), and when the submitter
-  also stores :func:`bank_variants` (hashes of central crops of the original),
-  a grid of slightly smaller query crops lands on one of them.
+* what an edit removes (a crop, a caption painted over the picture, a sticker)
+  cannot be restored from the upload: the query is extended back to
+  hypothetical full sizes ("uncrop", weak but works with a plain bank), and when
+  the submitter also stores :func:`bank_variants` (hashes of the
+  :data:`BANK_WINDOWS` regions of the original: central crops, sides,
+  quarters), grids of the query's own regions land on the window the edit left
+  untouched. :func:`compatible` lets a query region meet only the same region
+  of the original, which keeps those ~100 extra probes from adding false
+  matches.
 
 Every variant is hashed from a grey copy at most ``WORK_SIDE`` pixels on its
-long side (regions sliced from it, not resampled), so that the ~40 variants of
-one upload cost tens of milliseconds on one core. Variants of
-quality below ``quality_min`` are dropped: flat regions match too easily.
+long side (regions sliced from it, not resampled; the grids together through
+:func:`~shieldwall.hashing.pdq.pdq_dihedral_of_regions`), so that the ~120
+probes of one upload cost ~30 ms on one core. Variants of quality below
+``quality_min`` are dropped: flat regions match too easily.
 """
 
 from __future__ import annotations
@@ -334,14 +339,13 @@ def _hash_box(work: Image.Image, box: Box) -> dict[str, tuple[str, int]]:
     length), a third of the match threshold, while a new side length only
     costs a cached ~0.4 ms filter."""
     luma = np.asarray(work)
-    h, w = luma.shape
-    top, bottom = round(box.top * h), round(box.bottom * h)
-    left, right = round(box.left * w), round(box.right * w)
+    top, bottom, left, right = _pixel_bounds(luma, box)
     return pdq_dihedral_from_pixels(np.ascontiguousarray(luma[top:bottom, left:right]))
 
 
 def _pixel_bounds(luma: PixelArray, box: Box) -> tuple[int, int, int, int]:
-    """``(top, bottom, left, right)`` of a box, rounded as :func:`_hash_box` rounds."""
+    """``(top, bottom, left, right)`` of a box in pixels (Python's rounding; the browser
+    hasher rounds the same way, so both slice the same pixels)."""
     h, w = luma.shape
     return round(box.top * h), round(box.bottom * h), round(box.left * w), round(box.right * w)
 
