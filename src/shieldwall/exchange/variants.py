@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from shieldwall.errors import InvalidHashError, InvalidRecordError
 from shieldwall.hashing.robust import MAX_BANK_VARIANTS
-from shieldwall.hashing.values import normalize_hash
+from shieldwall.hashing.values import VARIANT_NAME_MAX, check_variant_name, normalize_hash
 from shieldwall.types import SignalType
 
 __all__ = [
@@ -36,35 +36,6 @@ __all__ = [
 
 MAX_VARIANTS = MAX_BANK_VARIANTS
 """Most variants one entry may carry."""
-VARIANT_NAME_MAX = 64
-"""Longest variant name; the bank store's column has the same limit."""
-
-_RESERVED_NAMES = frozenset({"original"})
-
-
-def check_variant_name(name: object, *, where: str = "variant name") -> str:
-    """``name`` if it is fit to name a variant, else raise :class:`InvalidRecordError`."""
-    if not isinstance(name, str):
-        raise InvalidRecordError(f"{where} must be a string", value=name)
-    if not name.strip():
-        raise InvalidRecordError(f"{where} is empty", value=name)
-    if name != name.strip():
-        raise InvalidRecordError(f"{where} has spaces at its start or end", value=name)
-    if len(name) > VARIANT_NAME_MAX:
-        raise InvalidRecordError(
-            f"{where} is longer than {VARIANT_NAME_MAX} characters", value=name
-        )
-    if not name.isprintable():  # the store refuses the same: one rule, whoever asks
-        raise InvalidRecordError(
-            f"{where} contains control or other unprintable characters", value=name
-        )
-    if "@" in name:
-        raise InvalidRecordError(f"{where} may not contain '@'", value=name)
-    if name in _RESERVED_NAMES:
-        raise InvalidRecordError(
-            f"{where} may not be {name!r}: the plain hash is the entry's own value", value=name
-        )
-    return name
 
 
 def parse_variants(raw: object, *, signal_type: SignalType | str) -> tuple[tuple[str, str], ...]:

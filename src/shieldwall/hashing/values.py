@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import string
 
-from shieldwall.errors import InvalidHashError
+from shieldwall.errors import InvalidHashError, InvalidRecordError
 from shieldwall.types import SignalType
 
 _HEX = frozenset(string.hexdigits)
@@ -46,3 +46,44 @@ def pdq_to_bytes(value: str) -> bytes:
 def hamming(a: str, b: str) -> int:
     """Hamming distance between two PDQ hashes in hex."""
     return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+VARIANT_NAME_MAX = 64
+"""Longest bank-side variant name (the bank store's column is this wide)."""
+
+_RESERVED_NAMES = frozenset({"original"})
+
+
+def check_variant_name(name: object, *, where: str = "variant name") -> str:
+    """``name`` if it is fit to name a bank-side variant, else raise :class:`InvalidRecordError`.
+
+    One rule for every way in (API, JSON Lines, the bank store itself): 1..64
+    printable characters, no spaces at either end, not ``"original"`` (the plain
+    hash is the entry's own value) and no ``@``, which separates the query's and
+    the bank's variant in ``Match.variant`` (``"crop(center,92%)@bank:crop(center,80%)"``).
+    """
+    if not isinstance(name, str):
+        raise InvalidRecordError(f"{where} must be a string", value=name)
+    if not name.strip():
+        raise InvalidRecordError(
+            f"{where} is empty (1-{VARIANT_NAME_MAX} printable characters)", value=name
+        )
+    if name != name.strip():
+        raise InvalidRecordError(f"{where} has spaces at its start or end", value=name)
+    if len(name) > VARIANT_NAME_MAX:
+        raise InvalidRecordError(
+            f"{where} is longer than {VARIANT_NAME_MAX} characters "
+            f"(1-{VARIANT_NAME_MAX} printable characters)",
+            value=name,
+        )
+    if not name.isprintable():  # the store refuses the same: one rule, whoever asks
+        raise InvalidRecordError(
+            f"{where} contains control or other unprintable characters", value=name
+        )
+    if "@" in name:
+        raise InvalidRecordError(f"{where} may not contain '@'", value=name)
+    if name in _RESERVED_NAMES:
+        raise InvalidRecordError(
+            f"{where} may not be {name!r}: the plain hash is the entry's own value", value=name
+        )
+    return name

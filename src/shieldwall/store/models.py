@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shieldwall.hashing.values import VARIANT_NAME_MAX
 from shieldwall.types import DEFAULT_PDQ_THRESHOLD, BankPurpose, EntryStatus, SignalType
 
 NAME_MAX = 100
@@ -157,10 +158,6 @@ class BankEntryRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
-
-
-VARIANT_NAME_MAX = 64
-"""Longest name of a bank-side variant (``"crop(center,80%)"``)."""
 
 
 class BankEntryVariantRow(Base):

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from shieldwall.errors import InputError, InvalidHashError, InvalidRecordError
 from shieldwall.hashing.robust import MAX_BANK_VARIANTS
-from shieldwall.hashing.values import normalize_hash
-from shieldwall.store.models import NAME_MAX, TEXT_FIELD_MAX, VARIANT_NAME_MAX
+from shieldwall.hashing.values import check_variant_name, normalize_hash
+from shieldwall.store.models import NAME_MAX, TEXT_FIELD_MAX
 from shieldwall.types import NewEntry, SignalType
 
 BANK_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
@@ -102,7 +102,8 @@ def clean_entry(entry: NewEntry) -> CleanEntry:
 
 def clean_variants(signal_type: SignalType, variants: object) -> tuple[tuple[str, str], ...]:
     """Validate an entry's bank-side variants: PDQ only, at most ``MAX_BANK_VARIANTS``,
-    named (unique, printable, at most ``VARIANT_NAME_MAX`` characters), PDQ hex values.
+    named (unique, and as :func:`~shieldwall.hashing.values.check_variant_name` says, the
+    rule the API and imports apply too), PDQ hex values.
 
     The cap is the matcher's: it numbers an entry's variants 0..15 inside its index id.
     """
@@ -126,16 +127,7 @@ def clean_variants(signal_type: SignalType, variants: object) -> tuple[tuple[str
         if not isinstance(pair, tuple | list) or len(pair) != 2:
             raise InvalidRecordError(f"variant {i} must be a (name, hash) pair", value=pair)
         name, hex_value = pair
-        if (
-            not isinstance(name, str)
-            or not name
-            or len(name) > VARIANT_NAME_MAX
-            or not name.isprintable()
-        ):
-            raise InvalidRecordError(
-                f"variant {i} name must be 1-{VARIANT_NAME_MAX} printable characters",
-                value=name,
-            )
+        check_variant_name(name, where=f"variant {i} name")
         if name in names:
             raise InvalidRecordError(f"variant {i} repeats the name {name!r}", value=name)
         names.add(name)
