@@ -126,7 +126,6 @@ class RetroHunter:
         self.seen.refresh()
         entries = self.banks.entries_by_ids(ids=entry_ids)
         live = [e for e in entries.values() if e.matching]
-        hits: dict[int, set[int]] = defaultdict(set)
         # (item, entry) -> closest (distance, bank variant); the plain hash wins ties.
         closest: dict[tuple[int, int], tuple[int, str | None]] = {}
         for entry, variant, row in self._search_pdq(
@@ -134,7 +133,6 @@ class RetroHunter:
         ):
             for item_id, distance in row:
                 if distance <= entry.bank_threshold:
-                    hits[item_id].add(entry.id)
                     key = (item_id, entry.id)
                     had = closest.get(key)
                     if had is None or (distance, variant is not None) < (
@@ -150,23 +148,25 @@ class RetroHunter:
             else:
                 continue
             for item in found:
-                hits[item.id].add(e.id)
                 closest.setdefault((item.id, e.id), (0, None))
         report_hits = tuple(
             RetroHit(item_id, entry_id, distance, variant)
             for (item_id, entry_id), (distance, variant) in sorted(closest.items())
         )
+        # item -> {entry that hit it: the bank variant it hit through}
+        hits: dict[int, dict[int, str | None]] = defaultdict(dict)
+        for (item_id, entry_id), (_, variant) in closest.items():
+            hits[item_id][entry_id] = variant
         if not hits:
             return RetroHuntReport(len(live), 0, (), (time.perf_counter() - start) * 1000)
         stored = self.items.items_by_ids(list(hits))
         self.matcher.refresh()
         decisions = []
-        for item_id, entry_set in sorted(hits.items()):
+        for item_id, via in sorted(hits.items()):
             seen_item = stored.get(item_id)
             if seen_item is None:
                 continue  # purged by retention meanwhile
-            via = {e: closest[(item_id, e)][1] for e in entry_set if (item_id, e) in closest}
-            decision = self._decide(seen_item, sorted(entry_set), via)
+            decision = self._decide(seen_item, sorted(via), via)
             if decision is not None:
                 decisions.append(decision)
         return RetroHuntReport(
