@@ -4,7 +4,6 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
-SHARED ?= $(abspath ../shared)
 PHOTOS_SMALL := .cache/photos-small
 PHOTOS_ALL := .cache/photos
 HOST ?= 127.0.0.1
@@ -33,11 +32,11 @@ chromium:
 install: $(VENV)/.installed
 
 $(PHOTOS_SMALL)/.done:
-	bash $(SHARED)/data/photos.sh --small $(PHOTOS_SMALL)
+	$(PY) scripts/fetch_photos.py --small $(PHOTOS_SMALL)
 	touch $@
 
 $(PHOTOS_ALL)/.done:
-	bash $(SHARED)/data/photos.sh $(PHOTOS_ALL)
+	$(PY) scripts/fetch_photos.py $(PHOTOS_ALL)
 	touch $@
 
 photos: $(PHOTOS_SMALL)/.done

@@ -28,14 +28,14 @@ def _photo_dir(env: str, default: Path) -> Path:
     path = Path(os.environ.get(env, default))
     if not path.is_dir() or not any(path.iterdir()):
         pytest.fail(
-            f"test photos missing at {path}: run `make photos` (uses ../shared/data/photos.sh)"
+            f"test photos missing at {path}: run `make photos` (scripts/fetch_photos.py)"
         )
     return path
 
 
 @pytest.fixture(scope="session")
 def photos_dir() -> Path:
-    """The 19 small benign photos (`photos.sh --small`), fetched by `make photos`."""
+    """The 19 small benign photos (`scripts/fetch_photos.py --small`), fetched by `make photos`."""
     return _photo_dir("SHIELDWALL_TEST_PHOTOS", REPO / ".cache" / "photos-small")
 
 
