@@ -15,6 +15,7 @@ from shieldwall.cli.guard_cmd import guard_command
 from shieldwall.cli.hash_cmd import hash_command
 from shieldwall.cli.indicators_cmd import indicators_app
 from shieldwall.cli.match_cmd import match_command
+from shieldwall.cli.output import emit_json
 from shieldwall.cli.policy_cmd import policy_app
 from shieldwall.cli.serve_cmd import demo_command, keys_app, serve_command
 from shieldwall.cli.signals_cmd import signals_app
@@ -47,11 +48,16 @@ def _root(
 
 
 @app.command()
-def version() -> None:
+def version(
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
     """Print the installed version."""
     from shieldwall import __version__
 
-    typer.echo(__version__)
+    if json_out:
+        emit_json({"version": __version__})
+    else:
+        typer.echo(__version__)
 
 
 app.command("hash")(hash_command)

@@ -348,8 +348,15 @@ def export(
     name: str,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
     fmt: Annotated[ExchangeFormat, typer.Option("--format")] = ExchangeFormat.JSONL,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="With --output: print what was written as one JSON object."),
+    ] = False,
 ) -> None:
     """Export a bank's active entries, streamed."""
+    if json_out and output is None:
+        stderr.print("--json prints a summary of the file written: give --output too")
+        raise typer.Exit(ExitCode.USAGE)
     with state.runtime() as rt:
         try:
             bank = rt.store.get_bank(name=name)
@@ -357,11 +364,13 @@ def export(
             if output is None:
                 write_entries(entries, sys.stdout, fmt)
                 sys.stdout.flush()
-            else:
-                with output.open("w", encoding="utf-8", newline="") as fh:
-                    write_entries(entries, fh, fmt)
+                return
+            with output.open("w", encoding="utf-8", newline="") as fh:
+                count = write_entries(entries, fh, fmt)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
+    if json_out:
+        emit_json({"bank": name, "format": fmt.value, "output": str(output), "entries": count})
 
 
 @bank_app.command("withdraw")

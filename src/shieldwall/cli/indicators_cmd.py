@@ -14,7 +14,7 @@ any; the good records are stored either way, and importing the same file again c
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -199,18 +199,36 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
     ] = None,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="With --output: print what was written as one JSON object."),
+    ] = False,
 ) -> None:
     """Write a list's active indicators as CSV, a STIX 2.1 bundle or a MISP event."""
+    if json_out and output is None:
+        stderr.print("--json prints a summary of the file written: give --output too")
+        raise typer.Exit(ExitCode.USAGE)
     with state.runtime() as rt:
         try:
             indicators = rt.indicators.export_indicators(list_name=name)
             if output is None:
                 _write(format, indicators, sys.stdout, name)
-            else:
-                with output.open("w", encoding="utf-8", newline="") as f:
-                    _write(format, indicators, f, name)
+                return
+            written = [0]
+
+            def counted() -> Iterator[Indicator]:  # streamed, and counted on the way
+                for indicator in indicators:
+                    written[0] += 1
+                    yield indicator
+
+            with output.open("w", encoding="utf-8", newline="") as f:
+                _write(format, counted(), f, name)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
+    if json_out:
+        emit_json(
+            {"list": name, "format": format.value, "output": str(output), "indicators": written[0]}
+        )
 
 
 def _write(format: FeedFormat, indicators: Iterable[Indicator], stream: IO[str], name: str) -> None:

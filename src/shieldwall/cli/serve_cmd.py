@@ -30,9 +30,21 @@ PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.
 DEMO_BANK = "demo-victims"
 
 
-def serve_command(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+def serve_command(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="Print where it listens as one JSON object first."),
+    ] = False,
+) -> None:
     """Start the HTTP API (and the review UI and victim portal) on HOST:PORT."""
     import uvicorn
+
+    if json_out:
+        url = f"http://{host}:{port}"
+        emit_json({"url": url, "docs": f"{url}/docs", "review": f"{url}/login"})
+        sys.stdout.flush()
 
     uvicorn.run(build_site(), host=host, port=port, log_level="info", proxy_headers=False)
 
@@ -131,6 +143,10 @@ def demo_command(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not start the worker.")
     ] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="Print the demo's URLs, key and sign-in as one JSON object."),
+    ] = False,
 ) -> None:
     """Create a demo bank from PHOTOS and a demo API key, then start the API and the worker."""
     with state.runtime() as rt:
@@ -161,9 +177,36 @@ def demo_command(
         key, _ = rt.keys.create_api_key(name="demo", scopes=["admin"])
         password = _demo_admin(rt)
     url = f"http://{host}:{port}"
+    if json_out:
+        emit_json(
+            {
+                "bank": DEMO_BANK,
+                "hashes": added.added + added.unchanged,
+                "url": url,
+                "docs": f"{url}/docs",
+                "api_key": key,
+                "review": f"{url}/login",
+                "review_user": "demo-admin",
+                "review_password": password,
+                "victim_portal": f"{url}/report",
+            }
+        )
+        sys.stdout.flush()
+    else:
+        _print_demo(url, key, password, photos, added.added + added.unchanged)
+    worker = None if no_worker else _start_worker()
+    try:
+        serve_command(host=host, port=port)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=10)
+
+
+def _print_demo(url: str, key: str, password: str, photos: Path, hashes: int) -> None:
     stdout.print(
-        f"[bold]Shieldwall[/bold] demo: bank '{DEMO_BANK}' holds "
-        f"{added.added + added.unchanged} hashes of {photos}"
+        f"[bold]Shieldwall[/bold] demo: bank '{DEMO_BANK}' holds {hashes} hashes of {photos}"
     )
     stdout.print(f"API:      {url}  (docs: {url}/docs)")
     stdout.print(f"API key:  {key}")
@@ -175,14 +218,6 @@ def demo_command(
             f"Try:      curl -s -H 'Authorization: Bearer {key}' "
             f"-F content_id=demo-1 -F file=@{sample} {url}/v1/scan"
         )
-    worker = None if no_worker else _start_worker()
-    try:
-        serve_command(host=host, port=port)
-    finally:
-        if worker is not None:
-            worker.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.wait(timeout=10)
 
 
 def _demo_admin(rt: Any) -> str:
