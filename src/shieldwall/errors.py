@@ -22,7 +22,8 @@ input, truncated so that an error can never echo a megabyte back.
     │   ├── BankNotFoundError            bank_not_found
     │   └── EntryNotFoundError           entry_not_found
     ├── ConflictError                    conflict
-    │   └── BankExistsError              bank_exists
+    │   ├── BankExistsError              bank_exists
+    │   └── FourEyesError                four_eyes
     ├── AccessError                      access_denied
     │   ├── AuthenticationError          unauthenticated
     │   └── PermissionDeniedError        forbidden
@@ -139,6 +140,13 @@ class EntryNotFoundError(NotFoundError):
 class ConflictError(ShieldwallError):
     code = "conflict"
     http_status = 409
+
+
+class FourEyesError(ConflictError):
+    """The same person tried to be both eyes (approve their own request, decide on an appeal
+    against their own decision); see :mod:`shieldwall.casework`."""
+
+    code = "four_eyes"
 
 
 class BankExistsError(ConflictError):

@@ -12,11 +12,12 @@ from typing import Annotated
 
 import typer
 
+from shieldwall.access import ROLES
 from shieldwall.cli.context import state
 from shieldwall.cli.output import emit_json, error_exit, stdout
 from shieldwall.errors import ShieldwallError
 from shieldwall.store import session_factory
-from shieldwall.store.users import MIN_PASSWORD, ROLES, UserStore
+from shieldwall.store.users import MIN_PASSWORD, UserStore
 
 users_app = typer.Typer(help="Accounts for the review UI.", no_args_is_help=True)
 

@@ -14,9 +14,10 @@ encrypted review media where a platform opted in.
 
 Legal hold: a case can be put under hold (and released) by an admin or auditor;
 ``legal_holds`` keeps every hold with who placed and released it and why. Items
-linked to a case under hold are kept past their retention (see :func:`held_item_ids`
-for what "linked" means). Media reveals and hold changes are chained into the audit
-trail in the transaction that writes their row.
+linked to a case under hold are kept past their retention (see
+:func:`shieldwall.store.holds.held_item_ids` for what "linked" means). Media reveals
+and hold changes are chained into the audit trail in the transaction that writes their
+row.
 """
 
 from __future__ import annotations
@@ -29,15 +30,26 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, Index, String, Text, or_, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
+# Re-exported for callers written before these moved to the core (access, casework, errors).
+from shieldwall.access import HOLD_ROLES as HOLD_ROLES
 from shieldwall.audit import ActorKind
+from shieldwall.casework import (
+    INCOMPLETE,
+    UNDER_REVIEW,
+    WITHDRAWN,
+    require_second_pair_of_eyes,
+    status_when_actioned,
+    status_when_closed,
+)
 from shieldwall.errors import ConflictError, InputError, NotFoundError
+from shieldwall.errors import FourEyesError as FourEyesError
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.items import item_info
-from shieldwall.store.models import Base, BigId, utcnow
-from shieldwall.store.service_models import DecisionRow, ItemRow, ReviewTaskRow
+from shieldwall.store.models import utcnow
+from shieldwall.store.service_models import ItemRow, ReviewTaskRow
 from shieldwall.store.service_records import ItemInfo
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import (
@@ -45,22 +57,13 @@ from shieldwall.store.web_models import (
     BankApprovalRow,
     CaseHashRow,
     CaseRow,
+    LegalHoldRow,
     MediaRevealRow,
     ReviewMediaRow,
 )
 
 _hasher = PasswordHasher()
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
-
-INCOMPLETE = "incomplete"
-UNDER_REVIEW = "under_review"
-ACTIONED = "actioned"
-WITHDRAWN = "withdrawn"
-CLOSED = "closed"
-
-
-HOLD_ROLES = ("admin", "auditor")
-"""Staff roles that may place or release a legal hold."""
 
 
 class CaseNotFoundError(NotFoundError):
@@ -71,25 +74,6 @@ class LegalHoldError(ConflictError):
     """A hold that is already in force was placed again, or a case without one released."""
 
     code = "legal_hold_conflict"
-
-
-class LegalHoldRow(Base):
-    """One legal hold on a case: in force while ``released_at`` is empty (migration 0007).
-
-    Rows are never deleted, so the history of holds stays readable next to the trail.
-    """
-
-    __tablename__ = "legal_holds"
-    __table_args__ = (Index("ix_legal_holds_case_id", "case_id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    reason: Mapped[str] = mapped_column(Text)
-    placed_by: Mapped[str] = mapped_column(String(100))
-    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    released_by: Mapped[str | None] = mapped_column(String(100))
-    released_at: Mapped[datetime | None]
-    release_reason: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +91,6 @@ class LegalHoldInfo:
     @property
     def active(self) -> bool:
         return self.released_at is None
-
-
-class FourEyesError(ConflictError):
-    """The same person tried to be both eyes (approve their own request, decide on an appeal
-    against their own decision)."""
-
-    code = "four_eyes"
 
 
 class ApprovalNotFoundError(NotFoundError):
@@ -347,8 +324,7 @@ class CaseStore(_Repo):
             row.copies_actioned_at = at
             # The status page is how the requester is told in this version (no e-mail).
             row.requester_notified_at = at
-            if row.status == UNDER_REVIEW:
-                row.status = ACTIONED
+            row.status = status_when_actioned(row.status)
             session.flush()
             return _case(session, row)
 
@@ -371,8 +347,7 @@ class CaseStore(_Repo):
     def close(self, case_id: int, *, now: datetime | None = None) -> CaseInfo:
         with self._writing() as session:
             row = _case_row(session, case_id)
-            if row.status != WITHDRAWN:
-                row.status = CLOSED
+            row.status = status_when_closed(row.status)
             row.closed_at = row.closed_at or now or utcnow()
             session.flush()
             return _case(session, row)
@@ -572,10 +547,11 @@ class ReviewDeskStore(_Repo):
             row = session.get(BankApprovalRow, approval_id)
             if row is None:
                 raise ApprovalNotFoundError("no such approval request", value=approval_id)
-            if row.requested_by == decided_by:
-                raise FourEyesError(
-                    "a second moderator must approve: you asked for this addition yourself"
-                )
+            require_second_pair_of_eyes(
+                row.requested_by,
+                decided_by,
+                what="a second moderator must approve: you asked for this addition yourself",
+            )
             if row.status == "pending":
                 row.status = "approved" if approve else "rejected"
                 row.decided_by = decided_by
@@ -629,8 +605,11 @@ class ReviewDeskStore(_Repo):
             row = session.get(AppealRow, appeal_id)
             if row is None:
                 raise AppealNotFoundError("no such appeal", value=appeal_id)
-            if row.original_decider == decided_by:
-                raise FourEyesError("someone other than the original decider must decide")
+            require_second_pair_of_eyes(
+                row.original_decider,
+                decided_by,
+                what="someone other than the original decider must decide",
+            )
             if row.status == "open":
                 row.status, row.outcome, row.decided_by = "closed", outcome, decided_by
                 row.new_decision_id, row.decided_at = new_decision_id, utcnow()
@@ -691,58 +670,6 @@ def _hold(r: LegalHoldRow, case_number: str) -> LegalHoldInfo:
         released_at=r.released_at,
         release_reason=r.release_reason,
     )
-
-
-def held_item_ids(session: Session, item_ids: Sequence[int]) -> set[int]:
-    """Which of ``item_ids`` are linked to a case under legal hold.
-
-    The link is computed, not stored: an item belongs to a case when one of its
-    hashes equals a hash of the case (any status: exact PDQ, MD5 or SHA-256), or when
-    one of its decisions matched a bank entry that a hash of the case became (how the
-    retro-hunt records near-duplicate copies it found). Computing it means a hold
-    covers copies found after it was placed, and costs nothing until retention runs.
-    """
-    if not item_ids:
-        return set()
-    hashes = session.execute(
-        select(CaseHashRow.signal_type, CaseHashRow.value, CaseHashRow.entry_id)
-        .join(LegalHoldRow, LegalHoldRow.case_id == CaseHashRow.case_id)
-        .where(LegalHoldRow.released_at.is_(None))
-    ).all()
-    if not hashes:
-        return set()
-    by_type: dict[str, set[str]] = {"pdq": set(), "md5": set(), "sha256": set()}
-    entries: set[int] = set()
-    for kind, value, entry_id in hashes:
-        by_type.setdefault(str(kind), set()).add(str(value).lower())
-        if entry_id is not None:
-            entries.add(int(entry_id))
-    held: set[int] = set()
-    ids = list(item_ids)
-    for start in range(0, len(ids), 1000):
-        part = ids[start : start + 1000]
-        conds = [
-            column.in_(sorted(values))
-            for column, values in (
-                (ItemRow.pdq, by_type["pdq"]),
-                (ItemRow.md5, by_type["md5"]),
-                (ItemRow.sha256, by_type["sha256"]),
-            )
-            if values
-        ]
-        if conds:
-            held.update(
-                session.scalars(select(ItemRow.id).where(ItemRow.id.in_(part), or_(*conds)))
-            )
-        if entries:
-            for item_id, matches in session.execute(
-                select(DecisionRow.item_id, DecisionRow.matches).where(
-                    DecisionRow.item_id.in_(part)
-                )
-            ):
-                if any(m.get("entry_id") in entries for m in matches or []):
-                    held.add(int(item_id))
-    return held
 
 
 def _variant_rows(regions: Sequence[tuple[str, str]] | None) -> list[list[str]] | None:

@@ -30,6 +30,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shieldwall.access import ROLES as ROLES  # defined once, in the core; re-exported
+from shieldwall.access import is_role
 from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
@@ -37,7 +39,6 @@ from shieldwall.store.models import utcnow
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
 
-ROLES = ("admin", "senior_moderator", "moderator", "auditor")
 MIN_PASSWORD = 12
 MAX_FAILURES = 5
 """Failed sign-ins for one account before it is locked."""
@@ -114,7 +115,7 @@ class UserStore(SessionScoped):
         username = username.strip()
         if not username or len(username) > 100 or not username.isprintable():
             raise InputError("a username is 1 to 100 printable characters", value=username)
-        if role not in ROLES:
+        if not is_role(role):
             raise InputError(f"role must be one of {', '.join(ROLES)}", value=role)
         if len(password) < MIN_PASSWORD:
             raise InputError(f"a password needs at least {MIN_PASSWORD} characters")

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shieldwall.errors import ConflictError, InputError
+from shieldwall.casework import APPROVABLE
+from shieldwall.errors import ConflictError, FourEyesError, InputError
 from shieldwall.pipeline.banking import add_to_bank, withdraw_from_bank
 from shieldwall.runtime import Runtime
-from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, FourEyesError, ReviewDeskStore
+from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, ReviewDeskStore
 from shieldwall.store.models import utcnow
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewAction, NewDecision
@@ -344,7 +345,7 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
     hashes the browser made of it) enter the victim bank, and every copy already seen is
     hunted and actioned through the policy."""
     case = cases.get(case_id)
-    if case.status not in ("under_review", "actioned"):
+    if case.status not in APPROVABLE:
         raise InputError("only a complete, open request can be approved", value=case.status)
     ensure_victim_bank(rt)
     pending = [h for h in case.hashes if h.status == "pending"]
