@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shieldwall.errors import ConflictError, InputError
+from shieldwall.pipeline.banking import add_to_bank, withdraw_from_bank
 from shieldwall.runtime import Runtime
 from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, FourEyesError, ReviewDeskStore
 from shieldwall.store.models import utcnow
@@ -227,8 +228,8 @@ def approve_bank_addition(
         )
         if value
     ]
-    result = rt.store.add_entries(bank=approval.bank, entries=entries)
-    return rt.retro_hunter.hunt(result.ids).items_hit
+    done = add_to_bank(rt.banking, bank=approval.bank, entries=entries, hunt_unchanged=True)
+    return 0 if done.hunt is None else done.hunt.items_hit
 
 
 def file_appeal(rt: Runtime, desk: ReviewDeskStore, *, content_id: str, reason: str) -> AppealInfo:
@@ -350,7 +351,13 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
     provenance = Provenance(
         source="victim-portal", case_id=case.case_number, submitted_at=case.valid_at
     )
-    result = rt.store.add_entries(
+    approved_before = [
+        EntryId(h.entry_id)
+        for h in case.hashes
+        if h.status == "approved" and h.entry_id is not None
+    ]
+    done = add_to_bank(
+        rt.banking,
         bank=VICTIM_BANK,
         entries=[
             NewEntry(
@@ -363,29 +370,25 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
             )
             for h in pending
         ],
+        hunt_unchanged=True,
+        rehunt=approved_before,
     )
     case = cases.approve_hashes(
         case_id,
-        entry_ids={h.id: int(e) for h, e in zip(pending, result.ids, strict=True)},
+        entry_ids={h.id: int(e) for h, e in zip(pending, done.entry_ids, strict=True)},
         reviewed_by=reviewed_by,
     )
-    entry_ids = [
-        EntryId(h.entry_id)
-        for h in case.hashes
-        if h.status == "approved" and h.entry_id is not None
-    ]
-    report = rt.retro_hunter.hunt(entry_ids)
-    removed = sum(1 for d in report.decisions if d.verdict in TAKEDOWN_VERDICTS)
-    return cases.record_actioned(
-        case_id, found=report.items_hit, removed=case.copies_removed + removed
-    )
+    found = 0 if done.hunt is None else done.hunt.items_hit
+    decisions = () if done.hunt is None else done.hunt.decisions
+    removed = sum(1 for d in decisions if d.verdict in TAKEDOWN_VERDICTS)
+    return cases.record_actioned(case_id, found=found, removed=case.copies_removed + removed)
 
 
 def withdraw_case(rt: Runtime, cases: CaseStore, case: CaseInfo) -> CaseInfo:
     """The requester withdrew: approved hashes stop matching at once."""
     for h in case.hashes:
         if h.status == "approved" and h.entry_id is not None:
-            rt.store.withdraw_entry(entry_id=h.entry_id)
+            withdraw_from_bank(rt.banking, bank=VICTIM_BANK, entry_id=h.entry_id)
     return cases.withdraw(case.id)
 
 
