@@ -154,6 +154,10 @@ class CaseRow(Base):
     copies_found: Mapped[int] = mapped_column(Integer, default=0)
     copies_removed: Mapped[int] = mapped_column(Integer, default=0)
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    hunt_state: Mapped[str | None] = mapped_column(String(16))
+    """``held`` while removing already-published copies waits for a second approval, then
+    ``done`` (migration 0010); empty before approval."""
+    hunt_approved_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class CaseHashRow(Base):

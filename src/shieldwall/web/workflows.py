@@ -227,7 +227,9 @@ def approve_bank_addition(
         )
         if value
     ]
-    result = rt.store.add_entries(bank=approval.bank, entries=entries)
+    result = rt.store.add_entries(
+        bank=approval.bank, entries=entries, holder=f"review:{approval.id}"
+    )
     return rt.retro_hunter.hunt(result.ids).items_hit
 
 
@@ -363,6 +365,7 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
             )
             for h in pending
         ],
+        holder=case_holder(case),
     )
     case = cases.approve_hashes(
         case_id,
@@ -381,11 +384,22 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
     )
 
 
+def case_holder(case: CaseInfo) -> str:
+    """The name under which a case holds its bank entries (``store/holders.py``)."""
+    return f"case:{case.case_number}"
+
+
 def withdraw_case(rt: Runtime, cases: CaseStore, case: CaseInfo) -> CaseInfo:
-    """The requester withdrew: approved hashes stop matching at once."""
-    for h in case.hashes:
-        if h.status == "approved" and h.entry_id is not None:
-            rt.store.withdraw_entry(entry_id=h.entry_id)
+    """The requester withdrew: the case's claim on its entries is taken back at once.
+
+    An entry leaves matching only if no one else holds it: when another case (or a
+    partner's list, or a moderator's addition) holds the same hash, that protection
+    stays. The audit trail's ``bank.claim_released`` says which case let go of what."""
+    approved = [h.entry_id for h in case.hashes if h.status == "approved" and h.entry_id]
+    if approved:
+        rt.store.release_entries(
+            entry_ids=approved, holder=case_holder(case), actor=f"requester:{case.case_number}"
+        )
     return cases.withdraw(case.id)
 
 
