@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import PASSWORD, Site, csrf_of
+from web_support import PASSWORD, Site, csrf_of, portal_fields
 
 from shieldwall.config import load_settings
 from shieldwall.hashing import hash_image_file
@@ -65,9 +65,7 @@ def submit(site: Site, hashes: str) -> tuple[str, str]:
     """One anonymous request through the portal page; returns (case number, access code)."""
     client = TestClient(site.client.app, follow_redirects=False)
     page = client.get("/report")
-    response = client.post(
-        "/report", data={"csrf_token": csrf_of(page.text), **VALID, "hashes": hashes}
-    )
+    response = client.post("/report", data={**portal_fields(page.text), **VALID, "hashes": hashes})
     assert response.status_code == 201, response.text
     number = re.search(r'id="case-number">([^<]+)<', response.text)
     code = re.search(r'id="access-code">([^<]+)<', response.text)
@@ -80,14 +78,16 @@ def case_id(site: Site, number: str) -> int:
 
 
 def approve(site: Site, number: str) -> None:
-    mod = site.client_for("moderator")
-    page = mod.get("/review/cases")
-    assert number in page.text
-    response = mod.post(
-        f"/review/cases/{case_id(site, number)}",
-        data={"csrf_token": csrf_of(page.text), "decision": "approve"},
-    )
-    assert response.status_code == 303 and "error" not in response.headers["location"]
+    """Approve on the request's page, then a second moderator confirms the removal."""
+    for who, decision in (("moderator", "approve"), ("moderator2", "confirm_removal")):
+        mod = site.client_for(who)
+        page = mod.get(f"/review/cases/{case_id(site, number)}")
+        assert number in page.text
+        response = mod.post(
+            f"/review/cases/{case_id(site, number)}",
+            data={"csrf_token": csrf_of(page.text), "decision": decision},
+        )
+        assert response.status_code == 303 and "error" not in response.headers["location"]
 
 
 def withdraw(site: Site, number: str, code: str) -> str:

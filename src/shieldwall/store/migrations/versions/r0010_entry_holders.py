@@ -13,6 +13,9 @@ its case's claim; every other active entry is held by ``import:<its source>``.
 ``cases.hunt_state`` (``held`` until a second moderator or the policy setting lets the
 retro-hunt remove already-published copies, then ``done``) and ``cases.hunt_approved_by``.
 
+``portal_attempts``: the victim portal's rate limits and flood alert (keyed hashes of
+addresses and of submitted hash sets, never the addresses; pruned after two days).
+
 Written by hand and frozen; ``shieldwall.store.models.BankEntryHolderRow`` and
 ``shieldwall.store.web_models.CaseRow`` must keep matching it.
 """
@@ -64,9 +67,23 @@ def upgrade() -> None:
         batch.add_column(sa.Column("hunt_approved_by", sa.String(100), nullable=True))
     # Cases approved before this revision already ran their hunt.
     op.execute("UPDATE cases SET hunt_state = 'done' WHERE actioned_at IS NOT NULL")
+    op.create_table(
+        "portal_attempts",
+        sa.Column("id", _BIG_ID, nullable=False),
+        sa.Column("at", _TS, nullable=False),
+        sa.Column("address_key", sa.String(64), nullable=False),
+        sa.Column("pattern_key", sa.String(64), nullable=True),
+        sa.Column("challenge_key", sa.String(64), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_portal_attempts"),
+        sa.UniqueConstraint("challenge_key", name="uq_portal_attempts_challenge_key"),
+    )
+    op.create_index("ix_portal_attempts_at", "portal_attempts", ["at"])
+    op.create_index("ix_portal_attempts_address_key", "portal_attempts", ["address_key"])
+    op.create_index("ix_portal_attempts_pattern_key", "portal_attempts", ["pattern_key"])
 
 
 def downgrade() -> None:
+    op.drop_table("portal_attempts")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("hunt_approved_by")
         batch.drop_column("hunt_state")
