@@ -25,6 +25,12 @@ WITHDRAWN = "withdrawn"
 CLOSED = "closed"
 
 CASE_STATUSES = (INCOMPLETE, UNDER_REVIEW, ACTIONED, WITHDRAWN, CLOSED)
+
+HUNT_HELD = "held"
+"""The request's hashes are banked; removing copies already published waits for a second
+moderator (four eyes, unless the platform set victim removal approval to automatic)."""
+HUNT_DONE = "done"
+"""The retro-hunt ran."""
 APPROVABLE = (UNDER_REVIEW, ACTIONED)
 """Statuses in which a moderator may approve a request's hashes."""
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from shieldwall.errors import EntryNotFoundError
 from shieldwall.pipeline.retro_hunt import RetroHunter, RetroHuntReport
 from shieldwall.store import BankStore, EntryInfo
+from shieldwall.store.holders import ReleaseResult
 from shieldwall.types import EntryId, NewEntry, SignalType
 
 DecisionsSink = Callable[[Sequence[str]], None]
@@ -68,6 +69,7 @@ def add_to_bank(
     rehunt: Sequence[EntryId] = (),
     hunt_unchanged: bool = False,
     notify: DecisionsSink | None = None,
+    holder: str | None = None,
 ) -> BankAddition:
     """Add ``entries`` to ``bank``, make them matchable here, and hunt them across past items.
 
@@ -78,9 +80,11 @@ def add_to_bank(
     the entries given even when none is new: the worker's action is delivered at least
     once, and a retry whose first try stored the entries but died before its hunt must
     still hunt. ``retro_hunt=False`` skips the hunt: only the API offers that, to a
-    ``banks:write`` key that asks for it.
+    ``banks:write`` key that asks for it. ``holder`` names who claims the entries (a case,
+    a review, an import): an entry stays active while any holder's claim remains, so one
+    holder letting go (:func:`release_from_bank`) cannot cancel another's protection.
     """
-    result = banking.banks.add_entries(bank=bank, entries=entries)
+    result = banking.banks.add_entries(bank=bank, entries=entries, holder=holder)
     banking.refresh_matcher()
     report = None
     hunted = sorted({*(result.ids if result.added or hunt_unchanged else ()), *rehunt})
@@ -95,6 +99,20 @@ def add_to_bank(
         entry_ids=tuple(result.ids),
         hunt=report,
     )
+
+
+def release_from_bank(
+    banking: Banking, *, entry_ids: Iterable[int], holder: str, actor: str
+) -> ReleaseResult:
+    """Take back ``holder``'s claim on entries (a victim withdrew their case, say).
+
+    An entry stops matching only when no other holder's claim remains; this process's
+    matcher sees it at once. The store writes the ``bank.claim_released`` audit event
+    naming ``actor``, what left matching and what another holder kept.
+    """
+    result = banking.banks.release_entries(entry_ids=entry_ids, holder=holder, actor=actor)
+    banking.refresh_matcher()
+    return result
 
 
 def withdraw_from_bank(
