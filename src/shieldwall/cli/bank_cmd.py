@@ -12,7 +12,16 @@ from rich.table import Table
 
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
-from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
+from shieldwall.cli.output import (
+    ExitCode,
+    ExportJsonOpt,
+    emit_json,
+    error_exit,
+    progress,
+    require_output_for_json,
+    stderr,
+    stdout,
+)
 from shieldwall.errors import InputError, InvalidHashError, ShieldwallError
 from shieldwall.exchange import (
     ExchangeFormat,
@@ -348,15 +357,10 @@ def export(
     name: str,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
     fmt: Annotated[ExchangeFormat, typer.Option("--format")] = ExchangeFormat.JSONL,
-    json_out: Annotated[
-        bool,
-        typer.Option("--json", help="With --output: print what was written as one JSON object."),
-    ] = False,
+    json_out: ExportJsonOpt = False,
 ) -> None:
     """Export a bank's active entries, streamed."""
-    if json_out and output is None:
-        stderr.print("--json prints a summary of the file written: give --output too")
-        raise typer.Exit(ExitCode.USAGE)
+    require_output_for_json(json_out, output)
     with state.runtime() as rt:
         try:
             bank = rt.store.get_bank(name=name)

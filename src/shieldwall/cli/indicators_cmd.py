@@ -26,7 +26,15 @@ from rich.table import Table
 
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
-from shieldwall.cli.output import ExitCode, emit_json, error_exit, stderr, stdout
+from shieldwall.cli.output import (
+    ExitCode,
+    ExportJsonOpt,
+    emit_json,
+    error_exit,
+    require_output_for_json,
+    stderr,
+    stdout,
+)
 from shieldwall.errors import ShieldwallError
 from shieldwall.exchange.indicators import read_csv, read_misp, read_stix, write_csv
 from shieldwall.exchange.indicators.misp_feed import write_misp
@@ -199,15 +207,10 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
     ] = None,
-    json_out: Annotated[
-        bool,
-        typer.Option("--json", help="With --output: print what was written as one JSON object."),
-    ] = False,
+    json_out: ExportJsonOpt = False,
 ) -> None:
     """Write a list's active indicators as CSV, a STIX 2.1 bundle or a MISP event."""
-    if json_out and output is None:
-        stderr.print("--json prints a summary of the file written: give --output too")
-        raise typer.Exit(ExitCode.USAGE)
+    require_output_for_json(json_out, output)
     with state.runtime() as rt:
         try:
             indicators = rt.indicators.export_indicators(list_name=name)

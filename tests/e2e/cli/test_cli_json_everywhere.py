@@ -51,10 +51,9 @@ def test_the_readme_lists_every_key_scope() -> None:
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data directory: the embedded default migrates it on the first command."""
     monkeypatch.delenv("SHIELDWALL_DATABASE_URL", raising=False)
-    state = tmp_path / "state"
-    assert run(state, "db", "upgrade").returncode == 0
-    return state
+    return tmp_path / "state"
 
 
 def test_users_create_json_never_echoes_the_password(data_dir: Path) -> None:
@@ -77,11 +76,18 @@ def test_users_create_json_never_echoes_the_password(data_dir: Path) -> None:
     assert password not in result.stdout + result.stderr
 
 
-def test_proof_commands_answer_in_json(tmp_path: Path, data_dir: Path) -> None:
+def test_audit_commands_answer_in_json(data_dir: Path) -> None:
     redact = run(data_dir, "audit", "redact", "--before", "2000-01-01", "--json")
     assert redact.returncode == 0, redact.stderr
     assert lines(redact) == [{"redacted_events": 0, "before": "2000-01-01T00:00:00+00:00"}]
 
+    key = run(data_dir, "audit", "public-key", "--json")
+    assert key.returncode == 0, key.stderr
+    (public,) = lines(key)
+    assert public["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_report_json_summarises_the_file_it_wrote(tmp_path: Path, data_dir: Path) -> None:
     report_file = tmp_path / "report.json"
     report = run(
         data_dir,
@@ -101,11 +107,10 @@ def test_proof_commands_answer_in_json(tmp_path: Path, data_dir: Path) -> None:
     assert summary["output"] == str(report_file) and summary["decisions"] == 0
     json.loads(report_file.read_text())  # the report itself is in the file, untouched
 
-    key = run(data_dir, "audit", "public-key", "--json")
-    (public,) = lines(key)
-    assert public["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
 
-    # An export's data is its stdout: --json without -o is a usage error, not mixed output.
+def test_an_export_never_mixes_its_summary_into_its_data(tmp_path: Path, data_dir: Path) -> None:
+    """A script that pipes ``bank export`` into another system must get only the entries:
+    --json without -o is a usage error, not a summary line in the middle of the data."""
     assert run(data_dir, "bank", "create", "victims").returncode == 0
     mixed = run(data_dir, "bank", "export", "victims", "--json")
     assert mixed.returncode == 2 and mixed.stdout == ""
