@@ -46,6 +46,10 @@ DASHBOARD_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.AUDITOR, Role.SENIOR_MODER
 """Who may see the compliance dashboard."""
 
 
+MIN_PASSWORD = 12
+"""The shortest password a staff account may have (the store refuses shorter ones)."""
+
+
 def is_role(value: str) -> bool:
     """Whether ``value`` names a role (the store refuses an account with any other)."""
     return value in ROLES

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
 from shieldwall.hashing import DecodedImage, DecodeLimits
+from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.pipeline.banking import Banking
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
@@ -30,12 +31,15 @@ from shieldwall.store import (
     ItemStore,
     KeyStore,
     OutboxStore,
+    current_revision,
     make_engine,
     session_factory,
     upgrade,
 )
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.indicators import IndicatorStore
+from shieldwall.store.reviews import ReviewStore
+from shieldwall.store.users import UserStore
 from shieldwall.types import SignalResult
 
 INDICATOR_REFRESH_S = 2.0
@@ -236,6 +240,21 @@ class Runtime:
             quality_threshold=self.settings.quality_threshold,
         )
 
+    @cached_property
+    def users(self) -> UserStore:
+        """Staff accounts for the review UI (the CLI creates the first admin)."""
+        return UserStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def reviews(self) -> ReviewStore:
+        """Review tasks (the worker opens them for the policy's ``review`` action)."""
+        return ReviewStore(session_factory(self.engine))
+
+    def audit_log(self, *, signer: CheckpointSigner | None = None) -> AuditLog:
+        """The audit trail for verifying, exporting, checkpointing and evidence (``signer``
+        signs checkpoints and bundles; without one they are only read)."""
+        return AuditLog(session_factory(self.engine), signer=signer)
+
     def refresh_matcher(self) -> None:
         """Bring this process's matcher up to date, if it has loaded one (a process that
         never matched has nothing to refresh; it loads the current state on first use)."""
@@ -263,3 +282,15 @@ def _with_text_signal(registry: SignalRegistry, text: TextIndicatorAdapter) -> S
         swap = isinstance(entry.signal, TextIndicatorAdapter)
         fresh.register(text if swap else entry.signal, provider=entry.provider)
     return fresh
+
+
+def migrate_database(settings: Settings) -> str | None:
+    """Apply every migration to the configured database; returns the revision it is at.
+
+    In production this is the explicit step (``shieldwall db upgrade``) run before the
+    replicas start; the embedded default also does it in :meth:`Runtime.open`.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    upgrade(url)
+    return current_revision(url)

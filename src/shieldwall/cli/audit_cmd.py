@@ -24,12 +24,10 @@ from shieldwall.cli.context import state
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, stderr, stdout
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline.audit_log import (
-    AuditLog,
     evidence_for_case,
     evidence_for_content,
     signing_key_path,
 )
-from shieldwall.store import session_factory
 
 audit_app = typer.Typer(help="Verify, export and checkpoint the audit trail.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Export and verify signed evidence bundles.", no_args_is_help=True)
@@ -64,7 +62,7 @@ def verify(
     """Check every event and checkpoint; exit 1 and name the first bad event if any."""
     trusted = [p.read_bytes() for p in public_key or []]
     with state.runtime() as rt:
-        log = AuditLog(session_factory(rt.engine), signer=None if trusted else _signer(key))
+        log = rt.audit_log(signer=None if trusted else _signer(key))
         report = log.verify(trusted or None)
     if json_out:
         emit_json(report.to_dict())
@@ -83,7 +81,7 @@ def export(
 ) -> None:
     """Write the trail (and checkpoints) as JSON Lines for verification without Shieldwall."""
     with state.runtime() as rt:
-        log = AuditLog(session_factory(rt.engine))
+        log = rt.audit_log()
         with output.open("w", encoding="utf-8") as fh:
             if checkpoints is None:
                 count = log.export(fh)
@@ -118,7 +116,7 @@ def checkpoint(key: KeyOption = None, json_out: JsonOption = False) -> None:
     """Sign a checkpoint over the current head now."""
     with state.runtime() as rt:
         try:
-            cp = AuditLog(session_factory(rt.engine), signer=_signer(key)).checkpoint()
+            cp = rt.audit_log(signer=_signer(key)).checkpoint()
         except ValueError as exc:
             stderr.print(f"[red]error[/red] {exc}")
             raise typer.Exit(ExitCode.INPUT_ERRORS) from exc
@@ -138,7 +136,7 @@ def redact(
     """Delete personal side records older than a date; the chain still verifies."""
     cutoff = _date(before)
     with state.runtime() as rt:
-        count = AuditLog(session_factory(rt.engine)).redact_before(cutoff)
+        count = rt.audit_log().redact_before(cutoff)
     if json_out:
         emit_json({"redacted_events": count, "before": cutoff.isoformat()})
     else:
@@ -170,7 +168,7 @@ def evidence_export(
     signer = _signer(key)
     try:
         with state.runtime() as rt:
-            log = AuditLog(session_factory(rt.engine), signer=signer)
+            log = rt.audit_log(signer=signer)
             material = (
                 evidence_for_content(rt.items, rt.outbox, log, list(content_id or []))
                 if content_id

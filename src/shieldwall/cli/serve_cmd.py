@@ -225,10 +225,8 @@ def _demo_admin(rt: Any) -> str:
     import secrets
 
     from shieldwall.errors import NotFoundError
-    from shieldwall.store import session_factory
-    from shieldwall.store.users import UserStore
 
-    users = UserStore(session_factory(rt.engine))
+    users = rt.users
     try:
         users.get_user("demo-admin")
         return "as shown at the first start (or: shieldwall users create)"

@@ -12,12 +12,10 @@ from typing import Annotated
 
 import typer
 
-from shieldwall.access import ROLES
+from shieldwall.access import MIN_PASSWORD, ROLES
 from shieldwall.cli.context import state
 from shieldwall.cli.output import emit_json, error_exit, stdout
 from shieldwall.errors import ShieldwallError
-from shieldwall.store import session_factory
-from shieldwall.store.users import MIN_PASSWORD, UserStore
 
 users_app = typer.Typer(help="Accounts for the review UI.", no_args_is_help=True)
 
@@ -42,9 +40,7 @@ def create(
         )
     try:
         with state.runtime() as rt:
-            user = UserStore(session_factory(rt.engine)).create_user(
-                username=username, role=role, password=password
-            )
+            user = rt.users.create_user(username=username, role=role, password=password)
     except ShieldwallError as exc:
         raise typer.Exit(int(error_exit(exc))) from exc
     if json_out:  # never the password, not even in machine output

@@ -30,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shieldwall.access import MIN_PASSWORD as MIN_PASSWORD
 from shieldwall.access import ROLES as ROLES  # defined once, in the core; re-exported
 from shieldwall.access import is_role
 from shieldwall.audit import ActorKind
@@ -39,7 +40,6 @@ from shieldwall.store.models import utcnow
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
 
-MIN_PASSWORD = 12
 MAX_FAILURES = 5
 """Failed sign-ins for one account before it is locked."""
 MAX_IP_FAILURES = 20
