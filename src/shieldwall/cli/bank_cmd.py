@@ -125,13 +125,7 @@ def show(name: str, json_out: JsonOpt = False) -> None:
 
 def _hunt_summary(report: RetroHuntReport | None) -> dict[str, object] | None:
     """The retro-hunt as the API reports it (``None``: nothing new, so nothing hunted)."""
-    if report is None:
-        return None
-    return {
-        "entries": report.entries,
-        "items_hit": report.items_hit,
-        "decisions": [d.id for d in report.decisions],
-    }
+    return None if report is None else report.summary()
 
 
 def _print_hunt(report: RetroHuntReport | None) -> None:
