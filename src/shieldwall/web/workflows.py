@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shieldwall.errors import ConflictError, InputError
+from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.runtime import Runtime
 from shieldwall.store.cases import (
     HUNT_DONE,
@@ -246,10 +247,14 @@ def approve_bank_addition(
         )
         if value
     ]
-    result = rt.store.add_entries(
-        bank=approval.bank, entries=entries, holder=f"review:{approval.id}"
+    done = add_to_bank(
+        rt.banking,
+        bank=approval.bank,
+        entries=entries,
+        hunt_unchanged=True,
+        holder=f"review:{approval.id}",
     )
-    return rt.retro_hunter.hunt(result.ids).items_hit
+    return 0 if done.hunt is None else done.hunt.items_hit
 
 
 def file_appeal(rt: Runtime, desk: ReviewDeskStore, *, content_id: str, reason: str) -> AppealInfo:
@@ -425,7 +430,8 @@ def approve_case(
     provenance = Provenance(
         source="victim-portal", case_id=case.case_number, submitted_at=case.valid_at
     )
-    result = rt.store.add_entries(
+    done = add_to_bank(
+        rt.banking,
         bank=VICTIM_BANK,
         entries=[
             NewEntry(
@@ -438,11 +444,13 @@ def approve_case(
             )
             for h in pending
         ],
+        # Hunted below, once the removal of published copies is approved.
+        retro_hunt=False,
         holder=case_holder(case),
     )
     case = cases.approve_hashes(
         case_id,
-        entry_ids={h.id: int(e) for h, e in zip(pending, result.ids, strict=True)},
+        entry_ids={h.id: int(e) for h, e in zip(pending, done.entry_ids, strict=True)},
         reviewed_by=reviewed_by,
     )
     if automatic_removal is None:
@@ -494,8 +502,11 @@ def withdraw_case(rt: Runtime, cases: CaseStore, case: CaseInfo) -> CaseInfo:
     stays. The audit trail's ``bank.claim_released`` says which case let go of what."""
     approved = [h.entry_id for h in case.hashes if h.status == "approved" and h.entry_id]
     if approved:
-        rt.store.release_entries(
-            entry_ids=approved, holder=case_holder(case), actor=f"requester:{case.case_number}"
+        release_from_bank(
+            rt.banking,
+            entry_ids=approved,
+            holder=case_holder(case),
+            actor=f"requester:{case.case_number}",
         )
     return cases.withdraw(case.id)
 
