@@ -69,6 +69,7 @@ def queue_page(
         rows.append({"task": t, "deadline": deadline, "countdown": text, "breached": breached})
     rows.sort(key=lambda r: r["deadline"])
     cases = state.cases.count_cases(statuses=["under_review"])
+    totals = state.desk.counts()
     return _page(
         request,
         viewer,
@@ -77,9 +78,11 @@ def queue_page(
             "rows": rows,
             "queues": sorted({t.queue for t in tasks}),
             "filters": {"queue": queue, "priority": priority, "jurisdiction": jurisdiction},
-            "approvals": len(state.desk.approvals()),
-            "appeals": len(state.desk.appeals()),
+            "approvals": totals["approvals"],
+            "appeals": totals["appeals"],
             "cases": cases,
+            "open_tasks": totals["tasks"],
+            "listed": len(tasks),
             "done": request.query_params.get("done"),
         },
     )

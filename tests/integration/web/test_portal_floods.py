@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from shieldwall.store import session_factory
 from shieldwall.store.audit_models import AuditEventRow
 from shieldwall.store.cases import CaseStore
 from shieldwall.store.models import utcnow
+from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.users import UserStore
 from shieldwall.store.web_models import CaseRow
 from shieldwall.web import create_site
@@ -243,3 +245,33 @@ def test_the_case_list_pages_with_the_true_total(flood_site: Site) -> None:
         page += 1
     assert page == pages and len(seen) == total  # every open request is reachable
     assert all(f"SW-FL{i:03d}-X" in seen for i in range(230))
+
+
+def test_the_review_queue_says_when_it_lists_only_part_of_the_open_tasks(
+    flood_site: Site, photo_paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key, _ = flood_site.runtime.keys.create_api_key(name="queue", scopes=["scan"])
+    reviews = ReviewStore(session_factory(flood_site.runtime.engine))
+    for i, photo in enumerate(photo_paths[:3]):
+        body = flood_site.client.post(
+            "/v1/scan",
+            headers={"Authorization": f"Bearer {key}"},
+            data={"content_id": f"queue-{i}"},
+            files={"file": (photo.name, photo.read_bytes(), "image/jpeg")},
+        ).json()
+        item = flood_site.runtime.items.get_item(body["content_id"])
+        reviews.open_task(
+            item_id=item.id,
+            decision_id=body["decision_id"],
+            queue="ncii",
+            idempotency_key=f"queue-test-{i}",
+        )
+    desk = flood_site.client.app.state.web.desk
+    total = desk.counts()["tasks"]
+    assert total >= 3
+    page_size = total - 1  # the page's list is one short of all open tasks
+    original = desk.open_queue
+    monkeypatch.setattr(desk, "open_queue", lambda: original(limit=page_size))
+    html = flood_site.client_for("moderator").get("/review").text
+    notice = re.search(r'id="queue-truncated">(.*?)</p>', html)
+    assert notice and f"{page_size} oldest of <strong>{total}</strong>" in notice.group(1)
