@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import ShieldwallError
@@ -21,6 +21,8 @@ from shieldwall.web.staff import web
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 Reviewer = Annotated[Viewer, Depends(require_role(*REVIEWERS))]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+"""A row id in a path: larger than a 64-bit integer answers 422, not a database overflow."""
 AppealDecider = Annotated[Viewer, Depends(require_role(*APPEAL_DECIDERS))]
 
 
@@ -67,6 +69,7 @@ def queue_page(
         rows.append({"task": t, "deadline": deadline, "countdown": text, "breached": breached})
     rows.sort(key=lambda r: r["deadline"])
     cases = state.cases.count_cases(statuses=["under_review"])
+    totals = state.desk.counts()
     return _page(
         request,
         viewer,
@@ -75,16 +78,18 @@ def queue_page(
             "rows": rows,
             "queues": sorted({t.queue for t in tasks}),
             "filters": {"queue": queue, "priority": priority, "jurisdiction": jurisdiction},
-            "approvals": len(state.desk.approvals()),
-            "appeals": len(state.desk.appeals()),
+            "approvals": totals["approvals"],
+            "appeals": totals["appeals"],
             "cases": cases,
+            "open_tasks": totals["tasks"],
+            "listed": len(tasks),
             "done": request.query_params.get("done"),
         },
     )
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     state = web(request)
     rt = runtime_of(request)
     item = state.desk.item(item_id)
@@ -130,7 +135,7 @@ def item_page(request: Request, item_id: int, viewer: Reviewer) -> Response:
 
 
 @router.get("/items/{item_id}/preview")
-def preview(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def preview(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     found = web(request).vault.load(item_id)
     if found is None or not found[0].startswith("image/"):
         return Response(status_code=404)
@@ -142,7 +147,7 @@ def preview(request: Request, item_id: int, viewer: Reviewer) -> Response:
 
 
 @router.post("/items/{item_id}/reveal", response_class=HTMLResponse)
-def reveal(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def reveal(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     state = web(request)
     if state.desk.item(item_id) is None:
         return Response(status_code=404)
@@ -155,7 +160,7 @@ def reveal(request: Request, item_id: int, viewer: Reviewer) -> Response:
 
 
 @router.get("/items/{item_id}/media")
-def media(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def media(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     state = web(request)
     # The clear image only follows a recorded reveal by the same person.
     if not recently_revealed(state.desk, item_id=item_id, username=viewer.username):
@@ -171,7 +176,7 @@ def media(request: Request, item_id: int, viewer: Reviewer) -> Response:
 @router.post("/items/{item_id}/decide")
 def decide(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     viewer: Reviewer,
     verdict: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
@@ -222,7 +227,7 @@ def approvals_page(request: Request, viewer: Reviewer) -> Response:
 @router.post("/approvals/{approval_id}")
 def decide_approval(
     request: Request,
-    approval_id: int,
+    approval_id: RowId,
     viewer: Reviewer,
     decision: Annotated[str, Form()] = "",
 ) -> Response:
@@ -256,7 +261,7 @@ def appeals_page(request: Request, viewer: AppealDecider) -> Response:
 @router.post("/appeals/{appeal_id}")
 def decide_appeal(
     request: Request,
-    appeal_id: int,
+    appeal_id: RowId,
     viewer: AppealDecider,
     outcome: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -313,7 +318,7 @@ def cases_page(request: Request, viewer: Reviewer, page: int = 1) -> Response:
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, viewer: Reviewer) -> Response:
+def case_page(request: Request, case_id: RowId, viewer: Reviewer) -> Response:
     """One request before (and after) approval: what its hashes would match among items
     already seen (how many, whose, blurred previews where media is kept)."""
     state = web(request)
@@ -340,7 +345,7 @@ def case_page(request: Request, case_id: int, viewer: Reviewer) -> Response:
 @router.post("/cases/{case_id}")
 def decide_case(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     viewer: Reviewer,
     decision: Annotated[str, Form()] = "",
 ) -> Response:
