@@ -34,6 +34,7 @@ from shieldwall.store import (
     upgrade,
 )
 from shieldwall.store.audit_store import AuditWriter
+from shieldwall.store.case_targets import CaseTargetStore
 from shieldwall.store.indicators import IndicatorStore
 from shieldwall.types import SignalResult
 
@@ -234,6 +235,11 @@ class Runtime:
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
         )
+
+    @cached_property
+    def case_targets(self) -> CaseTargetStore:
+        """Where victims' cases must be acted on, and the platform's outcomes."""
+        return CaseTargetStore(session_factory(self.engine), audit=self.audit)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -18,6 +18,7 @@ from shieldwall.api import metrics, problems
 from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
 from shieldwall.api.routers import (
+    actions,
     banks,
     guard,
     health,
@@ -117,6 +118,6 @@ def create_app(
         metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    for module in (health, scan, banks, indicators, items, videos, guard, proof):
+    for module in (health, scan, banks, indicators, items, videos, guard, proof, actions):
         app.include_router(module.router)
     return app

@@ -37,10 +37,19 @@ api_router = APIRouter(prefix="/v1", tags=["appeals"])
 STATUS_WORDS = {
     "incomplete": "Received, but something is missing",
     "under_review": "Complete: a person is reviewing it",
-    "actioned": "Done: copies found have been taken down",
+    "actioning": "Approved: waiting for the platform to confirm each removal",
+    "actioned": "Done: every place has an answer from the platform",
     "withdrawn": "Withdrawn by you",
     "closed": "Closed",
 }
+TARGET_WORDS = {
+    "waiting": "Waiting for the platform to confirm",
+    "removed": "Removed",
+    "not_found": "Not found there",
+    "not_ours": "Not on this platform",
+    "kept": "Left up",
+}
+"""The platform's answer for each place (``POST /v1/actions/{id}/outcome``), in plain words."""
 
 
 def bank_windows() -> list[dict[str, Any]]:
@@ -66,7 +75,11 @@ def _portal(
         "messages": MESSAGES,
         "status_words": STATUS_WORDS,
         "bank_windows": bank_windows(),
+        "target_words": TARGET_WORDS,
     }
+    case = ctx.get("case")
+    if isinstance(case, CaseInfo) and "targets" not in ctx:
+        ctx = {**ctx, "targets": runtime_of(request).case_targets.for_case(case.id)}
     response = render(request, template, {**base, **ctx}, status_code=status_code)
     if new:
         set_cookie(request, response, PORTAL_COOKIE, nonce, max_age=24 * 3600, same_site="strict")

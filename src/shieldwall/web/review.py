@@ -280,7 +280,9 @@ def cases_page(request: Request, viewer: Reviewer) -> Response:
     state = web(request)
     now = utcnow()
     rows = []
-    for case in state.cases.list_cases(statuses=["under_review", "actioned", "incomplete"]):
+    for case in state.cases.list_cases(
+        statuses=["under_review", "actioning", "actioned", "incomplete"]
+    ):
         countdown, breached = _countdown(case.due_at, now) if case.due_at else ("no clock", False)
         rows.append({"case": case, "countdown": countdown, "breached": breached})
     return _page(

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shieldwall.errors import ConflictError, InputError
+from shieldwall.pipeline import case_actions
 from shieldwall.runtime import Runtime
 from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, FourEyesError, ReviewDeskStore
 from shieldwall.store.models import utcnow
@@ -343,7 +344,7 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
     hashes the browser made of it) enter the victim bank, and every copy already seen is
     hunted and actioned through the policy."""
     case = cases.get(case_id)
-    if case.status not in ("under_review", "actioned"):
+    if case.status not in ("under_review", case_actions.ACTIONING, "actioned"):
         raise InputError("only a complete, open request can be approved", value=case.status)
     ensure_victim_bank(rt)
     pending = [h for h in case.hashes if h.status == "pending"]
@@ -375,10 +376,18 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
         if h.status == "approved" and h.entry_id is not None
     ]
     report = rt.retro_hunter.hunt(entry_ids)
-    removed = sum(1 for d in report.decisions if d.verdict in TAKEDOWN_VERDICTS)
-    return cases.record_actioned(
-        case_id, found=report.items_hit, removed=case.copies_removed + removed
+    # Every copy taken down and every reported link or username becomes an owed action; the
+    # case is "actioned" only once the platform has confirmed each (pipeline/case_actions.py).
+    case_actions.act_on_case(
+        rt.case_targets,
+        rt.items,
+        rt.outbox,
+        policy=rt.policies.policy,
+        case=case,
+        hunted=report.decisions,
+        reviewed_by=reviewed_by,
     )
+    return cases.get(case_id)
 
 
 def withdraw_case(rt: Runtime, cases: CaseStore, case: CaseInfo) -> CaseInfo:
