@@ -34,6 +34,7 @@ from shieldwall.store import (
     upgrade,
 )
 from shieldwall.store.audit_store import AuditWriter
+from shieldwall.store.case_clocks import CaseClockStore
 from shieldwall.store.case_targets import CaseTargetStore
 from shieldwall.store.indicators import IndicatorStore
 from shieldwall.types import SignalResult
@@ -240,6 +241,11 @@ class Runtime:
     def case_targets(self) -> CaseTargetStore:
         """Where victims' cases must be acted on, and the platform's outcomes."""
         return CaseTargetStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def case_clocks(self) -> CaseClockStore:
+        """Every legal clock of victims' cases, with its start event."""
+        return CaseClockStore(session_factory(self.engine), audit=self.audit)
 
     def close(self) -> None:
         self.engine.dispose()

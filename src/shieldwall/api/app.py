@@ -24,6 +24,7 @@ from shieldwall.api.routers import (
     health,
     indicators,
     items,
+    notices,
     proof,
     scan,
     videos,
@@ -118,6 +119,6 @@ def create_app(
         metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    for module in (health, scan, banks, indicators, items, videos, guard, proof, actions):
+    for module in (health, scan, banks, indicators, items, videos, guard, proof, actions, notices):
         app.include_router(module.router)
     return app

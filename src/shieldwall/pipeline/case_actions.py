@@ -159,7 +159,7 @@ def _settle(
     if all(t.done for t in recorded):
         targets.mark_actioned(
             case_id,
-            from_statuses=("under_review", ACTIONING),
+            from_statuses=("incomplete", "under_review", ACTIONING),
             removed=removed,
             reason="every owed action confirmed" if recorded else "nothing to act on",
         )

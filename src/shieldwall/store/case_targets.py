@@ -229,7 +229,7 @@ class CaseTargetStore(SessionScoped):
         with self._writing() as session:
             row = _case_row(session, case_id)
             row.copies_found, row.copies_removed = found, removed
-            if row.status in ("under_review", "actioned"):
+            if row.status in ("incomplete", "under_review", "actioned"):
                 row.status = status
 
     def mark_actioned(

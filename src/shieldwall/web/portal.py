@@ -9,6 +9,7 @@ stands, lets them supply what was missing, or withdraw.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,7 +18,9 @@ from pydantic import BaseModel, Field
 
 from shieldwall.api.deps import ScanCaller
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
+from shieldwall.pipeline import case_clocks
 from shieldwall.store.cases import CaseInfo
+from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
 from shieldwall.web.portal_form import JURISDICTIONS, MESSAGES, RELATIONSHIPS, check_request
 from shieldwall.web.security import (
@@ -120,12 +123,25 @@ async def submit_report(request: Request) -> Response:
         variants=req.pdq_variants(),
         due_hours=workflows.deadline_hours([req.jurisdiction]),
     )
+    case = _start_clocks(request, case, case.received_at)
     return _portal(
         request,
         "receipt.html",
         {"case": case, "code": code, "form": fields},
         status_code=201 if not missing else 200,
     )
+
+
+def _start_clocks(request: Request, case: CaseInfo, received_at: datetime) -> CaseInfo:
+    """Each legal clock starts at the receipt of the submission that carries its elements."""
+    rt = runtime_of(request)
+    started = case_clocks.start_request_clocks(
+        rt.case_clocks,
+        case,
+        platform_jurisdictions=rt.settings.platform_jurisdictions,
+        received_at=received_at,
+    )
+    return web(request).cases.get(case.id) if started else case
 
 
 @router.get("/status", response_class=HTMLResponse)
@@ -188,6 +204,7 @@ async def complete(request: Request) -> Response:
         due_hours=workflows.deadline_hours([req.jurisdiction]),
         jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
     )
+    case = _start_clocks(request, case, utcnow())
     return _portal(
         request,
         "status.html",

@@ -3,14 +3,15 @@ history, cluster), decisions, four-eyes bank additions, appeals and victims' cas
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shieldwall.errors import ShieldwallError
+from shieldwall.errors import InputError, ShieldwallError
+from shieldwall.pipeline import case_clocks
 from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
@@ -280,14 +281,53 @@ def cases_page(request: Request, viewer: Reviewer) -> Response:
     state = web(request)
     now = utcnow()
     rows = []
-    for case in state.cases.list_cases(
+    listed = state.cases.list_cases(
         statuses=["under_review", "actioning", "actioned", "incomplete"]
-    ):
+    )
+    clocks = runtime_of(request).case_clocks.for_cases([c.id for c in listed])
+    for case in listed:
         countdown, breached = _countdown(case.due_at, now) if case.due_at else ("no clock", False)
-        rows.append({"case": case, "countdown": countdown, "breached": breached})
+        rows.append(
+            {
+                "case": case,
+                "countdown": countdown,
+                "breached": breached,
+                "clocks": clocks.get(case.id, []),
+            }
+        )
     return _page(
         request, viewer, "cases.html", {"rows": rows, "error": request.query_params.get("error")}
     )
+
+
+@router.post("/cases/{case_id}/notice")
+def record_notice(
+    request: Request,
+    case_id: int,
+    viewer: AppealDecider,
+    notice_id: Annotated[str, Form()] = "",
+    given_at: Annotated[str, Form()] = "",
+    extension_hours: Annotated[str, Form()] = "0",
+) -> Response:
+    """An eSafety removal notice typed in by a senior moderator or admin (time given in UTC)."""
+    state = web(request)
+    try:
+        try:
+            given = datetime.fromisoformat(given_at).replace(tzinfo=UTC)
+            extension = float(extension_hours or 0)
+        except ValueError as exc:
+            raise InputError("give when the notice was given and the extension in hours") from exc
+        case_clocks.record_removal_notice(
+            runtime_of(request).case_clocks,
+            state.cases.get(case_id),
+            notice_id=notice_id,
+            given_at=given,
+            extension_hours=extension,
+            actor=f"staff:{viewer.user.id}",
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/cases", status_code=303)
 
 
 @router.post("/cases/{case_id}")

@@ -344,7 +344,12 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
     hashes the browser made of it) enter the victim bank, and every copy already seen is
     hunted and actioned through the policy."""
     case = cases.get(case_id)
-    if case.status not in ("under_review", case_actions.ACTIONING, "actioned"):
+    # A request whose legal clock runs can be acted on even if the form still lacks fields
+    # that no law requires (TAKE IT DOWN Act §3: other fields never decide validity).
+    started = bool(rt.case_clocks.for_cases([case.id]).get(case.id))
+    if case.status not in ("under_review", case_actions.ACTIONING, "actioned") and not (
+        case.status == "incomplete" and started
+    ):
         raise InputError("only a complete, open request can be approved", value=case.status)
     ensure_victim_bank(rt)
     pending = [h for h in case.hashes if h.status == "pending"]

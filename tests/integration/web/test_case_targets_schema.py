@@ -1,5 +1,5 @@
-"""Migration 0011 builds ``case_targets`` exactly as ``CaseTargetRow`` describes it, on SQLite
-and PostgreSQL, and the outcomes of a case survive a round trip through the store."""
+"""Migration 0011 builds ``case_targets`` and ``case_clocks`` exactly as ``CaseTargetRow`` and
+``CaseClockRow`` describe them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from shieldwall.store import make_engine, upgrade
+from shieldwall.store.case_clocks import CaseClockRow
 from shieldwall.store.case_targets import CaseTargetRow
 from shieldwall.store.models import Base
 
@@ -23,7 +24,7 @@ def _names(diff: object) -> set[str]:
     return found
 
 
-def test_case_targets_match_their_model(database_url: str) -> None:
+def test_case_tables_match_their_models(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
@@ -32,7 +33,7 @@ def test_case_targets_match_their_model(database_url: str) -> None:
             diffs = [
                 d
                 for d in compare_metadata(context, Base.metadata)
-                if CaseTargetRow.__tablename__ in _names(d)
+                if {CaseTargetRow.__tablename__, CaseClockRow.__tablename__} & _names(d)
             ]
     finally:
         engine.dispose()

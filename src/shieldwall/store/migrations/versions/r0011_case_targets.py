@@ -1,4 +1,4 @@
-"""Where a victim's request must be acted on, and the platform's answer for each place.
+"""Victims' cases: where to act and the platform's answer for each place; every legal clock.
 
 Revision ID: 0011
 Revises: 0009
@@ -6,7 +6,9 @@ Create Date: 2026-12-03
 
 ``case_targets``: one row per reported link, username or content id, per item found there,
 and per copy found by the photos' fingerprints, each with the ``action_id`` the platform
-confirms by and its outcome (removed / not_found / not_ours / kept + reason). Written by
+confirms by and its outcome (removed / not_found / not_ours / kept + reason).
+``case_clocks``: every legal clock of a case (regime, legal source, start event, start and
+due time, notice id and extension for an eSafety removal notice). Written by
 hand and frozen; ``shieldwall.store.case_targets.CaseTargetRow`` must keep matching it.
 """
 
@@ -47,8 +49,29 @@ def upgrade() -> None:
         sa.UniqueConstraint("action_id", name="uq_case_targets_action_id"),
     )
     op.create_index("ix_case_targets_case_id", "case_targets", ["case_id"])
+    op.create_table(
+        "case_clocks",
+        sa.Column("id", _BIG_ID, nullable=False),
+        sa.Column("case_id", _BIG_ID, nullable=False),
+        sa.Column("regime", sa.String(32), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("start_event", sa.Text(), nullable=False),
+        sa.Column("notice_id", sa.String(100), nullable=False),
+        sa.Column("started_at", _TS, nullable=False),
+        sa.Column("due_at", _TS, nullable=False),
+        sa.Column("extension_hours", sa.Float(), nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_case_clocks_case_id_cases", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_case_clocks"),
+        sa.UniqueConstraint("case_id", "regime", "notice_id", name="uq_case_clocks_regime"),
+    )
+    op.create_index("ix_case_clocks_case_id", "case_clocks", ["case_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_clocks_case_id", table_name="case_clocks")
+    op.drop_table("case_clocks")
     op.drop_index("ix_case_targets_case_id", table_name="case_targets")
     op.drop_table("case_targets")
