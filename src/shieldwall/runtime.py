@@ -36,6 +36,7 @@ from shieldwall.store import (
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.case_clocks import CaseClockStore
 from shieldwall.store.case_targets import CaseTargetStore
+from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
 from shieldwall.types import SignalResult
 
@@ -246,6 +247,11 @@ class Runtime:
     def case_clocks(self) -> CaseClockStore:
         """Every legal clock of victims' cases, with its start event."""
         return CaseClockStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def child_safety(self) -> ChildSafetyStore:
+        """CyberTipline reports prepared from cases, waiting for a person to file them."""
+        return ChildSafetyStore(session_factory(self.engine), audit=self.audit)
 
     def close(self) -> None:
         self.engine.dispose()

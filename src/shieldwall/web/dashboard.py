@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import ShieldwallError
+from shieldwall.pipeline import child_safety
 from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.reports.render import bar_svg, hist_svg
 from shieldwall.reports.source import load_report
@@ -210,6 +211,8 @@ def release_hold(
 ) -> Response:
     """Release a case's legal hold; its items follow normal retention again (audited)."""
     try:
+        # A hold a filed CyberTipline report requires stays for its year (§2258A(h)).
+        child_safety.check_release(runtime_of(request).child_safety, case_id)
         _web(request).cases.release_hold(
             case_id, reason=reason, released_by=viewer.username, actor=staff_handle(viewer.user.id)
         )

@@ -18,11 +18,17 @@ from pydantic import BaseModel, Field
 
 from shieldwall.api.deps import ScanCaller
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
-from shieldwall.pipeline import case_clocks
+from shieldwall.pipeline import case_clocks, child_safety
 from shieldwall.store.cases import CaseInfo
 from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
-from shieldwall.web.portal_form import JURISDICTIONS, MESSAGES, RELATIONSHIPS, check_request
+from shieldwall.web.portal_form import (
+    JURISDICTIONS,
+    MESSAGES,
+    RELATIONSHIPS,
+    UNDER_18,
+    check_request,
+)
 from shieldwall.web.security import (
     PORTAL_COOKIE,
     check_portal_csrf,
@@ -79,6 +85,7 @@ def _portal(
         "status_words": STATUS_WORDS,
         "bank_windows": bank_windows(),
         "target_words": TARGET_WORDS,
+        "under_18_choices": UNDER_18,
     }
     case = ctx.get("case")
     if isinstance(case, CaseInfo) and "targets" not in ctx:
@@ -124,6 +131,18 @@ async def submit_report(request: Request) -> Response:
         due_hours=workflows.deadline_hours([req.jurisdiction]),
     )
     case = _start_clocks(request, case, case.received_at)
+    if req.under_18 == "yes":
+        # Routed to child-safety review at once: a report is prepared for a person to file.
+        rt = runtime_of(request)
+        child_safety.escalate(
+            rt.child_safety,
+            case,
+            targets=[],
+            items=[],
+            reason="the requester said the person shown was under 18",
+            by="victim-portal",
+            actor="victim-portal",
+        )
     return _portal(
         request,
         "receipt.html",
@@ -196,7 +215,11 @@ async def complete(request: Request) -> Response:
     req, missing = check_request(fields)
     # The files were hashed and kept with the first submission.
     missing = [m for m in missing if m not in ("content", "hashes")] if case.hashes else missing
-    details = {**req.details(), "files": case.details.get("files", 0)}
+    details = {
+        **req.details(),
+        "files": case.details.get("files", 0),
+        "under_18": req.under_18 or case.details.get("under_18", ""),
+    }
     case = web(request).cases.complete_case(
         case.id,
         details=details,

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import InputError, ShieldwallError
-from shieldwall.pipeline import case_clocks
+from shieldwall.pipeline import case_clocks, child_safety
 from shieldwall.store.models import utcnow
+from shieldwall.store.users import staff_handle
 from shieldwall.web import workflows
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
 from shieldwall.web.security import APPEAL_DECIDERS, REVIEWERS, Viewer, require_role, runtime_of
@@ -298,6 +299,71 @@ def cases_page(request: Request, viewer: Reviewer) -> Response:
     return _page(
         request, viewer, "cases.html", {"rows": rows, "error": request.query_params.get("error")}
     )
+
+
+@router.post("/cases/{case_id}/child-safety")
+def escalate_case(
+    request: Request,
+    case_id: int,
+    viewer: Reviewer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Escalate to child safety: a CyberTipline report is prepared and queued for filing."""
+    rt, state = runtime_of(request), web(request)
+    try:
+        case = state.cases.get(case_id)
+        targets = rt.case_targets.for_case(case_id)
+        items = rt.items.items_by_ids([t.item_id for t in targets if t.item_id is not None])
+        child_safety.escalate(
+            rt.child_safety,
+            case,
+            targets=targets,
+            items=list(items.values()),
+            reason=reason,
+            by=viewer.username,
+            actor=staff_handle(viewer.user.id),
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/child-safety", status_code=303)
+
+
+@router.get("/child-safety", response_class=HTMLResponse)
+def child_safety_page(request: Request, viewer: Reviewer) -> Response:
+    reports = runtime_of(request).child_safety.reports()
+    return _page(
+        request,
+        viewer,
+        "child_safety.html",
+        {
+            "reports": reports,
+            "now": utcnow(),
+            "error": request.query_params.get("error"),
+            "target_hours": child_safety.TARGET_HOURS,
+        },
+    )
+
+
+@router.post("/child-safety/{report}/filed")
+def report_filed(
+    request: Request,
+    report: int,
+    viewer: AppealDecider,
+    report_id: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """A senior moderator or admin filed the report with NCMEC and records its id."""
+    rt = runtime_of(request)
+    try:
+        child_safety.file_report(
+            rt.child_safety,
+            rt.child_safety.get(report),
+            report_id=report_id,
+            by=viewer.username,
+            actor=staff_handle(viewer.user.id),
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/child-safety?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/child-safety", status_code=303)
 
 
 @router.post("/cases/{case_id}/notice")

@@ -1,5 +1,5 @@
-"""Migration 0011 builds ``case_targets`` and ``case_clocks`` exactly as ``CaseTargetRow`` and
-``CaseClockRow`` describe them, on SQLite and PostgreSQL."""
+"""Migration 0011 builds ``case_targets``, ``case_clocks`` and ``child_safety_reports`` exactly as
+their models describe them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from shieldwall.store import make_engine, upgrade
 from shieldwall.store.case_clocks import CaseClockRow
 from shieldwall.store.case_targets import CaseTargetRow
+from shieldwall.store.child_safety import ChildSafetyReportRow
 from shieldwall.store.models import Base
 
 
@@ -33,7 +34,12 @@ def test_case_tables_match_their_models(database_url: str) -> None:
             diffs = [
                 d
                 for d in compare_metadata(context, Base.metadata)
-                if {CaseTargetRow.__tablename__, CaseClockRow.__tablename__} & _names(d)
+                if {
+                    CaseTargetRow.__tablename__,
+                    CaseClockRow.__tablename__,
+                    ChildSafetyReportRow.__tablename__,
+                }
+                & _names(d)
             ]
     finally:
         engine.dispose()
