@@ -259,6 +259,23 @@ def uploader_notice(statement: Mapping[str, Any], *, settings: SorSettings | Non
     )
 
 
+def write_csv(statements: Iterable[Mapping[str, Any]], fp: IO[str]) -> int:
+    """One statement per row, one column per database field (lists joined with commas, the
+    way the database's own CSV exports write them); returns the count."""
+    import csv
+
+    fields = list(schema()["properties"])
+    writer = csv.DictWriter(fp, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for statement in statements:
+        writer.writerow(
+            {k: ",".join(map(str, v)) if isinstance(v, list) else v for k, v in statement.items()}
+        )
+        count += 1
+    return count
+
+
 def write_jsonl(statements: Iterable[Mapping[str, Any]], fp: IO[str]) -> int:
     """One statement per line, ready for batch submission; returns the count."""
     count = 0
