@@ -97,8 +97,20 @@ def test_victim_request_with_photos_hashed_in_the_page_takes_down_earlier_copies
     mod = new_page()
     sign_in(mod, live, "moderator2", "/review/cases")
     mod.screenshot(path=live.shots / "08-cases.png", full_page=True)
-    mod.click(f"tr:has-text('{number}') >> text=Approve and hunt copies")
-    mod.wait_for_selector(f"tr:has-text('{number}') >> text=2 copies found, 0 removals confirmed")
+    mod.click(f"tr:has-text('{number}') >> text=Review matches and approve")
+    mod.wait_for_selector("#match-count")
+    assert "2 stored item(s) match" in mod.inner_text("#match-count")
+    mod.screenshot(path=live.shots / "08b-case-matches.png", full_page=True)
+    mod.click("#approve")
+    mod.wait_for_selector(f"tr:has-text('{number}') >> text=Removal awaits a second moderator")
+    # Taking down what was already published needs a second moderator (issue 13).
+    senior = new_page()
+    sign_in(senior, live, "senior_moderator", "/review/cases")
+    senior.click(f"tr:has-text('{number}') >> text=Removal awaits a second moderator")
+    senior.click("#confirm-removal")
+    senior.wait_for_selector(
+        f"tr:has-text('{number}') >> text=2 copies found, 0 removals confirmed"
+    )
 
     def show_status() -> None:
         victim.goto(f"{live.origin}/status")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import PASSWORD, Site, csrf_of
+from web_support import PASSWORD, Site, csrf_of, portal_fields
 
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
@@ -43,7 +43,9 @@ UK_DECLARATION = {
 def uk_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A platform that operates in the United Kingdom."""
     settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("uk") / "data", platform_jurisdictions=["GB"]
+        data_dir=tmp_path_factory.mktemp("uk") / "data",
+        platform_jurisdictions=["GB"],
+        portal_requests_per_hour=10_000,
     )
     runtime = Runtime.open(settings)
     app = create_site(settings, runtime=runtime, keep_review_media=False)
@@ -58,7 +60,7 @@ def uk_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def _submit(site: Site, fields: dict[str, str]) -> CaseInfo:
     client = TestClient(site.client.app, follow_redirects=False)
     page = client.get("/report")
-    response = client.post("/report", data={"csrf_token": csrf_of(page.text), **fields})
+    response = client.post("/report", data={**portal_fields(page.text), **fields})
     assert response.status_code in (200, 201), response.text
     number = response.text.split('id="case-number">', 1)[1].split("<", 1)[0]
     return CaseStore(session_factory(site.runtime.engine)).find_by_number(number)
@@ -92,7 +94,7 @@ def test_the_take_it_down_clock_starts_with_its_four_elements(site: Site) -> Non
     )
     assert "error" not in response.headers["location"]
     approved = CaseStore(session_factory(site.runtime.engine)).get(case.id)
-    assert approved.status == "actioning" and approved.reviewed_by == "moderator"
+    assert approved.reviewed_by == "moderator" and approved.removal_held
 
 
 def test_an_australian_request_waits_for_the_regulators_notice(site: Site) -> None:

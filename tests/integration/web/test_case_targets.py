@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from web_support import Site, csrf_of
+from web_support import Site, csrf_of, portal_fields
 
 from shieldwall.hashing import hash_image_file
 from shieldwall.store import session_factory
@@ -44,7 +44,7 @@ def _scan(site: Site, key: str, path: Path, content_id: str, **meta: str) -> Non
 
 def _request(client: TestClient, fields: dict[str, str]) -> tuple[str, str]:
     page = client.get("/report")
-    response = client.post("/report", data={"csrf_token": csrf_of(page.text), **fields})
+    response = client.post("/report", data={**portal_fields(page.text), **fields})
     assert response.status_code in (200, 201), response.text
     number = re.search(r'id="case-number">([^<]+)<', response.text)
     code = re.search(r'id="access-code">([^<]+)<', response.text)
@@ -76,6 +76,15 @@ def _approve(site: Site, case: CaseInfo) -> None:
     )
     assert response.status_code == 303
     assert "error" not in response.headers["location"]
+    if CaseStore(session_factory(site.runtime.engine)).get(case.id).removal_held:
+        # Taking down what is already published needs a second moderator (issue 13).
+        second = site.client_for("moderator2")
+        page = second.get(f"/review/cases/{case.id}")
+        confirmed = second.post(
+            f"/review/cases/{case.id}",
+            data={"csrf_token": csrf_of(page.text), "decision": "confirm_removal"},
+        )
+        assert "error" not in confirmed.headers["location"]
 
 
 def _outcome(site: Site, key: str | None, action_id: str, **body: str) -> tuple[int, dict]:  # type: ignore[type-arg]

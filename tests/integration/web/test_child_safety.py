@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from web_support import Site, csrf_of
+from web_support import Site, csrf_of, portal_fields
 
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
@@ -32,7 +32,7 @@ VALID = {
 def _submit(site: Site, fields: dict[str, str]) -> tuple[CaseInfo, str]:
     client = TestClient(site.client.app, follow_redirects=False)
     page = client.get("/report")
-    response = client.post("/report", data={"csrf_token": csrf_of(page.text), **fields})
+    response = client.post("/report", data={**portal_fields(page.text), **fields})
     assert response.status_code in (200, 201), response.text
     number = response.text.split('id="case-number">', 1)[1].split("<", 1)[0]
     return CaseStore(session_factory(site.runtime.engine)).find_by_number(number), response.text
@@ -75,6 +75,12 @@ def test_escalation_filing_hold_and_preserve(site: Site, photo_paths: list[Path]
     page = mod.get("/review/cases")
     csrf = csrf_of(page.text)
     mod.post(f"/review/cases/{case.id}", data={"csrf_token": csrf, "decision": "approve"})
+    second = site.client_for("moderator2")
+    page = second.get(f"/review/cases/{case.id}")
+    second.post(
+        f"/review/cases/{case.id}",
+        data={"csrf_token": csrf_of(page.text), "decision": "confirm_removal"},
+    )
     escalated = mod.post(
         f"/review/cases/{case.id}/child-safety", data={"csrf_token": csrf, "reason": "minor"}
     )

@@ -1,7 +1,7 @@
 """Victims' cases: where to act and the platform's answer for each place; every legal clock.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010 (main landed 0010 first; re-chained at merge)
 Create Date: 2026-12-03
 
 ``case_targets``: one row per reported link, username or content id, per item found there,
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | None = None
 depends_on: str | None = None
 
