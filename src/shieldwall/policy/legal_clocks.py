@@ -65,7 +65,7 @@ AU_REGIME = Regime(
     AU_OSA,
     "AU",
     24,
-    "Online Safety Act 2021 (Cth) s.77",
+    "Online Safety Act 2021 (Cth) ss.77-80 (intimate image removal notices)",
     "eSafety removal notice given",
     ("removal_notice",),
 )

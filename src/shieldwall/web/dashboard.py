@@ -23,6 +23,7 @@ from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline import child_safety
 from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.reports.render import bar_svg, hist_svg
+from shieldwall.reports.render import render as render_report
 from shieldwall.reports.source import load_report
 from shieldwall.reports.transparency import TransparencyReport
 from shieldwall.runtime import Runtime
@@ -174,6 +175,32 @@ def chart(request: Request, name: str, viewer: DashboardViewer) -> Response:
         svg,
         media_type="image/svg+xml",
         headers={"Content-Security-Policy": _CHART_CSP, "Cache-Control": "no-store"},
+    )
+
+
+REPORT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.get("/compliance/report.{fmt}")
+def report_download(request: Request, fmt: str, viewer: DashboardViewer) -> Response:
+    """The transparency report for the dashboard's 30 days, as a file to keep or publish."""
+    if fmt not in REPORT_TYPES:
+        return Response(status_code=404)
+    now = utcnow()
+    data = render_report(_report(runtime_of(request), now), fmt)
+    name = f"transparency-{(now - PERIOD):%Y-%m-%d}-{now:%Y-%m-%d}.{fmt}"
+    return Response(
+        data,
+        media_type=REPORT_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
