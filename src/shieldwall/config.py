@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default_factory=lambda: {"default": 365},
         description="Days to keep seen items per surface (key `default` for the rest).",
     )
+    platform_jurisdictions: list[str] = Field(
+        default_factory=list,
+        description='Countries the platform operates in (e.g. ["GB", "US"]); their takedown '
+        "clocks apply to every victim request, besides the requester's own country's.",
+    )
     signal_budget_ms: float = Field(
         2000.0,
         gt=0,

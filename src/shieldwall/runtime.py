@@ -35,6 +35,9 @@ from shieldwall.store import (
     upgrade,
 )
 from shieldwall.store.audit_store import AuditWriter
+from shieldwall.store.case_clocks import CaseClockStore
+from shieldwall.store.case_targets import CaseTargetStore
+from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
 from shieldwall.types import SignalResult
 
@@ -235,6 +238,21 @@ class Runtime:
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
         )
+
+    @cached_property
+    def case_targets(self) -> CaseTargetStore:
+        """Where victims' cases must be acted on, and the platform's outcomes."""
+        return CaseTargetStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def case_clocks(self) -> CaseClockStore:
+        """Every legal clock of victims' cases, with its start event."""
+        return CaseClockStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def child_safety(self) -> ChildSafetyStore:
+        """CyberTipline reports prepared from cases, waiting for a person to file them."""
+        return ChildSafetyStore(session_factory(self.engine), audit=self.audit)
 
     def refresh_matcher(self) -> None:
         """Bring this process's matcher up to date, if it has loaded one (a process that

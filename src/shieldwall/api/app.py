@@ -19,11 +19,13 @@ from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
 from shieldwall.api.edge_text import StorableTextMiddleware
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
 from shieldwall.api.routers import (
+    actions,
     banks,
     guard,
     health,
     indicators,
     items,
+    notices,
     proof,
     scan,
     videos,
@@ -119,6 +121,6 @@ def create_app(
         metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    for module in (health, scan, banks, indicators, items, videos, guard, proof):
+    for module in (health, scan, banks, indicators, items, videos, guard, proof, actions, notices):
         app.include_router(module.router)
     return app

@@ -3,15 +3,17 @@ history, cluster), decisions, four-eyes bank additions, appeals and victims' cas
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shieldwall.errors import ShieldwallError
+from shieldwall.errors import InputError, ShieldwallError
+from shieldwall.pipeline import case_clocks, child_safety
 from shieldwall.store.models import utcnow
+from shieldwall.store.users import staff_handle
 from shieldwall.web import workflows
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
 from shieldwall.web.portal_guard import flood_alert
@@ -282,7 +284,7 @@ def decide_appeal(
 
 
 CASES_PER_PAGE = 50
-OPEN_CASES = ("under_review", "actioned", "incomplete")
+OPEN_CASES = ("under_review", "actioning", "actioned", "incomplete")
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -295,11 +297,20 @@ def cases_page(request: Request, viewer: Reviewer, page: int = 1) -> Response:
     pages = max(1, -(-total // CASES_PER_PAGE))
     page = min(max(page, 1), pages)
     rows = []
-    for case in state.cases.list_cases(
+    listed = state.cases.list_cases(
         statuses=OPEN_CASES, limit=CASES_PER_PAGE, offset=(page - 1) * CASES_PER_PAGE
-    ):
+    )
+    clocks = runtime_of(request).case_clocks.for_cases([c.id for c in listed])
+    for case in listed:
         countdown, breached = _countdown(case.due_at, now) if case.due_at else ("no clock", False)
-        rows.append({"case": case, "countdown": countdown, "breached": breached})
+        rows.append(
+            {
+                "case": case,
+                "countdown": countdown,
+                "breached": breached,
+                "clocks": clocks.get(case.id, []),
+            }
+        )
     return _page(
         request,
         viewer,
@@ -337,9 +348,106 @@ def case_page(request: Request, case_id: RowId, viewer: Reviewer) -> Response:
             "preview": preview,
             "with_media": {i.id for i in preview.items if state.vault.has(i.id)},
             "automatic": rt.settings.victim_removal_approval == "automatic",
+            "clocks": rt.case_clocks.for_cases([case.id]).get(case.id, []),
+            "targets": rt.case_targets.for_case(case.id),
             "error": request.query_params.get("error"),
         },
     )
+
+
+@router.post("/cases/{case_id}/child-safety")
+def escalate_case(
+    request: Request,
+    case_id: int,
+    viewer: Reviewer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Escalate to child safety: a CyberTipline report is prepared and queued for filing."""
+    rt, state = runtime_of(request), web(request)
+    try:
+        case = state.cases.get(case_id)
+        targets = rt.case_targets.for_case(case_id)
+        items = rt.items.items_by_ids([t.item_id for t in targets if t.item_id is not None])
+        child_safety.escalate(
+            rt.child_safety,
+            case,
+            targets=targets,
+            items=list(items.values()),
+            reason=reason,
+            by=viewer.username,
+            actor=staff_handle(viewer.user.id),
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/child-safety", status_code=303)
+
+
+@router.get("/child-safety", response_class=HTMLResponse)
+def child_safety_page(request: Request, viewer: Reviewer) -> Response:
+    reports = runtime_of(request).child_safety.reports()
+    return _page(
+        request,
+        viewer,
+        "child_safety.html",
+        {
+            "reports": reports,
+            "now": utcnow(),
+            "error": request.query_params.get("error"),
+            "target_hours": child_safety.TARGET_HOURS,
+        },
+    )
+
+
+@router.post("/child-safety/{report}/filed")
+def report_filed(
+    request: Request,
+    report: int,
+    viewer: AppealDecider,
+    report_id: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """A senior moderator or admin filed the report with NCMEC and records its id."""
+    rt = runtime_of(request)
+    try:
+        child_safety.file_report(
+            rt.child_safety,
+            rt.child_safety.get(report),
+            report_id=report_id,
+            by=viewer.username,
+            actor=staff_handle(viewer.user.id),
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/child-safety?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/child-safety", status_code=303)
+
+
+@router.post("/cases/{case_id}/notice")
+def record_notice(
+    request: Request,
+    case_id: int,
+    viewer: AppealDecider,
+    notice_id: Annotated[str, Form()] = "",
+    given_at: Annotated[str, Form()] = "",
+    extension_hours: Annotated[str, Form()] = "0",
+) -> Response:
+    """An eSafety removal notice typed in by a senior moderator or admin (time given in UTC)."""
+    state = web(request)
+    try:
+        try:
+            given = datetime.fromisoformat(given_at).replace(tzinfo=UTC)
+            extension = float(extension_hours or 0)
+        except ValueError as exc:
+            raise InputError("give when the notice was given and the extension in hours") from exc
+        case_clocks.record_removal_notice(
+            runtime_of(request).case_clocks,
+            state.cases.get(case_id),
+            notice_id=notice_id,
+            given_at=given,
+            extension_hours=extension,
+            actor=f"staff:{viewer.user.id}",
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/cases", status_code=303)
 
 
 @router.post("/cases/{case_id}")
