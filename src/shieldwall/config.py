@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
     )
+    hma_api_enabled: bool = Field(
+        True, description="Serve the HMA-compatible API at /hma (API keys as bearer tokens)."
+    )
 
     @property
     def sqlite_path(self) -> Path:

@@ -17,7 +17,8 @@ input, truncated so that an error can never echo a megabyte back.
     │   │   └── FileTooLargeError        file_too_large
     │   ├── InvalidHashError             invalid_hash
     │   ├── InvalidRecordError           invalid_record
-    │   └── InvalidPolicyError           invalid_policy
+    │   ├── InvalidPolicyError           invalid_policy
+    │   └── UnsupportedFeatureError      unsupported_feature
     ├── NotFoundError                    not_found
     │   ├── BankNotFoundError            bank_not_found
     │   └── EntryNotFoundError           entry_not_found
@@ -121,6 +122,15 @@ class InvalidRecordError(InputError):
 
 class InvalidPolicyError(InputError):
     code = "invalid_policy"
+
+
+class UnsupportedFeatureError(InputError):
+    """A well-formed request for something Shieldwall deliberately does not do (e.g. an
+    HMA-compatible call that would fetch a URL server-side); the message says what to
+    do instead."""
+
+    code = "unsupported_feature"
+    http_status = 400
 
 
 class NotFoundError(ShieldwallError):
