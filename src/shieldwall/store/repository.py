@@ -391,6 +391,24 @@ class BankStore:
             )
             return entry_info(entry, owner)
 
+    def find_entry(self, *, bank: str, signal_type: SignalType | str, value: str) -> EntryInfo:
+        """The entry of ``bank`` holding this hash, whatever its status; raises
+        :class:`EntryNotFoundError`."""
+        located = check_locator(None, bank, signal_type, value)
+        assert located is not None  # bank, type and value were all given
+        _, kind, normalized = located
+        with self._reading() as session:
+            found = session.execute(
+                entries_with_banks().where(
+                    BankRow.name == bank,
+                    BankEntryRow.signal_type == kind,
+                    BankEntryRow.value == normalized,
+                )
+            ).first()
+        if found is None:
+            raise EntryNotFoundError("no such entry in this bank", value=value)
+        return entry_info(*found)
+
     def get_entry(self, *, entry_id: int) -> EntryInfo:
         """One entry with its bank; raises :class:`EntryNotFoundError`."""
         found = self.entries_by_ids(ids=[entry_id]).get(EntryId(entry_id))
@@ -455,6 +473,18 @@ class BankStore:
     ) -> Iterator[NewEntry]:
         """A bank's entries (active ones by default) in id order, with their bank-side variants,
         for export; streamed."""
+        for entry, _ in self.iter_bank_records(bank=bank, statuses=statuses, chunk=chunk):
+            yield entry
+
+    def iter_bank_records(
+        self,
+        *,
+        bank: str,
+        statuses: Iterable[EntryStatus] = tuple(EntryStatus),
+        chunk: int = 5_000,
+    ) -> Iterator[tuple[NewEntry, EntryStatus]]:
+        """A bank's entries with their status (every status by default) in id order, so an
+        export carries withdrawals and deletions; streamed."""
         wanted = tuple(statuses)
         last = 0
         with self._reading() as session:
@@ -475,18 +505,23 @@ class BankStore:
                     return
                 variants = read_variants(session, (r.id for r in rows))
                 for r in rows:
-                    yield NewEntry(
-                        signal_type=r.signal_type,
-                        value=r.value,
-                        provenance=Provenance(
-                            source=r.source,
-                            external_id=r.external_id,
-                            case_id=r.case_id,
-                            submitted_at=r.submitted_at,
+                    yield (
+                        NewEntry(
+                            signal_type=r.signal_type,
+                            value=r.value,
+                            provenance=Provenance(
+                                source=r.source,
+                                external_id=r.external_id,
+                                case_id=r.case_id,
+                                submitted_at=r.submitted_at,
+                            ),
+                            category=r.category,
+                            expires_at=r.expires_at,
+                            variants=tuple(
+                                (name, value) for _, name, value in variants.get(r.id, ())
+                            ),
                         ),
-                        category=r.category,
-                        expires_at=r.expires_at,
-                        variants=tuple((name, value) for _, name, value in variants.get(r.id, ())),
+                        EntryStatus(r.status),
                     )
                 last = rows[-1].id
 
