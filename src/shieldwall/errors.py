@@ -21,9 +21,13 @@ input, truncated so that an error can never echo a megabyte back.
     │   └── UnsupportedFeatureError      unsupported_feature
     ├── NotFoundError                    not_found
     │   ├── BankNotFoundError            bank_not_found
-    │   └── EntryNotFoundError           entry_not_found
+    │   ├── EntryNotFoundError           entry_not_found
+    │   └── ExchangeNotFoundError        exchange_not_found
     ├── ConflictError                    conflict
-    │   └── BankExistsError              bank_exists
+    │   ├── BankExistsError              bank_exists
+    │   ├── ExchangeExistsError          exchange_exists
+    │   └── ExchangeBusyError            exchange_busy
+    ├── ExchangeFetchError               exchange_fetch_failed
     ├── AccessError                      access_denied
     │   ├── AuthenticationError          unauthenticated
     │   └── PermissionDeniedError        forbidden
@@ -153,6 +157,28 @@ class ConflictError(ShieldwallError):
 
 class BankExistsError(ConflictError):
     code = "bank_exists"
+
+
+class ExchangeNotFoundError(NotFoundError):
+    code = "exchange_not_found"
+
+
+class ExchangeExistsError(ConflictError):
+    code = "exchange_exists"
+
+
+class ExchangeBusyError(ConflictError):
+    """Another fetcher holds this exchange's lease (one fetcher per exchange at a time)."""
+
+    code = "exchange_busy"
+
+
+class ExchangeFetchError(ShieldwallError):
+    """The exchange could not be fetched (unreachable, refused, answered nonsense); what was
+    applied before the fault stays applied and the next fetch resumes from the checkpoint."""
+
+    code = "exchange_fetch_failed"
+    http_status = 502
 
 
 class AccessError(ShieldwallError):
