@@ -20,6 +20,7 @@ from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
 from shieldwall.api.routers import (
     banks,
     exchanges,
+    feeds,
     guard,
     health,
     indicators,
@@ -119,7 +120,7 @@ def create_app(
         metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    for module in (health, scan, banks, indicators, items, videos, guard, proof, exchanges):
+    for module in (health, scan, banks, indicators, items, videos, guard, proof, exchanges, feeds):
         app.include_router(module.router)
     if settings.hma_api_enabled:
         app.include_router(hma.build_router())

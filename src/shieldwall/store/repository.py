@@ -525,15 +525,16 @@ class BankStore:
                     )
                 last = rows[-1].id
 
-    def changes_since(self, *, seq: int, limit: int = 10_000) -> list[EntryChange]:
-        """Change-log rows after ``seq``, oldest first, at most ``limit`` of them."""
+    def changes_since(
+        self, *, seq: int, limit: int = 10_000, bank: str | None = None
+    ) -> list[EntryChange]:
+        """Change-log rows after ``seq``, oldest first, at most ``limit`` of them (of one
+        bank only when ``bank`` is given: a federated feed's source)."""
         with self._reading() as session:
-            rows = session.scalars(
-                select(EntryChangeRow)
-                .where(EntryChangeRow.seq > seq)
-                .order_by(EntryChangeRow.seq)
-                .limit(limit)
-            ).all()
+            query = select(EntryChangeRow).where(EntryChangeRow.seq > seq)
+            if bank is not None:
+                query = query.where(EntryChangeRow.bank_id == bank_row(session, bank).id)
+            rows = session.scalars(query.order_by(EntryChangeRow.seq).limit(limit)).all()
         return [
             EntryChange(
                 seq=r.seq,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pluggy
 
+from shieldwall.exchange.connectors.federation import ShieldwallFeedExchange
 from shieldwall.exchange.connectors.local import LocalFilesExchange
 from shieldwall.exchange.connectors.stopncii import StopNCIIExchange
 
@@ -13,4 +14,4 @@ hookimpl = pluggy.HookimplMarker("shieldwall")
 
 @hookimpl
 def shieldwall_register_exchanges() -> list[type]:
-    return [LocalFilesExchange, StopNCIIExchange]
+    return [LocalFilesExchange, StopNCIIExchange, ShieldwallFeedExchange]
