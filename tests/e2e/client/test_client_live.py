@@ -160,3 +160,57 @@ def test_client_mistakes_are_not_retried_and_retries_give_up() -> None:
     finally:
         refused.close()
         down.close()
+
+
+def _example(name: str) -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[3] / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_upload_handler_example_blocks_a_banked_photo(
+    live: tuple[str, str], photo_paths: list[Path]
+) -> None:
+    from shieldwall.hashing import hash_image_bytes
+
+    url, key = live
+    example = _example("upload_handler")
+    photo, other = photo_paths[2], photo_paths[3]
+    with ShieldwallClient(url, key) as sw:
+        sw.create_bank("example-victims", purpose="victim")
+        pdq = hash_image_bytes(photo.read_bytes()).pdq
+        sw.add_to_bank("example-victims", [{"signal_type": "pdq", "value": pdq}])
+        assert example.accept_upload(sw, other, content_id="ex-ok", uploader="u") is True
+        assert example.accept_upload(sw, photo, content_id="ex-bad", uploader="u") is False
+
+
+def test_the_webhook_receiver_example_removes_confirms_and_refuses_forgeries() -> None:
+    import httpx
+
+    from shieldwall.signing import sign
+
+    example = _example("webhook_receiver")
+    example.SECRET = "example-secret"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), example.Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    body = json.dumps({"decision": {"content_id": "post-9", "verdict": "block"}}).encode()
+    headers = {
+        "Shieldwall-Signature": sign("example-secret", body),
+        "Shieldwall-Idempotency-Key": "k-1",
+    }
+    try:
+        first = httpx.post(url, content=body, headers=headers)
+        assert (first.status_code, first.text) == (200, "removed")
+        again = httpx.post(url, content=body, headers=headers)
+        assert again.text == "duplicate"
+        forged = {**headers, "Shieldwall-Signature": sign("wrong", body)}
+        assert httpx.post(url, content=body, headers=forged).status_code == 400
+    finally:
+        server.shutdown()
+        server.server_close()
