@@ -24,6 +24,7 @@ from typing import Any
 from shieldwall.errors import ExchangeFetchError, InputError, ShieldwallError
 from shieldwall.exchange.connectors import ExchangeContext, ExchangeRegistry
 from shieldwall.pipeline.bank_import import import_lines
+from shieldwall.pipeline.banking import Banking, DecisionsSink
 from shieldwall.store import BankStore, ExchangeInfo, ExchangeStore
 
 log = logging.getLogger("shieldwall.exchange")
@@ -44,6 +45,7 @@ class FetchReport:
     withdrawn: int = 0
     deleted: int = 0
     unknown: int = 0
+    kept: int = 0
     errors: int = 0
     checkpoint: str | None = None
     error_samples: list[str] = field(default_factory=list)
@@ -57,9 +59,16 @@ class FetchReport:
             "withdrawn": self.withdrawn,
             "deleted": self.deleted,
             "unknown": self.unknown,
+            "kept": self.kept,
             "errors": self.errors,
             "checkpoint": self.checkpoint,
         }
+
+
+def exchange_holder(name: str) -> str:
+    """The holder an exchange's entries are claimed by: its tombstones release only its own
+    claims, never a victim case's or another exchange's on the same hash."""
+    return f"exchange:{name}"
 
 
 def fetcher_id() -> str:
@@ -84,13 +93,14 @@ def load_credentials(
 
 def fetch_exchange(
     exchanges: ExchangeStore,
-    banks: BankStore,
+    banking: Banking,
     registry: ExchangeRegistry,
     name: str,
     *,
     credentials: Mapping[str, str],
     owner: str | None = None,
     lease_s: float = 300.0,
+    notify: DecisionsSink | None = None,
 ) -> FetchReport:
     """Fetch ``name`` from its checkpoint to the end; raises :class:`ExchangeBusyError` when
     another fetcher holds it and :class:`ExchangeFetchError` when the exchange fails (what
@@ -99,11 +109,17 @@ def fetch_exchange(
     info = exchanges.acquire_lease(name, owner=owner, ttl_s=lease_s)
     report = FetchReport(exchange=name, checkpoint=info.checkpoint)
     try:
-        banks.get_bank(name=info.bank)
+        banking.banks.get_bank(name=info.bank)
         context = ExchangeContext(config=info.config, credentials=credentials)
         connector = registry.build(info.kind, context)
         for page in connector.fetch(info.checkpoint):
-            applied = import_lines(banks, bank=info.bank, lines=page.records)
+            applied = import_lines(
+                banking,
+                bank=info.bank,
+                lines=page.records,
+                holder=exchange_holder(name),
+                notify=notify,
+            )
             exchanges.save_checkpoint(name, owner=owner, checkpoint=page.checkpoint, ttl_s=lease_s)
             report.pages += 1
             report.added += applied.added
@@ -111,6 +127,7 @@ def fetch_exchange(
             report.withdrawn += applied.withdrawn
             report.deleted += applied.deleted
             report.unknown += applied.unknown
+            report.kept += applied.kept
             report.errors += len(applied.errors)
             report.error_samples.extend(e.message for e in applied.errors[:3])
             report.checkpoint = page.checkpoint

@@ -18,15 +18,15 @@ shapes; the CLI or a test can call the same functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from shieldwall.errors import EntryNotFoundError, InputError
 from shieldwall.hashing import DecodeLimits, decode_image, digests, hash_image_bytes
 from shieldwall.hashing.robust import bank_variants
 from shieldwall.hashing.values import normalize_hash
+from shieldwall.pipeline.banking import Banking, DecisionsSink, add_to_bank, withdraw_from_bank
 from shieldwall.pipeline.matcher import Matcher, Query
-from shieldwall.pipeline.retro_hunt import RetroHunter
 from shieldwall.store import BankStore, EntryInfo
 from shieldwall.types import EntryStatus, NewEntry, Provenance, SignalType
 
@@ -194,19 +194,14 @@ def compare(signal_name: str, left: str, right: str, *, threshold: int) -> tuple
     return distance <= threshold, distance
 
 
-Decided = Callable[[Sequence[str]], None]
-
-
 def add_content(
-    store: BankStore,
-    matcher: Matcher,
-    hunter: RetroHunter,
+    banking: Banking,
     *,
     bank: str,
     signals: Mapping[str, str],
     content_id: str | None = None,
     variants: tuple[tuple[str, str], ...] = (),
-    decided: Decided | None = None,
+    decided: DecisionsSink | None = None,
 ) -> tuple[int, dict[str, str]]:
     """Bank one content (one signal, see the module docstring) and hunt it across the
     items already seen, as every bank add does. Returns the entry id and the signal
@@ -223,21 +218,15 @@ def add_content(
         raise InputError("a signal value must be a string", value=name)
     kind = signal_type_of(name)
     value = normalize_hash(kind, raw)
-    store.get_bank(name=bank)
+    banking.banks.get_bank(name=bank)
     entry = NewEntry(
         signal_type=kind,
         value=value,
         provenance=Provenance(source=HMA_SOURCE, external_id=content_id),
         variants=variants if kind is SignalType.PDQ else (),
     )
-    result = store.add_entries(bank=bank, entries=[entry])
-    matcher.refresh()
-    entry_id = int(result.ids[0])
-    if result.added:
-        report = hunter.hunt([entry_id])
-        if decided is not None:
-            decided([d.id for d in report.decisions])
-    return entry_id, {name: value}
+    done = add_to_bank(banking, bank=bank, entries=[entry], notify=decided)
+    return int(done.entry_ids[0]), {name: value}
 
 
 def get_content(store: BankStore, *, bank: str, content_id: int) -> HmaContent:
@@ -250,16 +239,16 @@ def get_content(store: BankStore, *, bank: str, content_id: int) -> HmaContent:
 
 
 def disable_content(
-    store: BankStore, matcher: Matcher, *, bank: str, content_id: int, disable_until_ts: int
+    banking: Banking, *, bank: str, content_id: int, disable_until_ts: int
 ) -> HmaContent:
     """HMA's ``disable_until_ts``: ``0`` withdraws the entry (at once, for good);
     ``1`` keeps an active entry as it is. Re-enabling a withdrawn entry and timed
     disabling are refused: a withdrawal is a victim's or a moderator's decision,
     and silently undoing it would bring the hash back into matching."""
+    store = banking.banks
     content = get_content(store, bank=bank, content_id=content_id)
     if disable_until_ts == HMA_DISABLED:
-        store.withdraw_entry(entry_id=content_id)
-        matcher.refresh()
+        withdraw_from_bank(banking, bank=bank, entry_id=content_id)
         return get_content(store, bank=bank, content_id=content_id)
     if disable_until_ts == HMA_ENABLED:
         if not content.enabled:
@@ -273,14 +262,14 @@ def disable_content(
     )
 
 
-def delete_content(store: BankStore, matcher: Matcher, *, bank: str, content_id: int) -> int:
+def delete_content(banking: Banking, *, bank: str, content_id: int) -> int:
     """Delete one entry; returns how many were deleted (0 when it was not in ``bank``)."""
     try:
-        get_content(store, bank=bank, content_id=content_id)
+        get_content(banking.banks, bank=bank, content_id=content_id)
     except EntryNotFoundError:
         return 0
-    store.delete_entry(entry_id=content_id)
-    matcher.refresh()
+    banking.banks.delete_entry(entry_id=content_id)
+    banking.refresh_matcher()
     return 1
 
 

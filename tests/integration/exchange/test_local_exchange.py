@@ -8,31 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from shieldwall.exchange.connectors import ExchangeRegistry
+from shieldwall.config import load_settings
 from shieldwall.pipeline.exchange_fetch import add_exchange, fetch_exchange
-from shieldwall.plugins import collect_exchanges, get_plugin_manager
-from shieldwall.store import BankStore, ExchangeStore, make_engine, session_factory, upgrade
+from shieldwall.runtime import Runtime
 from shieldwall.types import BankPurpose, EntryStatus
 
 A, B = "a" * 32, "b" * 32
 
 
 @pytest.fixture
-def stores(database_url: str) -> Iterator[tuple[BankStore, ExchangeStore]]:
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    sessions = session_factory(engine)
-    yield BankStore(sessions), ExchangeStore(sessions)
-    engine.dispose()
+def rt(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    runtime = Runtime.open(
+        load_settings(data_dir=tmp_path / "d", database_url=database_url), migrate=True
+    )
+    yield runtime
+    runtime.close()
 
 
-def test_a_folder_is_read_file_by_file_and_tombstones_apply(
-    stores: tuple[BankStore, ExchangeStore], tmp_path: Path
-) -> None:
-    banks, exchanges = stores
-    registry = ExchangeRegistry()
-    for connector in collect_exchanges(get_plugin_manager(load_entrypoints=False)):
-        registry.register(connector)
+def test_a_folder_is_read_file_by_file_and_tombstones_apply(rt: Runtime, tmp_path: Path) -> None:
+    banks, exchanges, registry = rt.store, rt.exchanges, rt.exchange_registry
     banks.create_bank(name="partner", purpose=BankPurpose.PARTNER)
     drop = tmp_path / "drop"
     drop.mkdir()
@@ -48,7 +42,7 @@ def test_a_folder_is_read_file_by_file_and_tombstones_apply(
     )
 
     def fetch():  # type: ignore[no-untyped-def]
-        return fetch_exchange(exchanges, banks, registry, "files", credentials={})
+        return fetch_exchange(exchanges, rt.banking, registry, "files", credentials={})
 
     assert fetch().added == 2
     assert fetch().pages == 0  # nothing new: the checkpoint remembers 001.csv

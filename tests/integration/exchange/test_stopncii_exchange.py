@@ -5,15 +5,18 @@ deletes), resuming from the checkpoint after a fault, the one-fetcher lease, fee
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from shieldwall.config import load_settings
 from shieldwall.errors import ExchangeBusyError, ExchangeFetchError
 from shieldwall.exchange.connectors import ExchangeContext, Feedback
 from shieldwall.exchange.connectors.stopncii import StopNCIIExchange
 from shieldwall.pipeline.exchange_fetch import fetch_exchange
-from shieldwall.pipeline.matcher import Matcher, Query
-from shieldwall.store import BankStore, ExchangeStore, make_engine, session_factory, upgrade
+from shieldwall.pipeline.matcher import Query
+from shieldwall.runtime import Runtime
+from shieldwall.store import BankStore, ExchangeStore
 from shieldwall.types import BankPurpose, EntryStatus
 from tests.integration.exchange.fake_stopncii import API_KEY, FakeStopNCII
 
@@ -27,25 +30,22 @@ def server() -> Iterator[FakeStopNCII]:
     fake.stop()
 
 
+class Stores(tuple):  # type: ignore[type-arg]
+    """(bank store, exchange store), with the runtime that owns them."""
+
+    rt: Runtime
+
+
 @pytest.fixture
-def stores(database_url: str) -> Iterator[tuple[BankStore, ExchangeStore]]:
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    sessions = session_factory(engine)
-    banks = BankStore(sessions)
-    banks.create_bank(name="stopncii", purpose=BankPurpose.VICTIM)
-    yield banks, ExchangeStore(sessions)
-    engine.dispose()
-
-
-def _registry():  # type: ignore[no-untyped-def]
-    from shieldwall.exchange.connectors import ExchangeRegistry
-    from shieldwall.plugins import collect_exchanges, get_plugin_manager
-
-    registry = ExchangeRegistry()
-    for connector in collect_exchanges(get_plugin_manager(load_entrypoints=False)):
-        registry.register(connector)
-    return registry
+def stores(database_url: str, tmp_path: Path) -> Iterator[Stores]:
+    rt = Runtime.open(
+        load_settings(data_dir=tmp_path / "d", database_url=database_url), migrate=True
+    )
+    rt.store.create_bank(name="stopncii", purpose=BankPurpose.VICTIM)
+    pair = Stores((rt.store, rt.exchanges))
+    pair.rt = rt
+    yield pair
+    rt.close()
 
 
 def _setup(stores: tuple[BankStore, ExchangeStore], url: str, page_size: int = 2) -> None:
@@ -60,9 +60,14 @@ def _setup(stores: tuple[BankStore, ExchangeStore], url: str, page_size: int = 2
 
 
 def _fetch(stores: tuple[BankStore, ExchangeStore], key: str = API_KEY, owner: str = "t1"):  # type: ignore[no-untyped-def]
-    banks, exchanges = stores
+    rt = stores.rt  # type: ignore[attr-defined]
     return fetch_exchange(
-        exchanges, banks, _registry(), "sncii", credentials={"api_key": key}, owner=owner
+        rt.exchanges,
+        rt.banking,
+        rt.exchange_registry,
+        "sncii",
+        credentials={"api_key": key},
+        owner=owner,
     )
 
 
@@ -88,8 +93,7 @@ def test_a_withdrawn_hash_stops_matching_within_one_fetch_cycle(
     server: FakeStopNCII, stores: tuple[BankStore, ExchangeStore]
 ) -> None:
     banks, _ = stores
-    matcher = Matcher(banks)
-    matcher.load()
+    matcher = stores.rt.matcher  # type: ignore[attr-defined]
     server.put(H[0])
     server.put(H[1], signal_type="VideoMD5", hashValue=H[1][:32])
     _setup(stores, server.start())

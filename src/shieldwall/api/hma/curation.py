@@ -175,9 +175,7 @@ def _add(
     variants: tuple[tuple[str, str], ...],
 ) -> dict[str, Any]:
     entry_id, stored = hma_compat.add_content(
-        rt.store,
-        rt.matcher,
-        rt.retro_hunter,
+        rt.banking,
         bank=bank,
         signals=signals,
         content_id=content_id,
@@ -205,7 +203,7 @@ async def content_update(
             raise InputError("disable_until_ts must be an integer", value=raw) from exc
         content = await run_in_threadpool(
             lambda: hma_compat.disable_content(
-                rt.store, rt.matcher, bank=bank_name, content_id=content_id, disable_until_ts=ts
+                rt.banking, bank=bank_name, content_id=content_id, disable_until_ts=ts
             )
         )
     return {
@@ -222,11 +220,7 @@ def content_delete(
     bank_name: str, content_id: int, rt: RuntimeDep, _: BanksWriter
 ) -> dict[str, int]:
     rt.store.get_bank(name=bank_name)
-    return {
-        "deleted": hma_compat.delete_content(
-            rt.store, rt.matcher, bank=bank_name, content_id=content_id
-        )
-    }
+    return {"deleted": hma_compat.delete_content(rt.banking, bank=bank_name, content_id=content_id)}
 
 
 @router.get("/signal_type")

@@ -1,7 +1,7 @@
 """Hash exchanges: configuration, checkpoint and fetch lease.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010 (chained after main's 0010 at merge)
 Create Date: 2026-12-03
 
 Written by hand and frozen; ``shieldwall.store.exchange_models.ExchangeRow`` must keep
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | None = None
 depends_on: str | None = None
 
