@@ -116,6 +116,23 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
     )
+    exchange_secrets_file: Path | None = Field(
+        None,
+        description="JSON file of exchange credentials: {exchange name: {key: value}}.",
+    )
+    exchange_credentials: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Exchange credentials as JSON (same shape); the secrets file wins.",
+    )
+    exchange_poll_interval_s: float = Field(
+        30.0, gt=0, description="How often the worker looks for exchanges due for a fetch."
+    )
+    exchange_lease_s: float = Field(
+        300.0, gt=0, description="How long a fetcher's lease on an exchange lasts unrenewed."
+    )
+    hma_api_enabled: bool = Field(
+        True, description="Serve the HMA-compatible API at /hma (API keys as bearer tokens)."
+    )
     victim_removal_approval: Literal["second_moderator", "automatic"] = Field(
         "second_moderator",
         description="Removing already-published copies a newly approved victim request finds: "

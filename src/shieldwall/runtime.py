@@ -15,8 +15,10 @@ from sqlalchemy.engine import Engine
 
 from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
+from shieldwall.exchange.connectors import ExchangeRegistry
 from shieldwall.hashing import DecodedImage, DecodeLimits
 from shieldwall.pipeline.banking import Banking
+from shieldwall.pipeline.exchange_fetch import FetchReport, fetch_exchange, load_credentials
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
@@ -27,6 +29,7 @@ from shieldwall.signals.runner import run_signals
 from shieldwall.signals.text import IndicatorSet
 from shieldwall.store import (
     BankStore,
+    ExchangeStore,
     ItemStore,
     KeyStore,
     OutboxStore,
@@ -97,6 +100,39 @@ class Runtime:
             outbox=OutboxStore(sessions, audit=audit),
             matcher_refresh_s=matcher_refresh_s,
             audit=audit,
+        )
+
+    @cached_property
+    def exchanges(self) -> ExchangeStore:
+        """Configured hash exchanges, their checkpoints and fetch leases."""
+        return ExchangeStore(session_factory(self.engine))
+
+    @cached_property
+    def exchange_registry(self) -> ExchangeRegistry:
+        """Every installed exchange connector (built-in and plug-in), by kind."""
+        from shieldwall.plugins import collect_exchanges, get_plugin_manager
+
+        registry = ExchangeRegistry()
+        for connector in collect_exchanges(get_plugin_manager()):
+            registry.register(connector)
+        return registry
+
+    def exchange_credentials(self, name: str) -> dict[str, str]:
+        return load_credentials(
+            name,
+            secrets_file=self.settings.exchange_secrets_file,
+            inline=self.settings.exchange_credentials,
+        )
+
+    def fetch_exchange(self, name: str) -> FetchReport:
+        """Fetch one exchange now (:func:`shieldwall.pipeline.exchange_fetch.fetch_exchange`)."""
+        return fetch_exchange(
+            self.exchanges,
+            self.banking,
+            self.exchange_registry,
+            name,
+            credentials=self.exchange_credentials(name),
+            lease_s=self.settings.exchange_lease_s,
         )
 
     @property

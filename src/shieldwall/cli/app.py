@@ -11,6 +11,7 @@ from shieldwall.cli.audit_cmd import audit_app, evidence_app, report_command
 from shieldwall.cli.bank_cmd import bank_app
 from shieldwall.cli.context import state
 from shieldwall.cli.db_cmd import db_app, index_app
+from shieldwall.cli.exchange_cmd import exchange_app
 from shieldwall.cli.guard_cmd import guard_command
 from shieldwall.cli.hash_cmd import hash_command
 from shieldwall.cli.indicators_cmd import indicators_app
@@ -59,6 +60,7 @@ app.command("match")(match_command)
 app.command("serve")(serve_command)
 app.command("demo")(demo_command)
 app.add_typer(bank_app, name="bank")
+app.add_typer(exchange_app, name="exchange")
 app.add_typer(keys_app, name="keys")
 app.command("worker")(worker_command)
 app.add_typer(outbox_app, name="outbox")
