@@ -8,6 +8,9 @@
 - ``add_to_bank``: adds hashes to a bank (idempotent in the bank store).
 - ``child_safety_report``: PREPARES a report file for a person to check and file
   (``data_dir/child_safety_reports/<key>.json``, mode 0600). Nothing is ever sent.
+- ``detect``: runs the heavy detectors a scan left to the worker and may store a follow-up
+  decision (:mod:`shieldwall.pipeline.detect`); the delivered row keeps the findings, not the
+  upload.
 
 Every performer is idempotent, because delivery is at least once.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from shieldwall.errors import InputError, NotFoundError, ShieldwallError
+from shieldwall.pipeline.detect import DeferredDetection, scrubbed
 from shieldwall.store import BankStore
 from shieldwall.store.models import utcnow
 from shieldwall.store.reviews import ReviewStore
@@ -51,8 +55,10 @@ class ActionPerformer:
         reviews: ReviewStore,
         data_dir: Path,
         webhook: WebhookSender | None,
+        detection: DeferredDetection | None = None,
     ) -> None:
         self._banks = banks
+        self._detection = detection
         self._reviews = reviews
         self._data_dir = data_dir
         self._webhook = webhook
@@ -61,6 +67,7 @@ class ActionPerformer:
             "review": self._open_review,
             "add_to_bank": self._add_to_bank,
             "child_safety_report": self._prepare_report,
+            "detect": self._detect,
         }
 
     @property
@@ -126,6 +133,12 @@ class ActionPerformer:
         ]
         result = self._banks.add_entries(bank=str(p["bank"]), entries=entries)
         return Outcome.delivered(None if result.added else "all entries already in the bank")
+
+    def _detect(self, entry: OutboxInfo) -> Outcome:
+        if self._detection is None:
+            return Outcome.retry("this worker has no detectors wired")
+        done = self._detection.perform(entry.payload)
+        return Outcome.delivered(done.note, payload=scrubbed(entry.payload, done.findings))
 
     def _prepare_report(self, entry: OutboxInfo) -> Outcome:
         folder = self._data_dir / REPORTS_FOLDER
