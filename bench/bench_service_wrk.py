@@ -519,9 +519,12 @@ def main() -> None:
             result["hma"] = {"skipped": "no hma.sh"}
         else:
             result["hma"] = run_hma(script, bank, near, jpeg, args)
+        common.write_json("service_wrk", result)  # after each system: a cut-short run keeps these
         result["floor"] = run_floor(bank, near, args, workdir)
+        common.write_json("service_wrk", result)
         env = {"SHIELDWALL_DATA_DIR": str(workdir / "sqlite"), "SHIELDWALL_MODE": "development"}
         result["sqlite"] = run_shieldwall("sqlite", env, hexes, near, jpeg, args)
+        common.write_json("service_wrk", result)
         if not args.no_postgres:
             with fresh_postgres() as pg_url:
                 env = {
@@ -530,6 +533,7 @@ def main() -> None:
                     "SHIELDWALL_DATABASE_URL": pg_url,
                 }
                 result["postgres"] = run_shieldwall("postgres", env, hexes, near, jpeg, args)
+            common.write_json("service_wrk", result)
         print("hashing and CLI start-up ...", flush=True)
         result["hashing"] = hashing(common.photo_paths(), jpeg)
     result["load_average_after"] = load_average()
