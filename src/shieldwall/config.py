@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     scan_signals: list[str] | None = Field(
         None, description="Signals to run on scans (names); default: every usable one."
     )
+    signals_sync_surfaces: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Surfaces whose scans wait for the heavy detectors (nudity, faces, watermark, "
+            "intimate_real_person), each within signal_budget_ms; elsewhere they run in the "
+            "worker and may add a follow-up decision."
+        ),
+    )
     c2pa_trust_anchors: Path | None = Field(
         None, description="PEM bundle of root certificates whose C2PA signers count as trusted."
     )

@@ -156,6 +156,10 @@ def _facts(decision: DecisionInfo, categories: Sequence[str]) -> str:
             f"It was identified by comparing its {'/'.join(kinds)} hash with a list of hashes of "
             "images reported by the people shown in them; the images themselves are not kept."
         )
+    if decision.source == "detectors":
+        sentences.append(
+            "Automated detectors that examine the image itself flagged it after it was uploaded."
+        )
     if decision.source == "retro_hunt":
         sentences.append(
             "The match was found when a newly reported image was compared with "
@@ -183,7 +187,7 @@ def statement_of_reasons(
         c in CHILD_CATEGORIES for c in categories
     )
     human = decision.decided_by not in ("", "automated")
-    automated_source = decision.source in ("upload", "lookup", "retro_hunt")
+    automated_source = decision.source in ("upload", "lookup", "retro_hunt", "detectors")
     source = SOURCE_TYPE.get(decision.source) or SOURCE_TYPE.get(item.source, "SOURCE_VOLUNTARY")
     explanation = _scrub(_facts(decision, categories))
     statement: dict[str, Any] = {

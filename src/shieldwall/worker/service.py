@@ -52,6 +52,7 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
         reviews=ReviewStore(sessions),
         data_dir=Path(settings.data_dir),
         webhook=webhook,
+        detection=runtime.detection,
     )
     return Deliverer.from_settings(settings, outbox=OutboxStore(sessions), performer=performer)
 
