@@ -23,12 +23,13 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
-    subcommands = getattr(command, "commands", None)
-    if subcommands is None:
+    """Every leaf command, through the click API (the root group loads its groups lazily)."""
+    if not hasattr(command, "list_commands"):
         yield " ".join(path), command
         return
-    for name, sub in subcommands.items():
-        yield from _commands(sub, (*path, name))
+    ctx = command.make_context("shieldwall", [], resilient_parsing=True)
+    for name in command.list_commands(ctx):
+        yield from _commands(command.get_command(ctx, name), (*path, name))
 
 
 def test_every_command_takes_json() -> None:
