@@ -79,7 +79,8 @@ def create_app(
             metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
             if outcome.item.pdq:
                 seen.add(outcome.item.id, outcome.item.pdq)
-            decided([outcome.decision.id])
+            if outcome.outbox_ids:  # a decision without actions gives the worker nothing to do
+                decided([outcome.decision.id])
 
         app.state.decided = decided
         rt.scanner.on_stored = remember
