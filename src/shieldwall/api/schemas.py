@@ -54,7 +54,7 @@ MAX_LOOKUP_BATCH = 1000
 class LookupBatchCreate(_Strict):
     """Many lookups in one request; each item is read on its own (a bad one fails alone)."""
 
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_LOOKUP_BATCH)
+    items: list[Any] = Field(min_length=1, max_length=MAX_LOOKUP_BATCH)
 
 
 class ItemErrorPublic(BaseModel):
