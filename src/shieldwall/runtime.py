@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
 from shieldwall.hashing import DecodedImage, DecodeLimits
-from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.banking import Banking
+from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
