@@ -110,6 +110,7 @@ def test_a_killed_server_loses_no_acknowledged_lookup(database: str, tmp_path: P
 
     with log_path.open("w") as log:
         command = [str(Path(sys.executable).parent / "shieldwall"), "serve", "--port", str(port)]
+        command += ["--workers", "1"]  # one process: SIGKILL takes all of it
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
         try:
