@@ -65,6 +65,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a server start-up under load; minutes on a busy shared machine
 def test_a_killed_server_loses_no_acknowledged_lookup(database: str, tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "data", database_url=database)
     rt = Runtime.open(settings, migrate=True)

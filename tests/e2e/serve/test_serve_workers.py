@@ -37,18 +37,23 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serve(tmp_path: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+def _servers(tmp_path: Path, *workers: int) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """Start one server per ``workers`` count at once (start-up is the slow part), wait
+    until every one is ready, stop them all afterwards."""
     env = {**os.environ, "SHIELDWALL_DATA_DIR": str(tmp_path / "data")}
     env.pop("SHIELDWALL_DATABASE_URL", None)
-    log_path = tmp_path / f"serve-{port}.log"
     exe = str(Path(sys.executable).parent / "shieldwall")
-    with log_path.open("w") as log:
-        command = [exe, "serve", "--port", str(port), "--workers", str(workers)]
-        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 400
+    started: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+    try:
+        for count in workers:
+            port = _free_port()
+            log_path = tmp_path / f"serve-{port}.log"
+            with log_path.open("w") as log:
+                command = [exe, "serve", "--port", str(port), "--workers", str(count)]
+                proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            started.append((f"http://127.0.0.1:{port}", proc, log_path))
+        deadline = time.monotonic() + 600
+        for base, proc, log_path in started:
             while True:
                 assert proc.poll() is None, log_path.read_text()
                 try:
@@ -58,15 +63,17 @@ def _serve(tmp_path: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen
                     pass
                 assert time.monotonic() < deadline, log_path.read_text()
                 time.sleep(0.2)
-            yield base, proc
-        finally:
+        yield [(base, proc) for base, proc, _ in started]
+    finally:
+        for _, proc, _ in started:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        for _, proc, _ in started:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _workers(pid: int) -> list[int]:
@@ -85,6 +92,7 @@ def _workers(pid: int) -> list[int]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # three server processes start; minutes on a busy shared machine
 def test_workers_share_the_port_and_a_bank_change_reaches_another_process(
     tmp_path: Path,
 ) -> None:
@@ -94,7 +102,7 @@ def test_workers_share_the_port_and_a_bank_change_reaches_another_process(
     rt.close()
     auth = {"Authorization": f"Bearer {key}"}
 
-    with _serve(tmp_path, workers=2) as (base, proc), _serve(tmp_path, workers=1) as (other, _):
+    with _servers(tmp_path, 2, 1) as [(base, proc), (other, _)]:
         assert len(_workers(proc.pid)) == 2  # two server processes behind one port
         for n in range(30):  # fresh connections: the kernel spreads them over the workers
             r = httpx.post(
