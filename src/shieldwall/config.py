@@ -141,6 +141,23 @@ class Settings(BaseSettings):
     hma_api_enabled: bool = Field(
         True, description="Serve the HMA-compatible API at /hma (API keys as bearer tokens)."
     )
+    group_commit_max_batch: int = Field(
+        256, ge=1, le=10_000, description="Most lookups/scans stored in one transaction."
+    )
+    group_commit_wait_ms: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description=(
+            "How long a batch waits for more writes before committing (0: it takes what "
+            "arrived while the previous batch committed)."
+        ),
+    )
+    max_pending_writes: int = Field(
+        4096,
+        ge=1,
+        description="Writes that may wait for a batch; past that the API answers 503.",
+    )
     victim_removal_approval: Literal["second_moderator", "automatic"] = Field(
         "second_moderator",
         description="Removing already-published copies a newly approved victim request finds: "

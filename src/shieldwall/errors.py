@@ -31,7 +31,8 @@ input, truncated so that an error can never echo a megabyte back.
     ├── AccessError                      access_denied
     │   ├── AuthenticationError          unauthenticated
     │   └── PermissionDeniedError        forbidden
-    └── ConfigurationError               configuration
+    ├── ConfigurationError               configuration
+    └── OverloadedError                  overloaded
 """
 
 from __future__ import annotations
@@ -201,3 +202,18 @@ class ConfigurationError(ShieldwallError):
 
     code = "configuration"
     http_status = 500
+
+
+class OverloadedError(ShieldwallError):
+    """More work is waiting than the service takes on: come back after ``retry_after`` s.
+
+    Raised instead of queueing without bound (threads and memory piling up until every
+    request is slow); the API answers 503 with ``Retry-After``, and nothing was stored.
+    """
+
+    code = "overloaded"
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -10,6 +10,7 @@ no internals in the body).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shieldwall.errors import ShieldwallError
+from shieldwall.errors import OverloadedError, ShieldwallError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("shieldwall.api")
@@ -89,6 +90,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ShieldwallError)
     async def _shieldwall(request: Request, exc: ShieldwallError) -> JSONResponse:
         extra = _for_hma(request, exc.message)
+        if isinstance(exc, OverloadedError):  # temporary: say when to come back
+            wait = str(max(1, math.ceil(exc.retry_after)))
+            return problem(
+                exc.http_status, exc.code, exc.message, headers={"Retry-After": wait}, **extra
+            )
         if exc.value is not None:
             extra["value"] = exc.value
         return problem(exc.http_status, exc.code, exc.message, **extra)
