@@ -111,6 +111,14 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
     )
+    api_key_verifications_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Failed argon2 key checks per key prefix and per client address a minute.",
+    )
+    api_key_verify_concurrency: int = Field(
+        4, ge=1, description="argon2 key checks run at once per process (64 MiB each)."
+    )
 
     @property
     def sqlite_path(self) -> Path:

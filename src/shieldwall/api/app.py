@@ -54,7 +54,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or Runtime.open(settings, matcher_refresh_s=MATCHER_REFRESH_S)
         app.state.runtime = rt
-        app.state.verifier = KeyVerifier(rt.keys)
+        app.state.verifier = KeyVerifier(
+            rt.keys,
+            verifications_per_minute=settings.api_key_verifications_per_minute,
+            concurrency=settings.api_key_verify_concurrency,
+        )
         app.state.rate_limiter = (
             RedisRateLimiter(settings.redis_url) if settings.redis_url else RateLimiter()
         )

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shieldwall.api.key_throttle import FailedKeys, VerificationThrottle
+
 if TYPE_CHECKING:
     from shieldwall.store import KeyStore
 
@@ -38,37 +40,103 @@ class Principal:
         return "admin" in self.scopes or scope in self.scopes
 
 
-class KeyVerifier:
-    """Verifies bearer keys against the store, with a short-lived cache of successes."""
+class KeyThrottledError(Exception):
+    """Too many verifications for this key prefix or client address: retry after ``wait_s``."""
 
-    def __init__(self, keys: KeyStore, *, ttl_s: float = _CACHE_TTL_S) -> None:
+    def __init__(self, wait_s: float) -> None:
+        super().__init__(f"retry after {wait_s:.1f}s")
+        self.wait_s = wait_s
+
+
+class VerifierBusyError(Exception):
+    """Every verification slot stayed taken for the whole wait: the caller may retry."""
+
+
+class KeyVerifier:
+    """Verifies bearer keys against the store, cheaply first (see ``api.key_throttle``).
+
+    Order: remembered success, remembered failure, throttle by prefix and address,
+    then argon2 in one of ``concurrency`` slots. Only the last step is expensive.
+    """
+
+    def __init__(
+        self,
+        keys: KeyStore,
+        *,
+        ttl_s: float = _CACHE_TTL_S,
+        verifications_per_minute: int = 10,
+        concurrency: int = 4,
+        slot_wait_s: float = 10.0,
+    ) -> None:
         self._keys = keys
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        self._failed = FailedKeys(ttl_s)
+        self._known: set[str] = set()
+        self._throttle = VerificationThrottle(verifications_per_minute)
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._slot_wait_s = slot_wait_s
 
-    def verify(self, key: str) -> Principal | None:
+    def verify(self, key: str, *, address: str = "") -> Principal | None:
+        """The key's principal, or None when it is not valid (or was revoked).
+
+        Raises :class:`KeyThrottledError` or :class:`VerifierBusyError` *before* any
+        argon2 work when this prefix or address verifies too often or all slots are busy.
+        """
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(digest)
             if hit is not None and hit[0] > now:
                 return hit[1]
-        info = self._keys.verify_api_key(key)
-        if info is None:
+            # A key that verified before skips the throttle (it is re-verified, so a
+            # revocation still holds): a flood of wrong secrets for its prefix cannot
+            # lock its holder out.
+            known = digest in self._known
+        prefix = _prefix(key)
+        if prefix is None or digest in self._failed:
             return None
+        if not known:
+            wait = self._throttle.acquire(prefix, address)
+            if wait > 0:
+                raise KeyThrottledError(wait)
+        if not self._slots.acquire(timeout=self._slot_wait_s):
+            raise VerifierBusyError
+        try:
+            info = self._keys.verify_api_key(key)
+        finally:
+            self._slots.release()
+        if info is None:
+            self._failed.add(digest)
+            with self._lock:
+                self._known.discard(digest)
+            return None
+        if not known:
+            self._throttle.refund(prefix, address)
         principal = Principal(
             info.id, info.name, frozenset(info.scopes), info.rate_limit_per_minute
         )
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
+                self._known.clear()
             self._cache[digest] = (now + self._ttl, principal)
+            self._known.add(digest)
         return principal
 
     def forget(self) -> None:
         with self._lock:
             self._cache.clear()
+        self._failed.clear()
+
+
+def _prefix(key: str) -> str | None:
+    """The ``<prefix>`` of ``sw_<prefix>_<secret>``; None for any other shape (never valid)."""
+    parts = key.split("_")
+    if len(parts) != 3 or parts[0] != "sw" or not parts[1] or not parts[2]:
+        return None
+    return parts[1]
 
 
 class RateLimiter:
