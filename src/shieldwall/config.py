@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         100_000_000, gt=0, description="Images with more pixels are refused as decompression bombs."
     )
+    max_video_frame_pixels: int = Field(
+        36_000_000,
+        gt=0,
+        description="Videos whose frames have more pixels are refused before decoding.",
+    )
     max_upload_bytes: int = Field(
         50 * 1024 * 1024, gt=0, description="Largest media file accepted, in bytes."
     )

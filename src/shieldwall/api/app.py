@@ -106,7 +106,10 @@ def create_app(
     problems.install(app)
 
     def body_limit(path: str) -> int:
-        return settings.max_upload_bytes + 64 * 1024 if path == "/v1/scan" else JSON_BODY_LIMIT
+        # Media uploads (images and videos) get the documented media limit, the rest 8 MiB.
+        if path == "/v1/scan" or path == "/v1/videos/match" or _is_video_bank_upload(path):
+            return settings.max_upload_bytes + 64 * 1024
+        return JSON_BODY_LIMIT
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(StorableTextMiddleware)
@@ -126,3 +129,9 @@ def create_app(
     for module in (health, scan, banks, indicators, items, videos, guard, proof):
         app.include_router(module.router)
     return app
+
+
+def _is_video_bank_upload(path: str) -> bool:
+    """``/v1/banks/{name}/videos``: a bank name never holds '/', so three parts after v1."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 4 and parts[:2] == ["v1", "banks"] and parts[3] == "videos"
