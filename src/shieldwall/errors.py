@@ -26,6 +26,9 @@ input, truncated so that an error can never echo a megabyte back.
     ├── AccessError                      access_denied
     │   ├── AuthenticationError          unauthenticated
     │   └── PermissionDeniedError        forbidden
+    ├── UnavailableError                 unavailable         (503, Retry-After)
+    │   ├── DatabaseUnavailableError     database_unavailable
+    │   └── StorageFullError             storage_full
     └── ConfigurationError               configuration
 """
 
@@ -158,6 +161,30 @@ class AuthenticationError(AccessError):
 class PermissionDeniedError(AccessError):
     code = "forbidden"
     http_status = 403
+
+
+class UnavailableError(ShieldwallError):
+    """A temporary fault on Shieldwall's side: nothing was acknowledged, retrying is safe.
+
+    ``retry_after_s`` becomes the HTTP ``Retry-After`` header.
+    """
+
+    code = "unavailable"
+    http_status = 503
+    retry_after_s: ClassVar[int] = 5
+
+
+class DatabaseUnavailableError(UnavailableError):
+    """The database is down, unreachable, or locked past its timeout."""
+
+    code = "database_unavailable"
+
+
+class StorageFullError(UnavailableError):
+    """The disk under the database (or the data folder) is full."""
+
+    code = "storage_full"
+    retry_after_s = 60
 
 
 class ConfigurationError(ShieldwallError):

@@ -9,6 +9,7 @@ SHA-256 for a short time; revocation takes effect when the entry expires.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import threading
 import time
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shieldwall.api.key_throttle import FailedKeys, VerificationThrottle
+from shieldwall.api.metrics import REDIS_FALLBACKS
 
 if TYPE_CHECKING:
     from shieldwall.store import KeyStore
@@ -25,6 +27,7 @@ SCOPES = ("scan", "lookup", "banks:read", "banks:write", "auditor", "admin")
 """Scopes a key can hold; ``admin`` implies all of them."""
 
 _CACHE_TTL_S = 30.0
+_log = logging.getLogger("shieldwall.api")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,25 +169,72 @@ class RateLimiter:
 
 
 class RedisRateLimiter:
-    """Fixed one-minute windows in Redis, shared by every replica."""
+    """Fixed one-minute windows in Redis, shared by every replica.
 
-    def __init__(self, url: str, *, prefix: str = "shieldwall:rl") -> None:
+    When Redis cannot be reached the limits fall back to this process's own
+    :class:`RateLimiter` (each replica then enforces the limit alone), instead of
+    failing every authenticated call with a 500. After a failure Redis is left alone
+    for ``retry_s`` so an outage costs one failed attempt, not one per request.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "shieldwall:rl",
+        retry_s: float = 5.0,
+        timeout_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+        )
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._prefix = prefix
+        self._fallback = RateLimiter(clock)
+        self._retry_s = retry_s
+        self._clock = clock
+        self._down_until = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        """Whether limits are currently local because Redis failed."""
+        return self._clock() < self._down_until
 
     def check(self, key_id: int, limit_per_minute: int) -> float:
+        if self.degraded:
+            return self._fallback.check(key_id, limit_per_minute)
         now = time.time()
         window = int(now // 60)
         name = f"{self._prefix}:{key_id}:{window}"
-        pipe = self._redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, 120)
-        count = int(pipe.execute()[0])
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, 120)
+            count = int(pipe.execute()[0])
+        except self._errors as exc:
+            if not self.degraded:
+                _log.warning(
+                    "rate_limiter_degraded error=%s retry_in_s=%s",
+                    type(exc).__name__,
+                    self._retry_s,
+                )
+            REDIS_FALLBACKS.inc()
+            self._down_until = self._clock() + self._retry_s
+            return self._fallback.check(key_id, limit_per_minute)
         if count <= limit_per_minute:
             return 0.0
         return max(0.001, (window + 1) * 60 - now)
+
+    def ping(self) -> str | None:
+        """``None`` when Redis answers, else why not (for ``/readyz``)."""
+        try:
+            self._redis.ping()
+        except self._errors as exc:
+            return type(exc).__name__
+        return None
 
 
 def retry_after_header(seconds: float) -> str:
