@@ -77,10 +77,20 @@ class Settings(BaseSettings):
     )
     webhook_timeout_s: float = Field(10.0, gt=0, description="Timeout of one webhook delivery.")
     outbox_max_attempts: int = Field(
-        8, ge=1, description="Delivery attempts before an action goes to the dead letters."
+        16,
+        ge=1,
+        description="Delivery attempts before an action goes to the dead letters (~5 h).",
     )
     outbox_backoff_s: float = Field(
         2.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
+    )
+    outbox_max_backoff_s: float = Field(
+        3600.0, gt=0, description="Longest wait between two delivery attempts."
+    )
+    outbox_alert_attempts_left: int = Field(
+        3,
+        ge=0,
+        description="Log outbox.delivery_at_risk (ERROR) when a row has this many attempts left.",
     )
     outbox_lease_s: float = Field(
         60.0, gt=0, description="How long a worker holds an action before others may retry it."
