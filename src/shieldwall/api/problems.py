@@ -139,6 +139,12 @@ def install(app: FastAPI) -> None:
     for fault_type in FAULT_TYPES:
         app.add_exception_handler(fault_type, _fault_or_bug)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, _: RecursionError) -> JSONResponse:
+        # Only a hostile body nests deep enough to exhaust the parser's recursion.
+        log.info("body_too_deep path=%s", request.url.path)
+        return problem(422, "invalid_input", "body: the JSON is nested too deeply")
+
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, _: ClientDisconnect) -> Response:
         # The client went away mid-upload: nothing was stored, and no one reads the answer.
