@@ -14,16 +14,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from shieldwall import __version__
-from shieldwall.api import metrics, problems
+from shieldwall.api import hma, metrics, problems
 from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
 from shieldwall.api.edge_text import StorableTextMiddleware
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
 from shieldwall.api.routers import (
+    actions,
     banks,
+    exchanges,
+    feeds,
     guard,
     health,
     indicators,
     items,
+    notices,
     proof,
     scan,
     videos,
@@ -106,10 +110,13 @@ def create_app(
     problems.install(app)
 
     def body_limit(path: str) -> int:
-        # Media uploads (images and videos) get the documented media limit, the rest 8 MiB.
-        if path == "/v1/scan" or path == "/v1/videos/match" or _is_video_bank_upload(path):
-            return settings.max_upload_bytes + 64 * 1024
-        return JSON_BODY_LIMIT
+        # Media uploads (images, videos, HMA uploads) get the documented media limit.
+        uploads = (
+            path in ("/v1/scan", "/v1/videos/match")
+            or _is_video_bank_upload(path)
+            or (settings.hma_api_enabled and hma.takes_uploads(path))
+        )
+        return settings.max_upload_bytes + 64 * 1024 if uploads else JSON_BODY_LIMIT
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(StorableTextMiddleware)
@@ -126,8 +133,23 @@ def create_app(
         metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    for module in (health, scan, banks, indicators, items, videos, guard, proof):
+    for module in (
+        health,
+        scan,
+        banks,
+        indicators,
+        items,
+        videos,
+        guard,
+        proof,
+        actions,
+        notices,
+        exchanges,
+        feeds,
+    ):
         app.include_router(module.router)
+    if settings.hma_api_enabled:
+        app.include_router(hma.build_router())
     return app
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,10 @@ from shieldwall.types import Match, SignalResult, SignalType
 
 SignalHook = Callable[["ScanMeta", bytes | None, Any], tuple[SignalResult, ...]]
 """Runs the installed signals for one item: (meta, media bytes, decoded pixels) -> results."""
+
+DeferHook = Callable[["ScanMeta", bytes, str], dict[str, Any] | None]
+"""(meta, media bytes, media type) -> the payload of a ``detect`` action for the heavy
+detectors to run in the worker, or None when none is owed (see pipeline/detect.py)."""
 
 MAX_CONTENT_ID = 255
 
@@ -81,6 +85,7 @@ class ScanService:
     robust_matching: bool = True
     retention_days: Mapping[str, int] = field(default_factory=lambda: {"default": 365})
     run_signals: SignalHook | None = None
+    defer_signals: DeferHook | None = None
     on_stored: Callable[[ScanOutcome], None] | None = None
     """Called after a new decision is committed (e.g. to wake the worker, index the item)."""
 
@@ -121,7 +126,9 @@ class ScanService:
             expires_at=self._expiry(meta.surface),
         )
         signals = self.run_signals(meta, data, decoded) if self.run_signals else ()
-        return self._decide(meta, item, query, signals, "upload", start)
+        assert item.media_type is not None
+        deferred = self.defer_signals(meta, data, item.media_type) if self.defer_signals else None
+        return self._decide(meta, item, query, signals, "upload", start, deferred=deferred)
 
     def lookup(self, meta: ScanMeta, query: Query) -> ScanOutcome:
         """Decide on hashes the platform computed (no media involved)."""
@@ -169,6 +176,8 @@ class ScanService:
         signals: Sequence[SignalResult],
         source: str,
         start: float,
+        *,
+        deferred: dict[str, Any] | None = None,
     ) -> ScanOutcome:
         outcome = self.matcher.match(query)
         ctx = PolicyContext(
@@ -186,6 +195,11 @@ class ScanService:
         )
         decision = evaluate(self.policies.policy, ctx, quality_threshold=self.quality_threshold)
         new = build_decision(decision, outcome, signals, source=source, item=item)
+        if deferred is not None:
+            # Stored with the decision, in the same transaction: the heavy detectors owed to
+            # an accepted item survive a crash like any other action (pipeline/detect.py).
+            owed = NewAction("detect", {**deferred, "decision_id": new.id}, f"{new.id}:detect")
+            new = replace(new, actions=[*new.actions, owed])
         stored_item, stored, created = self.items.record(item=item, decision=new, checked=True)
         result = ScanOutcome(stored_item, stored, created, (time.perf_counter() - start) * 1000)
         if created and self.on_stored is not None:
