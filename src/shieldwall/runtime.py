@@ -23,6 +23,7 @@ from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.pipeline.banking import Banking
 from shieldwall.pipeline.detect import DeferredDetection, detect_payload
 from shieldwall.pipeline.exchange_fetch import FetchReport, fetch_exchange, load_credentials
+from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
@@ -185,6 +186,17 @@ class Runtime:
             retention_days=self.settings.retention_days,
             run_signals=self.run_scan_signals,
             defer_signals=self.defer_scan_signals,
+            committer=self.committer,
+        )
+
+    @cached_property
+    def committer(self) -> GroupCommitter:
+        """The process's group commit: every scan and lookup is stored through it."""
+        return GroupCommitter(
+            self.items.record_many,
+            max_batch=self.settings.group_commit_max_batch,
+            max_wait_s=self.settings.group_commit_wait_ms / 1000,
+            max_pending=self.settings.max_pending_writes,
         )
 
     @cached_property
@@ -378,6 +390,8 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if "committer" in self.__dict__:  # store what is queued before the engine goes
+            self.committer.close()
         self.engine.dispose()
 
 

@@ -7,11 +7,10 @@ and ``shieldwall serve`` builds one from the environment.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from shieldwall import __version__
 from shieldwall.api import hma, metrics, problems
@@ -58,7 +57,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or Runtime.open(settings, matcher_refresh_s=MATCHER_REFRESH_S)
         app.state.runtime = rt
-        app.state.verifier = KeyVerifier(rt.keys)
+        app.state.verifier = KeyVerifier(
+            rt.keys,
+            verifications_per_minute=settings.api_key_verifications_per_minute,
+            concurrency=settings.api_key_verify_concurrency,
+        )
         app.state.rate_limiter = (
             RedisRateLimiter(settings.redis_url) if settings.redis_url else RateLimiter()
         )
@@ -84,7 +87,8 @@ def create_app(
             metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
             if outcome.item.pdq:
                 seen.add(outcome.item.id, outcome.item.pdq)
-            decided([outcome.decision.id])
+            if outcome.outbox_ids:  # a decision without actions gives the worker nothing to do
+                decided([outcome.decision.id])
 
         app.state.decided = decided
         rt.scanner.on_stored = remember
@@ -106,23 +110,18 @@ def create_app(
     problems.install(app)
 
     def body_limit(path: str) -> int:
-        uploads = path == "/v1/scan" or (settings.hma_api_enabled and hma.takes_uploads(path))
+        # Media uploads (images, videos, HMA uploads) get the documented media limit.
+        uploads = (
+            path in ("/v1/scan", "/v1/videos/match")
+            or _is_video_bank_upload(path)
+            or (settings.hma_api_enabled and hma.takes_uploads(path))
+        )
         return settings.max_upload_bytes + 64 * 1024 if uploads else JSON_BODY_LIMIT
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(StorableTextMiddleware)
 
-    @app.middleware("http")
-    async def _observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.LATENCY.labels(path).observe(time.perf_counter() - start)
-        metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        return response
+    app.add_middleware(metrics.ObserveMiddleware)
 
     for module in (
         health,
@@ -142,3 +141,9 @@ def create_app(
     if settings.hma_api_enabled:
         app.include_router(hma.build_router())
     return app
+
+
+def _is_video_bank_upload(path: str) -> bool:
+    """``/v1/banks/{name}/videos``: a bank name never holds '/', so three parts after v1."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 4 and parts[:2] == ["v1", "banks"] and parts[3] == "videos"

@@ -28,25 +28,71 @@ keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 DEMO_BANK = "demo-victims"
+WORKER_START_TIMEOUT_S = 300
+"""How long a ``serve --workers`` process may take to load before it is restarted."""
+
+
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes sharing the port (default: the number of CPU cores).",
+    ),
+]
 
 
 def serve_command(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
+    workers: WorkersOpt = None,
     json_out: Annotated[
         bool,
         typer.Option("--json", help="Print where it listens as one JSON object first."),
     ] = False,
 ) -> None:
-    """Start the HTTP API (and the review UI and victim portal) on HOST:PORT."""
+    """Start the HTTP API (and the review UI and victim portal) on HOST:PORT.
+
+    With several workers each process decides from its own copy of the policy and the
+    index; the index snapshot is memory-mapped, so its pages are shared between them,
+    and bank changes reach every process through the change log. Each process has its
+    own group commit; the database orders their batches.
+    """
     import uvicorn
 
     if json_out:
         url = f"http://{host}:{port}"
         emit_json({"url": url, "docs": f"{url}/docs", "review": f"{url}/login"})
         sys.stdout.flush()
+    count = workers or os.cpu_count() or 1
+    if count == 1:
+        uvicorn.run(build_site(), host=host, port=port, log_level="info", proxy_headers=False)
+        return
+    settings = state.settings
+    if settings.mode == "development":
+        # Migrate once here: N processes starting at once must not race to change the schema.
+        from shieldwall.runtime import migrate_database
 
-    uvicorn.run(build_site(), host=host, port=port, log_level="info", proxy_headers=False)
+        migrate_database(settings)
+    # Worker processes are started afresh (spawned): they read the settings from the
+    # environment, so the command line's --data-dir/--database-url go there.
+    if state.data_dir is not None:
+        os.environ["SHIELDWALL_DATA_DIR"] = str(state.data_dir)
+    if state.database_url is not None:
+        os.environ["SHIELDWALL_DATABASE_URL"] = state.database_url
+    uvicorn.run(
+        "shieldwall.cli.serve_cmd:build_site",
+        factory=True,
+        workers=count,
+        # A worker loads the index, the policy and the detectors' models before it is
+        # ready; uvicorn's 5 s default restarts slow starters in a loop on a busy machine.
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def build_site() -> Any:
@@ -174,7 +220,7 @@ def demo_command(
                 NewEntry(SignalType.MD5, result.md5, prov, "demo"),
             ]
         added = rt.store.add_entries(bank=DEMO_BANK, entries=entries)
-        key, _ = rt.keys.create_api_key(name="demo", scopes=["admin"])
+        key = _demo_key(rt)
         password = _demo_admin(rt)
     url = f"http://{host}:{port}"
     if json_out:
@@ -196,7 +242,7 @@ def demo_command(
         _print_demo(url, key, password, photos, added.added + added.unchanged)
     worker = None if no_worker else _start_worker()
     try:
-        serve_command(host=host, port=port)
+        serve_command(host=host, port=port, workers=1)
     finally:
         if worker is not None:
             worker.terminate()
@@ -218,6 +264,18 @@ def _print_demo(url: str, key: str, password: str, photos: Path, hashes: int) ->
             f"Try:      curl -s -H 'Authorization: Bearer {key}' "
             f"-F content_id=demo-1 -F file=@{sample} {url}/v1/scan"
         )
+
+
+def _demo_key(rt: Any) -> str:
+    """The demo's admin API key, made on the first start only.
+
+    Each run used to add another admin key (all of them valid, none revoked); now a later
+    run keeps the one it made and says so (``shieldwall keys list`` shows it).
+    """
+    if any(k.name == "demo" and k.revoked_at is None for k in rt.keys.list_api_keys()):
+        return "<as shown at the first start> (or revoke it and run again)"
+    key, _ = rt.keys.create_api_key(name="demo", scopes=["admin"])
+    return str(key)
 
 
 def _demo_admin(rt: Any) -> str:
