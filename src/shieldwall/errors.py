@@ -25,6 +25,7 @@ input, truncated so that an error can never echo a megabyte back.
     │   └── ExchangeNotFoundError        exchange_not_found
     ├── ConflictError                    conflict
     │   ├── BankExistsError              bank_exists
+    │   ├── FourEyesError                four_eyes
     │   ├── ExchangeExistsError          exchange_exists
     │   └── ExchangeBusyError            exchange_busy
     ├── ExchangeFetchError               exchange_fetch_failed
@@ -157,6 +158,13 @@ class EntryNotFoundError(NotFoundError):
 class ConflictError(ShieldwallError):
     code = "conflict"
     http_status = 409
+
+
+class FourEyesError(ConflictError):
+    """The same person tried to be both eyes (approve their own request, decide on an appeal
+    against their own decision); see :mod:`shieldwall.casework`."""
+
+    code = "four_eyes"
 
 
 class BankExistsError(ConflictError):

@@ -19,6 +19,7 @@ from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
 from shieldwall.exchange.connectors import ExchangeRegistry
 from shieldwall.hashing import DecodedImage, DecodeLimits
+from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.pipeline.banking import Banking
 from shieldwall.pipeline.detect import DeferredDetection, detect_payload
 from shieldwall.pipeline.exchange_fetch import FetchReport, fetch_exchange, load_credentials
@@ -38,6 +39,7 @@ from shieldwall.store import (
     ItemStore,
     KeyStore,
     OutboxStore,
+    current_revision,
     make_engine,
     session_factory,
     upgrade,
@@ -47,6 +49,8 @@ from shieldwall.store.case_clocks import CaseClockStore
 from shieldwall.store.case_targets import CaseTargetStore
 from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
+from shieldwall.store.reviews import ReviewStore
+from shieldwall.store.users import UserStore
 from shieldwall.types import SignalResult
 
 INDICATOR_REFRESH_S = 2.0
@@ -340,6 +344,21 @@ class Runtime:
         )
 
     @cached_property
+    def users(self) -> UserStore:
+        """Staff accounts for the review UI (the CLI creates the first admin)."""
+        return UserStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def reviews(self) -> ReviewStore:
+        """Review tasks (the worker opens them for the policy's ``review`` action)."""
+        return ReviewStore(session_factory(self.engine))
+
+    def audit_log(self, *, signer: CheckpointSigner | None = None) -> AuditLog:
+        """The audit trail for verifying, exporting, checkpointing and evidence (``signer``
+        signs checkpoints and bundles; without one they are only read)."""
+        return AuditLog(session_factory(self.engine), signer=signer)
+
+    @cached_property
     def case_targets(self) -> CaseTargetStore:
         """Where victims' cases must be acted on, and the platform's outcomes."""
         return CaseTargetStore(session_factory(self.engine), audit=self.audit)
@@ -383,3 +402,15 @@ def _with_text_signal(registry: SignalRegistry, text: TextIndicatorAdapter) -> S
         swap = isinstance(entry.signal, TextIndicatorAdapter)
         fresh.register(text if swap else entry.signal, provider=entry.provider)
     return fresh
+
+
+def migrate_database(settings: Settings) -> str | None:
+    """Apply every migration to the configured database; returns the revision it is at.
+
+    In production this is the explicit step (``shieldwall db upgrade``) run before the
+    replicas start; the embedded default also does it in :meth:`Runtime.open`.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    upgrade(url)
+    return current_revision(url)

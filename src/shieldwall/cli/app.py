@@ -179,11 +179,17 @@ def _root(
 
 
 @app.command()
-def version() -> None:
+def version(
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
     """Print the installed version."""
     from shieldwall import __version__
+    from shieldwall.cli.output import emit_json
 
-    typer.echo(__version__)
+    if json_out:
+        emit_json({"version": __version__})
+    else:
+        typer.echo(__version__)
 
 
 def main() -> None:

@@ -24,12 +24,10 @@ from shieldwall.cli.context import state
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, stderr, stdout
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline.audit_log import (
-    AuditLog,
     evidence_for_case,
     evidence_for_content,
     signing_key_path,
 )
-from shieldwall.store import session_factory
 
 audit_app = typer.Typer(help="Verify, export and checkpoint the audit trail.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Export and verify signed evidence bundles.", no_args_is_help=True)
@@ -64,7 +62,7 @@ def verify(
     """Check every event and checkpoint; exit 1 and name the first bad event if any."""
     trusted = [p.read_bytes() for p in public_key or []]
     with state.runtime() as rt:
-        log = AuditLog(session_factory(rt.engine), signer=None if trusted else _signer(key))
+        log = rt.audit_log(signer=None if trusted else _signer(key))
         report = log.verify(trusted or None)
     if json_out:
         emit_json(report.to_dict())
@@ -79,23 +77,38 @@ def export(
     checkpoints: Annotated[
         Path | None, typer.Option("--checkpoints", help="Checkpoints JSON Lines file.")
     ] = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Write the trail (and checkpoints) as JSON Lines for verification without Shieldwall."""
     with state.runtime() as rt:
-        log = AuditLog(session_factory(rt.engine))
+        log = rt.audit_log()
         with output.open("w", encoding="utf-8") as fh:
             if checkpoints is None:
                 count = log.export(fh)
             else:
                 with checkpoints.open("w", encoding="utf-8") as cfh:
                     count = log.export(fh, cfh)
-    stderr.print(f"wrote {count} events to {output}")
+    if json_out:
+        emit_json(
+            {
+                "events": count,
+                "output": str(output),
+                "checkpoints": None if checkpoints is None else str(checkpoints),
+            }
+        )
+    else:
+        stderr.print(f"wrote {count} events to {output}")
 
 
 @audit_app.command("public-key")
-def public_key(key: KeyOption = None) -> None:
+def public_key(key: KeyOption = None, json_out: JsonOption = False) -> None:
     """Print the checkpoint and evidence public key (PEM) to hand to auditors."""
-    typer.echo(_signer(key).export_public_key().decode("ascii"), nl=False)
+    signer = _signer(key)
+    pem = signer.export_public_key().decode("ascii")
+    if json_out:
+        emit_json({"key_id": signer.key_id, "public_key_pem": pem})
+    else:
+        typer.echo(pem, nl=False)
 
 
 @audit_app.command("checkpoint")
@@ -103,7 +116,7 @@ def checkpoint(key: KeyOption = None, json_out: JsonOption = False) -> None:
     """Sign a checkpoint over the current head now."""
     with state.runtime() as rt:
         try:
-            cp = AuditLog(session_factory(rt.engine), signer=_signer(key)).checkpoint()
+            cp = rt.audit_log(signer=_signer(key)).checkpoint()
         except ValueError as exc:
             stderr.print(f"[red]error[/red] {exc}")
             raise typer.Exit(ExitCode.INPUT_ERRORS) from exc
@@ -118,11 +131,16 @@ def redact(
     before: Annotated[
         str, typer.Option("--before", help="Delete personal data of events before this date.")
     ],
+    json_out: JsonOption = False,
 ) -> None:
     """Delete personal side records older than a date; the chain still verifies."""
+    cutoff = _date(before)
     with state.runtime() as rt:
-        count = AuditLog(session_factory(rt.engine)).redact_before(_date(before))
-    stdout.print(f"redacted personal data of {count} events before {before}")
+        count = rt.audit_log().redact_before(cutoff)
+    if json_out:
+        emit_json({"redacted_events": count, "before": cutoff.isoformat()})
+    else:
+        stdout.print(f"redacted personal data of {count} events before {before}")
 
 
 @evidence_app.command("export")
@@ -140,6 +158,7 @@ def evidence_export(
         typer.Option("--media", help="Media file to include, encrypted (its SHA-256 must match)."),
     ] = None,
     key: KeyOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Write one signed evidence bundle for content ids or a case."""
     from shieldwall.evidence import EvidenceBundleError, build_bundle
@@ -149,7 +168,7 @@ def evidence_export(
     signer = _signer(key)
     try:
         with state.runtime() as rt:
-            log = AuditLog(session_factory(rt.engine), signer=signer)
+            log = rt.audit_log(signer=signer)
             material = (
                 evidence_for_content(rt.items, rt.outbox, log, list(content_id or []))
                 if content_id
@@ -168,7 +187,18 @@ def evidence_export(
     except (ShieldwallError, EvidenceBundleError) as exc:
         raise typer.Exit(error_exit(exc)) from exc
     output.write_bytes(data)
-    stderr.print(f"wrote {output} ({len(material.events)} audit events, {len(attached)} media)")
+    if json_out:
+        emit_json(
+            {
+                "output": str(output),
+                "bytes": len(data),
+                "audit_events": len(material.events),
+                "media": len(attached),
+                "key_id": signer.key_id,
+            }
+        )
+    else:
+        stderr.print(f"wrote {output} ({len(material.events)} audit events, {len(attached)} media)")
 
 
 def _media(body: dict[str, object], paths: list[Path]) -> dict[str, bytes]:
@@ -251,6 +281,7 @@ def report_command(
         str, typer.Option("--format", help="html, pdf, json or csv (sor: jsonl or csv).")
     ] = "html",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Transparency report over a period, or (``report sor``) DSA statements of reasons."""
     from shieldwall.reports.render import FORMATS, render
@@ -271,13 +302,27 @@ def report_command(
             write = write_csv if fmt == "csv" else write_jsonl
             with output.open("w", encoding="utf-8", newline="") as fh:
                 count = write(iter_statements(rt.engine, period_from=start, period_to=end), fh)
-            stderr.print(f"wrote {count} statements of reasons to {output}")
+            if json_out:
+                emit_json({"kind": kind, "output": str(output), "statements": count})
+            else:
+                stderr.print(f"wrote {count} statements of reasons to {output}")
             return
         report = load_report(rt.engine, period_from=start, period_to=end)
     output.write_bytes(render(report, fmt))
-    stderr.print(
-        f"wrote {output}: {report.decisions} decisions, {report.restrictions} restrictions"
-    )
+    if json_out:
+        emit_json(
+            {
+                "kind": kind,
+                "format": fmt,
+                "output": str(output),
+                "decisions": report.decisions,
+                "restrictions": report.restrictions,
+            }
+        )
+    else:
+        stderr.print(
+            f"wrote {output}: {report.decisions} decisions, {report.restrictions} restrictions"
+        )
 
 
 __all__ = ["audit_app", "evidence_app", "report_command"]

@@ -12,7 +12,16 @@ from rich.table import Table
 
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
-from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
+from shieldwall.cli.output import (
+    ExitCode,
+    ExportJsonOpt,
+    emit_json,
+    error_exit,
+    progress,
+    require_output_for_json,
+    stderr,
+    stdout,
+)
 from shieldwall.errors import InvalidHashError, ShieldwallError
 from shieldwall.exchange import (
     ExchangeFormat,
@@ -125,13 +134,7 @@ def show(name: str, json_out: JsonOpt = False) -> None:
 
 def _hunt_summary(report: RetroHuntReport | None) -> dict[str, object] | None:
     """The retro-hunt as the API reports it (``None``: nothing new, so nothing hunted)."""
-    if report is None:
-        return None
-    return {
-        "entries": report.entries,
-        "items_hit": report.items_hit,
-        "decisions": [d.id for d in report.decisions],
-    }
+    return None if report is None else report.summary()
 
 
 def _print_hunt(report: RetroHuntReport | None) -> None:
@@ -328,9 +331,11 @@ def export(
     active_only: Annotated[
         bool, typer.Option("--active-only", help="Leave out withdrawn and deleted entries.")
     ] = False,
+    json_out: ExportJsonOpt = False,
 ) -> None:
     """Export a bank's entries, streamed; withdrawn and deleted ones as tombstones (a status
     column in CSV) so whoever imports the file stops matching them."""
+    require_output_for_json(json_out, output)
     with state.runtime() as rt:
         try:
             bank = rt.store.get_bank(name=name)
@@ -342,11 +347,13 @@ def export(
             if output is None:
                 write_entries(entries, sys.stdout, fmt)
                 sys.stdout.flush()
-            else:
-                with output.open("w", encoding="utf-8", newline="") as fh:
-                    write_entries(entries, fh, fmt)
+                return
+            with output.open("w", encoding="utf-8", newline="") as fh:
+                count = write_entries(entries, fh, fmt)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
+    if json_out:
+        emit_json({"bank": name, "format": fmt.value, "output": str(output), "entries": count})
 
 
 @bank_app.command("withdraw")

@@ -17,13 +17,9 @@ index_app = typer.Typer(help="The in-memory match index.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade(json_out: JsonOpt = False) -> None:
     """Apply database migrations up to the newest revision."""
-    from shieldwall.store import current_revision, upgrade
+    from shieldwall.runtime import migrate_database
 
-    settings = state.settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.effective_database_url
-    upgrade(url)
-    rev = current_revision(url)
+    rev = migrate_database(state.settings)
     if json_out:
         emit_json({"revision": rev})
     else:

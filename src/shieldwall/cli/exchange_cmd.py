@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,7 +12,9 @@ from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, stdout
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline.exchange_fetch import add_exchange
-from shieldwall.store import ExchangeInfo
+
+if TYPE_CHECKING:  # an annotation only: the CLI reaches the store through the runtime
+    from shieldwall.store import ExchangeInfo
 
 exchange_app = typer.Typer(help="Hash exchanges fetched on a schedule (StopNCII-style, files).")
 
@@ -122,11 +124,14 @@ def fetch(name: str, json_out: JsonOpt = False) -> None:
 
 
 @exchange_app.command("remove")
-def remove(name: str) -> None:
+def remove(name: str, json_out: JsonOpt = False) -> None:
     """Stop fetching an exchange (what it brought stays in its bank)."""
     with state.runtime() as rt:
         try:
             rt.exchanges.delete(name)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
-    stdout.print(f"removed exchange {name}")
+    if json_out:
+        emit_json({"exchange": name, "removed": True})
+    else:
+        stdout.print(f"removed exchange {name}")

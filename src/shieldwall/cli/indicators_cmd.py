@@ -14,7 +14,7 @@ any; the good records are stored either way, and importing the same file again c
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -26,7 +26,15 @@ from rich.table import Table
 
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
-from shieldwall.cli.output import ExitCode, emit_json, error_exit, stderr, stdout
+from shieldwall.cli.output import (
+    ExitCode,
+    ExportJsonOpt,
+    emit_json,
+    error_exit,
+    require_output_for_json,
+    stderr,
+    stdout,
+)
 from shieldwall.errors import ShieldwallError
 from shieldwall.exchange.indicators import read_csv, read_misp, read_stix, write_csv
 from shieldwall.exchange.indicators.misp_feed import write_misp
@@ -199,18 +207,31 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (default: stdout).")
     ] = None,
+    json_out: ExportJsonOpt = False,
 ) -> None:
     """Write a list's active indicators as CSV, a STIX 2.1 bundle or a MISP event."""
+    require_output_for_json(json_out, output)
     with state.runtime() as rt:
         try:
             indicators = rt.indicators.export_indicators(list_name=name)
             if output is None:
                 _write(format, indicators, sys.stdout, name)
-            else:
-                with output.open("w", encoding="utf-8", newline="") as f:
-                    _write(format, indicators, f, name)
+                return
+            written = [0]
+
+            def counted() -> Iterator[Indicator]:  # streamed, and counted on the way
+                for indicator in indicators:
+                    written[0] += 1
+                    yield indicator
+
+            with output.open("w", encoding="utf-8", newline="") as f:
+                _write(format, counted(), f, name)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
+    if json_out:
+        emit_json(
+            {"list": name, "format": format.value, "output": str(output), "indicators": written[0]}
+        )
 
 
 def _write(format: FeedFormat, indicators: Iterable[Indicator], stream: IO[str], name: str) -> None:

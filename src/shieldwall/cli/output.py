@@ -12,12 +12,20 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
 from shieldwall.errors import ShieldwallError
+
+ExportJsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="With --output: print what was written as one JSON object."),
+]
+"""``--json`` for a command whose data is its stdout (the exports)."""
 
 
 class ExitCode(enum.IntEnum):
@@ -99,3 +107,11 @@ class _Advance:
 def counted(items: Iterable[Any]) -> list[Any]:
     """Materialise an iterable so a progress bar can show a total."""
     return list(items)
+
+
+def require_output_for_json(json_out: bool, output: Path | None) -> None:
+    """An export's data is its stdout: its ``--json`` summary needs ``--output``, so a pipe
+    never gets a summary line mixed into the data (exit 2, usage)."""
+    if json_out and output is None:
+        stderr.print("--json prints a summary of the file written: give --output too")
+        raise typer.Exit(ExitCode.USAGE)

@@ -44,7 +44,13 @@ WorkersOpt = Annotated[
 
 
 def serve_command(
-    host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = None
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    workers: WorkersOpt = None,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="Print where it listens as one JSON object first."),
+    ] = False,
 ) -> None:
     """Start the HTTP API (and the review UI and victim portal) on HOST:PORT.
 
@@ -55,6 +61,10 @@ def serve_command(
     """
     import uvicorn
 
+    if json_out:
+        url = f"http://{host}:{port}"
+        emit_json({"url": url, "docs": f"{url}/docs", "review": f"{url}/login"})
+        sys.stdout.flush()
     count = workers or os.cpu_count() or 1
     if count == 1:
         uvicorn.run(build_site(), host=host, port=port, log_level="info", proxy_headers=False)
@@ -62,9 +72,9 @@ def serve_command(
     settings = state.settings
     if settings.mode == "development":
         # Migrate once here: N processes starting at once must not race to change the schema.
-        from shieldwall.store import upgrade
+        from shieldwall.runtime import migrate_database
 
-        upgrade(settings.effective_database_url)
+        migrate_database(settings)
     # Worker processes are started afresh (spawned): they read the settings from the
     # environment, so the command line's --data-dir/--database-url go there.
     if state.data_dir is not None:
@@ -179,6 +189,10 @@ def demo_command(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not start the worker.")
     ] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="Print the demo's URLs, key and sign-in as one JSON object."),
+    ] = False,
 ) -> None:
     """Create a demo bank from PHOTOS and a demo API key, then start the API and the worker."""
     with state.runtime() as rt:
@@ -209,9 +223,36 @@ def demo_command(
         key = _demo_key(rt)
         password = _demo_admin(rt)
     url = f"http://{host}:{port}"
+    if json_out:
+        emit_json(
+            {
+                "bank": DEMO_BANK,
+                "hashes": added.added + added.unchanged,
+                "url": url,
+                "docs": f"{url}/docs",
+                "api_key": key,
+                "review": f"{url}/login",
+                "review_user": "demo-admin",
+                "review_password": password,
+                "victim_portal": f"{url}/report",
+            }
+        )
+        sys.stdout.flush()
+    else:
+        _print_demo(url, key, password, photos, added.added + added.unchanged)
+    worker = None if no_worker else _start_worker()
+    try:
+        serve_command(host=host, port=port, workers=1)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=10)
+
+
+def _print_demo(url: str, key: str, password: str, photos: Path, hashes: int) -> None:
     stdout.print(
-        f"[bold]Shieldwall[/bold] demo: bank '{DEMO_BANK}' holds "
-        f"{added.added + added.unchanged} hashes of {photos}"
+        f"[bold]Shieldwall[/bold] demo: bank '{DEMO_BANK}' holds {hashes} hashes of {photos}"
     )
     stdout.print(f"API:      {url}  (docs: {url}/docs)")
     stdout.print(f"API key:  {key}")
@@ -223,14 +264,6 @@ def demo_command(
             f"Try:      curl -s -H 'Authorization: Bearer {key}' "
             f"-F content_id=demo-1 -F file=@{sample} {url}/v1/scan"
         )
-    worker = None if no_worker else _start_worker()
-    try:
-        serve_command(host=host, port=port, workers=1)
-    finally:
-        if worker is not None:
-            worker.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.wait(timeout=10)
 
 
 def _demo_key(rt: Any) -> str:
@@ -250,10 +283,8 @@ def _demo_admin(rt: Any) -> str:
     import secrets
 
     from shieldwall.errors import NotFoundError
-    from shieldwall.store import session_factory
-    from shieldwall.store.users import UserStore
 
-    users = UserStore(session_factory(rt.engine))
+    users = rt.users
     try:
         users.get_user("demo-admin")
         return "as shown at the first start (or: shieldwall users create)"

@@ -12,11 +12,10 @@ from typing import Annotated
 
 import typer
 
+from shieldwall.access import MIN_PASSWORD, ROLES
 from shieldwall.cli.context import state
-from shieldwall.cli.output import error_exit, stdout
+from shieldwall.cli.output import emit_json, error_exit, stdout
 from shieldwall.errors import ShieldwallError
-from shieldwall.store import session_factory
-from shieldwall.store.users import MIN_PASSWORD, ROLES, UserStore
 
 users_app = typer.Typer(help="Accounts for the review UI.", no_args_is_help=True)
 
@@ -28,6 +27,7 @@ def create(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Create a user with a role; the password is prompted for (or read from stdin)."""
     if password_stdin:
@@ -40,9 +40,10 @@ def create(
         )
     try:
         with state.runtime() as rt:
-            user = UserStore(session_factory(rt.engine)).create_user(
-                username=username, role=role, password=password
-            )
+            user = rt.users.create_user(username=username, role=role, password=password)
     except ShieldwallError as exc:
         raise typer.Exit(int(error_exit(exc))) from exc
-    stdout.print(f"created {user.role} {user.username}")
+    if json_out:  # never the password, not even in machine output
+        emit_json({"username": user.username, "role": user.role, "created": True})
+    else:
+        stdout.print(f"created {user.role} {user.username}")

@@ -9,8 +9,7 @@ its memory stays flat however long the trail is.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ from shieldwall.audit import (
 from shieldwall.errors import NotFoundError
 from shieldwall.store import ItemStore, OutboxStore
 from shieldwall.store.audit_store import DEFAULT_CHECKPOINT_EVERY, AuditStore, AuditWriter
-from shieldwall.store.engine import WRITE_OPTION
+from shieldwall.store.transactions import writing
 
 SIGNING_KEY_FILE = "audit_signing_key.pem"
 """File name of the checkpoint (and evidence) signing key inside ``data_dir``."""
@@ -58,12 +57,6 @@ class AuditLog:
         self.signer = signer
         self.writer = AuditWriter(signer=signer, checkpoint_every=checkpoint_every)
         self.store = AuditStore(sessions)
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
 
     def record(
         self,
@@ -94,14 +87,14 @@ class AuditLog:
         }
         if session is not None:
             return self.writer.append(session, **kwargs)  # type: ignore[arg-type]
-        with self._writing() as own:
+        with writing(self._sessions) as own:
             return self.writer.append(own, **kwargs)  # type: ignore[arg-type]
 
     def checkpoint(self) -> Checkpoint:
         """Sign a checkpoint over the current head now (needs a signer)."""
         if self.signer is None:
             raise ValueError("no checkpoint signing key is configured")
-        with self._writing() as session:
+        with writing(self._sessions) as session:
             return self.writer.checkpoint(session, self.signer)
 
     def checkpoint_if_due(self) -> Checkpoint | None:

@@ -108,6 +108,15 @@ class RetroHuntReport:
     elapsed_ms: float
     hits: tuple[RetroHit, ...] = ()
 
+    def summary(self) -> dict[str, object]:
+        """What the API and the CLI report of a hunt (the same keys in both)."""
+        return {
+            "entries": self.entries,
+            "items_hit": self.items_hit,
+            "decisions": [d.id for d in self.decisions],
+            "elapsed_ms": round(self.elapsed_ms, 3),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class HuntPreview:

@@ -14,9 +14,10 @@ encrypted review media where a platform opted in.
 
 Legal hold: a case can be put under hold (and released) by an admin or auditor;
 ``legal_holds`` keeps every hold with who placed and released it and why. Items
-linked to a case under hold are kept past their retention (see :func:`held_item_ids`
-for what "linked" means). Media reveals and hold changes are chained into the audit
-trail in the transaction that writes their row.
+linked to a case under hold are kept past their retention (see
+:func:`shieldwall.store.holds.held_item_ids` for what "linked" means). Media reveals
+and hold changes are chained into the audit trail in the transaction that writes their
+row.
 """
 
 from __future__ import annotations
@@ -29,41 +30,42 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, Index, String, Text, func, or_, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
+# Re-exported for callers written before these moved (to access, casework, errors, and the
+# review desk to store/reviews.py).
+from shieldwall.access import HOLD_ROLES as HOLD_ROLES
 from shieldwall.audit import ActorKind
+from shieldwall.casework import (
+    HUNT_DONE,
+    HUNT_HELD,
+    INCOMPLETE,
+    UNDER_REVIEW,
+    WITHDRAWN,
+    status_when_actioned,
+    status_when_closed,
+)
 from shieldwall.errors import ConflictError, InputError, NotFoundError
+from shieldwall.errors import FourEyesError as FourEyesError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.items import item_info
-from shieldwall.store.models import Base, BigId, utcnow
-from shieldwall.store.service_models import DecisionRow, ItemRow, ReviewTaskRow
-from shieldwall.store.service_records import ItemInfo
+from shieldwall.store.models import utcnow
+from shieldwall.store.reviews import AppealInfo as AppealInfo
+from shieldwall.store.reviews import AppealNotFoundError as AppealNotFoundError
+from shieldwall.store.reviews import ApprovalInfo as ApprovalInfo
+from shieldwall.store.reviews import ApprovalNotFoundError as ApprovalNotFoundError
+from shieldwall.store.reviews import QueueTask as QueueTask
+from shieldwall.store.reviews import RevealInfo as RevealInfo
+from shieldwall.store.reviews import ReviewDeskStore as ReviewDeskStore
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import (
-    AppealRow,
-    BankApprovalRow,
     CaseHashRow,
     CaseRow,
-    MediaRevealRow,
-    ReviewMediaRow,
+    LegalHoldRow,
 )
 
 _hasher = PasswordHasher()
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
-
-INCOMPLETE = "incomplete"
-UNDER_REVIEW = "under_review"
-ACTIONED = "actioned"
-WITHDRAWN = "withdrawn"
-CLOSED = "closed"
-
-HUNT_HELD = "held"
-HUNT_DONE = "done"
-
-
-HOLD_ROLES = ("admin", "auditor")
-"""Staff roles that may place or release a legal hold."""
 
 
 class CaseNotFoundError(NotFoundError):
@@ -74,25 +76,6 @@ class LegalHoldError(ConflictError):
     """A hold that is already in force was placed again, or a case without one released."""
 
     code = "legal_hold_conflict"
-
-
-class LegalHoldRow(Base):
-    """One legal hold on a case: in force while ``released_at`` is empty (migration 0007).
-
-    Rows are never deleted, so the history of holds stays readable next to the trail.
-    """
-
-    __tablename__ = "legal_holds"
-    __table_args__ = (Index("ix_legal_holds_case_id", "case_id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    reason: Mapped[str] = mapped_column(Text)
-    placed_by: Mapped[str] = mapped_column(String(100))
-    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    released_by: Mapped[str | None] = mapped_column(String(100))
-    released_at: Mapped[datetime | None]
-    release_reason: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,21 +93,6 @@ class LegalHoldInfo:
     @property
     def active(self) -> bool:
         return self.released_at is None
-
-
-class FourEyesError(ConflictError):
-    """The same person tried to be both eyes (approve their own request, decide on an appeal
-    against their own decision)."""
-
-    code = "four_eyes"
-
-
-class ApprovalNotFoundError(NotFoundError):
-    code = "approval_not_found"
-
-
-class AppealNotFoundError(NotFoundError):
-    code = "appeal_not_found"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,52 +134,6 @@ class CaseInfo:
     @property
     def removal_held(self) -> bool:
         return self.hunt_state == HUNT_HELD
-
-
-@dataclass(frozen=True, slots=True)
-class QueueTask:
-    """An open review task with its item, as the queue page lists it."""
-
-    task_id: int
-    queue: str
-    priority: str
-    due_at: datetime | None
-    created_at: datetime
-    decision_id: str
-    item: ItemInfo
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalInfo:
-    id: int
-    item_id: int
-    bank: str
-    requested_by: str
-    reason: str
-    status: str
-    decided_by: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class AppealInfo:
-    id: int
-    item_id: int
-    decision_id: str
-    original_decider: str
-    reason: str
-    status: str
-    outcome: str | None
-    decided_by: str | None
-    new_decision_id: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RevealInfo:
-    item_id: int
-    username: str
-    revealed_at: datetime
 
 
 def _code(groups: int) -> str:
@@ -383,8 +305,7 @@ class CaseStore(_Repo):
             row.copies_actioned_at = at
             # The status page is how the requester is told in this version (no e-mail).
             row.requester_notified_at = at
-            if row.status == UNDER_REVIEW:
-                row.status = ACTIONED
+            row.status = status_when_actioned(row.status)
             session.flush()
             return _case(session, row)
 
@@ -407,8 +328,7 @@ class CaseStore(_Repo):
     def close(self, case_id: int, *, now: datetime | None = None) -> CaseInfo:
         with self._writing() as session:
             row = _case_row(session, case_id)
-            if row.status != WITHDRAWN:
-                row.status = CLOSED
+            row.status = status_when_closed(row.status)
             row.closed_at = row.closed_at or now or utcnow()
             session.flush()
             return _case(session, row)
@@ -495,231 +415,6 @@ class CaseStore(_Repo):
             return [_hold(h, number) for h, number in session.execute(query).all()]
 
 
-class ReviewDeskStore(_Repo):
-    """Queue listing, uploader history, reveals, approvals, appeals and review media."""
-
-    def open_queue(self, *, limit: int = 500) -> list[QueueTask]:
-        query = (
-            select(ReviewTaskRow, ItemRow)
-            .join(ItemRow, ItemRow.id == ReviewTaskRow.item_id)
-            .where(ReviewTaskRow.status == "open")
-            .order_by(ReviewTaskRow.id)
-            .limit(limit)
-        )
-        with self._reading() as session:
-            return [
-                QueueTask(
-                    t.id, t.queue, t.priority, t.due_at, t.created_at, t.decision_id, item_info(i)
-                )
-                for t, i in session.execute(query).all()
-            ]
-
-    def counts(self) -> dict[str, int]:
-        """True totals for the queue page's links (its lists stop at a page)."""
-        with self._reading() as session:
-            return {
-                "tasks": int(
-                    session.scalar(
-                        select(func.count(ReviewTaskRow.id)).where(ReviewTaskRow.status == "open")
-                    )
-                    or 0
-                ),
-                "approvals": int(
-                    session.scalar(
-                        select(func.count(BankApprovalRow.id)).where(
-                            BankApprovalRow.status == "pending"
-                        )
-                    )
-                    or 0
-                ),
-                "appeals": int(
-                    session.scalar(
-                        select(func.count(AppealRow.id)).where(AppealRow.status == "open")
-                    )
-                    or 0
-                ),
-            }
-
-    def open_task_ids(self, item_id: int) -> list[int]:
-        with self._reading() as session:
-            return list(
-                session.scalars(
-                    select(ReviewTaskRow.id).where(
-                        ReviewTaskRow.item_id == item_id, ReviewTaskRow.status == "open"
-                    )
-                )
-            )
-
-    def item(self, item_id: int) -> ItemInfo | None:
-        with self._reading() as session:
-            row = session.get(ItemRow, item_id)
-            return None if row is None else item_info(row)
-
-    def uploader_items(self, uploader_id: str, *, limit: int = 20) -> list[ItemInfo]:
-        query = (
-            select(ItemRow)
-            .where(ItemRow.uploader_id == uploader_id)
-            .order_by(ItemRow.id.desc())
-            .limit(limit)
-        )
-        with self._reading() as session:
-            return [item_info(r) for r in session.scalars(query)]
-
-    # -- reveals -----------------------------------------------------------------------------
-
-    def add_reveal(self, *, item_id: int, user_id: int, username: str) -> RevealInfo:
-        """Record a reveal and chain ``media.revealed`` with it (who, when, which item)."""
-        at = utcnow()
-        with self._writing() as session:
-            row = MediaRevealRow(
-                item_id=item_id, user_id=user_id, username=username, revealed_at=at
-            )
-            session.add(row)
-            session.flush()
-            item = session.get(ItemRow, item_id)
-            # The actor is the pseudonymous staff handle, never the username (maybe an e-mail);
-            # no media, only which item (its content id, so evidence bundles include it).
-            self._audit.append(
-                session,
-                action="media.revealed",
-                actor=f"staff:{user_id}",
-                actor_kind=ActorKind.HUMAN,
-                subject_type="content",
-                subject_id=item.content_id[:200] if item is not None else f"item:{item_id}",
-                details={"item_id": item_id, "reveal_id": row.id},
-                at=at,
-            )
-        return RevealInfo(item_id, username, at)
-
-    def reveals(self, *, item_id: int | None = None, limit: int = 200) -> list[RevealInfo]:
-        query = select(MediaRevealRow).order_by(MediaRevealRow.id.desc()).limit(limit)
-        if item_id is not None:
-            query = query.where(MediaRevealRow.item_id == item_id)
-        with self._reading() as session:
-            return [
-                RevealInfo(r.item_id, r.username, r.revealed_at) for r in session.scalars(query)
-            ]
-
-    # -- four-eyes bank approvals --------------------------------------------------------------
-
-    def request_bank_add(
-        self, *, item_id: int, bank: str, requested_by: str, reason: str
-    ) -> ApprovalInfo:
-        with self._writing() as session:
-            row = BankApprovalRow(
-                item_id=item_id,
-                bank=bank,
-                requested_by=requested_by,
-                reason=reason,
-                status="pending",
-                created_at=utcnow(),
-            )
-            session.add(row)
-            session.flush()
-            return _approval(row)
-
-    def approvals(self, *, status: str = "pending", limit: int = 200) -> list[ApprovalInfo]:
-        query = (
-            select(BankApprovalRow)
-            .where(BankApprovalRow.status == status)
-            .order_by(BankApprovalRow.id)
-            .limit(limit)
-        )
-        with self._reading() as session:
-            return [_approval(r) for r in session.scalars(query)]
-
-    def decide_approval(self, approval_id: int, *, decided_by: str, approve: bool) -> ApprovalInfo:
-        """Approve or reject a pending request; the requester can never approve their own."""
-        with self._writing() as session:
-            row = session.get(BankApprovalRow, approval_id)
-            if row is None:
-                raise ApprovalNotFoundError("no such approval request", value=approval_id)
-            if row.requested_by == decided_by:
-                raise FourEyesError(
-                    "a second moderator must approve: you asked for this addition yourself"
-                )
-            if row.status == "pending":
-                row.status = "approved" if approve else "rejected"
-                row.decided_by = decided_by
-                row.decided_at = utcnow()
-            session.flush()
-            return _approval(row)
-
-    # -- appeals -------------------------------------------------------------------------------
-
-    def create_appeal(
-        self, *, item_id: int, decision_id: str, original_decider: str, reason: str
-    ) -> AppealInfo:
-        with self._writing() as session:
-            found = session.scalar(
-                select(AppealRow).where(
-                    AppealRow.decision_id == decision_id, AppealRow.status == "open"
-                )
-            )
-            if found is not None:  # one open appeal per decision; a repeat returns it
-                return _appeal(found)
-            row = AppealRow(
-                item_id=item_id,
-                decision_id=decision_id,
-                original_decider=original_decider,
-                reason=reason,
-                status="open",
-                created_at=utcnow(),
-            )
-            session.add(row)
-            session.flush()
-            return _appeal(row)
-
-    def appeals(self, *, status: str = "open", limit: int = 200) -> list[AppealInfo]:
-        query = (
-            select(AppealRow).where(AppealRow.status == status).order_by(AppealRow.id).limit(limit)
-        )
-        with self._reading() as session:
-            return [_appeal(r) for r in session.scalars(query)]
-
-    def get_appeal(self, appeal_id: int) -> AppealInfo:
-        with self._reading() as session:
-            row = session.get(AppealRow, appeal_id)
-            if row is None:
-                raise AppealNotFoundError("no such appeal", value=appeal_id)
-            return _appeal(row)
-
-    def close_appeal(
-        self, appeal_id: int, *, outcome: str, decided_by: str, new_decision_id: str | None
-    ) -> AppealInfo:
-        with self._writing() as session:
-            row = session.get(AppealRow, appeal_id)
-            if row is None:
-                raise AppealNotFoundError("no such appeal", value=appeal_id)
-            if row.original_decider == decided_by:
-                raise FourEyesError("someone other than the original decider must decide")
-            if row.status == "open":
-                row.status, row.outcome, row.decided_by = "closed", outcome, decided_by
-                row.new_decision_id, row.decided_at = new_decision_id, utcnow()
-            session.flush()
-            return _appeal(row)
-
-    # -- review media (opt-in, encrypted by the caller) ----------------------------------------
-
-    def put_media(self, *, item_id: int, media_type: str, nonce: bytes, ciphertext: bytes) -> None:
-        with self._writing() as session:
-            if session.get(ReviewMediaRow, item_id) is None:
-                session.add(
-                    ReviewMediaRow(
-                        item_id=item_id,
-                        media_type=media_type,
-                        nonce=nonce,
-                        ciphertext=ciphertext,
-                        created_at=utcnow(),
-                    )
-                )
-
-    def get_media(self, item_id: int) -> tuple[str, bytes, bytes] | None:
-        with self._reading() as session:
-            row = session.get(ReviewMediaRow, item_id)
-            return None if row is None else (row.media_type, row.nonce, row.ciphertext)
-
-
 _DUMMY = _hasher.hash("AAAA-AAAA-AAAA-AAAA")
 
 
@@ -753,58 +448,6 @@ def _hold(r: LegalHoldRow, case_number: str) -> LegalHoldInfo:
         released_at=r.released_at,
         release_reason=r.release_reason,
     )
-
-
-def held_item_ids(session: Session, item_ids: Sequence[int]) -> set[int]:
-    """Which of ``item_ids`` are linked to a case under legal hold.
-
-    The link is computed, not stored: an item belongs to a case when one of its
-    hashes equals a hash of the case (any status: exact PDQ, MD5 or SHA-256), or when
-    one of its decisions matched a bank entry that a hash of the case became (how the
-    retro-hunt records near-duplicate copies it found). Computing it means a hold
-    covers copies found after it was placed, and costs nothing until retention runs.
-    """
-    if not item_ids:
-        return set()
-    hashes = session.execute(
-        select(CaseHashRow.signal_type, CaseHashRow.value, CaseHashRow.entry_id)
-        .join(LegalHoldRow, LegalHoldRow.case_id == CaseHashRow.case_id)
-        .where(LegalHoldRow.released_at.is_(None))
-    ).all()
-    if not hashes:
-        return set()
-    by_type: dict[str, set[str]] = {"pdq": set(), "md5": set(), "sha256": set()}
-    entries: set[int] = set()
-    for kind, value, entry_id in hashes:
-        by_type.setdefault(str(kind), set()).add(str(value).lower())
-        if entry_id is not None:
-            entries.add(int(entry_id))
-    held: set[int] = set()
-    ids = list(item_ids)
-    for start in range(0, len(ids), 1000):
-        part = ids[start : start + 1000]
-        conds = [
-            column.in_(sorted(values))
-            for column, values in (
-                (ItemRow.pdq, by_type["pdq"]),
-                (ItemRow.md5, by_type["md5"]),
-                (ItemRow.sha256, by_type["sha256"]),
-            )
-            if values
-        ]
-        if conds:
-            held.update(
-                session.scalars(select(ItemRow.id).where(ItemRow.id.in_(part), or_(*conds)))
-            )
-        if entries:
-            for item_id, matches in session.execute(
-                select(DecisionRow.item_id, DecisionRow.matches).where(
-                    DecisionRow.item_id.in_(part)
-                )
-            ):
-                if any(m.get("entry_id") in entries for m in matches or []):
-                    held.add(int(item_id))
-    return held
 
 
 def _variant_rows(regions: Sequence[tuple[str, str]] | None) -> list[list[str]] | None:
@@ -853,25 +496,4 @@ def _case(session: Session, r: CaseRow) -> CaseInfo:
             )
             for h in hashes
         ),
-    )
-
-
-def _approval(r: BankApprovalRow) -> ApprovalInfo:
-    return ApprovalInfo(
-        r.id, r.item_id, r.bank, r.requested_by, r.reason, r.status, r.decided_by, r.created_at
-    )
-
-
-def _appeal(r: AppealRow) -> AppealInfo:
-    return AppealInfo(
-        id=r.id,
-        item_id=r.item_id,
-        decision_id=r.decision_id,
-        original_decider=r.original_decider,
-        reason=r.reason,
-        status=r.status,
-        outcome=r.outcome,
-        decided_by=r.decided_by,
-        new_decision_id=r.new_decision_id,
-        created_at=r.created_at,
     )

@@ -21,11 +21,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.cases import LegalHoldRow
 from shieldwall.store.models import Base, BigId, utcnow
 from shieldwall.store.service_models import OutboxRow
 from shieldwall.store.transactions import SessionScoped
-from shieldwall.store.web_models import CaseRow
+from shieldwall.store.web_models import CaseRow, LegalHoldRow
 
 QUEUED = "queued"
 FILED = "filed"

@@ -14,7 +14,6 @@ ORM unit of work (identity map, flush ordering, a second ``UPDATE`` for
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
 from shieldwall.store.audit_store import AuditWriter, decision_audit
-from shieldwall.store.engine import WRITE_OPTION
+from shieldwall.store.holds import held_item_ids
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import DecisionRow, ItemRow, OutboxRow
 from shieldwall.store.service_records import (
@@ -36,6 +35,7 @@ from shieldwall.store.service_records import (
     Recorded,
     SeenHash,
 )
+from shieldwall.store.transactions import SessionScoped
 
 _ITEMS = cast(Table, ItemRow.__table__)
 _DECISIONS = cast(Table, DecisionRow.__table__)
@@ -64,7 +64,7 @@ class DecisionNotFoundError(NotFoundError):
     code = "decision_not_found"
 
 
-class ItemStore:
+class ItemStore(SessionScoped):
     """Repository for items, decisions and the outbox rows written with them."""
 
     def __init__(
@@ -72,17 +72,6 @@ class ItemStore:
     ) -> None:
         self._sessions = sessions
         self._audit = audit or AuditWriter()  # every decision is chained in its transaction
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: True})
-            yield session
-
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -163,12 +152,9 @@ class ItemStore:
         """Delete items past their retention; returns their ids (for the seen index).
 
         Items linked to a case under legal hold are kept, with their decisions and
-        evidence (see ``shieldwall.store.cases.held_item_ids``); once the hold is
+        evidence (see :func:`shieldwall.store.holds.held_item_ids`); once the hold is
         released the next pass purges them.
         """
-        # Imported here: the cases module builds on this one (it reuses item_info).
-        from shieldwall.store.cases import held_item_ids
-
         at = now or utcnow()
         with self._writing() as session:
             expired = list(

@@ -18,12 +18,12 @@ from shieldwall.errors import NotFoundError
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import OutboxRow
+from shieldwall.store.service_records import DEAD as DEAD
+from shieldwall.store.service_records import DELIVERED as DELIVERED
+from shieldwall.store.service_records import PENDING as PENDING
 from shieldwall.store.service_records import OutboxInfo
 from shieldwall.store.transactions import SessionScoped
 
-PENDING = "pending"
-DELIVERED = "delivered"
-DEAD = "dead"
 LEASE = timedelta(seconds=60)
 """How long a claimed row is hidden from other workers; a worker that dies mid-delivery
 loses its lease and the row is delivered again (at least once)."""

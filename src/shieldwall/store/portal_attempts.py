@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from shieldwall.audit import ActorKind
 from shieldwall.store.cases import _Repo
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.models import utcnow
+from shieldwall.store.transactions import writing
 from shieldwall.store.web_models import PortalAttemptRow
 
 KEEP = timedelta(days=2)
@@ -63,10 +63,7 @@ class PortalAttemptStore(_Repo):
     ) -> Admission:
         at = now or utcnow()
         try:
-            with self._sessions() as session, session.begin():
-                conn = session.connection(execution_options={WRITE_OPTION: True})
-                if conn.dialect.name == "postgresql":
-                    conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+            with writing(self._sessions, lock_key=_LOCK_KEY) as session:
                 session.execute(delete(PortalAttemptRow).where(PortalAttemptRow.at < at - KEEP))
                 if challenge_key is not None and session.scalar(
                     select(PortalAttemptRow.id).where(

@@ -19,7 +19,6 @@ a row); SQLite serialises writers by itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import (
@@ -36,7 +35,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from shieldwall.errors import BankExistsError, BankNotFoundError, EntryNotFoundError, InputError
 from shieldwall.store.audit_store import AuditWriter, values_digest
 from shieldwall.store.bulk import insert_chunk
-from shieldwall.store.engine import WRITE_OPTION
 from shieldwall.store.holders import (
     ReleaseResult,
     check_holder,
@@ -76,6 +74,7 @@ from shieldwall.store.records import (
     EntryChange,
     EntryInfo,
 )
+from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.validation import CleanEntry, check_bank_name, check_threshold, clean_entry
 from shieldwall.store.variants import read_variants, write_variants
 from shieldwall.types import (
@@ -98,12 +97,16 @@ ADD_CHUNK = 20_000
 _IN_CHUNK = 5_000  # bound parameters per IN (...) list, well under every driver's limit
 
 
-class BankStore:
+class BankStore(SessionScoped):
     """Banks and their entries in a SQL database (SQLite or PostgreSQL).
 
     Built from a session factory (:func:`shieldwall.store.session_factory`);
     it holds no state of its own, so one instance can be shared by threads.
+    Every write transaction takes ``CHANGE_LOCK_KEY`` first on PostgreSQL, so the
+    change log's sequence is written in commit order.
     """
+
+    _write_lock_key = CHANGE_LOCK_KEY
 
     def __init__(
         self,
@@ -117,21 +120,6 @@ class BankStore:
         # Audit: every bank change appends its event in the same transaction (lock order:
         # CHANGE_LOCK_KEY first, the audit lock last).
         self._audit = audit or AuditWriter()
-
-    # -- transactions --------------------------------------------------------------------
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            conn = session.connection(execution_options={WRITE_OPTION: True})
-            if conn.dialect.name == "postgresql":
-                conn.execute(select(func.pg_advisory_xact_lock(CHANGE_LOCK_KEY)))
-            yield session
-
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
 
     # -- banks ---------------------------------------------------------------------------
 

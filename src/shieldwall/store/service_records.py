@@ -97,6 +97,13 @@ class DecisionInfo:
     created_at: datetime
 
 
+PENDING = "pending"
+"""An outbox row still owed (due now or after its backoff)."""
+DELIVERED = "delivered"
+DEAD = "dead"
+"""Given up on after ``outbox_max_attempts``, or unperformable: an operator looks at it."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxInfo:
     id: int
@@ -110,6 +117,11 @@ class OutboxInfo:
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+    @property
+    def pending(self) -> bool:
+        """Still owed: neither delivered nor dead."""
+        return self.status == PENDING
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shieldwall.access import MIN_PASSWORD as MIN_PASSWORD
+from shieldwall.access import ROLES as ROLES  # defined once, in the core; re-exported
+from shieldwall.access import is_role
 from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
@@ -39,8 +42,6 @@ from shieldwall.store.models import NAME_MAX, utcnow
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
 
-ROLES = ("admin", "senior_moderator", "moderator", "auditor")
-MIN_PASSWORD = 12
 MAX_FAILURES = 5
 """Failed sign-ins for one account before it is locked."""
 MAX_IP_FAILURES = 20
@@ -153,7 +154,7 @@ class UserStore(SessionScoped):
         username = username.strip()
         if not username or len(username) > 100 or not username.isprintable():
             raise InputError("a username is 1 to 100 printable characters", value=username)
-        if role not in ROLES:
+        if not is_role(role):
             raise InputError(f"role must be one of {', '.join(ROLES)}", value=role)
         if len(password) < MIN_PASSWORD:
             raise InputError(f"a password needs at least {MIN_PASSWORD} characters")

@@ -13,6 +13,7 @@
 - ``appeals``: an uploader contests a decision; someone other than the decider decides.
 - ``cases`` and ``case_hashes``: requests from the victim portal, their legal clocks, and
   the hashes computed in the requester's browser, pending until a moderator approves them.
+- ``legal_holds``: holds placed on a case, which keep its items past their retention.
 """
 
 from __future__ import annotations
@@ -190,6 +191,25 @@ __all__ = [
     "UserRow",
     "WebSessionRow",
 ]
+
+
+class LegalHoldRow(Base):
+    """One legal hold on a case: in force while ``released_at`` is empty (migration 0007).
+
+    Rows are never deleted, so the history of holds stays readable next to the trail.
+    """
+
+    __tablename__ = "legal_holds"
+    __table_args__ = (Index("ix_legal_holds_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(100))
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_by: Mapped[str | None] = mapped_column(String(100))
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class PortalAttemptRow(Base):

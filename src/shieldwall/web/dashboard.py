@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shieldwall.access import DASHBOARD_ROLES, HOLD_ROLES
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline import child_safety
 from shieldwall.pipeline.audit_log import AuditLog
@@ -28,7 +29,6 @@ from shieldwall.reports.source import load_report
 from shieldwall.reports.transparency import TransparencyReport
 from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
-from shieldwall.store.cases import HOLD_ROLES
 from shieldwall.store.models import utcnow
 from shieldwall.store.outbox import DEAD
 from shieldwall.store.users import staff_handle
@@ -39,7 +39,6 @@ from shieldwall.web.workflows import effective_deadline
 
 router = APIRouter(include_in_schema=False)
 
-DASHBOARD_ROLES = ("admin", "auditor", "senior_moderator")
 PERIOD = timedelta(days=30)
 NEAR_DEADLINE = timedelta(hours=6)
 """An open review task whose deadline is this close counts as near its deadline."""

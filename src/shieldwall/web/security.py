@@ -20,17 +20,18 @@ from dataclasses import dataclass
 
 from fastapi import Request, Response
 
+from shieldwall.access import ADMINS as ADMINS
+from shieldwall.access import APPEAL_DECIDERS as APPEAL_DECIDERS
+from shieldwall.access import AUDITORS as AUDITORS
+from shieldwall.access import REVIEWERS as REVIEWERS
 from shieldwall.runtime import Runtime
 from shieldwall.store.users import SessionInfo, UserInfo, UserStore
 
 SESSION_COOKIE = "sw_session"
 PORTAL_COOKIE = "sw_portal"
 
-STAFF_ROLES = ("admin", "senior_moderator", "moderator")
-REVIEWERS = ("admin", "senior_moderator", "moderator")
-APPEAL_DECIDERS = ("admin", "senior_moderator")
-AUDITORS = ("admin", "auditor")
-ADMINS = ("admin",)
+# The role groups are defined once, in the core (shieldwall.access); pages import them here.
+STAFF_ROLES = REVIEWERS
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shieldwall.access import ROLES
 from shieldwall.errors import ShieldwallError
-from shieldwall.store.users import LOCK_MINUTES, ROLES
+from shieldwall.store.users import LOCK_MINUTES
 from shieldwall.web.security import (
     ADMINS,
     AUDITORS,

@@ -16,19 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shieldwall.errors import ConflictError, InputError
+from shieldwall.casework import HUNT_DONE, HUNT_HELD
+from shieldwall.errors import ConflictError, FourEyesError, InputError
 from shieldwall.pipeline import case_actions
 from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.runtime import Runtime
-from shieldwall.store.cases import (
-    HUNT_DONE,
-    HUNT_HELD,
-    AppealInfo,
-    CaseInfo,
-    CaseStore,
-    FourEyesError,
-    ReviewDeskStore,
-)
+from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, ReviewDeskStore
 from shieldwall.store.models import utcnow
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewAction, NewDecision

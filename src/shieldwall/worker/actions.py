@@ -25,19 +25,20 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shieldwall.errors import InputError, NotFoundError, ShieldwallError
 from shieldwall.pipeline.banking import Banking, add_to_bank
 from shieldwall.pipeline.detect import DeferredDetection, scrubbed
-from shieldwall.store.models import utcnow
-from shieldwall.store.reviews import ReviewStore
-from shieldwall.store.service_records import OutboxInfo
 from shieldwall.types import NewEntry, Provenance, SignalType
 from shieldwall.worker.outcome import Outcome
 from shieldwall.worker.webhook import WebhookSender
+
+if TYPE_CHECKING:  # annotations only: the worker reaches the store through the runtime
+    from shieldwall.store.reviews import ReviewStore
+    from shieldwall.store.service_records import OutboxInfo
 
 log = logging.getLogger("shieldwall.worker")
 
@@ -161,7 +162,7 @@ class ActionPerformer:
             "idempotency_key": entry.idempotency_key,
             "decision_id": entry.decision_id,
             "outbox_id": entry.id,
-            "prepared_at": _iso(utcnow()),
+            "prepared_at": _iso(datetime.now(UTC)),
             "payload": entry.payload,
         }
         _write_private(target, json.dumps(document, indent=2, sort_keys=True, default=str))

@@ -18,14 +18,16 @@ import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shieldwall.config import Settings
-from shieldwall.store.models import utcnow
-from shieldwall.store.outbox import PENDING, OutboxStore
-from shieldwall.store.service_records import OutboxInfo
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.outcome import MAX_RETRY_DELAY_S, Outcome, retry_delay
+
+if TYPE_CHECKING:  # annotations only: the worker reaches the store through the runtime
+    from shieldwall.store.outbox import OutboxStore
+    from shieldwall.store.service_records import OutboxInfo
 
 log = logging.getLogger("shieldwall.worker")
 
@@ -95,7 +97,7 @@ class Deliverer:
             entry = self.outbox.claim(outbox_id, lease=self.lease)
         else:
             entry = self.outbox.get(outbox_id)
-            if entry.status != PENDING or entry.attempts != claim_token:
+            if not entry.pending or entry.attempts != claim_token:
                 entry = None
         if entry is None:
             return AttemptResult(outbox_id, None)
@@ -123,7 +125,7 @@ class Deliverer:
                 entry.attempts, base_s=self.backoff_s, rng=self._rng, cap_s=self.max_backoff_s
             )
             self.outbox.mark_failed(
-                entry.id, error=error, retry_at=utcnow() + timedelta(seconds=delay)
+                entry.id, error=error, retry_at=datetime.now(UTC) + timedelta(seconds=delay)
             )
             log.warning(
                 "outbox.retry id=%s kind=%s attempts=%s retry_in_s=%.2f error=%r",

@@ -20,8 +20,6 @@ from huey.consumer import Consumer
 
 from shieldwall.config import Settings
 from shieldwall.runtime import Runtime
-from shieldwall.store import OutboxStore, session_factory
-from shieldwall.store.reviews import ReviewStore
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.delivery import Deliverer
 from shieldwall.worker.exchanges import ExchangeScheduler
@@ -35,7 +33,6 @@ log = logging.getLogger("shieldwall.worker")
 def build_deliverer(runtime: Runtime) -> Deliverer:
     """Wire a :class:`Deliverer` from a runtime's settings and database."""
     settings = runtime.settings
-    sessions = session_factory(runtime.engine)
     webhook = (
         WebhookSender(
             url=settings.webhook_url,
@@ -49,12 +46,12 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
         log.warning("worker.no_webhook_url webhook actions will be marked delivered unsent")
     performer = ActionPerformer(
         banking=lambda: runtime.banking,
-        reviews=ReviewStore(sessions),
+        reviews=runtime.reviews,
         data_dir=Path(settings.data_dir),
         webhook=webhook,
         detection=runtime.detection,
     )
-    return Deliverer.from_settings(settings, outbox=OutboxStore(sessions), performer=performer)
+    return Deliverer.from_settings(settings, outbox=runtime.outbox, performer=performer)
 
 
 class _Consumer(Consumer):  # type: ignore[misc]

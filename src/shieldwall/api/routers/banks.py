@@ -97,21 +97,12 @@ def add_entries(
         retro_hunt=body.retro_hunt,
         notify=request.app.state.decided,
     )
-    report = done.hunt
-    hunt = None
-    if report is not None:
-        hunt = {
-            "entries": report.entries,
-            "items_hit": report.items_hit,
-            "decisions": [d.id for d in report.decisions],
-            "elapsed_ms": round(report.elapsed_ms, 3),
-        }
     return EntriesAdded(
         bank=name,
         added=done.added,
         unchanged=done.unchanged,
         entry_ids=list(done.entry_ids),
-        retro_hunt=hunt,
+        retro_hunt=None if done.hunt is None else done.hunt.summary(),
     )
 
 

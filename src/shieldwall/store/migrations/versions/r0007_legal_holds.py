@@ -5,7 +5,7 @@ Revises: 0006
 Create Date: 2026-11-25
 
 Written by hand and frozen: the table is spelled out here rather than built from the model
-(``shieldwall.store.cases.LegalHoldRow``), which must keep matching it.
+(``shieldwall.store.web_models.LegalHoldRow``), which must keep matching it.
 """
 
 from __future__ import annotations
