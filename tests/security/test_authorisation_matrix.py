@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
 from shieldwall.web.security import SESSION_COOKIE
-from tests.security.support import KEY_SCOPES, ROLES, Site, csrf_in, open_site
+from tests.security.support import KEY_SCOPES, ROLES, Site, csrf_in
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "security.md"
@@ -73,22 +73,6 @@ def served_routes(site: Site) -> set[tuple[str, str]]:
         elif isinstance(route, APIRoute | Route):
             found |= {(m, route.path) for m in route.methods or () if m != "HEAD"}
     return found
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
-    from tests.conftest import postgres_schema
-
-    data = tmp_path_factory.mktemp("matrix")
-    if request.param == "sqlite":
-        yield from open_site(f"sqlite:///{data / 'matrix.db'}", data / "data")
-        return
-    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
-        yield from open_site(url, data / "data")
 
 
 def test_every_served_route_has_exactly_one_documented_rule(site: Site) -> None:
