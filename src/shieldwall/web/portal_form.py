@@ -143,7 +143,7 @@ def parse_files(raw: str) -> list[FileHashes]:
         return []
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise HashFieldError("hashes", "not JSON") from None
     if not isinstance(data, list) or len(data) > MAX_FILES:
         raise HashFieldError("hashes", f"not a list of at most {MAX_FILES} files")
