@@ -27,9 +27,7 @@ REDIS_URL = os.environ.get("SHIELDWALL_TEST_REDIS", "redis://127.0.0.1:6379/0")
 def _photo_dir(env: str, default: Path) -> Path:
     path = Path(os.environ.get(env, default))
     if not path.is_dir() or not any(path.iterdir()):
-        pytest.fail(
-            f"test photos missing at {path}: run `make photos` (scripts/fetch_photos.py)"
-        )
+        pytest.fail(f"test photos missing at {path}: run `make photos` (scripts/fetch_photos.py)")
     return path
 
 

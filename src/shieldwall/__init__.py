@@ -19,7 +19,13 @@ if "numpy" in __import__("sys").modules and _os.environ.get("OPENBLAS_NUM_THREAD
     _limits(limits=1, user_api="blas")
 
 from shieldwall.errors import ShieldwallError  # noqa: E402
-from shieldwall.types import BankPurpose  # noqa: E402, EntryStatus, ImageHashes, Match, SignalType
+from shieldwall.types import (  # noqa: E402
+    BankPurpose,
+    EntryStatus,
+    ImageHashes,
+    Match,
+    SignalType,
+)
 
 __version__ = "0.1.0"
 

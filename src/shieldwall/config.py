@@ -111,6 +111,38 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
     )
+    victim_removal_approval: Literal["second_moderator", "automatic"] = Field(
+        "second_moderator",
+        description="Removing already-published copies a newly approved victim request finds: "
+        "`second_moderator` waits for a different moderator to confirm; `automatic` removes at "
+        "approval.",
+    )
+    portal_max_files: int = Field(
+        20, ge=1, le=50, description="Most files one victim-portal request may carry."
+    )
+    portal_requests_per_hour: int = Field(
+        10, ge=1, description="Portal requests accepted per client address per hour."
+    )
+    portal_repeats_per_day: int = Field(
+        3, ge=1, description="Portal requests accepted per day that carry the same hashes."
+    )
+    portal_pow_bits: int = Field(
+        16,
+        ge=0,
+        le=28,
+        description="Proof-of-work a portal request's page must compute (leading zero bits; "
+        "0 turns it off).",
+    )
+    portal_flood_per_hour: int = Field(
+        60,
+        ge=1,
+        description="Portal requests per hour (all addresses) above which a flood alert is raised.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of TLS-terminating proxies whose X-Forwarded-Proto/-For are "
+        "believed (JSON list); then cookies are Secure and HSTS is sent.",
+    )
 
     @property
     def sqlite_path(self) -> Path:

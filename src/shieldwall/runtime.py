@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
 from shieldwall.hashing import DecodedImage, DecodeLimits
+from shieldwall.pipeline.banking import Banking
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
@@ -233,6 +234,22 @@ class Runtime:
             matcher=self.matcher,
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
+        )
+
+    def refresh_matcher(self) -> None:
+        """Bring this process's matcher up to date, if it has loaded one (a process that
+        never matched has nothing to refresh; it loads the current state on first use)."""
+        if self._matcher is not None:
+            self._matcher.refresh()
+
+    @cached_property
+    def banking(self) -> Banking:
+        """The bank use cases' dependencies (:mod:`shieldwall.pipeline.banking`); the
+        retro-hunter, and with it the seen-items index, is built only when first needed."""
+        return Banking(
+            banks=self.store,
+            refresh_matcher=self.refresh_matcher,
+            retro_hunter=lambda: self.retro_hunter,
         )
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from shieldwall import __version__
 from shieldwall.api import metrics, problems
 from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
+from shieldwall.api.edge_text import StorableTextMiddleware
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
 from shieldwall.api.routers import (
     banks,
@@ -104,6 +105,7 @@ def create_app(
         return settings.max_upload_bytes + 64 * 1024 if path == "/v1/scan" else JSON_BODY_LIMIT
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
+    app.add_middleware(StorableTextMiddleware)
 
     @app.middleware("http")
     async def _observe(

@@ -9,13 +9,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from shieldwall.errors import InputError
 from shieldwall.exchange.variants import MAX_VARIANTS, VARIANT_NAME_MAX, parse_variants
+from shieldwall.storable import value_problem
 from shieldwall.types import BankPurpose, SignalType
 
-ContentId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+UPLOADER_ID_MAX = 255
+"""The ``items.uploader_id`` column's width: a longer value is refused, never truncated."""
+CONTENT_ID_MAX = 255
+ContentId = Annotated[str, StringConstraints(min_length=1, max_length=CONTENT_ID_MAX)]
 Hex = Annotated[str, StringConstraints(min_length=32, max_length=64, pattern=r"^[0-9a-fA-F]+$")]
 Surface = Literal["post", "message", "profile", "ad", "other"]
 Jurisdiction = Annotated[str, StringConstraints(min_length=2, max_length=8)]
@@ -28,11 +39,21 @@ VariantName = Annotated[
 ]
 
 
-class _Strict(BaseModel):
+class StrictBody(BaseModel):
+    """A request body: unknown fields refused, every string storable on any database."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        problem = value_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
-class LookupCreate(_Strict):
+
+class LookupCreate(StrictBody):
     """Hashes computed by the platform, with the item's metadata."""
 
     content_id: ContentId
@@ -41,7 +62,7 @@ class LookupCreate(_Strict):
     md5: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
     surface: Surface = "other"
-    uploader_id: Annotated[str, StringConstraints(max_length=255)] | None = None
+    uploader_id: Annotated[str, StringConstraints(max_length=UPLOADER_ID_MAX)] | None = None
     text: Annotated[str, StringConstraints(max_length=20_000)] | None = None
     url: Annotated[str, StringConstraints(max_length=4_000)] | None = None
     jurisdictions: list[Jurisdiction] = Field(default_factory=list, max_length=20)
@@ -89,7 +110,7 @@ class DecisionPublic(BaseModel):
     elapsed_ms: float | None = None
 
 
-class BankCreate(_Strict):
+class BankCreate(StrictBody):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[\w.\-]+$")]
     purpose: BankPurpose = BankPurpose.INTERNAL
     threshold: int | None = Field(None, ge=0, le=31)
@@ -97,7 +118,7 @@ class BankCreate(_Strict):
     enabled: bool = True
 
 
-class BankUpdate(_Strict):
+class BankUpdate(StrictBody):
     threshold: int | None = Field(None, ge=0, le=31)
     enabled: bool | None = None
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
@@ -113,14 +134,14 @@ class BankPublic(BaseModel):
     created_at: datetime
 
 
-class VariantCreate(_Strict):
+class VariantCreate(StrictBody):
     """A PDQ hash of a region of the entry's original (``robust.bank_variants`` computes them)."""
 
     name: VariantName = Field(examples=["crop(center,80%)"])
     pdq: PdqHex
 
 
-class EntryCreate(_Strict):
+class EntryCreate(StrictBody):
     signal_type: SignalType
     value: Hex
     category: Annotated[str, StringConstraints(max_length=255)] | None = None
@@ -157,7 +178,7 @@ class EntryCreate(_Strict):
         return tuple((v.name, v.pdq.lower()) for v in self.variants or ())
 
 
-class EntriesCreate(_Strict):
+class EntriesCreate(StrictBody):
     entries: list[EntryCreate] = Field(min_length=1, max_length=10_000)
     retro_hunt: bool = Field(True, description="Search everything already seen for the new hashes.")
 

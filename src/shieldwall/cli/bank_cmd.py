@@ -13,7 +13,7 @@ from rich.table import Table
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
-from shieldwall.errors import EntryNotFoundError, InputError, InvalidHashError, ShieldwallError
+from shieldwall.errors import InputError, InvalidHashError, ShieldwallError
 from shieldwall.exchange import (
     ExchangeFormat,
     LineError,
@@ -25,6 +25,8 @@ from shieldwall.hashing import DecodeLimits, decode_image, hash_image_bytes, ite
 from shieldwall.hashing.files import read_limited
 from shieldwall.hashing.robust import bank_variants
 from shieldwall.hashing.values import normalize_hash
+from shieldwall.pipeline.banking import add_to_bank, withdraw_from_bank
+from shieldwall.pipeline.retro_hunt import RetroHuntReport
 from shieldwall.types import BankPurpose, ImageHashes, NewEntry, Provenance, SignalType
 
 bank_app = typer.Typer(help="Manage hash banks.", no_args_is_help=True)
@@ -112,6 +114,38 @@ def show(name: str, json_out: JsonOpt = False) -> None:
             stdout.print(f"[bold]{k}[/bold]: {v}")
 
 
+def _hunt_summary(report: RetroHuntReport | None) -> dict[str, object] | None:
+    """The retro-hunt as the API reports it (``None``: nothing new, so nothing hunted)."""
+    if report is None:
+        return None
+    return {
+        "entries": report.entries,
+        "items_hit": report.items_hit,
+        "decisions": [d.id for d in report.decisions],
+    }
+
+
+def _print_hunt(report: RetroHuntReport | None) -> None:
+    if report is not None:
+        stdout.print(
+            f"retro-hunt: {report.entries} entries hunted, {report.items_hit} items already "
+            f"seen hit, {len(report.decisions)} new decisions"
+        )
+
+
+def _merge_hunts(reports: list[RetroHuntReport]) -> RetroHuntReport | None:
+    """One report for an import's chunk-by-chunk hunts (an item hit by two chunks counts
+    once in each: the sum is an upper bound, the decisions are exact)."""
+    if not reports:
+        return None
+    return RetroHuntReport(
+        entries=sum(r.entries for r in reports),
+        items_hit=sum(r.items_hit for r in reports),
+        decisions=tuple(d for r in reports for d in r.decisions),
+        elapsed_ms=sum(r.elapsed_ms for r in reports),
+    )
+
+
 def hash_for_bank(
     path: Path, limits: DecodeLimits, *, with_variants: bool
 ) -> tuple[ImageHashes, tuple[tuple[str, str], ...]]:
@@ -184,8 +218,8 @@ def add(
     with state.runtime() as rt:
         try:
             bank = rt.store.get_bank(name=name)
-            res = rt.store.add_entries(bank=bank.name, entries=entries)
-            stored = rt.store.variants_for(entry_ids=[res.ids[i] for i in from_images])
+            res = add_to_bank(rt.banking, bank=bank.name, entries=entries)
+            stored = rt.store.variants_for(entry_ids=[res.entry_ids[i] for i in from_images])
         except ShieldwallError as exc:
             raise _fail(exc) from exc
     regions_stored = sum(len(v) for v in stored.values())
@@ -194,13 +228,15 @@ def add(
         "added": res.added,
         "unchanged": res.unchanged,
         "failed": failed,
-        "entry_ids": list(res.ids),
+        "entry_ids": list(res.entry_ids),
         "variants": regions_stored,
+        "retro_hunt": _hunt_summary(res.hunt),
     }
     if json_out:
         emit_json(summary)
     else:
         stdout.print(f"{res.added} added, {res.unchanged} already present, {failed} failed")
+        _print_hunt(res.hunt)
         if from_images and variants:
             stdout.print(
                 f"{regions_stored} region hashes (variants) stored with "
@@ -227,6 +263,7 @@ def import_(
         raise typer.Exit(ExitCode.NOT_FOUND)
     fmt = fmt or (ExchangeFormat.JSONL if str(file) == "-" else detect_format(file))
     added = unchanged = bad = 0
+    hunts: list[RetroHuntReport] = []
     with state.runtime() as rt:
         try:
             bank = rt.store.get_bank(name=name)
@@ -250,22 +287,26 @@ def import_(
                 if not batch:
                     return
                 try:
-                    res = rt.store.add_entries(bank=bank.name, entries=batch)
+                    res = add_to_bank(rt.banking, bank=bank.name, entries=batch)
                     added += res.added
                     unchanged += res.unchanged
+                    if res.hunt is not None:
+                        hunts.append(res.hunt)
                 except InputError:
                     # The store can refuse an entry only it can judge (variants over the cap
                     # once merged with those already stored); that is one line's error, not
                     # the import's: add the chunk again entry by entry (idempotent).
                     for line_no, entry in zip(batch_lines, batch, strict=True):
                         try:
-                            res = rt.store.add_entries(bank=bank.name, entries=[entry])
+                            res = add_to_bank(rt.banking, bank=bank.name, entries=[entry])
                         except InputError as exc:
                             message = exc.message.removeprefix("entry 0: ")
                             report(LineError(line_no, type(exc)(message, value=exc.value)))
                             continue
                         added += res.added
                         unchanged += res.unchanged
+                        if res.hunt is not None:
+                            hunts.append(res.hunt)
                 batch.clear()
                 batch_lines.clear()
 
@@ -285,11 +326,19 @@ def import_(
                 stream.close()
         if added >= _SNAPSHOT_AFTER:
             rt.matcher.save_snapshot()
-    summary = {"bank": name, "added": added, "unchanged": unchanged, "errors": bad}
+    hunt = _merge_hunts(hunts)
+    summary = {
+        "bank": name,
+        "added": added,
+        "unchanged": unchanged,
+        "errors": bad,
+        "retro_hunt": _hunt_summary(hunt),
+    }
     if json_out:
         emit_json(summary)
     else:
         stdout.print(f"{added} added, {unchanged} already present, {bad} lines with errors")
+        _print_hunt(hunt)
     if bad:
         raise typer.Exit(ExitCode.INPUT_ERRORS)
 
@@ -329,12 +378,9 @@ def withdraw(
         raise typer.Exit(ExitCode.USAGE)
     with state.runtime() as rt:
         try:
-            if entry_id is not None:
-                if rt.store.get_entry(entry_id=entry_id).bank_name != name:
-                    raise EntryNotFoundError(f"no entry {entry_id} in bank {name!r}")
-                entry = rt.store.withdraw_entry(entry_id=entry_id)
-            else:
-                entry = rt.store.withdraw_entry(bank=name, signal_type=signal_type, value=value)
+            entry = withdraw_from_bank(
+                rt.banking, bank=name, entry_id=entry_id, signal_type=signal_type, value=value
+            )
         except ShieldwallError as exc:
             raise _fail(exc) from exc
     if json_out:

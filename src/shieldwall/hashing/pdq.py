@@ -287,10 +287,12 @@ def pdq_dihedral_of_regions(
     down: npt.NDArray[np.float32] | None = None  # rows(h) @ flat: 64 x W
     out: list[dict[str, tuple[str, int]]] = []
     for top, bottom, left, right in boxes:
-        if not (0 <= top < bottom <= h and 0 <= left < right <= w):
+        if not (0 <= top <= bottom <= h and 0 <= left <= right <= w):
             raise ValueError(f"region {(top, bottom, left, right)} is outside {h}x{w}")
         rh, rw = bottom - top, right - left
         if rh < _MIN_HASHABLE_DIM or rw < _MIN_HASHABLE_DIM:
+            # Too small to hash, empty included (a window of a 1-pixel-high strip rounds
+            # to no rows): the zero-quality hash, which never matches, as for tiny images.
             out.append({name: (_ZERO_HASH, 0) for name in names})
             continue
         if left == 0 and right == w:

@@ -109,6 +109,20 @@ class RetroHuntReport:
     hits: tuple[RetroHit, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class HuntPreview:
+    """What hashes not yet banked would hit among stored items, before anyone approves them.
+
+    Shown to the reviewer of a victim's request so that approving is never blind: a
+    request carrying the hashes of some innocent, popular item shows up as many hits
+    from many uploaders before it can take anything down."""
+
+    item_ids: tuple[int, ...]
+    """Items hit, closest first (ties by id)."""
+    distances: dict[int, int]
+    """Each item's closest PDQ distance (0 for an exact digest)."""
+
+
 @dataclass
 class RetroHunter:
     """Runs retro-hunts for new bank entries over everything already seen."""
@@ -176,6 +190,37 @@ class RetroHunter:
             (time.perf_counter() - start) * 1000,
             report_hits,
         )
+
+    def preview(
+        self,
+        *,
+        pdqs: Sequence[tuple[str, Sequence[str]]],
+        md5s: Sequence[str],
+        sha256s: Sequence[str],
+        threshold: int,
+    ) -> HuntPreview:
+        """The stored items that these hashes would hit if banked (no decision is made).
+
+        ``pdqs`` holds each PDQ with its region hashes; the threshold is the bank's, so the
+        preview finds exactly what :meth:`hunt` would after approval."""
+        self.seen.refresh()
+        best: dict[int, int] = {}
+        probes = [value for pdq, regions in pdqs for value in (pdq, *regions)]
+        for row in self.seen.search(probes, min(threshold, 31)) if probes else []:
+            for item_id, distance in row:
+                if distance <= threshold and distance < best.get(item_id, 257):
+                    best[item_id] = distance
+        for kind, values in (("md5", md5s), ("sha256", sha256s)):
+            for value in values:
+                found = (
+                    self.items.items_by_digest(md5=value)
+                    if kind == "md5"
+                    else self.items.items_by_digest(sha256=value)
+                )
+                for item in found:
+                    best[item.id] = 0
+        order = tuple(sorted(best, key=lambda i: (best[i], i)))
+        return HuntPreview(order, best)
 
     def _search_pdq(
         self, entries: Sequence[EntryInfo]

@@ -10,7 +10,10 @@ chunk goes into a temporary staging table (PostgreSQL ``COPY``; SQLite's
 2. log an ``add`` change for every row with an id above the largest id before
    step 1; that is exactly the rows step 1 created, because the caller holds
    the store's write lock so no other transaction inserts entries meanwhile;
-3. join staging back to ``bank_entries`` for every entry's id, new or old.
+3. join staging back to ``bank_entries`` for every entry's id, new or old;
+4. give every entry of the chunk its importer's claim (``bank_entry_holders``,
+   ``import:<provenance source>``) unless it has it already, so that a victim's case
+   withdrawing its own claim later leaves a partner's entry matching.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shieldwall.store.models import (
     OP_ADD,
     TEXT_FIELD_MAX,
+    BankEntryHolderRow,
     BankEntryRow,
     EntryChangeRow,
     UTCDateTime,
@@ -46,6 +50,7 @@ from shieldwall.types import EntryStatus
 
 _ENTRIES = cast(Table, BankEntryRow.__table__)
 _CHANGES = cast(Table, EntryChangeRow.__table__)
+_HOLDERS = cast(Table, BankEntryHolderRow.__table__)
 
 _FIELDS = (
     "signal_type",
@@ -125,10 +130,12 @@ def insert_chunk(
     bank_enabled: bool,
     entries: Sequence[CleanEntry],
     now: datetime,
+    import_claims: bool = True,
 ) -> tuple[list[int], int]:
     """Insert ``entries`` into one bank; return every entry's id (in order) and how many are new.
 
-    The caller must hold the store's write lock (see the module docstring).
+    The caller must hold the store's write lock (see the module docstring). With
+    ``import_claims`` false the caller records a claim of its own instead (a case, a review).
     """
     ord_of: dict[tuple[str, str], int] = {}
     for c in entries:
@@ -189,6 +196,38 @@ def insert_chunk(
             )
         )
         id_by_ord: dict[int, int] = {ord_: id_ for ord_, id_ in rows}
+        if import_claims:
+            _claim_for_importers(conn, bank_id, now)
     finally:
         _STAGING.drop(conn)
     return [id_by_ord[ord_of[(c.signal_type.value, c.value)]] for c in entries], new_rows
+
+
+def _claim_for_importers(conn: Connection, bank_id: int, now: datetime) -> None:
+    """Step 4: ``import:<source>`` claims for the staged entries, set-based; an existing claim
+    (even a released one: a re-import does not renew what its holder let go) is left alone."""
+    staged = _STAGING.c
+    holder = literal("import:", String()) + func.coalesce(staged.source, literal("unknown"))
+    insert_stmt = (
+        postgresql.insert(_HOLDERS)
+        if conn.dialect.name == "postgresql"
+        else sqlite.insert(_HOLDERS)
+    )
+    source = (
+        select(_ENTRIES.c.id, holder, literal(now, UTCDateTime()))
+        .select_from(
+            _STAGING.join(
+                _ENTRIES,
+                (_ENTRIES.c.bank_id == bank_id)
+                & (_ENTRIES.c.signal_type == staged.signal_type)
+                & (_ENTRIES.c.value == staged.value),
+            )
+        )
+        # A withdrawn entry gets no claim: the import did not bring it back into matching.
+        .where(_ENTRIES.c.status == EntryStatus.ACTIVE.value)
+    )
+    conn.execute(
+        insert_stmt.from_select(["entry_id", "holder", "held_at"], source).on_conflict_do_nothing(
+            index_elements=["entry_id", "holder"]
+        )
+    )

@@ -29,7 +29,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, Index, String, Text, or_, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from shieldwall.audit import ActorKind
@@ -57,6 +57,9 @@ UNDER_REVIEW = "under_review"
 ACTIONED = "actioned"
 WITHDRAWN = "withdrawn"
 CLOSED = "closed"
+
+HUNT_HELD = "held"
+HUNT_DONE = "done"
 
 
 HOLD_ROLES = ("admin", "auditor")
@@ -155,6 +158,14 @@ class CaseInfo:
     copies_removed: int
     reviewed_by: str | None
     hashes: tuple[CaseHashInfo, ...]
+    hunt_state: str | None = None
+    """``held``: approved, removing already-published copies waits for a second moderator;
+    ``done``: the retro-hunt ran; ``None``: not approved yet."""
+    hunt_approved_by: str | None = None
+
+    @property
+    def removal_held(self) -> bool:
+        return self.hunt_state == HUNT_HELD
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,15 +324,28 @@ class CaseStore(_Repo):
         with self._reading() as session:
             return _case(session, _case_row(session, case_id))
 
-    def list_cases(self, *, statuses: Sequence[str], limit: int = 200) -> list[CaseInfo]:
+    def list_cases(
+        self, *, statuses: Sequence[str], limit: int = 200, offset: int = 0
+    ) -> list[CaseInfo]:
+        """One page of cases, soonest deadline first; :meth:`count_cases` gives the total, so
+        a page never passes for the whole queue."""
         query = (
             select(CaseRow)
             .where(CaseRow.status.in_(list(statuses)))
             .order_by(CaseRow.due_at.is_(None), CaseRow.due_at, CaseRow.id)
             .limit(limit)
+            .offset(max(offset, 0))
         )
         with self._reading() as session:
             return [_case(session, r) for r in session.scalars(query)]
+
+    def count_cases(self, *, statuses: Sequence[str], since: datetime | None = None) -> int:
+        """How many cases have one of ``statuses`` (received at or after ``since``)."""
+        query = select(func.count(CaseRow.id)).where(CaseRow.status.in_(list(statuses)))
+        if since is not None:
+            query = query.where(CaseRow.received_at >= since)
+        with self._reading() as session:
+            return int(session.scalar(query) or 0)
 
     def approve_hashes(
         self, case_id: int, *, entry_ids: dict[int, int], reviewed_by: str
@@ -333,6 +357,18 @@ class CaseStore(_Repo):
                 if h.id in entry_ids and h.status == "pending":
                     h.status, h.entry_id = "approved", entry_ids[h.id]
             row.reviewed_by = reviewed_by
+            session.flush()
+            return _case(session, row)
+
+    def set_hunt(self, case_id: int, *, state: str, approved_by: str | None = None) -> CaseInfo:
+        """Record that the retro-hunt is held for a second approval, or that it ran."""
+        if state not in (HUNT_HELD, HUNT_DONE):
+            raise InputError("unknown hunt state", value=state)
+        with self._writing() as session:
+            row = _case_row(session, case_id)
+            if row.hunt_state != HUNT_DONE:
+                row.hunt_state = state
+                row.hunt_approved_by = approved_by
             session.flush()
             return _case(session, row)
 
@@ -779,6 +815,8 @@ def _case(session: Session, r: CaseRow) -> CaseInfo:
         copies_found=r.copies_found,
         copies_removed=r.copies_removed,
         reviewed_by=r.reviewed_by,
+        hunt_state=r.hunt_state,
+        hunt_approved_by=r.hunt_approved_by,
         hashes=tuple(
             CaseHashInfo(
                 h.id,

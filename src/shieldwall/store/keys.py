@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
@@ -121,7 +122,18 @@ class KeyStore(SessionScoped):
     # -- policy versions ---------------------------------------------------------------------
 
     def activate_policy(self, *, version: str, fingerprint: str, text: str) -> PolicyVersionInfo:
-        """Make this policy text the active one (storing it the first time it is seen)."""
+        """Make this policy text the active one (storing it the first time it is seen).
+
+        Replicas started together on an empty database all store the bundled default at once;
+        PostgreSQL lets only one insert of a fingerprint through, so the others try once more
+        and then find the stored row instead of dying at start-up on a duplicate key.
+        """
+        try:
+            return self._activate_policy(version=version, fingerprint=fingerprint, text=text)
+        except IntegrityError:
+            return self._activate_policy(version=version, fingerprint=fingerprint, text=text)
+
+    def _activate_policy(self, *, version: str, fingerprint: str, text: str) -> PolicyVersionInfo:
         with self._writing() as session:
             was = session.scalar(
                 select(PolicyVersionRow.fingerprint).where(PolicyVersionRow.active.is_(True))

@@ -202,3 +202,29 @@ class EntryChangeRow(Base):
     value: Mapped[str] = mapped_column(String(64))
     op: Mapped[str] = mapped_column(String(8))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+HOLDER_MAX = 300
+"""Longest holder name (``import:`` plus a provenance source of up to 255 characters)."""
+
+
+class BankEntryHolderRow(Base):
+    """One claim on a bank entry by whoever relies on it (migration 0010).
+
+    Why claims and not one owner: the same hash can come from a victim's case, a
+    partner's list and a moderator's four-eyes addition. An entry stays in matching
+    while any claim is unreleased, so one holder (a second, later case with the same
+    hashes, say) withdrawing cannot cancel another victim's protection. ``holder`` is
+    ``case:<case number>``, ``import:<provenance source>`` or ``review:<approval id>``.
+    Released claims are kept (``released_at``/``released_by``) next to the audit trail.
+    """
+
+    __tablename__ = "bank_entry_holders"
+
+    entry_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("bank_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(HOLDER_MAX), primary_key=True)
+    held_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(HOLDER_MAX))

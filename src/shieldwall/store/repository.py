@@ -37,6 +37,15 @@ from shieldwall.errors import BankExistsError, BankNotFoundError, EntryNotFoundE
 from shieldwall.store.audit_store import AuditWriter, values_digest
 from shieldwall.store.bulk import insert_chunk
 from shieldwall.store.engine import WRITE_OPTION
+from shieldwall.store.holders import (
+    ReleaseResult,
+    check_holder,
+    holders_of,
+    insert_claims,
+    reactivate,
+    release_all,
+    release_claims,
+)
 from shieldwall.store.models import (
     OP_ADD,
     OP_REMOVE,
@@ -243,7 +252,9 @@ class BankStore:
 
     # -- entries -------------------------------------------------------------------------
 
-    def add_entries(self, *, bank: str, entries: Iterable[NewEntry]) -> AddResult:
+    def add_entries(
+        self, *, bank: str, entries: Iterable[NewEntry], holder: str | None = None
+    ) -> AddResult:
         """Add hashes to ``bank``, streaming, in chunks of one transaction each.
 
         Idempotent: an entry whose (bank, signal type, value) is already stored,
@@ -257,7 +268,15 @@ class BankStore:
         their entry. An entry already stored keeps its variants and gains the
         ones it lacks (by name); it then stays "unchanged" in the counts, but
         its ``add`` is logged again so that matchers pick up the new variants.
+
+        Claims (``store/holders.py``): by default each entry gets its importer's claim,
+        ``import:<provenance source>``. A ``holder`` (``case:<number>``,
+        ``review:<id>``) claims the entries instead, and its *new* claim brings an entry
+        that its last holder had let go back into matching: a new victim's approved case
+        protects them even if someone else withdrew the same hashes earlier.
         """
+        if holder is not None:
+            check_holder(holder)
         with self._reading() as session:  # fail fast, before consuming the stream
             bank_row(session, bank)
         added = unchanged = 0
@@ -271,14 +290,14 @@ class BankStore:
                 except InputError as exc:
                     raise type(exc)(f"entry {position}: {exc.message}", value=exc.value) from exc
                 position += 1
-            chunk_ids, chunk_added = self._add_chunk_entries(bank, cleaned)
+            chunk_ids, chunk_added = self._add_chunk_entries(bank, cleaned, holder)
             ids.extend(chunk_ids)
             added += chunk_added
             unchanged += len(chunk_ids) - chunk_added
         return AddResult(added=added, unchanged=unchanged, ids=ids)
 
     def _add_chunk_entries(
-        self, bank_name: str, cleaned: list[CleanEntry]
+        self, bank_name: str, cleaned: list[CleanEntry], holder: str | None = None
     ) -> tuple[list[EntryId], int]:
         with self._writing() as session:
             bank = bank_row(session, bank_name)
@@ -296,7 +315,12 @@ class BankStore:
                 bank_enabled=bank.enabled,
                 entries=cleaned,
                 now=now,
+                import_claims=holder is None,
             )
+            claimed: list[int] = []
+            if holder is not None:
+                fresh = insert_claims(session.connection(), entry_ids=ids, holder=holder, now=now)
+                claimed = reactivate(session, sorted(fresh), now)
             variants = 0
             if with_variants:
                 variants = write_variants(
@@ -319,7 +343,9 @@ class BankStore:
                     "unchanged": len(ids) - added,
                     "values_sha256": values_digest(f"{e.signal_type}:{e.value}" for e in cleaned),
                 }
-                | ({"variants_added": variants} if variants else {}),
+                | ({"variants_added": variants} if variants else {})
+                | ({"holder": holder} if holder else {})
+                | ({"reactivated": claimed} if claimed else {}),
             )
             return [EntryId(i) for i in ids], added
 
@@ -381,15 +407,60 @@ class BankStore:
                 entry.withdrawn_at = now
             entry.status = status
             entry.updated_at = now
+            # An operator's withdrawal overrides every claim; a re-import then leaves it out.
+            released = release_all(
+                session, entry_id=entry.id, released_by=f"operator:{status.value}", now=now
+            )
             session.flush()
             self._audit.append(
                 session,
                 action=f"bank.entry_{status.value}",
                 subject_type="bank_entry",
                 subject_id=str(entry.id),
-                details={"bank": owner.name, "signal_type": str(entry.signal_type)},
+                details={
+                    "bank": owner.name,
+                    "signal_type": str(entry.signal_type),
+                    "claims_released": released,
+                },
             )
             return entry_info(entry, owner)
+
+    def release_entries(
+        self, *, entry_ids: Iterable[int], holder: str, actor: str
+    ) -> ReleaseResult:
+        """Take back ``holder``'s claim on entries (a case withdrawn, say).
+
+        An entry leaves matching only when no other holder's claim remains; the others
+        stay active and are listed as ``kept``. One ``bank.claim_released`` audit event
+        says which holder let go of what, what left matching and what another holder kept.
+        """
+        check_holder(holder)
+        ids = sorted({int(i) for i in entry_ids})
+        now = utcnow()
+        with self._writing() as session:
+            result = release_claims(
+                session, entry_ids=ids, holder=holder, released_by=actor, now=now
+            )
+            self._audit.append(
+                session,
+                action="bank.claim_released",
+                actor=actor,
+                subject_type="holder",
+                subject_id=holder,
+                details={
+                    "released": [int(i) for i in result.released],
+                    "withdrawn": [int(i) for i in result.withdrawn],
+                    "kept_by_other_holders": [int(i) for i in result.kept],
+                },
+                at=now,
+            )
+            return result
+
+    def entry_holders(self, *, entry_ids: Iterable[int]) -> dict[EntryId, list[str]]:
+        """The claims in force on each entry (entries without any are absent)."""
+        with self._reading() as session:
+            found = holders_of(session, list(entry_ids))
+        return {EntryId(k): v for k, v in found.items()}
 
     def get_entry(self, *, entry_id: int) -> EntryInfo:
         """One entry with its bank; raises :class:`EntryNotFoundError`."""

@@ -154,6 +154,10 @@ class CaseRow(Base):
     copies_found: Mapped[int] = mapped_column(Integer, default=0)
     copies_removed: Mapped[int] = mapped_column(Integer, default=0)
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    hunt_state: Mapped[str | None] = mapped_column(String(16))
+    """``held`` while removing already-published copies waits for a second approval, then
+    ``done`` (migration 0010); empty before approval."""
+    hunt_approved_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class CaseHashRow(Base):
@@ -186,3 +190,26 @@ __all__ = [
     "UserRow",
     "WebSessionRow",
 ]
+
+
+class PortalAttemptRow(Base):
+    """One request sent to the victim portal, kept a day or two for rate limits (migration 0010).
+
+    No address is stored: ``address_key`` is a keyed hash (HMAC with the site secret) of
+    the client address, ``pattern_key`` a hash of the set of hashes sent, and
+    ``challenge_key`` the digest of the proof-of-work challenge the page solved (unique,
+    so one solved challenge sends one request).
+    """
+
+    __tablename__ = "portal_attempts"
+    __table_args__ = (
+        Index("ix_portal_attempts_at", "at"),
+        Index("ix_portal_attempts_address_key", "address_key"),
+        Index("ix_portal_attempts_pattern_key", "pattern_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    address_key: Mapped[str] = mapped_column(String(64))
+    pattern_key: Mapped[str | None] = mapped_column(String(64))
+    challenge_key: Mapped[str | None] = mapped_column(String(64), unique=True)

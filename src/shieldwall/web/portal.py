@@ -9,17 +9,30 @@ stands, lets them supply what was missing, or withdraw.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from shieldwall.api.deps import ScanCaller
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
 from shieldwall.store.cases import CaseInfo
 from shieldwall.web import workflows
 from shieldwall.web.portal_form import JURISDICTIONS, MESSAGES, RELATIONSHIPS, check_request
+from shieldwall.web.portal_guard import (
+    PORTAL_FLOODS,
+    PORTAL_REFUSED,
+    address_key,
+    challenge_key,
+    check_pow,
+    client_address,
+    issue_challenge,
+    limits_of,
+    pattern_key,
+)
 from shieldwall.web.security import (
     PORTAL_COOKIE,
     check_portal_csrf,
@@ -31,6 +44,7 @@ from shieldwall.web.security import (
 from shieldwall.web.site import render
 from shieldwall.web.staff import web
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/v1", tags=["appeals"])
 
@@ -59,8 +73,11 @@ def _portal(
 ) -> Response:
     secret = runtime_of(request).settings.secret_key
     nonce, new = portal_nonce(request)
+    bits = runtime_of(request).settings.portal_pow_bits
     base = {
         "portal_csrf": portal_token(secret, nonce),
+        "pow_challenge": issue_challenge(secret, bits) if bits else "",
+        "pow_bits": bits,
         "jurisdictions": JURISDICTIONS,
         "relationships": RELATIONSHIPS,
         "messages": MESSAGES,
@@ -84,8 +101,24 @@ async def submit_report(request: Request) -> Response:
     await check_portal_csrf(request, rt.settings.secret_key)
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    req, missing = check_request(fields)
-    if "variants" in missing:
+    settings = rt.settings
+    problem = check_pow(
+        settings.secret_key,
+        fields.get("pow_challenge", ""),
+        fields.get("pow_nonce", ""),
+        bits=settings.portal_pow_bits,
+    )
+    if problem is not None:
+        PORTAL_REFUSED.labels("pow").inc()
+        return _refused(
+            request,
+            fields,
+            f"We could not send this yet: {problem}. Nothing was stored. Press send again; "
+            "the page does a short check on your device first.",
+            400,
+        )
+    req, missing = check_request(fields, max_files=settings.portal_max_files)
+    if "variants" in missing or "too_many_files" in missing:
         # Malformed region hashes: keep nothing rather than a request with half its hashes;
         # the page is shown again without them, so the person chooses the files again.
         return _portal(
@@ -99,7 +132,30 @@ async def submit_report(request: Request) -> Response:
         return _portal(
             request, "report.html", {"form": fields, "missing": missing}, status_code=422
         )
-    case, code = web(request).cases.create_case(
+    state = web(request)
+    admission = await run_in_threadpool(
+        state.attempts.admit,
+        address_key=address_key(
+            settings.secret_key, client_address(request, settings.trusted_proxies)
+        ),
+        pattern_key=pattern_key(value for _, value, _ in req.hash_rows()),
+        challenge_key=challenge_key(fields["pow_challenge"]) if settings.portal_pow_bits else None,
+        limits=limits_of(settings),
+    )
+    if admission.flood_started:
+        PORTAL_FLOODS.inc()
+        log.warning("portal.flood_detected", extra={"level": settings.portal_flood_per_hour})
+    if not admission.admitted:
+        PORTAL_REFUSED.labels(admission.reason or "limit").inc()
+        return _refused(
+            request,
+            fields,
+            REFUSALS.get(admission.reason or "", REFUSALS["address"]),
+            400 if admission.reason == "replay" else 429,
+            retry_after=admission.retry_after_s,
+        )
+    case, code = await run_in_threadpool(
+        state.cases.create_case,
         jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
         details=req.details(),
         missing=missing,
@@ -115,6 +171,31 @@ async def submit_report(request: Request) -> Response:
     )
 
 
+REFUSALS = {
+    "address": "Too many requests have been sent from your connection in the last hour. "
+    "Nothing was stored. If you need help now, try again later or from another connection.",
+    "pattern": "Requests with these same files have already been sent several times today. "
+    "Nothing new was stored: the earlier request is being handled. Use its case number and "
+    "access code on the status page.",
+    "replay": "This page was already used to send a request. Reload the page to send another.",
+}
+"""What the portal says when it refuses a request before storing it (by reason)."""
+
+
+def _refused(
+    request: Request, fields: dict[str, str], message: str, status: int, *, retry_after: int = 0
+) -> Response:
+    response = _portal(
+        request,
+        "report.html",
+        {"form": fields, "missing": [], "refused": message},
+        status_code=status,
+    )
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 @router.get("/status", response_class=HTMLResponse)
 def status_form(request: Request) -> Response:
     return _portal(request, "status_login.html", {"error": None})
@@ -124,8 +205,11 @@ async def _case_from_form(request: Request) -> tuple[CaseInfo | None, dict[str, 
     await check_portal_csrf(request, runtime_of(request).settings.secret_key)
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    case = web(request).cases.verify_access(
-        fields.get("case_number", "")[:40], fields.get("access_code", "")[:40]
+    # argon2 verification takes tens of milliseconds of CPU: never on the event loop.
+    case = await run_in_threadpool(
+        web(request).cases.verify_access,
+        fields.get("case_number", "")[:40],
+        fields.get("access_code", "")[:40],
     )
     return case, fields
 
@@ -168,7 +252,8 @@ async def complete(request: Request) -> Response:
     # The files were hashed and kept with the first submission.
     missing = [m for m in missing if m not in ("content", "hashes")] if case.hashes else missing
     details = {**req.details(), "files": case.details.get("files", 0)}
-    case = web(request).cases.complete_case(
+    case = await run_in_threadpool(
+        web(request).cases.complete_case,
         case.id,
         details=details,
         missing=missing,
@@ -188,7 +273,9 @@ async def withdraw(request: Request) -> Response:
     if case is None:
         return _wrong_code(request)
     if fields.get("confirm") == "yes":
-        case = workflows.withdraw_case(runtime_of(request), web(request).cases, case)
+        case = await run_in_threadpool(
+            workflows.withdraw_case, runtime_of(request), web(request).cases, case
+        )
     return _portal(
         request,
         "status.html",

@@ -51,6 +51,8 @@ MESSAGES: dict[str, str] = {
     "variants": "The extra fingerprints of parts of your photos could not be read. "
     "Choose the files again (reload the page first if it has been open a long time).",
     "email": "The email address does not look right.",
+    "too_many_files": "One request can carry only a limited number of files. Send the rest "
+    "in a second request, or add links or usernames instead.",
 }
 """What to tell the requester for each missing element, in the words the form uses."""
 
@@ -136,17 +138,21 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return str(value).strip()[:MAX_TEXT] if isinstance(value, str) else ""
 
 
-def parse_files(raw: str) -> list[FileHashes]:
+def parse_files(raw: str, *, max_files: int = MAX_FILES) -> list[FileHashes]:
     """The ``hashes`` field (JSON list from the page); raises :class:`HashFieldError` when
-    any part of it is malformed, so a request is never kept with half of its hashes."""
+    any part of it is malformed, so a request is never kept with half of its hashes, and
+    when it carries more than ``max_files`` files (``too_many_files``): the cap keeps one
+    anonymous request from banking an unbounded number of hashes."""
     if not raw.strip():
         return []
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise HashFieldError("hashes", "not JSON") from None
-    if not isinstance(data, list) or len(data) > MAX_FILES:
-        raise HashFieldError("hashes", f"not a list of at most {MAX_FILES} files")
+    if not isinstance(data, list):
+        raise HashFieldError("hashes", "not a list of files")
+    if len(data) > min(max_files, MAX_FILES):
+        raise HashFieldError("too_many_files", f"more than {min(max_files, MAX_FILES)} files")
     files = []
     for entry in data:
         if not isinstance(entry, dict):
@@ -205,7 +211,9 @@ def _is_hex(value: Any, length: int) -> bool:
     return isinstance(value, str) and len(value) == length and bool(_HEX.match(value))
 
 
-def check_request(form: Mapping[str, Any]) -> tuple[TakedownRequest, list[str]]:
+def check_request(
+    form: Mapping[str, Any], *, max_files: int = MAX_FILES
+) -> tuple[TakedownRequest, list[str]]:
     """Clean a submitted form; returns it with the keys of MESSAGES that are missing."""
     req = TakedownRequest(
         jurisdiction=_text(form, "jurisdiction"),
@@ -224,7 +232,7 @@ def check_request(form: Mapping[str, Any]) -> tuple[TakedownRequest, list[str]]:
     missing: list[str] = []
     files: list[FileHashes] | None
     try:
-        files = parse_files(str(form.get("hashes", "")))
+        files = parse_files(str(form.get("hashes", "")), max_files=max_files)
     except HashFieldError as err:
         files = None
         missing.append(err.key)

@@ -14,6 +14,7 @@ from shieldwall.errors import ShieldwallError
 from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
+from shieldwall.web.portal_guard import flood_alert
 from shieldwall.web.security import APPEAL_DECIDERS, REVIEWERS, Viewer, require_role, runtime_of
 from shieldwall.web.site import decisions_made, render
 from shieldwall.web.staff import web
@@ -65,7 +66,7 @@ def queue_page(
         text, breached = _countdown(deadline, now)
         rows.append({"task": t, "deadline": deadline, "countdown": text, "breached": breached})
     rows.sort(key=lambda r: r["deadline"])
-    cases = state.cases.list_cases(statuses=["under_review"])
+    cases = state.cases.count_cases(statuses=["under_review"])
     return _page(
         request,
         viewer,
@@ -76,7 +77,7 @@ def queue_page(
             "filters": {"queue": queue, "priority": priority, "jurisdiction": jurisdiction},
             "approvals": len(state.desk.approvals()),
             "appeals": len(state.desk.appeals()),
-            "cases": len(cases),
+            "cases": cases,
             "done": request.query_params.get("done"),
         },
     )
@@ -275,16 +276,64 @@ def decide_appeal(
     return RedirectResponse("/review/appeals?done=1", status_code=303)
 
 
+CASES_PER_PAGE = 50
+OPEN_CASES = ("under_review", "actioned", "incomplete")
+
+
 @router.get("/cases", response_class=HTMLResponse)
-def cases_page(request: Request, viewer: Reviewer) -> Response:
+def cases_page(request: Request, viewer: Reviewer, page: int = 1) -> Response:
+    """Open requests, soonest deadline first, a page at a time with the true total (a flood
+    of requests can no longer push real ones off a silently truncated list)."""
     state = web(request)
     now = utcnow()
+    total = state.cases.count_cases(statuses=OPEN_CASES)
+    pages = max(1, -(-total // CASES_PER_PAGE))
+    page = min(max(page, 1), pages)
     rows = []
-    for case in state.cases.list_cases(statuses=["under_review", "actioned", "incomplete"]):
+    for case in state.cases.list_cases(
+        statuses=OPEN_CASES, limit=CASES_PER_PAGE, offset=(page - 1) * CASES_PER_PAGE
+    ):
         countdown, breached = _countdown(case.due_at, now) if case.due_at else ("no clock", False)
         rows.append({"case": case, "countdown": countdown, "breached": breached})
     return _page(
-        request, viewer, "cases.html", {"rows": rows, "error": request.query_params.get("error")}
+        request,
+        viewer,
+        "cases.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "first": (page - 1) * CASES_PER_PAGE + 1 if rows else 0,
+            "last": (page - 1) * CASES_PER_PAGE + len(rows),
+            "flood": flood_alert(state.attempts, runtime_of(request).settings),
+            "error": request.query_params.get("error"),
+        },
+    )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, viewer: Reviewer) -> Response:
+    """One request before (and after) approval: what its hashes would match among items
+    already seen (how many, whose, blurred previews where media is kept)."""
+    state = web(request)
+    rt = runtime_of(request)
+    try:
+        case = state.cases.get(case_id)
+    except ShieldwallError:
+        return render(request, "not_found.html", {"what": "request"}, status_code=404)
+    preview = workflows.case_match_preview(rt, case)
+    return _page(
+        request,
+        viewer,
+        "case.html",
+        {
+            "case": case,
+            "preview": preview,
+            "with_media": {i.id for i in preview.items if state.vault.has(i.id)},
+            "automatic": rt.settings.victim_removal_approval == "automatic",
+            "error": request.query_params.get("error"),
+        },
     )
 
 
@@ -296,13 +345,18 @@ def decide_case(
     decision: Annotated[str, Form()] = "",
 ) -> Response:
     state = web(request)
+    rt = runtime_of(request)
     try:
         if decision == "approve":
-            workflows.approve_case(
-                runtime_of(request), state.cases, case_id=case_id, reviewed_by=viewer.username
+            workflows.approve_case(rt, state.cases, case_id=case_id, reviewed_by=viewer.username)
+        elif decision == "confirm_removal":
+            workflows.confirm_case_removal(
+                rt, state.cases, case_id=case_id, confirmed_by=viewer.username
             )
         elif decision == "close":
             state.cases.close(case_id)
     except ShieldwallError as exc:
-        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+        return RedirectResponse(
+            f"/review/cases/{case_id}?error={quote(exc.message)}", status_code=303
+        )
     return RedirectResponse("/review/cases", status_code=303)

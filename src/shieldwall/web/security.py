@@ -125,8 +125,33 @@ async def check_csrf(request: Request, expected: str) -> None:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
-    if not sent or not hmac.compare_digest(sent, expected):
+    if not sent or not tokens_match(sent, expected):
         raise PageForbidden("This form has expired or did not come from this site. Reload it.")
+
+
+def tokens_match(sent: str, expected: str) -> bool:
+    """Constant-time comparison that also takes a forged, non-ASCII token (``compare_digest``
+    raises ``TypeError`` on non-ASCII ``str``, which used to answer 500): compared as
+    UTF-8 bytes, it simply does not match."""
+    return hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+def is_https(request: Request) -> bool:
+    """Whether the browser reached us over TLS: directly, or through a proxy listed in
+    ``trusted_proxies`` that says so in ``X-Forwarded-Proto`` (anyone else's header is
+    ignored, so a client cannot switch Secure cookies off or on)."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else None
+    trusted = runtime_of(request).settings.trusted_proxies
+    if peer is None or peer not in trusted:
+        return False
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return proto == "https"
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+"""Sent on every response that reached us over TLS (see :func:`is_https`)."""
 
 
 def set_cookie(
@@ -144,7 +169,7 @@ def set_cookie(
         max_age=max_age,
         httponly=True,
         samesite=same_site,  # type: ignore[arg-type]
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path="/",
     )
 
@@ -152,8 +177,21 @@ def set_cookie(
 # -- portal (no accounts): signed double submit -----------------------------------------------
 
 
-def portal_token(secret: str, nonce: str) -> str:
-    return hmac.new(secret.encode(), f"portal:{nonce}".encode(), hashlib.sha256).hexdigest()
+def portal_token(secret: str, nonce: str, purpose: str = "portal") -> str:
+    return hmac.new(secret.encode(), f"{purpose}:{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def login_token(secret: str, nonce: str) -> str:
+    """The sign-in form's token: the same signed double submit as the portal (there is no
+    session yet), for another purpose, so that another site cannot sign a browser in to
+    an account of the attacker's choosing (login CSRF)."""
+    return portal_token(secret, nonce, "login")
+
+
+def check_login_csrf(request: Request, secret: str, sent: str) -> None:
+    nonce = request.cookies.get(PORTAL_COOKIE)
+    if not nonce or not sent or not tokens_match(sent, login_token(secret, nonce)):
+        raise PageForbidden("This sign-in form expired or did not come from this site. Reload it.")
 
 
 def portal_nonce(request: Request) -> tuple[str, bool]:
@@ -171,7 +209,7 @@ async def check_portal_csrf(request: Request, secret: str) -> None:
     if (
         not nonce
         or not isinstance(sent, str)
-        or not hmac.compare_digest(sent, portal_token(secret, nonce))
+        or not tokens_match(sent, portal_token(secret, nonce))
     ):
         raise PageForbidden(
             "This form expired or your browser blocked a cookie this page needs. "

@@ -28,10 +28,12 @@ from shieldwall.runtime import Runtime
 from shieldwall.types import SignalResult
 from shieldwall.web.security import (
     _UNPROTECTED,
+    HSTS,
     SECURITY_HEADERS,
     LoginRequired,
     PageForbidden,
     current_viewer,
+    is_https,
 )
 from shieldwall.web.state import WebState
 
@@ -88,8 +90,11 @@ def create_site(
         if not request.url.path.startswith(_UNPROTECTED):
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/review", "/admin", "/audit", "/status")):
+        # /report: the receipt shows the case number and access code once; never cache it.
+        if request.url.path.startswith(("/review", "/admin", "/audit", "/status", "/report")):
             response.headers["Cache-Control"] = "no-store"
+        if is_https(request):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.exception_handler(LoginRequired)
@@ -111,6 +116,7 @@ def _with_audit(web: WebState, rt: Runtime) -> WebState:
 
     from shieldwall.store import session_factory
     from shieldwall.store.cases import CaseStore, ReviewDeskStore
+    from shieldwall.store.portal_attempts import PortalAttemptStore
     from shieldwall.store.users import UserStore
     from shieldwall.web.media import MediaVault
 
@@ -122,6 +128,7 @@ def _with_audit(web: WebState, rt: Runtime) -> WebState:
         desk=desk,
         cases=CaseStore(sessions, audit=rt.audit),
         vault=MediaVault(desk, rt.settings.data_dir),
+        attempts=PortalAttemptStore(sessions, audit=rt.audit),
     )
 
 

@@ -14,12 +14,17 @@ from shieldwall.store.users import LOCK_MINUTES, ROLES
 from shieldwall.web.security import (
     ADMINS,
     AUDITORS,
+    PORTAL_COOKIE,
     REVIEWERS,
     SESSION_COOKIE,
     Viewer,
     check_csrf,
+    check_login_csrf,
     current_viewer,
+    login_token,
+    portal_nonce,
     require_role,
+    runtime_of,
     set_cookie,
 )
 from shieldwall.web.site import render
@@ -54,9 +59,24 @@ def landing(request: Request) -> Response:
     return render(request, "landing.html")
 
 
+def _login_page(request: Request, ctx: dict[str, object], *, status_code: int = 200) -> Response:
+    """The sign-in form with its CSRF token (signed double submit: no session exists yet)."""
+    nonce, new = portal_nonce(request)
+    secret = runtime_of(request).settings.secret_key
+    response = render(
+        request,
+        "login.html",
+        {"login_csrf": login_token(secret, nonce), **ctx},
+        status_code=status_code,
+    )
+    if new:
+        set_cookie(request, response, PORTAL_COOKIE, nonce, max_age=24 * 3600, same_site="strict")
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+    return _login_page(request, {"next": _safe_next(next), "error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -65,7 +85,9 @@ def login(
     username: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    check_login_csrf(request, runtime_of(request).settings.secret_key, csrf_token)
     state = web(request)
     address = request.client.host if request.client else "unknown"
     result = state.users.authenticate(username=username, password=password, address=address)
@@ -75,9 +97,8 @@ def login(
             if result.locked
             else "That username and password do not match."
         )
-        return render(
+        return _login_page(
             request,
-            "login.html",
             {"next": _safe_next(next), "error": error, "username": username},
             status_code=401,
         )

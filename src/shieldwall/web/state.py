@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
 from shieldwall.store.cases import CaseStore, ReviewDeskStore
+from shieldwall.store.portal_attempts import PortalAttemptStore
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.users import UserStore
 from shieldwall.web.media import MediaVault
@@ -23,6 +24,7 @@ class WebState:
     reviews: ReviewStore
     vault: MediaVault
     keep_review_media: bool
+    attempts: PortalAttemptStore
     session_limit_minutes: int = SESSION_LIMIT_MINUTES
 
     @classmethod
@@ -36,4 +38,5 @@ class WebState:
             reviews=ReviewStore(sessions),
             vault=MediaVault(desk, rt.settings.data_dir),
             keep_review_media=keep_review_media,
+            attempts=PortalAttemptStore(sessions),
         )

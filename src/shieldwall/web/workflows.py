@@ -17,8 +17,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shieldwall.errors import ConflictError, InputError
+from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.runtime import Runtime
-from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, FourEyesError, ReviewDeskStore
+from shieldwall.store.cases import (
+    HUNT_DONE,
+    HUNT_HELD,
+    AppealInfo,
+    CaseInfo,
+    CaseStore,
+    FourEyesError,
+    ReviewDeskStore,
+)
 from shieldwall.store.models import utcnow
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewAction, NewDecision
@@ -195,11 +204,22 @@ def decide(
             reviews.close(task_id)
     approval_id = None
     if add_to_bank:
-        rt.store.get_bank(name=add_to_bank)  # refuse an unknown bank now, not at approval
+        check_review_bank(rt, add_to_bank)  # refuse now, not at approval
         approval_id = desk.request_bank_add(
             item_id=item.id, bank=add_to_bank, requested_by=decided_by, reason=note or category
         ).id
     return DecisionOutcome(tuple(stored), approval_id, statement)
+
+
+REVIEW_BANK_PURPOSES = (BankPurpose.VICTIM, BankPurpose.INTERNAL)
+"""Banks a moderator may add an item to: a forged form naming a negative (allow-list) or
+partner bank, or one that does not exist, is refused."""
+
+
+def check_review_bank(rt: Runtime, name: str) -> None:
+    bank = rt.store.get_bank(name=name)  # BankNotFoundError for a name that is not a bank
+    if bank.purpose not in REVIEW_BANK_PURPOSES:
+        raise InputError("choose a victim or internal bank from the list", value=name)
 
 
 def approve_bank_addition(
@@ -227,8 +247,14 @@ def approve_bank_addition(
         )
         if value
     ]
-    result = rt.store.add_entries(bank=approval.bank, entries=entries)
-    return rt.retro_hunter.hunt(result.ids).items_hit
+    done = add_to_bank(
+        rt.banking,
+        bank=approval.bank,
+        entries=entries,
+        hunt_unchanged=True,
+        holder=f"review:{approval.id}",
+    )
+    return 0 if done.hunt is None else done.hunt.items_hit
 
 
 def file_appeal(rt: Runtime, desk: ReviewDeskStore, *, content_id: str, reason: str) -> AppealInfo:
@@ -338,10 +364,64 @@ def decide_appeal(
     )
 
 
-def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: str) -> CaseInfo:
+@dataclass(frozen=True, slots=True)
+class MatchPreview:
+    """What a request's hashes would hit among items already seen, shown before approval."""
+
+    items: tuple[ItemInfo, ...]
+    """The closest hits, at most ``PREVIEW_ITEMS`` of them."""
+    total: int
+    uploaders: tuple[tuple[str, int], ...]
+    """Uploaders of the hits with how many each, most first (``""`` for unknown)."""
+    distances: dict[int, int]
+
+
+PREVIEW_ITEMS = 24
+
+
+def case_match_preview(rt: Runtime, case: CaseInfo) -> MatchPreview:
+    """The stored items a case's hashes (pending or approved) hit at the victim bank's
+    threshold, so the reviewer sees what approving would take down before approving."""
+    threshold = next(
+        (b.threshold for b in rt.store.list_banks() if b.name == VICTIM_BANK),
+        rt.settings.pdq_threshold,
+    )
+    live = [h for h in case.hashes if h.status in ("pending", "approved")]
+    found = rt.retro_hunter.preview(
+        pdqs=[(h.value, [v for _, v in h.variants]) for h in live if h.signal_type == "pdq"],
+        md5s=[h.value for h in live if h.signal_type == "md5"],
+        sha256s=[h.value for h in live if h.signal_type == "sha256"],
+        threshold=threshold,
+    )
+    every = rt.items.items_by_ids(list(found.item_ids))
+    counts: dict[str, int] = {}
+    for item in every.values():
+        counts[item.uploader_id or ""] = counts.get(item.uploader_id or "", 0) + 1
+    shown = tuple(every[i] for i in found.item_ids[:PREVIEW_ITEMS] if i in every)
+    return MatchPreview(
+        items=shown,
+        total=len(every),
+        uploaders=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        distances=found.distances,
+    )
+
+
+def approve_case(
+    rt: Runtime,
+    cases: CaseStore,
+    *,
+    case_id: int,
+    reviewed_by: str,
+    automatic_removal: bool | None = None,
+) -> CaseInfo:
     """A moderator approves a victim's request: its hashes (each photo's PDQ with the region
-    hashes the browser made of it) enter the victim bank, and every copy already seen is
-    hunted and actioned through the policy."""
+    hashes the browser made of it) enter the victim bank under the case's claim, so every
+    future upload of them is caught at once.
+
+    Copies already published are hunted and actioned through the policy only when
+    ``victim_removal_approval`` is ``automatic``; otherwise their removal is held until a
+    second, different moderator confirms it (:func:`confirm_case_removal`): one click on
+    anonymous hashes must not take down what they happen to match."""
     case = cases.get(case_id)
     if case.status not in ("under_review", "actioned"):
         raise InputError("only a complete, open request can be approved", value=case.status)
@@ -350,7 +430,8 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
     provenance = Provenance(
         source="victim-portal", case_id=case.case_number, submitted_at=case.valid_at
     )
-    result = rt.store.add_entries(
+    done = add_to_bank(
+        rt.banking,
         bank=VICTIM_BANK,
         entries=[
             NewEntry(
@@ -363,12 +444,38 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
             )
             for h in pending
         ],
+        # Hunted below, once the removal of published copies is approved.
+        retro_hunt=False,
+        holder=case_holder(case),
     )
     case = cases.approve_hashes(
         case_id,
-        entry_ids={h.id: int(e) for h, e in zip(pending, result.ids, strict=True)},
+        entry_ids={h.id: int(e) for h, e in zip(pending, done.entry_ids, strict=True)},
         reviewed_by=reviewed_by,
     )
+    if automatic_removal is None:
+        automatic_removal = rt.settings.victim_removal_approval == "automatic"
+    if not automatic_removal and case.hunt_state != HUNT_DONE:
+        return cases.set_hunt(case_id, state=HUNT_HELD)
+    return _hunt_case(rt, cases, case, approved_by="policy:automatic")
+
+
+def confirm_case_removal(
+    rt: Runtime, cases: CaseStore, *, case_id: int, confirmed_by: str
+) -> CaseInfo:
+    """The second pair of eyes on an approved request: copies already published are hunted
+    and actioned. The moderator who approved the hashes cannot confirm their own approval."""
+    case = cases.get(case_id)
+    if case.hunt_state != HUNT_HELD:
+        raise InputError("no removal is waiting for confirmation on this request")
+    if case.reviewed_by == confirmed_by:
+        raise FourEyesError(
+            "a second moderator must confirm the removal: you approved this request yourself"
+        )
+    return _hunt_case(rt, cases, case, approved_by=confirmed_by)
+
+
+def _hunt_case(rt: Runtime, cases: CaseStore, case: CaseInfo, *, approved_by: str) -> CaseInfo:
     entry_ids = [
         EntryId(h.entry_id)
         for h in case.hashes
@@ -376,16 +483,31 @@ def approve_case(rt: Runtime, cases: CaseStore, *, case_id: int, reviewed_by: st
     ]
     report = rt.retro_hunter.hunt(entry_ids)
     removed = sum(1 for d in report.decisions if d.verdict in TAKEDOWN_VERDICTS)
+    cases.set_hunt(case.id, state=HUNT_DONE, approved_by=approved_by)
     return cases.record_actioned(
-        case_id, found=report.items_hit, removed=case.copies_removed + removed
+        case.id, found=report.items_hit, removed=case.copies_removed + removed
     )
 
 
+def case_holder(case: CaseInfo) -> str:
+    """The name under which a case holds its bank entries (``store/holders.py``)."""
+    return f"case:{case.case_number}"
+
+
 def withdraw_case(rt: Runtime, cases: CaseStore, case: CaseInfo) -> CaseInfo:
-    """The requester withdrew: approved hashes stop matching at once."""
-    for h in case.hashes:
-        if h.status == "approved" and h.entry_id is not None:
-            rt.store.withdraw_entry(entry_id=h.entry_id)
+    """The requester withdrew: the case's claim on its entries is taken back at once.
+
+    An entry leaves matching only if no one else holds it: when another case (or a
+    partner's list, or a moderator's addition) holds the same hash, that protection
+    stays. The audit trail's ``bank.claim_released`` says which case let go of what."""
+    approved = [h.entry_id for h in case.hashes if h.status == "approved" and h.entry_id]
+    if approved:
+        release_from_bank(
+            rt.banking,
+            entry_ids=approved,
+            holder=case_holder(case),
+            actor=f"requester:{case.case_number}",
+        )
     return cases.withdraw(case.id)
 
 

@@ -5,7 +5,9 @@
   ``"no webhook_url configured"`` and a warning is logged: the action is visible in
   ``shieldwall outbox list``, never silently dropped, and never piles up forever.
 - ``review``: opens a review task (idempotent on the action's key).
-- ``add_to_bank``: adds hashes to a bank (idempotent in the bank store).
+- ``add_to_bank``: adds hashes to a bank through :func:`shieldwall.pipeline.banking.add_to_bank`
+  (idempotent in the bank store), so everything already seen is retro-hunted for them, as
+  when the API, the CLI or a reviewer adds them.
 - ``child_safety_report``: PREPARES a report file for a person to check and file
   (``data_dir/child_safety_reports/<key>.json``, mode 0600). Nothing is ever sent.
 
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from shieldwall.errors import InputError, NotFoundError, ShieldwallError
-from shieldwall.store import BankStore
+from shieldwall.pipeline.banking import Banking, add_to_bank
 from shieldwall.store.models import utcnow
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.service_records import OutboxInfo
@@ -47,12 +49,14 @@ class ActionPerformer:
     def __init__(
         self,
         *,
-        banks: BankStore,
+        banking: Callable[[], Banking],
         reviews: ReviewStore,
         data_dir: Path,
         webhook: WebhookSender | None,
     ) -> None:
-        self._banks = banks
+        # Asked for only when an add_to_bank row comes: a worker that only sends webhooks
+        # never loads the matcher or the seen-items index.
+        self._banking = banking
         self._reviews = reviews
         self._data_dir = data_dir
         self._webhook = webhook
@@ -124,8 +128,16 @@ class ActionPerformer:
             )
             for e in p["entries"]
         ]
-        result = self._banks.add_entries(bank=str(p["bank"]), entries=entries)
-        return Outcome.delivered(None if result.added else "all entries already in the bank")
+        # Hunted even when every entry was already there: a retry after a crash between the
+        # store write and the hunt must still hunt (it is idempotent: decision ids are derived).
+        done = add_to_bank(
+            self._banking(), bank=str(p["bank"]), entries=entries, hunt_unchanged=True
+        )
+        hunt = done.hunt
+        found = "" if hunt is None else f"; retro-hunt hit {hunt.items_hit} stored items"
+        if not done.added:
+            return Outcome.delivered("all entries already in the bank" + found)
+        return Outcome.delivered(found.removeprefix("; ") or None)
 
     def _prepare_report(self, entry: OutboxInfo) -> Outcome:
         folder = self._data_dir / REPORTS_FOLDER

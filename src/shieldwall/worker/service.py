@@ -47,7 +47,7 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
     if webhook is None:
         log.warning("worker.no_webhook_url webhook actions will be marked delivered unsent")
     performer = ActionPerformer(
-        banks=runtime.store,
+        banking=lambda: runtime.banking,
         reviews=ReviewStore(sessions),
         data_dir=Path(settings.data_dir),
         webhook=webhook,

@@ -78,8 +78,14 @@ def test_region_hashes_made_in_the_page_are_pythons_bank_variants_and_banked(
 
     mod = new_page()
     sign_in(mod, live, "moderator2", "/review/cases")
-    mod.click(f"tr:has-text('{number}') >> text=Approve and hunt copies")
-    mod.wait_for_selector(f"tr:has-text('{number}') >> text=copies found")
+    mod.click(f"tr:has-text('{number}') >> text=Review matches and approve")
+    mod.click("#approve")
+    mod.wait_for_selector(f"tr:has-text('{number}') >> text=Removal awaits a second moderator")
+    senior = new_page()
+    sign_in(senior, live, "senior_moderator", "/review/cases")
+    senior.click(f"tr:has-text('{number}') >> text=Removal awaits a second moderator")
+    senior.click("#confirm-removal")
+    senior.wait_for_selector(f"tr:has-text('{number}') >> text=copies found")
     (case,) = [c for c in cases.list_cases(statuses=["actioned"]) if c.case_number == number]
     with_regions = [h for h in case.hashes if h.signal_type == "pdq" and h.variants]
     assert with_regions

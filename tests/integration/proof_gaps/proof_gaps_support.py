@@ -40,7 +40,13 @@ class ProofSite:
         """A fresh client (own cookie jar), signed in as ``username`` when given."""
         client = TestClient(self.client.app, follow_redirects=False)
         if username:
-            response = client.post("/login", data={"username": username, "password": PASSWORD})
+            page = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert token, "the sign-in page has no CSRF token"
+            response = client.post(
+                "/login",
+                data={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
+            )
             assert response.status_code == 303, response.text
         return client
 

@@ -4,7 +4,7 @@ it must not see, every staff POST needs the session's CSRF token, and guessing i
 from __future__ import annotations
 
 import pytest
-from web_support import PASSWORD, Site, csrf_of
+from web_support import PASSWORD, Site, csrf_of, login
 
 from shieldwall.store.users import MAX_FAILURES
 from shieldwall.web.security import CSP
@@ -61,7 +61,7 @@ def test_staff_posts_without_the_csrf_token_are_refused(site: Site) -> None:
 
 def test_a_session_cookie_is_httponly_and_samesite(site: Site) -> None:
     client = site.client_for(None)
-    response = client.post("/login", data={"username": "moderator", "password": PASSWORD})
+    response = login(client, "moderator", PASSWORD)
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     assert "secure" not in cookie  # plain http in the test; https sets Secure
@@ -77,21 +77,19 @@ def test_sign_out_ends_the_session(site: Site) -> None:
 def test_five_failures_lock_the_account_even_for_the_right_password(site: Site) -> None:
     client = site.client_for(None)
     for _ in range(MAX_FAILURES):
-        wrong = client.post("/login", data={"username": "locked", "password": "nope"})
+        wrong = login(client, "locked", "nope")
         assert wrong.status_code == 401
-    locked = client.post("/login", data={"username": "locked", "password": PASSWORD})
+    locked = login(client, "locked", PASSWORD)
     assert locked.status_code == 401
     assert "Too many failed attempts" in locked.text
     # Another account from the same address is not locked by this one's failures.
-    other = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    other = login(client, "admin", PASSWORD)
     assert other.status_code == 303
 
 
 def test_next_never_redirects_off_site(site: Site) -> None:
     client = site.client_for(None)
-    response = client.post(
-        "/login", data={"username": "moderator", "password": PASSWORD, "next": "//evil.test/x"}
-    )
+    response = login(client, "moderator", PASSWORD, next="//evil.test/x")
     assert response.headers["location"] == "/review"
 
 

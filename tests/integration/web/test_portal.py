@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from web_support import Site, csrf_of
+from web_support import Site, csrf_of, portal_fields
 
 from shieldwall.hashing import hash_image_file
 from shieldwall.types import EntryStatus
@@ -38,7 +38,7 @@ def _hashes(paths: list[Path]) -> str:
 
 def _submit(client: TestClient, fields: dict[str, str]) -> tuple[int, str]:
     page = client.get("/report")
-    response = client.post("/report", data={"csrf_token": csrf_of(page.text), **fields})
+    response = client.post("/report", data={**portal_fields(page.text), **fields})
     return response.status_code, response.text
 
 
@@ -148,8 +148,16 @@ def test_approval_hunts_copies_and_withdrawal_stops_matching(
     mod = site.client_for("moderator")
     page = mod.get("/review/cases")
     assert number in page.text
+    page = mod.get(f"/review/cases/{case.id}")
     mod.post(
         f"/review/cases/{case.id}", data={"csrf_token": csrf_of(page.text), "decision": "approve"}
+    )
+    # Removing what was already published needs a second moderator (issue 13).
+    second = site.client_for("moderator2")
+    page = second.get(f"/review/cases/{case.id}")
+    second.post(
+        f"/review/cases/{case.id}",
+        data={"csrf_token": csrf_of(page.text), "decision": "confirm_removal"},
     )
     shown = _status(client, number, code)
     assert "2 copies found, 2 taken down" in shown

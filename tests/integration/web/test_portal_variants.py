@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import Site, csrf_of
+from web_support import Site, csrf_of, portal_fields
 
 from shieldwall.hashing import hash_image_file
 from shieldwall.hashing.decode import decode_image
@@ -47,7 +47,7 @@ def _file(path: Path) -> dict[str, Any]:
 
 def _submit(client: TestClient, fields: dict[str, str]) -> tuple[int, str]:
     page = client.get("/report")
-    response = client.post("/report", data={"csrf_token": csrf_of(page.text), **fields})
+    response = client.post("/report", data={**portal_fields(page.text), **fields})
     return response.status_code, response.text
 
 

@@ -23,6 +23,7 @@ from shieldwall.api.views import bank_public, entry_public
 from shieldwall.errors import EntryNotFoundError
 from shieldwall.exchange import ExchangeFormat, write_entries
 from shieldwall.hashing.values import normalize_hash
+from shieldwall.pipeline.banking import add_to_bank, withdraw_from_bank
 from shieldwall.runtime import Runtime
 from shieldwall.store import EntryInfo
 from shieldwall.types import NewEntry, Provenance
@@ -89,12 +90,16 @@ def add_entries(
         )
         for e in body.entries
     ]
-    result = rt.store.add_entries(bank=name, entries=entries)
-    rt.matcher.refresh()
+    done = add_to_bank(
+        rt.banking,
+        bank=name,
+        entries=entries,
+        retro_hunt=body.retro_hunt,
+        notify=request.app.state.decided,
+    )
+    report = done.hunt
     hunt = None
-    if body.retro_hunt and result.added:
-        report = rt.retro_hunter.hunt(sorted(set(result.ids)))
-        request.app.state.decided([d.id for d in report.decisions])
+    if report is not None:
         hunt = {
             "entries": report.entries,
             "items_hit": report.items_hit,
@@ -103,9 +108,9 @@ def add_entries(
         }
     return EntriesAdded(
         bank=name,
-        added=result.added,
-        unchanged=result.unchanged,
-        entry_ids=list(result.ids),
+        added=done.added,
+        unchanged=done.unchanged,
+        entry_ids=list(done.entry_ids),
         retro_hunt=hunt,
     )
 
@@ -130,9 +135,7 @@ def get_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksReader) -> Entry
 def withdraw_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
     """Take an entry out of matching at once (kept, with status ``withdrawn``; its variants
     leave matching with it)."""
-    get_entry(name, entry_id, rt, _)
-    entry = rt.store.withdraw_entry(entry_id=entry_id)
-    rt.matcher.refresh()
+    entry = withdraw_from_bank(rt.banking, bank=name, entry_id=entry_id)
     return _with_variants(rt, entry)
 
 

@@ -32,6 +32,7 @@ from starlette.datastructures import UploadFile
 
 from shieldwall.api.deps import BanksReader, BanksWriter, RuntimeDep
 from shieldwall.api.problems import ProblemError
+from shieldwall.api.schemas import StrictBody as _Strict
 from shieldwall.exchange.indicators import (
     RecordProblem,
     read_csv,
@@ -68,10 +69,6 @@ class FeedFormat(StrEnum):
     CSV = "csv"
     STIX = "stix"
     MISP = "misp"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class IndicatorListCreate(_Strict):

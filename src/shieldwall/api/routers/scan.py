@@ -10,12 +10,18 @@ from starlette.datastructures import UploadFile
 
 from shieldwall.api.deps import LookupCaller, RuntimeDep, ScanCaller
 from shieldwall.api.problems import ProblemError
-from shieldwall.api.schemas import DecisionPublic, LookupCreate
+from shieldwall.api.schemas import (
+    CONTENT_ID_MAX,
+    UPLOADER_ID_MAX,
+    DecisionPublic,
+    LookupCreate,
+)
 from shieldwall.api.views import decision_public
 from shieldwall.errors import InputError
 from shieldwall.pipeline.matcher import Query
 from shieldwall.pipeline.scan import ScanMeta
 from shieldwall.policy import SURFACES
+from shieldwall.storable import text_problem
 
 router = APIRouter(prefix="/v1", tags=["scan"])
 
@@ -32,9 +38,9 @@ _SCAN_BODY = {
                     "required": ["file", "content_id"],
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
-                        "content_id": {"type": "string", "maxLength": 255},
+                        "content_id": {"type": "string", "maxLength": CONTENT_ID_MAX},
                         "surface": {"type": "string", "enum": sorted(SURFACES)},
-                        "uploader_id": {"type": "string"},
+                        "uploader_id": {"type": "string", "maxLength": UPLOADER_ID_MAX},
                         "text": {"type": "string"},
                         "url": {"type": "string"},
                         "jurisdictions": {"type": "string", "description": "e.g. GB,US"},
@@ -130,9 +136,17 @@ def _meta(fields: dict[str, Any]) -> ScanMeta:
     for key, value in fields.items():
         if isinstance(value, str) and len(value) > _MAX_FIELD:
             raise InputError(f"{key}: longer than {_MAX_FIELD} characters")
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise InputError(f"{key}: {problem}", value=value)
+    uploader_id = fields.get("uploader_id")
+    if isinstance(uploader_id, str) and len(uploader_id) > UPLOADER_ID_MAX:
+        raise InputError(f"uploader_id: longer than {UPLOADER_ID_MAX} characters")
     content_id = fields.get("content_id")
     if not content_id:
         raise InputError("content_id: required")
+    if len(content_id) > CONTENT_ID_MAX:
+        raise InputError(f"content_id: longer than {CONTENT_ID_MAX} characters")
     surface = fields.get("surface") or "other"
     if surface not in SURFACES:
         raise InputError(f"surface: must be one of {', '.join(sorted(SURFACES))}", value=surface)

@@ -7,8 +7,14 @@
  * hidden "hashes" field. Progress is announced through an aria-live region; the submit
  * button waits while hashing runs. Client-side hints point at missing answers before
  * sending, but the server decides (and says precisely what is missing).
+ *
+ * Before sending, the page solves the server's proof-of-work challenge (#pow_challenge):
+ * a nonce such that SHA-256("<challenge>:<nonce>") starts with data-bits zero bits. It
+ * starts when the page opens, in small slices so the page stays responsive, with the same
+ * SHA-256 code the hasher uses; nothing is asked of any third party.
  */
 import { hashFile, ImageDecodeError } from './hasher.js';
+import { Sha256 } from './sha256.js';
 
 const form = document.getElementById('report-form');
 const input = document.getElementById('files');
@@ -79,6 +85,49 @@ input.addEventListener('change', async () => {
   form.dataset.hashState = 'done';
 });
 
+const powField = document.getElementById('pow_challenge');
+const powNonce = document.getElementById('pow_nonce');
+const encoder = new TextEncoder();
+
+function zeroBits(bytes) {
+  let bits = 0;
+  for (const b of bytes) {
+    if (b === 0) { bits += 8; continue; }
+    return bits + Math.clz32(b) - 24;
+  }
+  return bits;
+}
+
+function digestBytes(text) {
+  const hex = new Sha256().update(encoder.encode(text)).hex();
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i += 1) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Solve the challenge in slices of a few thousand tries; resolves with the nonce. */
+const powSolved = new Promise((resolve) => {
+  const challenge = powField ? powField.value : '';
+  const bits = powField ? Number(powField.dataset.bits || 0) : 0;
+  if (!challenge || !bits) { resolve(''); return; }
+  let nonce = 0;
+  const slice = () => {
+    const end = nonce + 4000;
+    for (; nonce < end; nonce += 1) {
+      if (zeroBits(digestBytes(`${challenge}:${nonce}`)) >= bits) {
+        resolve(String(nonce));
+        return;
+      }
+    }
+    setTimeout(slice, 0);
+  };
+  setTimeout(slice, 0);
+});
+powSolved.then((nonce) => {
+  powNonce.value = nonce;
+  form.dataset.powState = 'done';
+});
+
 form.addEventListener('submit', (event) => {
   const hints = [];
   const need = (id, text) => {
@@ -99,5 +148,13 @@ form.addEventListener('submit', (event) => {
     event.preventDefault();
     form.dataset.hinted = '1';
     progress.textContent = `Before sending, please check: ${hints.join('; ')}. Press send again to send as it is.`;
+    return;
+  }
+  if (form.dataset.powState !== 'done') {
+    // The short check is still running: send as soon as it is done.
+    event.preventDefault();
+    submit.disabled = true;
+    progress.textContent = 'Getting ready to send (a short check on your device)…';
+    powSolved.then(() => { submit.disabled = false; form.submit(); });
   }
 });
