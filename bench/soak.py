@@ -147,6 +147,8 @@ def main() -> None:
         stderr=open(work / "server.log", "wb"),  # noqa: SIM115 - lives as long as the server
     )
     rows: list[dict[str, float]] = []
+    # A plain `kill` must still stop the server (the finally below), not orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         _wait_ready(args.port, 120)
         start = time.monotonic()
@@ -179,7 +181,14 @@ def main() -> None:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-        tracebacks = (work / "server.log").read_text(errors="replace").count("Traceback")
+        log = (work / "server.log").read_text(errors="replace")
+        tracebacks = log.count("Traceback")
+        # The last line of each traceback names the error; keep the distinct ones.
+        errors = sorted(
+            {m.strip() for m in re.findall(r"\n(\w[\w.]*(?:Error|Exception)[^\n]*)", log)}
+        )
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "soak-errors.txt").write_text("\n".join(errors[:50]) + "\n")
         shutil.rmtree(work, ignore_errors=True)
     report(rows, args.out, tracebacks)
 
