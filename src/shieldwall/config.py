@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default_factory=lambda: {"default": 365},
         description="Days to keep seen items per surface (key `default` for the rest).",
     )
+    platform_jurisdictions: list[str] = Field(
+        default_factory=list,
+        description='Countries the platform operates in (e.g. ["GB", "US"]); their takedown '
+        "clocks apply to every victim request, besides the requester's own country's.",
+    )
     signal_budget_ms: float = Field(
         2000.0,
         gt=0,
@@ -94,6 +99,14 @@ class Settings(BaseSettings):
     )
     scan_signals: list[str] | None = Field(
         None, description="Signals to run on scans (names); default: every usable one."
+    )
+    signals_sync_surfaces: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Surfaces whose scans wait for the heavy detectors (nudity, faces, watermark, "
+            "intimate_real_person), each within signal_budget_ms; elsewhere they run in the "
+            "worker and may add a follow-up decision."
+        ),
     )
     c2pa_trust_anchors: Path | None = Field(
         None, description="PEM bundle of root certificates whose C2PA signers count as trusted."
@@ -110,6 +123,40 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
+    )
+    exchange_secrets_file: Path | None = Field(
+        None,
+        description="JSON file of exchange credentials: {exchange name: {key: value}}.",
+    )
+    exchange_credentials: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Exchange credentials as JSON (same shape); the secrets file wins.",
+    )
+    exchange_poll_interval_s: float = Field(
+        30.0, gt=0, description="How often the worker looks for exchanges due for a fetch."
+    )
+    exchange_lease_s: float = Field(
+        300.0, gt=0, description="How long a fetcher's lease on an exchange lasts unrenewed."
+    )
+    hma_api_enabled: bool = Field(
+        True, description="Serve the HMA-compatible API at /hma (API keys as bearer tokens)."
+    )
+    group_commit_max_batch: int = Field(
+        256, ge=1, le=10_000, description="Most lookups/scans stored in one transaction."
+    )
+    group_commit_wait_ms: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description=(
+            "How long a batch waits for more writes before committing (0: it takes what "
+            "arrived while the previous batch committed)."
+        ),
+    )
+    max_pending_writes: int = Field(
+        4096,
+        ge=1,
+        description="Writes that may wait for a batch; past that the API answers 503.",
     )
     victim_removal_approval: Literal["second_moderator", "automatic"] = Field(
         "second_moderator",

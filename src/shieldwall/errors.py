@@ -17,16 +17,22 @@ input, truncated so that an error can never echo a megabyte back.
     │   │   └── FileTooLargeError        file_too_large
     │   ├── InvalidHashError             invalid_hash
     │   ├── InvalidRecordError           invalid_record
-    │   └── InvalidPolicyError           invalid_policy
+    │   ├── InvalidPolicyError           invalid_policy
+    │   └── UnsupportedFeatureError      unsupported_feature
     ├── NotFoundError                    not_found
     │   ├── BankNotFoundError            bank_not_found
-    │   └── EntryNotFoundError           entry_not_found
+    │   ├── EntryNotFoundError           entry_not_found
+    │   └── ExchangeNotFoundError        exchange_not_found
     ├── ConflictError                    conflict
-    │   └── BankExistsError              bank_exists
+    │   ├── BankExistsError              bank_exists
+    │   ├── ExchangeExistsError          exchange_exists
+    │   └── ExchangeBusyError            exchange_busy
+    ├── ExchangeFetchError               exchange_fetch_failed
     ├── AccessError                      access_denied
     │   ├── AuthenticationError          unauthenticated
     │   └── PermissionDeniedError        forbidden
-    └── ConfigurationError               configuration
+    ├── ConfigurationError               configuration
+    └── OverloadedError                  overloaded
 """
 
 from __future__ import annotations
@@ -123,6 +129,15 @@ class InvalidPolicyError(InputError):
     code = "invalid_policy"
 
 
+class UnsupportedFeatureError(InputError):
+    """A well-formed request for something Shieldwall deliberately does not do (e.g. an
+    HMA-compatible call that would fetch a URL server-side); the message says what to
+    do instead."""
+
+    code = "unsupported_feature"
+    http_status = 400
+
+
 class NotFoundError(ShieldwallError):
     code = "not_found"
     http_status = 404
@@ -145,6 +160,28 @@ class BankExistsError(ConflictError):
     code = "bank_exists"
 
 
+class ExchangeNotFoundError(NotFoundError):
+    code = "exchange_not_found"
+
+
+class ExchangeExistsError(ConflictError):
+    code = "exchange_exists"
+
+
+class ExchangeBusyError(ConflictError):
+    """Another fetcher holds this exchange's lease (one fetcher per exchange at a time)."""
+
+    code = "exchange_busy"
+
+
+class ExchangeFetchError(ShieldwallError):
+    """The exchange could not be fetched (unreachable, refused, answered nonsense); what was
+    applied before the fault stays applied and the next fetch resumes from the checkpoint."""
+
+    code = "exchange_fetch_failed"
+    http_status = 502
+
+
 class AccessError(ShieldwallError):
     code = "access_denied"
     http_status = 403
@@ -165,3 +202,18 @@ class ConfigurationError(ShieldwallError):
 
     code = "configuration"
     http_status = 500
+
+
+class OverloadedError(ShieldwallError):
+    """More work is waiting than the service takes on: come back after ``retry_after`` s.
+
+    Raised instead of queueing without bound (threads and memory piling up until every
+    request is slow); the API answers 503 with ``Retry-After``, and nothing was stored.
+    """
+
+    code = "overloaded"
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -8,25 +8,33 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
+from shieldwall.exchange.connectors import ExchangeRegistry
 from shieldwall.hashing import DecodedImage, DecodeLimits
 from shieldwall.pipeline.banking import Banking
+from shieldwall.pipeline.detect import DeferredDetection, detect_payload
+from shieldwall.pipeline.exchange_fetch import FetchReport, fetch_exchange, load_credentials
+from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
 from shieldwall.pipeline.scan import ScanMeta, ScanService
 from shieldwall.signals import SignalContext, SignalInput
+from shieldwall.signals.base import Signal, is_heavy
 from shieldwall.signals.registry import SignalRegistry, TextIndicatorAdapter
 from shieldwall.signals.runner import run_signals
 from shieldwall.signals.text import IndicatorSet
 from shieldwall.store import (
     BankStore,
+    ExchangeStore,
     ItemStore,
     KeyStore,
     OutboxStore,
@@ -35,6 +43,9 @@ from shieldwall.store import (
     upgrade,
 )
 from shieldwall.store.audit_store import AuditWriter
+from shieldwall.store.case_clocks import CaseClockStore
+from shieldwall.store.case_targets import CaseTargetStore
+from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
 from shieldwall.types import SignalResult
 
@@ -96,6 +107,39 @@ class Runtime:
             audit=audit,
         )
 
+    @cached_property
+    def exchanges(self) -> ExchangeStore:
+        """Configured hash exchanges, their checkpoints and fetch leases."""
+        return ExchangeStore(session_factory(self.engine))
+
+    @cached_property
+    def exchange_registry(self) -> ExchangeRegistry:
+        """Every installed exchange connector (built-in and plug-in), by kind."""
+        from shieldwall.plugins import collect_exchanges, get_plugin_manager
+
+        registry = ExchangeRegistry()
+        for connector in collect_exchanges(get_plugin_manager()):
+            registry.register(connector)
+        return registry
+
+    def exchange_credentials(self, name: str) -> dict[str, str]:
+        return load_credentials(
+            name,
+            secrets_file=self.settings.exchange_secrets_file,
+            inline=self.settings.exchange_credentials,
+        )
+
+    def fetch_exchange(self, name: str) -> FetchReport:
+        """Fetch one exchange now (:func:`shieldwall.pipeline.exchange_fetch.fetch_exchange`)."""
+        return fetch_exchange(
+            self.exchanges,
+            self.banking,
+            self.exchange_registry,
+            name,
+            credentials=self.exchange_credentials(name),
+            lease_s=self.settings.exchange_lease_s,
+        )
+
     @property
     def matcher(self) -> Matcher:
         """The process's matcher, loaded on first use (snapshot + change log)."""
@@ -137,6 +181,18 @@ class Runtime:
             robust_matching=self.settings.robust_matching,
             retention_days=self.settings.retention_days,
             run_signals=self.run_scan_signals,
+            defer_signals=self.defer_scan_signals,
+            committer=self.committer,
+        )
+
+    @cached_property
+    def committer(self) -> GroupCommitter:
+        """The process's group commit: every scan and lookup is stored through it."""
+        return GroupCommitter(
+            self.items.record_many,
+            max_batch=self.settings.group_commit_max_batch,
+            max_wait_s=self.settings.group_commit_wait_ms / 1000,
+            max_pending=self.settings.max_pending_writes,
         )
 
     @cached_property
@@ -209,13 +265,25 @@ class Runtime:
             self._indicator_revision = revision
         return True
 
+    def _scan_signals(self) -> list[Signal]:
+        wanted = self.settings.scan_signals
+        return [s for s in self.signals.usable() if wanted is None or s.name in wanted]
+
+    def _heavy_deferred(self, surface: str) -> bool:
+        return surface not in self.settings.signals_sync_surfaces
+
     def run_scan_signals(
         self, meta: ScanMeta, media: bytes | None, decoded: DecodedImage | None
     ) -> tuple[SignalResult, ...]:
-        """The scan path's signal step: usable signals, each within its time budget."""
+        """The scan path's signal step: usable signals, each within its time budget.
+
+        Heavy detectors are left to the worker (:meth:`defer_scan_signals`) unless the
+        item's surface is in ``signals_sync_surfaces``.
+        """
         self.refresh_indicators()
-        wanted = self.settings.scan_signals
-        chosen = [s for s in self.signals.usable() if wanted is None or s.name in wanted]
+        chosen = self._scan_signals()
+        if self._heavy_deferred(meta.surface):
+            chosen = [s for s in chosen if not is_heavy(s)]
         item = SignalInput(
             media=media,
             pixels=None if decoded is None else decoded.pixels,
@@ -224,6 +292,41 @@ class Runtime:
             url=meta.url,
         )
         return run_signals(chosen, item, budget_ms=self.settings.signal_budget_ms)
+
+    def defer_scan_signals(
+        self, meta: ScanMeta, media: bytes, media_type: str
+    ) -> dict[str, Any] | None:
+        """The ``detect`` action a scan owes the worker: the heavy detectors not run in line."""
+        if not self._heavy_deferred(meta.surface) or not media_type.startswith("image/"):
+            return None
+        names = [s.name for s in self._scan_signals() if is_heavy(s)]
+        if not names:
+            return None
+        return detect_payload(
+            content_id=meta.content_id, media=media, media_type=media_type, signals=names
+        )
+
+    def run_heavy_signals(
+        self, item: SignalInput, names: Sequence[str]
+    ) -> tuple[SignalResult, ...]:
+        """The worker's side of a ``detect`` action: the named heavy detectors on one item.
+
+        The budget is ten times the scan's: nobody waits on this answer, and a detector cut
+        short here would be a detection lost.
+        """
+        chosen = [s for s in self.signals.usable() if s.name in names and is_heavy(s)]
+        return run_signals(chosen, item, budget_ms=self.settings.signal_budget_ms * 10)
+
+    @cached_property
+    def detection(self) -> DeferredDetection:
+        """The use case behind the worker's ``detect`` action (pipeline/detect.py)."""
+        return DeferredDetection(
+            items=self.items,
+            policies=self.policies,
+            run_heavy=self.run_heavy_signals,
+            limits=self.limits,
+            quality_threshold=self.settings.quality_threshold,
+        )
 
     @cached_property
     def retro_hunter(self) -> RetroHunter:
@@ -235,6 +338,21 @@ class Runtime:
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
         )
+
+    @cached_property
+    def case_targets(self) -> CaseTargetStore:
+        """Where victims' cases must be acted on, and the platform's outcomes."""
+        return CaseTargetStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def case_clocks(self) -> CaseClockStore:
+        """Every legal clock of victims' cases, with its start event."""
+        return CaseClockStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def child_safety(self) -> ChildSafetyStore:
+        """CyberTipline reports prepared from cases, waiting for a person to file them."""
+        return ChildSafetyStore(session_factory(self.engine), audit=self.audit)
 
     def refresh_matcher(self) -> None:
         """Bring this process's matcher up to date, if it has loaded one (a process that
@@ -253,6 +371,8 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if "committer" in self.__dict__:  # store what is queued before the engine goes
+            self.committer.close()
         self.engine.dispose()
 
 

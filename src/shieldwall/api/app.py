@@ -7,23 +7,26 @@ and ``shieldwall serve`` builds one from the environment.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from shieldwall import __version__
-from shieldwall.api import metrics, problems
+from shieldwall.api import hma, metrics, problems
 from shieldwall.api.auth import KeyVerifier, RateLimiter, RedisRateLimiter
 from shieldwall.api.edge_text import StorableTextMiddleware
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
 from shieldwall.api.routers import (
+    actions,
     banks,
+    exchanges,
+    feeds,
     guard,
     health,
     indicators,
     items,
+    notices,
     proof,
     scan,
     videos,
@@ -80,7 +83,8 @@ def create_app(
             metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
             if outcome.item.pdq:
                 seen.add(outcome.item.id, outcome.item.pdq)
-            decided([outcome.decision.id])
+            if outcome.outbox_ids:  # a decision without actions gives the worker nothing to do
+                decided([outcome.decision.id])
 
         app.state.decided = decided
         rt.scanner.on_stored = remember
@@ -102,23 +106,29 @@ def create_app(
     problems.install(app)
 
     def body_limit(path: str) -> int:
-        return settings.max_upload_bytes + 64 * 1024 if path == "/v1/scan" else JSON_BODY_LIMIT
+        uploads = path == "/v1/scan" or (settings.hma_api_enabled and hma.takes_uploads(path))
+        return settings.max_upload_bytes + 64 * 1024 if uploads else JSON_BODY_LIMIT
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(StorableTextMiddleware)
 
-    @app.middleware("http")
-    async def _observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.LATENCY.labels(path).observe(time.perf_counter() - start)
-        metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        return response
+    app.add_middleware(metrics.ObserveMiddleware)
 
-    for module in (health, scan, banks, indicators, items, videos, guard, proof):
+    for module in (
+        health,
+        scan,
+        banks,
+        indicators,
+        items,
+        videos,
+        guard,
+        proof,
+        actions,
+        notices,
+        exchanges,
+        feeds,
+    ):
         app.include_router(module.router)
+    if settings.hma_api_enabled:
+        app.include_router(hma.build_router())
     return app

@@ -10,6 +10,7 @@ no internals in the body).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shieldwall.errors import ShieldwallError
+from shieldwall.errors import OverloadedError, ShieldwallError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("shieldwall.api")
@@ -36,6 +37,15 @@ _STATUS_CODES = {
     422: "invalid_input",
     429: "rate_limited",
 }
+
+
+HMA_PREFIX = "/hma/"
+"""Paths whose clients were written for HMA, which reads an error's ``message``."""
+
+
+def _for_hma(request: Request, detail: str) -> dict[str, Any]:
+    """HMA's error body is ``{"message": ...}``; under ``/hma`` the problem carries it too."""
+    return {"message": detail} if request.url.path.startswith(HMA_PREFIX) else {}
 
 
 def problem(
@@ -78,17 +88,25 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into problem+json."""
 
     @app.exception_handler(ShieldwallError)
-    async def _shieldwall(_: Request, exc: ShieldwallError) -> JSONResponse:
+    async def _shieldwall(request: Request, exc: ShieldwallError) -> JSONResponse:
+        extra = _for_hma(request, exc.message)
+        if isinstance(exc, OverloadedError):  # temporary: say when to come back
+            wait = str(max(1, math.ceil(exc.retry_after)))
+            return problem(
+                exc.http_status, exc.code, exc.message, headers={"Retry-After": wait}, **extra
+            )
         if exc.value is not None:
-            return problem(exc.http_status, exc.code, exc.message, value=exc.value)
-        return problem(exc.http_status, exc.code, exc.message)
+            extra["value"] = exc.value
+        return problem(exc.http_status, exc.code, exc.message, **extra)
 
     @app.exception_handler(ProblemError)
-    async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail, headers=exc.headers)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem(
+            exc.status, exc.code, exc.detail, headers=exc.headers, **_for_hma(request, exc.detail)
+        )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
                 "loc": [str(p) for p in e.get("loc", ())],
@@ -99,12 +117,17 @@ def install(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
-        return problem(422, "invalid_input", str(detail), errors=errors)
+        return problem(
+            422, "invalid_input", str(detail), errors=errors, **_for_hma(request, str(detail))
+        )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
-        return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        detail = str(exc.detail)
+        return problem(
+            exc.status_code, code, detail, headers=exc.headers, **_for_hma(request, detail)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

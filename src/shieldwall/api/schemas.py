@@ -69,6 +69,21 @@ class LookupCreate(StrictBody):
     metadata: dict[str, Any] = Field(default_factory=dict, max_length=50)
 
 
+MAX_LOOKUP_BATCH = 1000
+
+
+class LookupBatchCreate(StrictBody):
+    """Many lookups in one request; each item is read on its own (a bad one fails alone)."""
+
+    items: list[Any] = Field(min_length=1, max_length=MAX_LOOKUP_BATCH)
+
+
+class ItemErrorPublic(BaseModel):
+    code: str
+    detail: str
+    value: str | None = None
+
+
 class MatchPublic(BaseModel):
     bank: str
     entry_id: int
@@ -108,6 +123,18 @@ class DecisionPublic(BaseModel):
     created_at: datetime
     hashes: dict[str, Any] | None = None
     elapsed_ms: float | None = None
+
+
+class LookupBatchItem(BaseModel):
+    """One item's answer: its decision, or why it was not decided."""
+
+    index: int
+    decision: DecisionPublic | None = None
+    error: ItemErrorPublic | None = None
+
+
+class LookupBatchResult(BaseModel):
+    results: list[LookupBatchItem]
 
 
 class BankCreate(StrictBody):

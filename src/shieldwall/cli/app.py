@@ -1,29 +1,161 @@
-"""Root Typer application; each group of commands lives in its own module."""
+"""Root Typer application; each group of commands lives in its own module, loaded on use.
+
+``shieldwall hash`` runs in the upload path of platforms' own scripts, so start-up time is
+part of its cost: importing every command module (and with them SQLAlchemy, FastAPI, the
+detectors' model runtimes) took 1.1-3.8 s before anything was hashed. The root group
+therefore knows its commands by name, module and one line of help (``COMMANDS``), and
+imports a command's module only when that command runs; ``shieldwall --help`` shows the
+list from those lines without importing any of them. A test keeps the lines equal to the
+commands' own help and checks that ``--help`` leaves the heavy modules unloaded.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from shieldwall.cli.audit_cmd import audit_app, evidence_app, report_command
-from shieldwall.cli.bank_cmd import bank_app
 from shieldwall.cli.context import state
-from shieldwall.cli.db_cmd import db_app, index_app
-from shieldwall.cli.guard_cmd import guard_command
-from shieldwall.cli.hash_cmd import hash_command
-from shieldwall.cli.indicators_cmd import indicators_app
-from shieldwall.cli.match_cmd import match_command
-from shieldwall.cli.policy_cmd import policy_app
-from shieldwall.cli.serve_cmd import demo_command, keys_app, serve_command
-from shieldwall.cli.signals_cmd import signals_app
-from shieldwall.cli.users_cmd import users_app
-from shieldwall.cli.video_cmd import video_app
-from shieldwall.cli.worker_cmd import outbox_app, worker_command
+
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "hash": (
+        "shieldwall.cli.hash_cmd",
+        "hash_command",
+        "Hash images: pdq, quality, md5, sha256 (and the error code of files that failed).",
+    ),
+    "match": (
+        "shieldwall.cli.match_cmd",
+        "match_command",
+        "Match files against the banks: for each file, its matches (or none).",
+    ),
+    "serve": (
+        "shieldwall.cli.serve_cmd",
+        "serve_command",
+        "Start the HTTP API (and the review UI and victim portal) on HOST:PORT.",
+    ),
+    "demo": (
+        "shieldwall.cli.serve_cmd",
+        "demo_command",
+        "Create a demo bank from PHOTOS and a demo API key, then start the API and the worker.",
+    ),
+    "bank": ("shieldwall.cli.bank_cmd", "bank_app", "Manage hash banks."),
+    "exchange": (
+        "shieldwall.cli.exchange_cmd",
+        "exchange_app",
+        "Hash exchanges: add, list, fetch, remove.",
+    ),
+    "keys": ("shieldwall.cli.serve_cmd", "keys_app", "API keys (stored hashed; shown once)."),
+    "worker": (
+        "shieldwall.cli.worker_cmd",
+        "worker_command",
+        "Deliver the outbox: webhooks, review tasks, bank additions, prepared reports.",
+    ),
+    "outbox": (
+        "shieldwall.cli.worker_cmd",
+        "outbox_app",
+        "Inspect the outbox and replay dead letters.",
+    ),
+    "signals": (
+        "shieldwall.cli.signals_cmd",
+        "signals_app",
+        "Signals (detectors): list them and what they need.",
+    ),
+    "policy": (
+        "shieldwall.cli.policy_cmd",
+        "policy_app",
+        "Policy rules: test, activate, show, replay.",
+    ),
+    "audit": (
+        "shieldwall.cli.audit_cmd",
+        "audit_app",
+        "Verify, export and checkpoint the audit trail.",
+    ),
+    "evidence": (
+        "shieldwall.cli.audit_cmd",
+        "evidence_app",
+        "Export and verify signed evidence bundles.",
+    ),
+    "report": (
+        "shieldwall.cli.audit_cmd",
+        "report_command",
+        "Transparency report over a period, or (``report sor``) DSA statements of reasons.",
+    ),
+    "guard": (
+        "shieldwall.cli.guard_cmd",
+        "guard_command",
+        "Check a generation request; exit 1 when it would be refused.",
+    ),
+    "users": ("shieldwall.cli.users_cmd", "users_app", "Accounts for the review UI."),
+    "indicators": (
+        "shieldwall.cli.indicators_cmd",
+        "indicators_app",
+        "Indicator lists (nudify bots, domains, URLs, keywords, app ids).",
+    ),
+    "video": (
+        "shieldwall.cli.video_cmd",
+        "video_app",
+        "Hash, bank and match videos (frame PDQ + file MD5/SHA-256).",
+    ),
+    "db": ("shieldwall.cli.db_cmd", "db_app", "Database schema."),
+    "index": ("shieldwall.cli.db_cmd", "index_app", "The in-memory match index."),
+}
+"""Every lazily loaded command: name -> (module, attribute, first line of its help)."""
+
+
+def load_command(name: str) -> Any:
+    """Import one command's module and build its click command (a group for sub-apps).
+
+    Typed ``Any``: Typer 0.12-0.2x builds on ``click``, later releases on a bundled copy of
+    it, and this module must not import either one just to name the type.
+    """
+    module, attr, _ = COMMANDS[name]
+    target: Any = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(pretty_exceptions_show_locals=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists every command, imports one only when it is run or asked about.
+
+    While the root's own help is being written, commands not yet loaded are shown from
+    their line in ``COMMANDS`` (a placeholder with that help) instead of being imported.
+    """
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        eager = [n for n in super().list_commands(ctx) if n not in COMMANDS]
+        return [*eager, *COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        if self._listing:
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][2])
+        command = load_command(cmd_name)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="shieldwall",
+    cls=LazyGroup,
     help="Stop NCII: hash images, keep hash banks, match uploads, serve the API.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -52,27 +184,6 @@ def version() -> None:
     from shieldwall import __version__
 
     typer.echo(__version__)
-
-
-app.command("hash")(hash_command)
-app.command("match")(match_command)
-app.command("serve")(serve_command)
-app.command("demo")(demo_command)
-app.add_typer(bank_app, name="bank")
-app.add_typer(keys_app, name="keys")
-app.command("worker")(worker_command)
-app.add_typer(outbox_app, name="outbox")
-app.add_typer(signals_app, name="signals")
-app.add_typer(policy_app, name="policy")
-app.add_typer(audit_app, name="audit")
-app.add_typer(evidence_app, name="evidence")
-app.command("report")(report_command)
-app.command("guard")(guard_command)
-app.add_typer(users_app, name="users")
-app.add_typer(indicators_app, name="indicators")
-app.add_typer(video_app, name="video")
-app.add_typer(db_app, name="db")
-app.add_typer(index_app, name="index")
 
 
 def main() -> None:

@@ -235,12 +235,14 @@ def report_command(
     ] = "transparency",
     period_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")] = "",
     period_to: Annotated[str, typer.Option("--to", help="Day after the last (YYYY-MM-DD).")] = "",
-    fmt: Annotated[str, typer.Option("--format", help="html, pdf, json or csv.")] = "html",
+    fmt: Annotated[
+        str, typer.Option("--format", help="html, pdf, json or csv (sor: jsonl or csv).")
+    ] = "html",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
 ) -> None:
     """Transparency report over a period, or (``report sor``) DSA statements of reasons."""
     from shieldwall.reports.render import FORMATS, render
-    from shieldwall.reports.sor import write_jsonl
+    from shieldwall.reports.sor import write_csv, write_jsonl
     from shieldwall.reports.source import iter_statements, load_report
 
     if not period_from or not period_to or output is None:
@@ -248,14 +250,15 @@ def report_command(
     start, end = _date(period_from), _date(period_to)
     if kind not in ("transparency", "sor"):
         raise typer.BadParameter("report kind must be `transparency` or `sor`")
+    if kind == "sor" and fmt not in ("html", "jsonl", "json", "csv"):
+        raise typer.BadParameter("--format for `sor` must be jsonl (the default) or csv")
     if kind == "transparency" and fmt not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
     with state.runtime() as rt:
         if kind == "sor":
-            with output.open("w", encoding="utf-8") as fh:
-                count = write_jsonl(
-                    iter_statements(rt.engine, period_from=start, period_to=end), fh
-                )
+            write = write_csv if fmt == "csv" else write_jsonl
+            with output.open("w", encoding="utf-8", newline="") as fh:
+                count = write(iter_statements(rt.engine, period_from=start, period_to=end), fh)
             stderr.print(f"wrote {count} statements of reasons to {output}")
             return
         report = load_report(rt.engine, period_from=start, period_to=end)

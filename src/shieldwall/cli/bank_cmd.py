@@ -13,9 +13,10 @@ from rich.table import Table
 from shieldwall.cli.context import state
 from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
-from shieldwall.errors import InputError, InvalidHashError, ShieldwallError
+from shieldwall.errors import InvalidHashError, ShieldwallError
 from shieldwall.exchange import (
     ExchangeFormat,
+    ExportRecord,
     LineError,
     detect_format,
     read_entries,
@@ -25,9 +26,17 @@ from shieldwall.hashing import DecodeLimits, decode_image, hash_image_bytes, ite
 from shieldwall.hashing.files import read_limited
 from shieldwall.hashing.robust import bank_variants
 from shieldwall.hashing.values import normalize_hash
+from shieldwall.pipeline.bank_import import import_lines
 from shieldwall.pipeline.banking import add_to_bank, withdraw_from_bank
 from shieldwall.pipeline.retro_hunt import RetroHuntReport
-from shieldwall.types import BankPurpose, ImageHashes, NewEntry, Provenance, SignalType
+from shieldwall.types import (
+    BankPurpose,
+    EntryStatus,
+    ImageHashes,
+    NewEntry,
+    Provenance,
+    SignalType,
+)
 
 bank_app = typer.Typer(help="Manage hash banks.", no_args_is_help=True)
 
@@ -262,82 +271,50 @@ def import_(
         stderr.print(f"[red]error[/red] no such file: {escape(str(file))}")
         raise typer.Exit(ExitCode.NOT_FOUND)
     fmt = fmt or (ExchangeFormat.JSONL if str(file) == "-" else detect_format(file))
-    added = unchanged = bad = 0
-    hunts: list[RetroHuntReport] = []
     with state.runtime() as rt:
         try:
             bank = rt.store.get_bank(name=name)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
+
+        def report(error: LineError) -> None:
+            if json_out:
+                emit_json({"error": error.to_dict()})
+            else:
+                stderr.print(escape(f"[{error.error.code}] {error.message}"))
+
         stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
         try:
-            batch: list[NewEntry] = []
-            batch_lines: list[int] = []
-
-            def report(error: LineError) -> None:
-                nonlocal bad
-                bad += 1
-                if json_out:
-                    emit_json({"error": error.to_dict()})
-                else:
-                    stderr.print(escape(f"[{error.error.code}] {error.message}"))
-
-            def flush() -> None:
-                nonlocal added, unchanged
-                if not batch:
-                    return
-                try:
-                    res = add_to_bank(rt.banking, bank=bank.name, entries=batch)
-                    added += res.added
-                    unchanged += res.unchanged
-                    if res.hunt is not None:
-                        hunts.append(res.hunt)
-                except InputError:
-                    # The store can refuse an entry only it can judge (variants over the cap
-                    # once merged with those already stored); that is one line's error, not
-                    # the import's: add the chunk again entry by entry (idempotent).
-                    for line_no, entry in zip(batch_lines, batch, strict=True):
-                        try:
-                            res = add_to_bank(rt.banking, bank=bank.name, entries=[entry])
-                        except InputError as exc:
-                            message = exc.message.removeprefix("entry 0: ")
-                            report(LineError(line_no, type(exc)(message, value=exc.value)))
-                            continue
-                        added += res.added
-                        unchanged += res.unchanged
-                        if res.hunt is not None:
-                            hunts.append(res.hunt)
-                batch.clear()
-                batch_lines.clear()
-
             with progress(None, "importing", enabled=not json_out) as bar:
-                for parsed in read_entries(stream, fmt):
-                    if isinstance(parsed, LineError):
-                        report(parsed)
-                        continue
-                    batch.append(parsed.entry)
-                    batch_lines.append(parsed.line_no)
-                    if len(batch) >= _IMPORT_CHUNK:
-                        flush()
-                        bar.advance(_IMPORT_CHUNK)
-                flush()
+                result = import_lines(
+                    rt.banking,
+                    bank=bank.name,
+                    lines=read_entries(stream, fmt),
+                    on_error=report,
+                    on_progress=bar.advance,
+                    chunk=_IMPORT_CHUNK,
+                )
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
-        if added >= _SNAPSHOT_AFTER:
+        if result.added >= _SNAPSHOT_AFTER:
             rt.matcher.save_snapshot()
-    hunt = _merge_hunts(hunts)
-    summary = {
-        "bank": name,
-        "added": added,
-        "unchanged": unchanged,
-        "errors": bad,
-        "retro_hunt": _hunt_summary(hunt),
-    }
+    bad = len(result.errors)
+    hunt = _merge_hunts(result.hunts)
+    summary = {"bank": name, **result.summary(), "retro_hunt": _hunt_summary(hunt)}
     if json_out:
         emit_json(summary)
     else:
-        stdout.print(f"{added} added, {unchanged} already present, {bad} lines with errors")
+        retired = ""
+        if result.withdrawn or result.deleted or result.unknown:
+            retired = (
+                f", {result.withdrawn} withdrawn, {result.deleted} deleted, "
+                f"{result.unknown} withdrawals of hashes not in the bank"
+            )
+        stdout.print(
+            f"{result.added} added, {result.unchanged} already present{retired}, "
+            f"{bad} lines with errors"
+        )
         _print_hunt(hunt)
     if bad:
         raise typer.Exit(ExitCode.INPUT_ERRORS)
@@ -348,12 +325,20 @@ def export(
     name: str,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
     fmt: Annotated[ExchangeFormat, typer.Option("--format")] = ExchangeFormat.JSONL,
+    active_only: Annotated[
+        bool, typer.Option("--active-only", help="Leave out withdrawn and deleted entries.")
+    ] = False,
 ) -> None:
-    """Export a bank's active entries, streamed."""
+    """Export a bank's entries, streamed; withdrawn and deleted ones as tombstones (a status
+    column in CSV) so whoever imports the file stops matching them."""
     with state.runtime() as rt:
         try:
             bank = rt.store.get_bank(name=name)
-            entries = rt.store.iter_bank_entries(bank=bank.name)
+            statuses = (EntryStatus.ACTIVE,) if active_only else tuple(EntryStatus)
+            entries = (
+                ExportRecord(entry, status)
+                for entry, status in rt.store.iter_bank_records(bank=bank.name, statuses=statuses)
+            )
             if output is None:
                 write_entries(entries, sys.stdout, fmt)
                 sys.stdout.flush()

@@ -7,13 +7,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shieldwall.config import Settings, load_settings
-
 if TYPE_CHECKING:
+    from shieldwall.config import Settings
     from shieldwall.runtime import Runtime
 
 
 def settings_from(data_dir: Path | None, database_url: str | None) -> Settings:
+    # Imported here: pydantic-settings is not needed to print `--help`.
+    from shieldwall.config import load_settings
+
     overrides: dict[str, object] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir

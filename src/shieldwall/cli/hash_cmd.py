@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from shieldwall.cli.context import state
 from shieldwall.cli.output import ExitCode, emit_json, progress, stdout
@@ -27,6 +26,8 @@ def hash_command(
     workers: WorkersOpt = 1,
 ) -> None:
     """Hash images: pdq, quality, md5, sha256 (and the error code of files that failed)."""
+    from rich.table import Table
+
     settings = state.settings
     limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
     files = list(iter_image_files(paths))

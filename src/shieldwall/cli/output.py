@@ -16,7 +16,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shieldwall.errors import ShieldwallError
 
@@ -68,6 +67,9 @@ def progress(total: int | None, description: str, *, enabled: bool) -> Iterator[
     if not enabled or not sys.stderr.isatty():
         yield _NullProgress()
         return
+    # Imported here: scripts (no terminal) never pay for Rich's progress machinery.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -86,7 +88,7 @@ class _NullProgress:
 
 
 class _Advance:
-    def __init__(self, bar: Progress, task: Any) -> None:
+    def __init__(self, bar: Any, task: Any) -> None:
         self._bar = bar
         self._task = task
 

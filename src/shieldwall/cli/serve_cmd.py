@@ -28,13 +28,61 @@ keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 DEMO_BANK = "demo-victims"
+WORKER_START_TIMEOUT_S = 300
+"""How long a ``serve --workers`` process may take to load before it is restarted."""
 
 
-def serve_command(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
-    """Start the HTTP API (and the review UI and victim portal) on HOST:PORT."""
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes sharing the port (default: the number of CPU cores).",
+    ),
+]
+
+
+def serve_command(
+    host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = None
+) -> None:
+    """Start the HTTP API (and the review UI and victim portal) on HOST:PORT.
+
+    With several workers each process decides from its own copy of the policy and the
+    index; the index snapshot is memory-mapped, so its pages are shared between them,
+    and bank changes reach every process through the change log. Each process has its
+    own group commit; the database orders their batches.
+    """
     import uvicorn
 
-    uvicorn.run(build_site(), host=host, port=port, log_level="info", proxy_headers=False)
+    count = workers or os.cpu_count() or 1
+    if count == 1:
+        uvicorn.run(build_site(), host=host, port=port, log_level="info", proxy_headers=False)
+        return
+    settings = state.settings
+    if settings.mode == "development":
+        # Migrate once here: N processes starting at once must not race to change the schema.
+        from shieldwall.store import upgrade
+
+        upgrade(settings.effective_database_url)
+    # Worker processes are started afresh (spawned): they read the settings from the
+    # environment, so the command line's --data-dir/--database-url go there.
+    if state.data_dir is not None:
+        os.environ["SHIELDWALL_DATA_DIR"] = str(state.data_dir)
+    if state.database_url is not None:
+        os.environ["SHIELDWALL_DATABASE_URL"] = state.database_url
+    uvicorn.run(
+        "shieldwall.cli.serve_cmd:build_site",
+        factory=True,
+        workers=count,
+        # A worker loads the index, the policy and the detectors' models before it is
+        # ready; uvicorn's 5 s default restarts slow starters in a loop on a busy machine.
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def build_site() -> Any:
@@ -177,7 +225,7 @@ def demo_command(
         )
     worker = None if no_worker else _start_worker()
     try:
-        serve_command(host=host, port=port)
+        serve_command(host=host, port=port, workers=1)
     finally:
         if worker is not None:
             worker.terminate()

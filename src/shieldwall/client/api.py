@@ -7,12 +7,15 @@ so the client never lags behind the server's schema. Errors come back as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
+
+from shieldwall.client.retry import RETRY_ERRORS, RetryPolicy, idempotency_key
 
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -38,7 +41,11 @@ class ShieldwallClient:
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._retry = retry
+        self._sleep = sleep
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {api_key}"},
@@ -132,24 +139,70 @@ class ShieldwallClient:
             raise ShieldwallAPIError(200, "unexpected_answer", "expected a JSON object", answer)
         return answer
 
+    def withdraw_entry(self, bank: str, entry_id: int) -> dict[str, Any]:
+        """Take an entry out of matching at once (kept, with status ``withdrawn``)."""
+        return self._obj("POST", f"/v1/banks/{bank}/entries/{entry_id}/withdraw")
+
+    def get_entry(self, bank: str, entry_id: int) -> dict[str, Any]:
+        return self._obj("GET", f"/v1/banks/{bank}/entries/{entry_id}")
+
+    def export_bank(self, bank: str, *, format: str = "jsonl", active_only: bool = False) -> str:
+        """The bank as a hash-list file (withdrawals as tombstones unless ``active_only``)."""
+        params = {"format": format, "active_only": str(active_only).lower()}
+        answer = self._send("GET", f"/v1/banks/{bank}/export", params=params)
+        return answer.text
+
+    def list_exchanges(self) -> Any:
+        return self._call("GET", "/v1/exchanges")
+
+    def fetch_exchange(self, name: str) -> dict[str, Any]:
+        """Fetch one exchange now from its checkpoint (admin keys)."""
+        return self._obj("POST", f"/v1/exchanges/{name}/fetch")
+
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(method, path, **kwargs)
-        if response.is_success:
-            return response.json() if response.content else None
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = None
-        code = message = None
-        if isinstance(problem, dict):
-            code = problem.get("code")
-            message = problem.get("detail") or problem.get("message") or problem.get("title")
-        raise ShieldwallAPIError(
-            response.status_code,
-            str(code) if code is not None else None,
-            str(message or response.text[:300]),
-            problem,
-        )
+        response = self._send(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if method == "POST":
+            headers.setdefault("Idempotency-Key", idempotency_key())
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, path, headers=headers, **kwargs)
+            except RETRY_ERRORS:
+                wait = self._retry.delay(attempt, None)
+                if wait is None:
+                    raise
+                self._sleep(wait)
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            wait = self._retry.delay(attempt, response)
+            if wait is None:
+                raise api_error(response)
+            self._sleep(wait)
+            attempt += 1
+
+
+def api_error(response: httpx.Response) -> ShieldwallAPIError:
+    """The error an unsuccessful answer stands for (problem+json ``code`` when sent)."""
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = None
+    code = message = None
+    if isinstance(problem, dict):
+        code = problem.get("code")
+        message = problem.get("detail") or problem.get("message") or problem.get("title")
+    return ShieldwallAPIError(
+        response.status_code,
+        str(code) if code is not None else None,
+        str(message or response.text[:300]),
+        problem,
+    )
 
 
 def _form(**fields: Any) -> dict[str, Any]:

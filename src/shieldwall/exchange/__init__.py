@@ -20,7 +20,7 @@ from shieldwall.exchange.formats import (
 )
 from shieldwall.exchange.lines import MAX_LINE_BYTES
 from shieldwall.exchange.readers import read_entries
-from shieldwall.exchange.records import LineError, ParsedEntry, ParsedLine
+from shieldwall.exchange.records import ExportRecord, LineError, ParsedEntry, ParsedLine
 from shieldwall.exchange.writers import write_entries
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "REQUIRED_FIELDS",
     "ExchangeFormat",
+    "ExportRecord",
     "LineError",
     "ParsedEntry",
     "ParsedLine",

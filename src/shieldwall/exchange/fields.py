@@ -13,11 +13,12 @@ from shieldwall.errors import InvalidHashError, InvalidRecordError
 from shieldwall.exchange.formats import (
     FIELDS,
     SIGNAL_ALIASES,
+    STATUS_FIELD,
     TEXT_FIELD_MAX,
     UNSUPPORTED_THREATEXCHANGE_TYPES,
 )
 from shieldwall.hashing.values import normalize_hash
-from shieldwall.types import NewEntry, Provenance, SignalType
+from shieldwall.types import EntryStatus, NewEntry, Provenance, SignalType
 
 _TEXT_FIELDS = ("category", "source", "external_id", "case_id")
 _TIME_FIELDS = ("submitted_at", "expires_at")
@@ -79,6 +80,8 @@ def entry_from_fields(fields: Mapping[str, object]) -> NewEntry:
     """
     values: dict[str, str | None] = {}
     for name in FIELDS:  # other keys (a partner's own columns) are ignored
+        if name == STATUS_FIELD:
+            continue
         raw = fields.get(name)
         if raw is None:
             values[name] = None
@@ -109,7 +112,20 @@ def entry_from_fields(fields: Mapping[str, object]) -> NewEntry:
     )
 
 
-def fields_from_entry(entry: NewEntry) -> dict[str, str | None]:
+def status_from_fields(fields: Mapping[str, object]) -> EntryStatus:
+    """A record's status: ``active`` when missing or empty, else ``withdrawn`` or
+    ``deleted`` (a tombstone)."""
+    raw = fields.get(STATUS_FIELD)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return EntryStatus.ACTIVE
+    if not isinstance(raw, str) or raw.strip().lower() not in {s.value for s in EntryStatus}:
+        raise InvalidRecordError("status must be active, withdrawn or deleted", value=raw)
+    return EntryStatus(raw.strip().lower())
+
+
+def fields_from_entry(
+    entry: NewEntry, status: EntryStatus = EntryStatus.ACTIVE
+) -> dict[str, str | None]:
     """The written fields of ``entry``; refuses text a line-based reader could not read back."""
     prov = entry.provenance
     text = {
@@ -128,4 +144,5 @@ def fields_from_entry(entry: NewEntry) -> dict[str, str | None]:
         **text,
         "submitted_at": format_time(prov.submitted_at),
         "expires_at": format_time(entry.expires_at),
+        STATUS_FIELD: status.value,
     }

@@ -38,8 +38,13 @@ FIELDS = (
     "case_id",
     "submitted_at",
     "expires_at",
+    "status",
 )
 """Columns (CSV) and keys (JSON Lines), in the order they are written."""
+
+STATUS_FIELD = "status"
+"""``active`` (the default when missing), ``withdrawn`` or ``deleted``: a withdrawn or
+deleted record (a tombstone) tells an importer to take that hash out of matching."""
 
 REQUIRED_FIELDS = ("signal_type", "value")
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from shieldwall.errors import InputError, InvalidRecordError
-from shieldwall.exchange.fields import entry_from_fields
+from shieldwall.exchange.fields import entry_from_fields, status_from_fields
 from shieldwall.exchange.formats import FIELDS, REQUIRED_FIELDS, ExchangeFormat
 from shieldwall.exchange.lines import MAX_LINE_BYTES, iter_lines
 from shieldwall.exchange.records import LineError, ParsedEntry, ParsedLine
@@ -122,12 +122,13 @@ def _jsonl_entry(line_no: int, record: dict[str, object]) -> ParsedLine:
     # variants list refuses the whole line, so nobody banks half of what they sent.
     try:
         entry = entry_from_fields(record)
+        status = status_from_fields(record)
         variants = parse_variants(record.get("variants"), signal_type=entry.signal_type)
     except InputError as exc:
         return LineError(line_no, exc)
     if variants:
         entry = dataclasses.replace(entry, variants=variants)
-    return ParsedEntry(line_no, entry)
+    return ParsedEntry(line_no, entry, status)
 
 
 def _read_threatexchange(lines: _Lines) -> Iterator[ParsedLine]:
@@ -177,6 +178,6 @@ def _read_threatexchange(lines: _Lines) -> Iterator[ParsedLine]:
 
 def _entry(line_no: int, fields: dict[str, object]) -> ParsedLine:
     try:
-        return ParsedEntry(line_no, entry_from_fields(fields))
+        return ParsedEntry(line_no, entry_from_fields(fields), status_from_fields(fields))
     except InputError as exc:
         return LineError(line_no, exc)

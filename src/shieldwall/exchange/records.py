@@ -9,15 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shieldwall.errors import InputError
-from shieldwall.types import NewEntry
+from shieldwall.types import EntryStatus, NewEntry
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedEntry:
-    """Line ``line_no`` (1-based, counting the header) held this entry."""
+    """Line ``line_no`` (1-based, counting the header) held this entry.
+
+    ``status`` is ``withdrawn`` or ``deleted`` for a tombstone: the importer takes the
+    hash out of matching instead of adding it.
+    """
 
     line_no: int
     entry: NewEntry
+    status: EntryStatus = EntryStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRecord:
+    """An entry to write with its status; withdrawn and deleted ones become tombstones."""
+
+    entry: NewEntry
+    status: EntryStatus = EntryStatus.ACTIVE
 
 
 @dataclass(frozen=True, slots=True)

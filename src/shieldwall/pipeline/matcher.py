@@ -137,6 +137,14 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._ensure())
 
+    def sizes(self) -> dict[SignalType, int]:
+        """Active hashes per kind in the index (bank-side variants not counted)."""
+        idx = self._ensure(refresh=True)
+        with self._lock:
+            sizes = {SignalType.PDQ: len(idx.pdq)}
+            sizes.update({kind: len(d) for kind, d in idx.digests.items()})
+        return sizes
+
     @property
     def has_windows(self) -> bool:
         """Whether any entry carries bank-side windows: without them the query's window

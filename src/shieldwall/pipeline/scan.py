@@ -4,22 +4,34 @@
 both run the same steps: match against the banks, run the signals that apply,
 evaluate the active policy, and store the item, the decision and the outbox
 actions in one transaction before answering. Re-sending a ``content_id``
-returns the stored decision without doing the work again.
+returns the stored decision.
+
+The common path reads nothing from the database: the decision is made from
+memory, and the write goes through the :class:`GroupCommitter` (one transaction
+for every request waiting at that moment). Repeats are told by the database's
+unique ``content_id`` (a repeat writes nothing and gets the stored decision
+back) plus a bounded in-process memory of content ids stored here, which lets a
+known repeat skip the work; only a repeat costs a read.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shieldwall.errors import InputError
+from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
 from shieldwall.hashing.pdq import pdq_from_reduced
 from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.policy import ActionKind, Decision, PolicyContext, evaluate
@@ -30,13 +42,21 @@ from shieldwall.store.service_records import (
     NewAction,
     NewDecision,
     NewItem,
+    Recorded,
 )
 from shieldwall.types import Match, SignalResult, SignalType
 
 SignalHook = Callable[["ScanMeta", bytes | None, Any], tuple[SignalResult, ...]]
 """Runs the installed signals for one item: (meta, media bytes, decoded pixels) -> results."""
 
+DeferHook = Callable[["ScanMeta", bytes, str], dict[str, Any] | None]
+"""(meta, media bytes, media type) -> the payload of a ``detect`` action for the heavy
+detectors to run in the worker, or None when none is owed (see pipeline/detect.py)."""
+
 MAX_CONTENT_ID = 255
+
+REPEAT_MEMORY = 65_536
+"""How many recently stored content ids a process remembers (a known repeat skips the work)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +86,44 @@ class ScanOutcome:
     decision: DecisionInfo
     created: bool
     elapsed_ms: float
+    outbox_ids: tuple[int, ...] = ()
+    """The outbox rows this call wrote (its decision's actions), for the worker."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A decided item waiting to be stored."""
+
+    item: NewItem
+    decision: NewDecision
+    start: float
+
+
+class RecentIds:
+    """A bounded, thread-safe memory of content ids known to be stored (oldest forgotten).
+
+    It only ever says "seen": a forgotten or never-seen id goes to the write, where the
+    unique constraint catches a repeat anyway, so the memory can never make an answer wrong.
+    """
+
+    def __init__(self, capacity: int = REPEAT_MEMORY) -> None:
+        self.capacity = capacity
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, content_id: object) -> bool:
+        return content_id in self._ids
+
+    def add(self, content_id: str) -> None:
+        with self._lock:
+            self._ids[content_id] = None
+            self._ids.move_to_end(content_id)
+            while len(self._ids) > self.capacity:
+                self._ids.popitem(last=False)
+
+    def discard(self, content_id: str) -> None:
+        with self._lock:
+            self._ids.pop(content_id, None)
 
 
 @dataclass
@@ -81,8 +139,12 @@ class ScanService:
     robust_matching: bool = True
     retention_days: Mapping[str, int] = field(default_factory=lambda: {"default": 365})
     run_signals: SignalHook | None = None
+    defer_signals: DeferHook | None = None
     on_stored: Callable[[ScanOutcome], None] | None = None
     """Called after a new decision is committed (e.g. to wake the worker, index the item)."""
+    committer: GroupCommitter | None = None
+    """Where writes go (grouped); None stores each call in its own transaction."""
+    recent: RecentIds = field(default_factory=RecentIds)
 
     def scan(self, meta: ScanMeta, data: bytes, *, media_type: str | None = None) -> ScanOutcome:
         """Hash media bytes and decide. Raises typed ImageErrors for bad media."""
@@ -121,7 +183,10 @@ class ScanService:
             expires_at=self._expiry(meta.surface),
         )
         signals = self.run_signals(meta, data, decoded) if self.run_signals else ()
-        return self._decide(meta, item, query, signals, "upload", start)
+        assert item.media_type is not None
+        deferred = self.defer_signals(meta, data, item.media_type) if self.defer_signals else None
+        prepared = self._prepare(meta, item, query, signals, "upload", start, deferred=deferred)
+        return self._finish(prepared, self._store([prepared])[0].result())
 
     def lookup(self, meta: ScanMeta, query: Query) -> ScanOutcome:
         """Decide on hashes the platform computed (no media involved)."""
@@ -129,6 +194,55 @@ class ScanService:
         repeat = self._repeat(meta, start)
         if repeat is not None:
             return repeat
+        prepared = self._prepare_lookup(meta, query, start)
+        return self._finish(prepared, self._store([prepared])[0].result())
+
+    async def lookup_async(self, meta: ScanMeta, query: Query) -> ScanOutcome:
+        """:meth:`lookup` for an event loop: decided inline, awaited while its batch commits."""
+        return await self._lookup_one_async(meta, query, time.perf_counter())
+
+    async def lookup_many_async(
+        self, requests: Sequence[tuple[ScanMeta, Query] | ShieldwallError]
+    ) -> list[ScanOutcome | ShieldwallError]:
+        """Many lookups, each decided and stored as if sent alone, answered in order.
+
+        An element that is already an error (the shell could not read it) stays one; an
+        item that fails here becomes its error; neither stops the others. Repeated
+        ``content_id``s within the request get the decision the first one stored.
+        """
+        start = time.perf_counter()
+        out: list[ScanOutcome | ShieldwallError | None] = [None] * len(requests)
+        todo: list[tuple[int, _Prepared]] = []
+        for pos, req in enumerate(requests):
+            if isinstance(req, ShieldwallError):
+                out[pos] = req
+                continue
+            meta, query = req
+            try:
+                if meta.content_id in self.recent:
+                    out[pos] = await self._lookup_one_async(meta, query, start)
+                    continue
+                todo.append((pos, self._prepare_lookup(meta, query, start)))
+            except ShieldwallError as exc:
+                out[pos] = exc
+        futures = self._store([p for _, p in todo])
+        for (pos, prepared), fut in zip(todo, futures, strict=True):
+            try:
+                out[pos] = await self._finish_async(prepared, await asyncio.wrap_future(fut))
+            except ShieldwallError as exc:
+                out[pos] = exc
+        return [o for o in out if o is not None]
+
+    async def _lookup_one_async(self, meta: ScanMeta, query: Query, start: float) -> ScanOutcome:
+        if meta.content_id in self.recent:  # a known repeat: its stored decision (a read)
+            repeat = await asyncio.to_thread(self._repeat, meta, start)
+            if repeat is not None:
+                return repeat
+        prepared = self._prepare_lookup(meta, query, start)
+        recorded = await asyncio.wrap_future(self._store([prepared])[0])
+        return await self._finish_async(prepared, recorded)
+
+    def _prepare_lookup(self, meta: ScanMeta, query: Query, start: float) -> _Prepared:
         if not (query.pdq or query.md5 or query.sha256):
             raise InputError("give at least one of pdq, md5 or sha256")
         item = NewItem(
@@ -147,21 +261,57 @@ class ScanService:
             expires_at=self._expiry(meta.surface),
         )
         signals = self.run_signals(meta, None, None) if self.run_signals and meta.text else ()
-        return self._decide(meta, item, query, signals, "lookup", start)
+        return self._prepare(meta, item, query, signals, "lookup", start)
 
     # -- steps -------------------------------------------------------------------------------
 
     def _repeat(self, meta: ScanMeta, start: float) -> ScanOutcome | None:
+        """The stored decision for a content id this process knows is stored (else None:
+        never-seen ids are not read for; the write's unique constraint tells a repeat)."""
+        if meta.content_id not in self.recent:
+            return None
         found = self.items.find_item_with_decision(meta.content_id)
-        if found is None:
+        if found is None:  # purged since (retention): decide afresh
+            self.recent.discard(meta.content_id)
             return None
         return ScanOutcome(found[0], found[1], False, (time.perf_counter() - start) * 1000)
+
+    def _store(self, prepared: Sequence[_Prepared]) -> list[Future[Recorded]]:
+        pairs = [(p.item, p.decision) for p in prepared]
+        if self.committer is not None:
+            return self.committer.submit_many(pairs)
+        futures: list[Future[Recorded]] = [Future() for _ in pairs]
+        for fut, rec in zip(futures, self.items.record_many(pairs), strict=True):
+            fut.set_result(rec)
+        return futures
+
+    def _outcome(self, prepared: _Prepared, recorded: Recorded) -> ScanOutcome:
+        self.recent.add(recorded.item.content_id)
+        elapsed = (time.perf_counter() - prepared.start) * 1000
+        return ScanOutcome(
+            recorded.item, recorded.decision, recorded.created, elapsed, recorded.outbox_ids
+        )
+
+    def _finish(self, prepared: _Prepared, recorded: Recorded) -> ScanOutcome:
+        result = self._outcome(prepared, recorded)
+        if result.created and self.on_stored is not None:
+            self.on_stored(result)
+        return result
+
+    async def _finish_async(self, prepared: _Prepared, recorded: Recorded) -> ScanOutcome:
+        result = self._outcome(prepared, recorded)
+        if result.created and self.on_stored is not None:
+            if result.outbox_ids:  # the hook queues the actions for the worker: I/O
+                await asyncio.to_thread(self.on_stored, result)
+            else:  # metrics and the in-memory seen index only
+                self.on_stored(result)
+        return result
 
     def _expiry(self, surface: str) -> datetime | None:
         days = self.retention_days.get(surface, self.retention_days.get("default"))
         return None if days is None else datetime.now(UTC) + timedelta(days=days)
 
-    def _decide(
+    def _prepare(
         self,
         meta: ScanMeta,
         item: NewItem,
@@ -169,7 +319,9 @@ class ScanService:
         signals: Sequence[SignalResult],
         source: str,
         start: float,
-    ) -> ScanOutcome:
+        *,
+        deferred: dict[str, Any] | None = None,
+    ) -> _Prepared:
         outcome = self.matcher.match(query)
         ctx = PolicyContext(
             content_id=meta.content_id,
@@ -186,11 +338,12 @@ class ScanService:
         )
         decision = evaluate(self.policies.policy, ctx, quality_threshold=self.quality_threshold)
         new = build_decision(decision, outcome, signals, source=source, item=item)
-        stored_item, stored, created = self.items.record(item=item, decision=new, checked=True)
-        result = ScanOutcome(stored_item, stored, created, (time.perf_counter() - start) * 1000)
-        if created and self.on_stored is not None:
-            self.on_stored(result)
-        return result
+        if deferred is not None:
+            # Stored with the decision, in the same transaction: the heavy detectors owed to
+            # an accepted item survive a crash like any other action (pipeline/detect.py).
+            owed = NewAction("detect", {**deferred, "decision_id": new.id}, f"{new.id}:detect")
+            new = replace(new, actions=[*new.actions, owed])
+        return _Prepared(item, new, start)
 
 
 def build_decision(

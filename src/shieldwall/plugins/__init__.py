@@ -22,6 +22,7 @@ from shieldwall.plugins.hookspecs import PROJECT_NAME, hookimpl, hookspec
 from shieldwall.plugins.manager import (
     DEFAULT_PLUGINS,
     ENTRY_POINT_GROUP,
+    collect_exchanges,
     collect_signals,
     get_plugin_manager,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "PROJECT_NAME",
+    "collect_exchanges",
     "collect_signals",
     "get_plugin_manager",
     "hookimpl",

@@ -25,3 +25,13 @@ def shieldwall_register_signals(context: SignalContext) -> list[Signal]:  # type
     Names must be unique across all plug-ins and built-ins. A signal whose dependencies are
     missing should still be returned, with ``availability()`` saying what to install.
     """
+
+
+@hookspec
+def shieldwall_register_exchanges() -> list[type]:  # type: ignore[empty-body]
+    """Return the exchange connector classes this plug-in provides.
+
+    Each class has a unique ``kind`` and ``description`` and is built with an
+    :class:`~shieldwall.exchange.connectors.ExchangeContext`; see
+    :class:`~shieldwall.exchange.connectors.ExchangeConnector`.
+    """

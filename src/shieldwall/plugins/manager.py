@@ -18,7 +18,10 @@ from shieldwall.signals.registry import SignalContext, SignalRegistry, Unavailab
 
 ENTRY_POINT_GROUP = "shieldwall"
 
-DEFAULT_PLUGINS: tuple[str, ...] = ("shieldwall.plugins.builtin_signals",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "shieldwall.plugins.builtin_signals",
+    "shieldwall.exchange.connectors.builtin",
+)
 """Modules registered as plug-ins before any third-party one."""
 
 
@@ -66,3 +69,12 @@ def collect_signals(
         for signal in signals:
             registry.register(signal, provider=provider)
     return registry
+
+
+def collect_exchanges(pm: pluggy.PluginManager) -> list[type]:
+    """Every plug-in's exchange connector classes, built-ins first (the runtime puts them in
+    an :class:`~shieldwall.exchange.connectors.ExchangeRegistry`)."""
+    found: list[type] = []
+    for impl in pm.hook.shieldwall_register_exchanges.get_hookimpls():
+        found.extend(cast(Iterable[type], impl.function()))
+    return found

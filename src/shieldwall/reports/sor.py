@@ -22,8 +22,9 @@ from shieldwall.errors import InputError
 from shieldwall.reports.clocks import EU_MEMBER_STATES
 from shieldwall.store.service_records import DecisionInfo, ItemInfo
 
-RESTRICTIONS = ("block", "remove", "hold")
-"""Verdicts that restrict content and so need a statement of reasons."""
+RESTRICTIONS = ("block", "remove", "hold", "escalate_child_safety")
+"""Verdicts that restrict content and so need a statement of reasons (an escalation to child
+safety disables access while the report is prepared)."""
 
 EEA = tuple(sorted(EU_MEMBER_STATES | {"IS", "LI", "NO"}))
 
@@ -31,10 +32,12 @@ VISIBILITY = {
     "remove": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
     "block": ["DECISION_VISIBILITY_CONTENT_DISABLED"],
     "hold": ["DECISION_VISIBILITY_OTHER"],
+    "escalate_child_safety": ["DECISION_VISIBILITY_CONTENT_DISABLED"],
 }
 
 SOURCE_TYPE = {
     "notice": "SOURCE_ARTICLE_16",
+    "case": "SOURCE_ARTICLE_16",
     "user_notice": "SOURCE_ARTICLE_16",
     "victim_request": "SOURCE_ARTICLE_16",
     "trusted_flagger": "SOURCE_TRUSTED_FLAGGER",
@@ -44,6 +47,9 @@ SOURCE_TYPE = {
 """Decision or item source -> DSA source type; anything else (scans, retro-hunts) is voluntary."""
 
 DEEPFAKE_CATEGORIES = frozenset({"synthetic_intimate", "ncii_synthetic", "deepfake"})
+CHILD_CATEGORIES = frozenset({"child_safety", "csam", "csam_known_match", "minor"})
+"""Policy categories that make a statement one about the protection of minors."""
+CONTENT_TYPE_OTHER_TEXT = "Content identified only by its reported location or hashes"
 
 _PLAIN_CATEGORY = {
     "ncii_known_match": "it matches an image that the person shown reported as shared without "
@@ -119,6 +125,20 @@ def _content_types(item: ItemInfo, synthetic: bool) -> list[str]:
     return types or ["CONTENT_TYPE_OTHER"]
 
 
+def _keyword(*, minors: bool, synthetic: bool) -> str:
+    if minors:
+        return (
+            "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE"
+            if synthetic
+            else "KEYWORD_CHILD_SEXUAL_ABUSE_MATERIAL"
+        )
+    return (
+        "KEYWORD_NON_CONSENSUAL_MATERIAL_DEEPFAKE"
+        if synthetic
+        else "KEYWORD_NON_CONSENSUAL_IMAGE_SHARING"
+    )
+
+
 def _territory(item: ItemInfo) -> list[str]:
     named = sorted({j.upper() for j in item.jurisdictions} & set(EEA))
     return named or list(EEA)  # hash matches are restricted everywhere, not per country
@@ -135,6 +155,10 @@ def _facts(decision: DecisionInfo, categories: Sequence[str]) -> str:
         sentences.append(
             f"It was identified by comparing its {'/'.join(kinds)} hash with a list of hashes of "
             "images reported by the people shown in them; the images themselves are not kept."
+        )
+    if decision.source == "detectors":
+        sentences.append(
+            "Automated detectors that examine the image itself flagged it after it was uploaded."
         )
     if decision.source == "retro_hunt":
         sentences.append(
@@ -159,18 +183,21 @@ def statement_of_reasons(
     cfg = settings or SorSettings()
     categories = categories_of(decision)
     synthetic = any(c in DEEPFAKE_CATEGORIES for c in categories)
+    minors = decision.verdict == "escalate_child_safety" or any(
+        c in CHILD_CATEGORIES for c in categories
+    )
     human = decision.decided_by not in ("", "automated")
-    automated_source = decision.source in ("upload", "lookup", "retro_hunt")
+    automated_source = decision.source in ("upload", "lookup", "retro_hunt", "detectors")
     source = SOURCE_TYPE.get(decision.source) or SOURCE_TYPE.get(item.source, "SOURCE_VOLUNTARY")
     explanation = _scrub(_facts(decision, categories))
     statement: dict[str, Any] = {
         "decision_visibility": VISIBILITY[decision.verdict],
-        "category": "STATEMENT_CATEGORY_CYBER_VIOLENCE",
-        "category_specification": [
-            "KEYWORD_NON_CONSENSUAL_MATERIAL_DEEPFAKE"
-            if synthetic
-            else "KEYWORD_NON_CONSENSUAL_IMAGE_SHARING"
-        ],
+        "category": (
+            "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+            if minors
+            else "STATEMENT_CATEGORY_CYBER_VIOLENCE"
+        ),
+        "category_specification": [_keyword(minors=minors, synthetic=synthetic)],
         "content_type": _content_types(item, synthetic),
         "territorial_scope": _territory(item),
         "decision_facts": explanation,
@@ -187,6 +214,8 @@ def statement_of_reasons(
         "content_date": item.created_at.date().isoformat(),
         "puid": decision.id,
     }
+    if "CONTENT_TYPE_OTHER" in statement["content_type"]:
+        statement["content_type_other"] = CONTENT_TYPE_OTHER_TEXT
     if decision.verdict == "hold":
         statement["decision_visibility_other"] = cfg.hold_description
     if cfg.ground == "incompatible":
@@ -232,6 +261,23 @@ def uploader_notice(statement: Mapping[str, Any], *, settings: SorSettings | Non
             "You may also use an out-of-court dispute settlement body or go to court.",
         ]
     )
+
+
+def write_csv(statements: Iterable[Mapping[str, Any]], fp: IO[str]) -> int:
+    """One statement per row, one column per database field (lists joined with commas, the
+    way the database's own CSV exports write them); returns the count."""
+    import csv
+
+    fields = list(schema()["properties"])
+    writer = csv.DictWriter(fp, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for statement in statements:
+        writer.writerow(
+            {k: ",".join(map(str, v)) if isinstance(v, list) else v for k, v in statement.items()}
+        )
+        count += 1
+    return count
 
 
 def write_jsonl(statements: Iterable[Mapping[str, Any]], fp: IO[str]) -> int:

@@ -87,13 +87,19 @@ def load_requests(engine: Engine) -> list[RequestFact] | None:
 
     with engine.connect() as conn:
         rows = conn.execute(
-            select(cases.c.jurisdiction, cases.c.received_at, cases.c.valid_at, cases.c.actioned_at)
+            select(
+                cases.c.jurisdiction,
+                cases.c.received_at,
+                cases.c.valid_at,
+                cases.c.actioned_at,
+                cases.c.status,
+            )
         ).all()
     out: list[RequestFact] = []
     for r in rows:
         received = when(r[1])
         if received is not None:
-            out.append(RequestFact(str(r[0]), received, when(r[2]), when(r[3])))
+            out.append(RequestFact(str(r[0]), received, when(r[2]), when(r[3]), str(r[4])))
     return out
 
 

@@ -60,6 +60,8 @@ class RequestFact:
     received_at: datetime
     valid_at: datetime | None
     actioned_at: datetime | None
+    status: str = ""
+    """The case's status; a request ``withdrawn`` before it was actioned leaves the rate."""
 
 
 def percentiles(
@@ -200,7 +202,10 @@ def _requests(
     mine = [r for r in requests if start <= r.received_at < end]
     if not mine:
         return {"note": "no requests", "received": 0}
-    valid = [r for r in mine if r.valid_at is not None]
+    # Withdrawn before it was actioned: the requester stopped the clock, so the request is
+    # neither on time nor late and leaves the rate (counted on its own).
+    withdrawn = [r for r in mine if r.status == "withdrawn" and r.actioned_at is None]
+    valid = [r for r in mine if r.valid_at is not None and r not in withdrawn]
     on_time = [
         r
         for r in valid
@@ -209,6 +214,7 @@ def _requests(
     return {
         "received": len(mine),
         "valid": len(valid),
+        "withdrawn": len(withdrawn),
         f"valid_actioned_within_{int(hours)}h": len(on_time),
         f"share_within_{int(hours)}h": None if not valid else round(len(on_time) / len(valid), 4),
         "by_jurisdiction": _sorted(Counter(r.jurisdiction for r in mine)),

@@ -18,14 +18,17 @@ classifier, a face detector, a platform's own model) can be dropped in through a
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from shieldwall.types import SignalResult
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+T = TypeVar("T")
 
 
 class Subject(enum.StrEnum):
@@ -112,6 +115,61 @@ class Signal(Protocol):
     def evaluate(self, item: SignalInput) -> SignalResult:
         """Look at ``item`` and explain what was found; may raise (the runner isolates it)."""
         ...
+
+
+def is_heavy(signal: Signal) -> bool:
+    """Whether ``signal`` is a heavy detector (a model over the pixels: tens of ms and more).
+
+    Heavy detectors do not hold up a scan's answer: they run in the worker afterwards and may
+    add a follow-up decision (``signals_sync_surfaces`` keeps them in line for some surfaces).
+    A signal says so with a class attribute ``heavy = True``; plug-ins without it are cheap.
+    """
+    return bool(getattr(signal, "heavy", False))
+
+
+class ItemMemo:
+    """The value one detector computed for the last few items, so a combining detector
+    (``intimate_real_person`` over ``nudity`` and ``faces``) reuses it instead of running the
+    model again. Keyed by the identity of the :class:`SignalInput` (every signal of one scan
+    gets the same object); a caller that asks while another thread computes the same item
+    waits for that answer. Holds at most ``size`` items, so it never pins many images.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        import threading
+
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: list[tuple[object, object]] = []  # (item, value or an Event)
+
+    def get(self, item: object, compute: Callable[[], T]) -> T:
+        import threading
+
+        with self._lock:
+            for key, value in self._entries:
+                if key is item:
+                    found = value
+                    break
+            else:
+                found = None
+                pending = threading.Event()
+                self._entries = [*self._entries[-(self._size - 1) :], (item, pending)]
+        if found is None:
+            try:
+                result = compute()
+            except BaseException:
+                with self._lock:
+                    self._entries = [e for e in self._entries if e[0] is not item]
+                pending.set()
+                raise
+            with self._lock:
+                self._entries = [(k, result if k is item else v) for k, v in self._entries]
+            pending.set()
+            return result
+        if isinstance(found, threading.Event):
+            found.wait()
+            return self.get(item, compute)  # the answer is stored now (or it failed: recompute)
+        return found  # type: ignore[return-value]
 
 
 def error_result(signal: Signal, message: str, *, elapsed_ms: float | None = None) -> SignalResult:

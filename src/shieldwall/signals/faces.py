@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from shieldwall.signals.base import Availability, SignalInput, Subject
+from shieldwall.signals.base import Availability, ItemMemo, SignalInput, Subject
 from shieldwall.types import SignalResult
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ class FaceSignal:
 
     name = "faces"
     version = "1"
+    heavy = True
     applies_to = frozenset({Subject.IMAGE})
     description = "Human faces in an image (OpenCV Haar cascades): count, size, confidence"
 
@@ -185,6 +186,7 @@ class FaceSignal:
         self.threshold = threshold
         self._cascades: _Cascades | None = None
         self._load_lock = threading.Lock()
+        self._memo = ItemMemo()
 
     def availability(self) -> Availability:
         if importlib.util.find_spec("cv2") is None:
@@ -207,11 +209,18 @@ class FaceSignal:
         """All candidate faces in RGB ``pixels`` (including those below the threshold)."""
         return detect_faces(to_rgb(pixels), self._loaded())
 
+    def faces_item(self, item: SignalInput) -> tuple[list[Face], tuple[int, int]]:
+        """Candidate faces and the (height, width) they were found in, once per item."""
+
+        def run() -> tuple[list[Face], tuple[int, int]]:
+            pixels = pixels_of(item)
+            return self.faces(pixels), (int(pixels.shape[0]), int(pixels.shape[1]))
+
+        return self._memo.get(item, run)
+
     def evaluate(self, item: SignalInput) -> SignalResult:
         began = time.perf_counter()
-        pixels = pixels_of(item)
-        faces = self.faces(pixels)
-        height, width = pixels.shape[:2]
+        faces, (height, width) = self.faces_item(item)
         kept = [f for f in faces if f.confidence >= self.threshold]
         score = faces[0].confidence if faces else 0.0
         if kept:

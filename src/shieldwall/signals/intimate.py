@@ -8,9 +8,9 @@ present (>= ``face_threshold``, 0.5), the same combination the default policy's
 ``nudity-with-face`` rule uses. It never removes anything on its own: it is evidence for a
 person to weigh, and both detectors err (see their modules).
 
-It runs both detectors itself (pass the instances the runner already has to share their
-loaded models); a platform that already runs ``nudity`` and ``faces`` can use the policy rule
-instead and skip this signal.
+It asks the shared ``nudity`` and ``faces`` instances, which compute each item once and keep
+the answer for the other signals of the same scan (``ItemMemo``): when all three run, the
+models run once each, not twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from shieldwall.signals.base import Availability, SignalInput, Subject
-from shieldwall.signals.faces import FACE_THRESHOLD, FaceSignal, pixels_of, shared_faces
+from shieldwall.signals.faces import FACE_THRESHOLD, FaceSignal, shared_faces
 from shieldwall.signals.nudity import HIGH_THRESHOLD, NuditySignal, shared_nudity
 from shieldwall.types import SignalResult
 
@@ -32,6 +32,7 @@ class IntimateRealPersonSignal:
 
     name = "intimate_real_person"
     version = "1"
+    heavy = True
     applies_to = frozenset({Subject.IMAGE})
     description = "Possible intimate image of a real person: nudity score with a visible face"
 
@@ -58,9 +59,8 @@ class IntimateRealPersonSignal:
 
     def evaluate(self, item: SignalInput) -> SignalResult:
         began = time.perf_counter()
-        pixels = pixels_of(item)
-        nudity = self._nudity.score(pixels)
-        faces = self._faces.faces(pixels)
+        nudity = self._nudity.score_item(item)
+        faces, _ = self._faces.faces_item(item)
         face = faces[0].confidence if faces else 0.0
         both = nudity >= self.nudity_threshold and face >= self.face_threshold
         face_text = f"best face confidence {face:.2f}" if faces else "no face found"

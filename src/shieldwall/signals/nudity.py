@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from shieldwall.signals.base import Availability, SignalInput, Subject
+from shieldwall.signals.base import Availability, ItemMemo, SignalInput, Subject
 from shieldwall.signals.faces import Pixels, pixels_of, to_rgb
 from shieldwall.types import SignalResult
 
@@ -90,6 +90,7 @@ class NuditySignal:
 
     name = "nudity"
     version = "1"
+    heavy = True
     applies_to = frozenset({Subject.IMAGE})
     description = "Nudity / sexual content likelihood (Yahoo open_nsfw on onnxruntime)"
 
@@ -109,6 +110,7 @@ class NuditySignal:
         self._input: str = ""
         self._package = ""
         self._lock = threading.Lock()
+        self._memo = ItemMemo()
 
     def availability(self) -> Availability:
         if importlib.util.find_spec("onnxruntime") is None:
@@ -159,9 +161,13 @@ class NuditySignal:
         # Column 0 is P(SFW), column 1 P(NSFW).
         return float(np.clip(outputs[0][0][1], 0.0, 1.0))
 
+    def score_item(self, item: SignalInput) -> float:
+        """P(NSFW) for one item, computed once however many signals of the scan ask."""
+        return self._memo.get(item, lambda: self.score(pixels_of(item, max_side=512)))
+
     def evaluate(self, item: SignalInput) -> SignalResult:
         began = time.perf_counter()
-        value = self.score(pixels_of(item, max_side=512))
+        value = self.score_item(item)
         labels: tuple[str, ...] = ()
         if value >= self.high:
             labels = ("nudity_high",)

@@ -9,10 +9,15 @@ others are unaffected. The policy already treats error results as "not considere
 A thread cannot be killed: a signal that overruns keeps running in the background until it
 returns, and its late answer is thrown away. Signals should bound their own work (pixel
 limits, model timeouts) so this stays rare.
+
+The threads come from one pool per process (``POOL_THREADS``), made on first use: creating
+and tearing down a pool for every scan cost more than the cheap signals themselves. A single
+applicable signal still goes through the pool, so its budget is enforced the same way.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -25,6 +30,21 @@ DEFAULT_BUDGET_MS = 2000.0
 """How long one signal may take on one item before it is reported as timed out."""
 
 _MAX_ERROR_CHARS = 300
+POOL_THREADS = 16
+"""Threads the process-wide signal pool may use (signals of concurrent scans share them)."""
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=POOL_THREADS, thread_name_prefix="shieldwall-signal"
+            )
+        return _pool
 
 
 def applicable_signals(signals: Iterable[Signal], item: SignalInput) -> list[Signal]:
@@ -72,37 +92,33 @@ def run_signals(
 
     Results come back in the order of ``signals`` (skipped signals leave no result). Each
     result's ``elapsed_ms`` is the wall time the runner measured for that signal; a signal
-    over ``budget_ms`` gets an error result ``timeout after N ms``.
+    over ``budget_ms`` gets an error result ``timeout after N ms``. ``max_workers`` is
+    accepted for compatibility and ignored: the process-wide pool bounds the threads.
     """
     if budget_ms <= 0:
         raise ValueError(f"budget_ms must be positive, got {budget_ms}")
     chosen = applicable_signals(signals, item)
     if not chosen:
         return ()
-    pool = ThreadPoolExecutor(
-        max_workers=max_workers or len(chosen), thread_name_prefix="shieldwall-signal"
-    )
-    try:
-        futures: list[Future[tuple[SignalResult | None, str | None, float]]] = [
-            pool.submit(_timed, signal, item) for signal in chosen
-        ]
-        # All signals start together, so one shared deadline is each signal's own budget.
-        wait(futures, timeout=budget_ms / 1000)
-        results: list[SignalResult] = []
-        for signal, future in zip(chosen, futures, strict=True):
-            if not future.done():
-                future.cancel()
-                results.append(
-                    error_result(signal, f"timeout after {budget_ms:g} ms", elapsed_ms=budget_ms)
-                )
-                continue
-            result, failure, elapsed = future.result()
-            if result is None or not isinstance(result, SignalResult):
-                message = failure or f"returned {type(result).__name__}, not a SignalResult"
-                results.append(error_result(signal, message, elapsed_ms=elapsed))
-            else:
-                results.append(replace(result, elapsed_ms=elapsed))
-        return tuple(results)
-    finally:
-        # Do not wait for overrunning signals: their answers are no longer wanted.
-        pool.shutdown(wait=False, cancel_futures=True)
+    pool = _shared_pool()
+    futures: list[Future[tuple[SignalResult | None, str | None, float]]] = [
+        pool.submit(_timed, signal, item) for signal in chosen
+    ]
+    # All signals start together, so one shared deadline is each signal's own budget.
+    wait(futures, timeout=budget_ms / 1000)
+    results: list[SignalResult] = []
+    for signal, future in zip(chosen, futures, strict=True):
+        if not future.done():
+            # Not waited for: its answer is no longer wanted (a queued one is dropped).
+            future.cancel()
+            results.append(
+                error_result(signal, f"timeout after {budget_ms:g} ms", elapsed_ms=budget_ms)
+            )
+            continue
+        result, failure, elapsed = future.result()
+        if result is None or not isinstance(result, SignalResult):
+            message = failure or f"returned {type(result).__name__}, not a SignalResult"
+            results.append(error_result(signal, message, elapsed_ms=elapsed))
+        else:
+            results.append(replace(result, elapsed_ms=elapsed))
+    return tuple(results)

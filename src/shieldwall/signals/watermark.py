@@ -157,6 +157,7 @@ class WatermarkSignal:
 
     name = "watermark"
     version = "1"
+    heavy = True
     applies_to = frozenset({Subject.IMAGE})
     description = (
         "Stable Diffusion reference invisible watermarks (imwatermark dwtDct: SD 1.x, 2.x, XL)"

@@ -12,11 +12,13 @@ it returns, and the functions that open and migrate a database::
 # The service tables share the declarative metadata; importing them here
 # registers them for Alembic and for the schema comparison test.
 from shieldwall.store import audit_models as audit_models
+from shieldwall.store import exchange_models as exchange_models
 from shieldwall.store import indicator_models as indicator_models
 from shieldwall.store import service_models as service_models
 from shieldwall.store import video_models as video_models
 from shieldwall.store import web_models as web_models
 from shieldwall.store.engine import make_engine, session_factory
+from shieldwall.store.exchanges import ExchangeInfo, ExchangeStore
 from shieldwall.store.items import ItemStore
 from shieldwall.store.keys import KeyStore
 from shieldwall.store.migrate import current_revision, downgrade, head_revision, upgrade
@@ -39,6 +41,8 @@ __all__ = [
     "ChangeOp",
     "EntryChange",
     "EntryInfo",
+    "ExchangeInfo",
+    "ExchangeStore",
     "ItemStore",
     "KeyStore",
     "OutboxStore",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -213,27 +213,53 @@ class AuditWriter:
             at=utcnow() if at is None else at,
         )
         event = record.event
-        session.connection().execute(
-            _INSERT_EVENT,
-            {
-                "seq": event.seq,
-                "event_id": event.event_id,
-                "at": event.at,
-                "actor": event.actor,
-                "actor_kind": str(event.actor_kind),
-                "action": event.action,
-                "subject_type": event.subject_type,
-                "subject_id": event.subject_id,
-                "details": canonical_json(event.details).decode("utf-8"),
-                "prev_hash": event.prev_hash,
-                "hash": event.hash,
-            },
-        )
+        session.connection().execute(_INSERT_EVENT, _event_params(event))
         if record.personal is not None:
             _insert_personal(session, record.personal, event.at)
         if self.signer is not None and checkpoint_due(event.seq, self.checkpoint_every):
             _insert_checkpoint(session, self.signer.sign(event.head, at=event.at))
         return event
+
+    def append_many(
+        self, session: Session, events: Sequence[Mapping[str, Any]]
+    ) -> list[AuditEvent]:
+        """Chain several events, in order, in ``session``'s transaction: one lock, one head read.
+
+        Each element holds :meth:`append`'s keyword arguments. This is the group commit's
+        half of the trail: a batch of decisions is linked in batch order, so the chain stays
+        strict and ``audit verify`` reads it exactly as if each had been appended alone.
+        Every event is built (and so validated) before anything is inserted: a rejected
+        detail raises before the batch writes a row.
+        """
+        if not events:
+            return []
+        who = current_actor()
+        lock_trail(session)
+        head: AuditEvent | ChainHead = read_head(session)
+        records = []
+        for kwargs in events:
+            actor, actor_kind, at = kwargs.get("actor"), kwargs.get("actor_kind"), kwargs.get("at")
+            record = build_event(
+                head,
+                actor=who.name if actor is None else actor,
+                actor_kind=who.kind if actor_kind is None else actor_kind,
+                action=kwargs["action"],
+                subject_type=kwargs.get("subject_type"),
+                subject_id=kwargs.get("subject_id"),
+                details=kwargs.get("details"),
+                personal_fields=kwargs.get("personal_fields", ()),
+                at=utcnow() if at is None else at,
+            )
+            records.append(record)
+            head = record.event
+        session.connection().execute(_INSERT_EVENT, [_event_params(r.event) for r in records])
+        for record in records:
+            if record.personal is not None:
+                _insert_personal(session, record.personal, record.event.at)
+            event = record.event
+            if self.signer is not None and checkpoint_due(event.seq, self.checkpoint_every):
+                _insert_checkpoint(session, self.signer.sign(event.head, at=event.at))
+        return [r.event for r in records]
 
     def checkpoint(self, session: Session, signer: CheckpointSigner | None = None) -> Checkpoint:
         """Sign the current head now (idempotent: an existing one for it is returned)."""
@@ -254,6 +280,22 @@ class AuditWriter:
         cp = key.sign(head, at=utcnow())
         _insert_checkpoint(session, cp)
         return cp
+
+
+def _event_params(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "event_id": event.event_id,
+        "at": event.at,
+        "actor": event.actor,
+        "actor_kind": str(event.actor_kind),
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "details": canonical_json(event.details).decode("utf-8"),
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
 
 
 def _insert_personal(session: Session, personal: PersonalData, at: datetime) -> None:

@@ -516,6 +516,32 @@ class ReviewDeskStore(_Repo):
                 for t, i in session.execute(query).all()
             ]
 
+    def counts(self) -> dict[str, int]:
+        """True totals for the queue page's links (its lists stop at a page)."""
+        with self._reading() as session:
+            return {
+                "tasks": int(
+                    session.scalar(
+                        select(func.count(ReviewTaskRow.id)).where(ReviewTaskRow.status == "open")
+                    )
+                    or 0
+                ),
+                "approvals": int(
+                    session.scalar(
+                        select(func.count(BankApprovalRow.id)).where(
+                            BankApprovalRow.status == "pending"
+                        )
+                    )
+                    or 0
+                ),
+                "appeals": int(
+                    session.scalar(
+                        select(func.count(AppealRow.id)).where(AppealRow.status == "open")
+                    )
+                    or 0
+                ),
+            }
+
     def open_task_ids(self, item_id: int) -> list[int]:
         with self._reading() as session:
             return list(

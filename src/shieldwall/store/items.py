@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
@@ -32,6 +33,7 @@ from shieldwall.store.service_records import (
     ItemInfo,
     NewDecision,
     NewItem,
+    Recorded,
     SeenHash,
 )
 
@@ -39,9 +41,19 @@ _ITEMS = cast(Table, ItemRow.__table__)
 _DECISIONS = cast(Table, DecisionRow.__table__)
 _OUTBOX = cast(Table, OutboxRow.__table__)
 # Built once so SQLAlchemy's compiled-statement cache is hit on every call.
-_INSERT_ITEM = insert(_ITEMS)
+# Items go in with ON CONFLICT DO NOTHING on content_id: a repeat writes nothing, returns
+# no id and leaves the transaction usable, so one repeat never fails its batch-mates.
+_INSERT_ITEM_PG = (
+    pg_insert(_ITEMS).on_conflict_do_nothing(index_elements=["content_id"]).returning(_ITEMS.c.id)
+)
+_INSERT_ITEM_SQLITE = (
+    sqlite_insert(_ITEMS)
+    .on_conflict_do_nothing(index_elements=["content_id"])
+    .returning(_ITEMS.c.id)
+)
 _INSERT_DECISION = insert(_DECISIONS)
 _INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_OUTBOX_IDS = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
 class ItemNotFoundError(NotFoundError):
@@ -82,28 +94,56 @@ class ItemStore:
         Idempotent by ``content_id``: when the item already exists nothing is
         written and the existing item and its latest decision come back with
         ``created=False``, so a client that retries gets the same answer.
-        ``checked=True`` says the caller has just looked the content id up (the
-        scan path does, to skip the work for repeats); the unique constraint
-        still catches a race, so the second read is saved on the hot path.
+        (``checked`` is kept for callers written when a read preceded the write;
+        the database's unique constraint now decides, with no read first.)
         """
-        if not checked:
-            existing = self.find_item_with_decision(item.content_id)
-            if existing is not None:
-                return existing[0], existing[1], False
-        try:
-            with self._writing() as session:
-                conn = session.connection()
+        del checked
+        done = self.record_many([(item, decision)])[0]
+        return done.item, done.decision, done.created
+
+    def record_many(self, batch: Sequence[tuple[NewItem, NewDecision]]) -> list[Recorded]:
+        """Store several (item, first decision) pairs in ONE transaction, in order.
+
+        The group commit's write: every item, decision, outbox row and the
+        ``decision.made`` audit events (chained in batch order, one head read) commit
+        together or not at all. Repeats are found by the database's own uniqueness
+        (``INSERT ... ON CONFLICT DO NOTHING``), never by a read before the write:
+        only a ``content_id`` that is already stored, or that an earlier pair of the
+        same batch stored, costs a read, and it gets that stored decision back with
+        ``created=False``, exactly as if it had been sent alone afterwards.
+        """
+        if not batch:
+            return []
+        with self._writing() as session:
+            conn = session.connection()
+            fresh: list[tuple[int, ItemInfo, NewDecision]] = []
+            repeats: list[int] = []
+            for pos, (item, decision) in enumerate(batch):
                 info = _insert_item(conn, item, latest_decision_id=decision.id)
-                stored = _add_decision(conn, info.id, info.content_id, decision)
-                # Audit: the decision.made event commits (or rolls back) with the decision.
-                self._audit.append(session, **decision_audit(info, stored, decision))
-                return info, stored, True
-        except IntegrityError:
-            # Another request stored the same content_id between our read and write.
-            found = self.find_item_with_decision(item.content_id)
-            if found is None:
-                raise
-            return found[0], found[1], False
+                if info is None:
+                    repeats.append(pos)
+                else:
+                    fresh.append((pos, info, decision))
+            stored = _add_decisions(conn, [(info, decision) for _, info, decision in fresh])
+            # Audit: the decision.made events commit (or roll back) with the decisions.
+            self._audit.append_many(
+                session,
+                [
+                    decision_audit(info, dinfo, decision)
+                    for (_, info, decision), (dinfo, _) in zip(fresh, stored, strict=True)
+                ],
+            )
+            out: list[Recorded | None] = [None] * len(batch)
+            for (pos, info, _), (dinfo, outbox_ids) in zip(fresh, stored, strict=True):
+                out[pos] = Recorded(info, dinfo, True, outbox_ids)
+            if repeats:
+                found = _find_with_decisions(session, {batch[p][0].content_id for p in repeats})
+                for pos in repeats:
+                    cid = batch[pos][0].content_id
+                    if cid not in found:
+                        raise RuntimeError(f"item {cid!r} is stored without a decision")
+                    out[pos] = Recorded(found[cid][0], found[cid][1], False)
+            return [r for r in out if r is not None]
 
     def add_decision(self, *, item_id: int, decision: NewDecision) -> DecisionInfo:
         """A further decision on a stored item (retro-hunt, review, appeal), with its actions."""
@@ -260,8 +300,9 @@ class ItemStore:
             return int(session.scalar(select(func.count(ItemRow.id))) or 0)
 
 
-def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) -> ItemInfo:
-    """Insert ``item`` (already pointing at its first decision) and return it as stored.
+def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) -> ItemInfo | None:
+    """Insert ``item`` (already pointing at its first decision); ``None`` when its
+    ``content_id`` is already stored (the unique constraint decides; nothing is written).
 
     ``latest_decision_id`` is written with the row, which saves the ``UPDATE``
     the ORM used to issue after the decision; ``items`` has no foreign key to
@@ -270,8 +311,9 @@ def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) ->
     created_at = utcnow()
     jurisdictions = list(item.jurisdictions)
     metadata = dict(item.metadata)
-    result = conn.execute(
-        _INSERT_ITEM,
+    stmt = _INSERT_ITEM_PG if conn.dialect.name == "postgresql" else _INSERT_ITEM_SQLITE
+    new_id = conn.execute(
+        stmt,
         {
             "content_id": item.content_id,
             "source": item.source,
@@ -292,12 +334,11 @@ def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) ->
             "expires_at": item.expires_at,
             "latest_decision_id": latest_decision_id,
         },
-    )
-    pk = result.inserted_primary_key
-    if pk is None or pk[0] is None:  # pragma: no cover - every supported backend reports it
-        raise RuntimeError("the database did not report the new item's id")
+    ).scalar()
+    if new_id is None:
+        return None
     return ItemInfo(
-        id=int(pk[0]),
+        id=int(new_id),
         content_id=item.content_id,
         source=item.source,
         surface=item.surface,
@@ -319,6 +360,54 @@ def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) ->
     )
 
 
+def _find_with_decisions(
+    session: Session, content_ids: set[str]
+) -> dict[str, tuple[ItemInfo, DecisionInfo]]:
+    """Stored items with their latest decision, by content id (one read for a batch's repeats)."""
+    rows = list(session.scalars(select(ItemRow).where(ItemRow.content_id.in_(content_ids))))
+    ids = [r.latest_decision_id for r in rows if r.latest_decision_id]
+    decisions = {
+        d.id: d for d in session.scalars(select(DecisionRow).where(DecisionRow.id.in_(ids)))
+    }
+    return {
+        r.content_id: (item_info(r), decision_info(decisions[r.latest_decision_id]))
+        for r in rows
+        if r.latest_decision_id in decisions
+    }
+
+
+def _add_decisions(
+    conn: Connection, batch: Sequence[tuple[ItemInfo, NewDecision]]
+) -> list[tuple[DecisionInfo, tuple[int, ...]]]:
+    """Insert first decisions for new items (one statement) and their outbox rows (one more).
+
+    Returns each decision as stored with the ids of its outbox rows, so the caller can
+    hand those rows to the worker without reading them back.
+    """
+    if not batch:
+        return []
+    created_at = utcnow()
+    conn.execute(
+        _INSERT_DECISION,
+        [_decision_params(info.id, info.content_id, d, created_at) for info, d in batch],
+    )
+    outbox: list[dict[str, Any]] = []
+    owners: list[int] = []
+    for pos, (info, decision) in enumerate(batch):
+        rows = _outbox_params(info.id, decision, created_at)
+        outbox += rows
+        owners += [pos] * len(rows)
+    ids: list[list[int]] = [[] for _ in batch]
+    if outbox:
+        returned = conn.execute(_INSERT_OUTBOX_IDS, outbox).scalars().all()
+        for pos, outbox_id in zip(owners, returned, strict=True):
+            ids[pos].append(int(outbox_id))
+    return [
+        (_decision_info(info.id, info.content_id, d, created_at), tuple(ids[pos]))
+        for pos, (info, d) in enumerate(batch)
+    ]
+
+
 def _add_decision(
     conn: Connection, item_id: int, content_id: str, decision: NewDecision
 ) -> DecisionInfo:
@@ -327,24 +416,36 @@ def _add_decision(
     The caller points the item's ``latest_decision_id`` at it.
     """
     created_at = utcnow()
-    conn.execute(
-        _INSERT_DECISION,
-        {
-            "id": decision.id,
-            "item_id": item_id,
-            "content_id": content_id,
-            "source": decision.source,
-            "verdict": decision.verdict,
-            "policy_version": decision.policy_version,
-            "fired": decision.fired,
-            "reasons": decision.reasons,
-            "matches": decision.matches,
-            "signals": decision.signals,
-            "notes": decision.notes,
-            "decided_by": decision.decided_by,
-            "created_at": created_at,
-        },
-    )
+    conn.execute(_INSERT_DECISION, _decision_params(item_id, content_id, decision, created_at))
+    outbox = _outbox_params(item_id, decision, created_at)
+    if outbox:
+        conn.execute(_INSERT_OUTBOX, outbox)  # executemany: one round trip on both backends
+    return _decision_info(item_id, content_id, decision, created_at)
+
+
+def _decision_params(
+    item_id: int, content_id: str, decision: NewDecision, created_at: datetime
+) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "item_id": item_id,
+        "content_id": content_id,
+        "source": decision.source,
+        "verdict": decision.verdict,
+        "policy_version": decision.policy_version,
+        "fired": decision.fired,
+        "reasons": decision.reasons,
+        "matches": decision.matches,
+        "signals": decision.signals,
+        "notes": decision.notes,
+        "decided_by": decision.decided_by,
+        "created_at": created_at,
+    }
+
+
+def _outbox_params(
+    item_id: int, decision: NewDecision, created_at: datetime
+) -> list[dict[str, Any]]:
     outbox: list[dict[str, Any]] = []
     for action in decision.actions:
         payload = dict(action.payload)
@@ -363,8 +464,12 @@ def _add_decision(
                 "created_at": created_at,
             }
         )
-    if outbox:
-        conn.execute(_INSERT_OUTBOX, outbox)  # executemany: one round trip on both backends
+    return outbox
+
+
+def _decision_info(
+    item_id: int, content_id: str, decision: NewDecision, created_at: datetime
+) -> DecisionInfo:
     return DecisionInfo(
         id=decision.id,
         item_id=item_id,

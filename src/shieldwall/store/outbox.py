@@ -119,14 +119,19 @@ class OutboxStore(SessionScoped):
             row = session.get(OutboxRow, outbox_id, populate_existing=True)
             return None if row is None else _info(row)
 
-    def mark_delivered(self, outbox_id: int, *, note: str | None = None) -> None:
-        """Record success; ``note`` is kept in ``last_error`` (e.g. "no webhook_url configured")."""
+    def mark_delivered(
+        self, outbox_id: int, *, note: str | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        """Record success; ``note`` is kept in ``last_error`` (e.g. "no webhook_url configured").
+
+        ``payload`` replaces the row's payload in the same write: a ``detect`` row drops the
+        upload's bytes once its detectors have run.
+        """
+        values: dict[str, Any] = {"status": DELIVERED, "delivered_at": utcnow(), "last_error": note}
+        if payload is not None:
+            values["payload"] = payload
         with self._writing() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == outbox_id)
-                .values(status=DELIVERED, delivered_at=utcnow(), last_error=note)
-            )
+            session.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
             self._audit_outcome(session, outbox_id, "action.delivered", note)
 
     def mark_failed(self, outbox_id: int, *, error: str, retry_at: datetime | None) -> None:

@@ -425,6 +425,24 @@ class BankStore:
             )
             return entry_info(entry, owner)
 
+    def find_entry(self, *, bank: str, signal_type: SignalType | str, value: str) -> EntryInfo:
+        """The entry of ``bank`` holding this hash, whatever its status; raises
+        :class:`EntryNotFoundError`."""
+        located = check_locator(None, bank, signal_type, value)
+        assert located is not None  # bank, type and value were all given
+        _, kind, normalized = located
+        with self._reading() as session:
+            found = session.execute(
+                entries_with_banks().where(
+                    BankRow.name == bank,
+                    BankEntryRow.signal_type == kind,
+                    BankEntryRow.value == normalized,
+                )
+            ).first()
+        if found is None:
+            raise EntryNotFoundError("no such entry in this bank", value=value)
+        return entry_info(*found)
+
     def release_entries(
         self, *, entry_ids: Iterable[int], holder: str, actor: str
     ) -> ReleaseResult:
@@ -526,6 +544,18 @@ class BankStore:
     ) -> Iterator[NewEntry]:
         """A bank's entries (active ones by default) in id order, with their bank-side variants,
         for export; streamed."""
+        for entry, _ in self.iter_bank_records(bank=bank, statuses=statuses, chunk=chunk):
+            yield entry
+
+    def iter_bank_records(
+        self,
+        *,
+        bank: str,
+        statuses: Iterable[EntryStatus] = tuple(EntryStatus),
+        chunk: int = 5_000,
+    ) -> Iterator[tuple[NewEntry, EntryStatus]]:
+        """A bank's entries with their status (every status by default) in id order, so an
+        export carries withdrawals and deletions; streamed."""
         wanted = tuple(statuses)
         last = 0
         with self._reading() as session:
@@ -546,30 +576,36 @@ class BankStore:
                     return
                 variants = read_variants(session, (r.id for r in rows))
                 for r in rows:
-                    yield NewEntry(
-                        signal_type=r.signal_type,
-                        value=r.value,
-                        provenance=Provenance(
-                            source=r.source,
-                            external_id=r.external_id,
-                            case_id=r.case_id,
-                            submitted_at=r.submitted_at,
+                    yield (
+                        NewEntry(
+                            signal_type=r.signal_type,
+                            value=r.value,
+                            provenance=Provenance(
+                                source=r.source,
+                                external_id=r.external_id,
+                                case_id=r.case_id,
+                                submitted_at=r.submitted_at,
+                            ),
+                            category=r.category,
+                            expires_at=r.expires_at,
+                            variants=tuple(
+                                (name, value) for _, name, value in variants.get(r.id, ())
+                            ),
                         ),
-                        category=r.category,
-                        expires_at=r.expires_at,
-                        variants=tuple((name, value) for _, name, value in variants.get(r.id, ())),
+                        EntryStatus(r.status),
                     )
                 last = rows[-1].id
 
-    def changes_since(self, *, seq: int, limit: int = 10_000) -> list[EntryChange]:
-        """Change-log rows after ``seq``, oldest first, at most ``limit`` of them."""
+    def changes_since(
+        self, *, seq: int, limit: int = 10_000, bank: str | None = None
+    ) -> list[EntryChange]:
+        """Change-log rows after ``seq``, oldest first, at most ``limit`` of them (of one
+        bank only when ``bank`` is given: a federated feed's source)."""
         with self._reading() as session:
-            rows = session.scalars(
-                select(EntryChangeRow)
-                .where(EntryChangeRow.seq > seq)
-                .order_by(EntryChangeRow.seq)
-                .limit(limit)
-            ).all()
+            query = select(EntryChangeRow).where(EntryChangeRow.seq > seq)
+            if bank is not None:
+                query = query.where(EntryChangeRow.bank_id == bank_row(session, bank).id)
+            rows = session.scalars(query.order_by(EntryChangeRow.seq).limit(limit)).all()
         return [
             EntryChange(
                 seq=r.seq,

@@ -154,3 +154,15 @@ class SeenHash:
 
     item_id: int
     pdq: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One pair of a group write: the item and decision as stored, and whether this
+    write created them (``False``: the ``content_id`` was already stored and these
+    are the stored ones). ``outbox_ids`` are the new decision's outbox rows."""
+
+    item: ItemInfo
+    decision: DecisionInfo
+    created: bool
+    outbox_ids: tuple[int, ...] = ()

@@ -20,8 +20,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import ShieldwallError
+from shieldwall.pipeline import child_safety
 from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.reports.render import bar_svg, hist_svg
+from shieldwall.reports.render import render as render_report
 from shieldwall.reports.source import load_report
 from shieldwall.reports.transparency import TransparencyReport
 from shieldwall.runtime import Runtime
@@ -176,6 +178,32 @@ def chart(request: Request, name: str, viewer: DashboardViewer) -> Response:
     )
 
 
+REPORT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.get("/compliance/report.{fmt}")
+def report_download(request: Request, fmt: str, viewer: DashboardViewer) -> Response:
+    """The transparency report for the dashboard's 30 days, as a file to keep or publish."""
+    if fmt not in REPORT_TYPES:
+        return Response(status_code=404)
+    now = utcnow()
+    data = render_report(_report(runtime_of(request), now), fmt)
+    name = f"transparency-{(now - PERIOD):%Y-%m-%d}-{now:%Y-%m-%d}.{fmt}"
+    return Response(
+        data,
+        media_type=REPORT_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def _hold_failed(message: str) -> Response:
     from urllib.parse import quote
 
@@ -210,6 +238,8 @@ def release_hold(
 ) -> Response:
     """Release a case's legal hold; its items follow normal retention again (audited)."""
     try:
+        # A hold a filed CyberTipline report requires stays for its year (§2258A(h)).
+        child_safety.check_release(runtime_of(request).child_safety, case_id)
         _web(request).cases.release_hold(
             case_id, reason=reason, released_by=viewer.username, actor=staff_handle(viewer.user.id)
         )

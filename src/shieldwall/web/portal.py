@@ -10,6 +10,8 @@ stands, lets them supply what was missing, or withdraw.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,9 +21,17 @@ from starlette.concurrency import run_in_threadpool
 
 from shieldwall.api.deps import ScanCaller
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
+from shieldwall.pipeline import case_clocks, child_safety
 from shieldwall.store.cases import CaseInfo
+from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
-from shieldwall.web.portal_form import JURISDICTIONS, MESSAGES, RELATIONSHIPS, check_request
+from shieldwall.web.portal_form import (
+    JURISDICTIONS,
+    MESSAGES,
+    RELATIONSHIPS,
+    UNDER_18,
+    check_request,
+)
 from shieldwall.web.portal_guard import (
     PORTAL_FLOODS,
     PORTAL_REFUSED,
@@ -51,10 +61,19 @@ api_router = APIRouter(prefix="/v1", tags=["appeals"])
 STATUS_WORDS = {
     "incomplete": "Received, but something is missing",
     "under_review": "Complete: a person is reviewing it",
-    "actioned": "Done: copies found have been taken down",
+    "actioning": "Approved: waiting for the platform to confirm each removal",
+    "actioned": "Done: every place has an answer from the platform",
     "withdrawn": "Withdrawn by you",
     "closed": "Closed",
 }
+TARGET_WORDS = {
+    "waiting": "Waiting for the platform to confirm",
+    "removed": "Removed",
+    "not_found": "Not found there",
+    "not_ours": "Not on this platform",
+    "kept": "Left up",
+}
+"""The platform's answer for each place (``POST /v1/actions/{id}/outcome``), in plain words."""
 
 
 def bank_windows() -> list[dict[str, Any]]:
@@ -83,7 +102,12 @@ def _portal(
         "messages": MESSAGES,
         "status_words": STATUS_WORDS,
         "bank_windows": bank_windows(),
+        "target_words": TARGET_WORDS,
+        "under_18_choices": UNDER_18,
     }
+    case = ctx.get("case")
+    if isinstance(case, CaseInfo) and "targets" not in ctx:
+        ctx = {**ctx, "targets": runtime_of(request).case_targets.for_case(case.id)}
     response = render(request, template, {**base, **ctx}, status_code=status_code)
     if new:
         set_cookie(request, response, PORTAL_COOKIE, nonce, max_age=24 * 3600, same_site="strict")
@@ -163,12 +187,39 @@ async def submit_report(request: Request) -> Response:
         variants=req.pdq_variants(),
         due_hours=workflows.deadline_hours([req.jurisdiction]),
     )
+    case = await run_in_threadpool(_start_clocks, request, case, case.received_at)
+    if req.under_18 == "yes":
+        # Routed to child-safety review at once: a report is prepared for a person to file.
+        await run_in_threadpool(
+            partial(
+                child_safety.escalate,
+                rt.child_safety,
+                case,
+                targets=[],
+                items=[],
+                reason="the requester said the person shown was under 18",
+                by="victim-portal",
+                actor="victim-portal",
+            )
+        )
     return _portal(
         request,
         "receipt.html",
         {"case": case, "code": code, "form": fields},
         status_code=201 if not missing else 200,
     )
+
+
+def _start_clocks(request: Request, case: CaseInfo, received_at: datetime) -> CaseInfo:
+    """Each legal clock starts at the receipt of the submission that carries its elements."""
+    rt = runtime_of(request)
+    started = case_clocks.start_request_clocks(
+        rt.case_clocks,
+        case,
+        platform_jurisdictions=rt.settings.platform_jurisdictions,
+        received_at=received_at,
+    )
+    return web(request).cases.get(case.id) if started else case
 
 
 REFUSALS = {
@@ -251,7 +302,11 @@ async def complete(request: Request) -> Response:
     req, missing = check_request(fields)
     # The files were hashed and kept with the first submission.
     missing = [m for m in missing if m not in ("content", "hashes")] if case.hashes else missing
-    details = {**req.details(), "files": case.details.get("files", 0)}
+    details = {
+        **req.details(),
+        "files": case.details.get("files", 0),
+        "under_18": req.under_18 or case.details.get("under_18", ""),
+    }
     case = await run_in_threadpool(
         web(request).cases.complete_case,
         case.id,
@@ -260,6 +315,7 @@ async def complete(request: Request) -> Response:
         due_hours=workflows.deadline_hours([req.jurisdiction]),
         jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
     )
+    case = await run_in_threadpool(_start_clocks, request, case, utcnow())
     return _portal(
         request,
         "status.html",

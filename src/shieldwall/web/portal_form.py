@@ -33,6 +33,11 @@ RELATIONSHIPS = {
     "self": "I am the person shown",
     "authorised": "I am acting for the person shown, with their permission or legal authority",
 }
+UNDER_18 = {
+    "yes": "Yes, they were under 18",
+    "no": "No",
+    "unsure": "I am not sure",
+}
 MAX_FILES = 50
 MAX_LOCATIONS = 50
 MAX_TEXT = 2000
@@ -86,6 +91,9 @@ class TakedownRequest:
     locations: list[str] = field(default_factory=list)
     files: list[FileHashes] = field(default_factory=list)
     notes: str = ""
+    under_18: str = ""
+    """``yes``, ``no`` or ``unsure``: was the person shown under 18 when it was made? Asked,
+    never required (a ``yes`` routes the case to child-safety review)."""
 
     def details(self) -> dict[str, Any]:
         """What the case keeps (the hashes go to their own table)."""
@@ -100,6 +108,7 @@ class TakedownRequest:
             "locations": list(self.locations),
             "notes": self.notes,
             "files": len(self.files),
+            "under_18": self.under_18,
         }
 
     def hash_rows(self) -> list[tuple[str, str, int | None]]:
@@ -228,6 +237,7 @@ def check_request(
             line.strip()[:500] for line in _text(form, "locations").splitlines() if line.strip()
         ][:MAX_LOCATIONS],
         notes=_text(form, "notes"),
+        under_18=_text(form, "under_18") if _text(form, "under_18") in UNDER_18 else "",
     )
     missing: list[str] = []
     files: list[FileHashes] | None

@@ -3,15 +3,17 @@ history, cluster), decisions, four-eyes bank additions, appeals and victims' cas
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shieldwall.errors import ShieldwallError
+from shieldwall.errors import InputError, ShieldwallError
+from shieldwall.pipeline import case_clocks, child_safety
 from shieldwall.store.models import utcnow
+from shieldwall.store.users import staff_handle
 from shieldwall.web import workflows
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
 from shieldwall.web.portal_guard import flood_alert
@@ -21,6 +23,8 @@ from shieldwall.web.staff import web
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 Reviewer = Annotated[Viewer, Depends(require_role(*REVIEWERS))]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+"""A row id in a path: larger than a 64-bit integer answers 422, not a database overflow."""
 AppealDecider = Annotated[Viewer, Depends(require_role(*APPEAL_DECIDERS))]
 
 
@@ -67,6 +71,7 @@ def queue_page(
         rows.append({"task": t, "deadline": deadline, "countdown": text, "breached": breached})
     rows.sort(key=lambda r: r["deadline"])
     cases = state.cases.count_cases(statuses=["under_review"])
+    totals = state.desk.counts()
     return _page(
         request,
         viewer,
@@ -75,16 +80,18 @@ def queue_page(
             "rows": rows,
             "queues": sorted({t.queue for t in tasks}),
             "filters": {"queue": queue, "priority": priority, "jurisdiction": jurisdiction},
-            "approvals": len(state.desk.approvals()),
-            "appeals": len(state.desk.appeals()),
+            "approvals": totals["approvals"],
+            "appeals": totals["appeals"],
             "cases": cases,
+            "open_tasks": totals["tasks"],
+            "listed": len(tasks),
             "done": request.query_params.get("done"),
         },
     )
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
-def item_page(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     state = web(request)
     rt = runtime_of(request)
     item = state.desk.item(item_id)
@@ -130,7 +137,7 @@ def item_page(request: Request, item_id: int, viewer: Reviewer) -> Response:
 
 
 @router.get("/items/{item_id}/preview")
-def preview(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def preview(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     found = web(request).vault.load(item_id)
     if found is None or not found[0].startswith("image/"):
         return Response(status_code=404)
@@ -142,7 +149,7 @@ def preview(request: Request, item_id: int, viewer: Reviewer) -> Response:
 
 
 @router.post("/items/{item_id}/reveal", response_class=HTMLResponse)
-def reveal(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def reveal(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     state = web(request)
     if state.desk.item(item_id) is None:
         return Response(status_code=404)
@@ -155,7 +162,7 @@ def reveal(request: Request, item_id: int, viewer: Reviewer) -> Response:
 
 
 @router.get("/items/{item_id}/media")
-def media(request: Request, item_id: int, viewer: Reviewer) -> Response:
+def media(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     state = web(request)
     # The clear image only follows a recorded reveal by the same person.
     if not recently_revealed(state.desk, item_id=item_id, username=viewer.username):
@@ -171,7 +178,7 @@ def media(request: Request, item_id: int, viewer: Reviewer) -> Response:
 @router.post("/items/{item_id}/decide")
 def decide(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     viewer: Reviewer,
     verdict: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
@@ -222,7 +229,7 @@ def approvals_page(request: Request, viewer: Reviewer) -> Response:
 @router.post("/approvals/{approval_id}")
 def decide_approval(
     request: Request,
-    approval_id: int,
+    approval_id: RowId,
     viewer: Reviewer,
     decision: Annotated[str, Form()] = "",
 ) -> Response:
@@ -256,7 +263,7 @@ def appeals_page(request: Request, viewer: AppealDecider) -> Response:
 @router.post("/appeals/{appeal_id}")
 def decide_appeal(
     request: Request,
-    appeal_id: int,
+    appeal_id: RowId,
     viewer: AppealDecider,
     outcome: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -277,7 +284,7 @@ def decide_appeal(
 
 
 CASES_PER_PAGE = 50
-OPEN_CASES = ("under_review", "actioned", "incomplete")
+OPEN_CASES = ("under_review", "actioning", "actioned", "incomplete")
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -290,11 +297,20 @@ def cases_page(request: Request, viewer: Reviewer, page: int = 1) -> Response:
     pages = max(1, -(-total // CASES_PER_PAGE))
     page = min(max(page, 1), pages)
     rows = []
-    for case in state.cases.list_cases(
+    listed = state.cases.list_cases(
         statuses=OPEN_CASES, limit=CASES_PER_PAGE, offset=(page - 1) * CASES_PER_PAGE
-    ):
+    )
+    clocks = runtime_of(request).case_clocks.for_cases([c.id for c in listed])
+    for case in listed:
         countdown, breached = _countdown(case.due_at, now) if case.due_at else ("no clock", False)
-        rows.append({"case": case, "countdown": countdown, "breached": breached})
+        rows.append(
+            {
+                "case": case,
+                "countdown": countdown,
+                "breached": breached,
+                "clocks": clocks.get(case.id, []),
+            }
+        )
     return _page(
         request,
         viewer,
@@ -313,7 +329,7 @@ def cases_page(request: Request, viewer: Reviewer, page: int = 1) -> Response:
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, viewer: Reviewer) -> Response:
+def case_page(request: Request, case_id: RowId, viewer: Reviewer) -> Response:
     """One request before (and after) approval: what its hashes would match among items
     already seen (how many, whose, blurred previews where media is kept)."""
     state = web(request)
@@ -332,15 +348,112 @@ def case_page(request: Request, case_id: int, viewer: Reviewer) -> Response:
             "preview": preview,
             "with_media": {i.id for i in preview.items if state.vault.has(i.id)},
             "automatic": rt.settings.victim_removal_approval == "automatic",
+            "clocks": rt.case_clocks.for_cases([case.id]).get(case.id, []),
+            "targets": rt.case_targets.for_case(case.id),
             "error": request.query_params.get("error"),
         },
     )
 
 
+@router.post("/cases/{case_id}/child-safety")
+def escalate_case(
+    request: Request,
+    case_id: int,
+    viewer: Reviewer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Escalate to child safety: a CyberTipline report is prepared and queued for filing."""
+    rt, state = runtime_of(request), web(request)
+    try:
+        case = state.cases.get(case_id)
+        targets = rt.case_targets.for_case(case_id)
+        items = rt.items.items_by_ids([t.item_id for t in targets if t.item_id is not None])
+        child_safety.escalate(
+            rt.child_safety,
+            case,
+            targets=targets,
+            items=list(items.values()),
+            reason=reason,
+            by=viewer.username,
+            actor=staff_handle(viewer.user.id),
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/child-safety", status_code=303)
+
+
+@router.get("/child-safety", response_class=HTMLResponse)
+def child_safety_page(request: Request, viewer: Reviewer) -> Response:
+    reports = runtime_of(request).child_safety.reports()
+    return _page(
+        request,
+        viewer,
+        "child_safety.html",
+        {
+            "reports": reports,
+            "now": utcnow(),
+            "error": request.query_params.get("error"),
+            "target_hours": child_safety.TARGET_HOURS,
+        },
+    )
+
+
+@router.post("/child-safety/{report}/filed")
+def report_filed(
+    request: Request,
+    report: int,
+    viewer: AppealDecider,
+    report_id: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """A senior moderator or admin filed the report with NCMEC and records its id."""
+    rt = runtime_of(request)
+    try:
+        child_safety.file_report(
+            rt.child_safety,
+            rt.child_safety.get(report),
+            report_id=report_id,
+            by=viewer.username,
+            actor=staff_handle(viewer.user.id),
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/child-safety?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/child-safety", status_code=303)
+
+
+@router.post("/cases/{case_id}/notice")
+def record_notice(
+    request: Request,
+    case_id: int,
+    viewer: AppealDecider,
+    notice_id: Annotated[str, Form()] = "",
+    given_at: Annotated[str, Form()] = "",
+    extension_hours: Annotated[str, Form()] = "0",
+) -> Response:
+    """An eSafety removal notice typed in by a senior moderator or admin (time given in UTC)."""
+    state = web(request)
+    try:
+        try:
+            given = datetime.fromisoformat(given_at).replace(tzinfo=UTC)
+            extension = float(extension_hours or 0)
+        except ValueError as exc:
+            raise InputError("give when the notice was given and the extension in hours") from exc
+        case_clocks.record_removal_notice(
+            runtime_of(request).case_clocks,
+            state.cases.get(case_id),
+            notice_id=notice_id,
+            given_at=given,
+            extension_hours=extension,
+            actor=f"staff:{viewer.user.id}",
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/cases", status_code=303)
+
+
 @router.post("/cases/{case_id}")
 def decide_case(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     viewer: Reviewer,
     decision: Annotated[str, Form()] = "",
 ) -> Response:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shieldwall.errors import ConflictError, InputError
+from shieldwall.pipeline import case_actions
 from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.runtime import Runtime
 from shieldwall.store.cases import (
@@ -423,7 +424,12 @@ def approve_case(
     second, different moderator confirms it (:func:`confirm_case_removal`): one click on
     anonymous hashes must not take down what they happen to match."""
     case = cases.get(case_id)
-    if case.status not in ("under_review", "actioned"):
+    # A request whose legal clock runs can be acted on even if the form still lacks fields
+    # that no law requires (TAKE IT DOWN Act §3: other fields never decide validity).
+    started = bool(rt.case_clocks.for_cases([case.id]).get(case.id))
+    if case.status not in ("under_review", case_actions.ACTIONING, "actioned") and not (
+        case.status == "incomplete" and started
+    ):
         raise InputError("only a complete, open request can be approved", value=case.status)
     ensure_victim_bank(rt)
     pending = [h for h in case.hashes if h.status == "pending"]
@@ -482,11 +488,19 @@ def _hunt_case(rt: Runtime, cases: CaseStore, case: CaseInfo, *, approved_by: st
         if h.status == "approved" and h.entry_id is not None
     ]
     report = rt.retro_hunter.hunt(entry_ids)
-    removed = sum(1 for d in report.decisions if d.verdict in TAKEDOWN_VERDICTS)
     cases.set_hunt(case.id, state=HUNT_DONE, approved_by=approved_by)
-    return cases.record_actioned(
-        case.id, found=report.items_hit, removed=case.copies_removed + removed
+    # Every copy taken down and every reported link or username becomes an owed action; the
+    # case is "actioned" only once the platform has confirmed each (pipeline/case_actions.py).
+    case_actions.act_on_case(
+        rt.case_targets,
+        rt.items,
+        rt.outbox,
+        policy=rt.policies.policy,
+        case=case,
+        hunted=report.decisions,
+        reviewed_by=approved_by,
     )
+    return cases.get(case.id)
 
 
 def case_holder(case: CaseInfo) -> str:

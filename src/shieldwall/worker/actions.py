@@ -10,6 +10,9 @@
   when the API, the CLI or a reviewer adds them.
 - ``child_safety_report``: PREPARES a report file for a person to check and file
   (``data_dir/child_safety_reports/<key>.json``, mode 0600). Nothing is ever sent.
+- ``detect``: runs the heavy detectors a scan left to the worker and may store a follow-up
+  decision (:mod:`shieldwall.pipeline.detect`); the delivered row keeps the findings, not the
+  upload.
 
 Every performer is idempotent, because delivery is at least once.
 """
@@ -28,6 +31,7 @@ from typing import Any
 
 from shieldwall.errors import InputError, NotFoundError, ShieldwallError
 from shieldwall.pipeline.banking import Banking, add_to_bank
+from shieldwall.pipeline.detect import DeferredDetection, scrubbed
 from shieldwall.store.models import utcnow
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.service_records import OutboxInfo
@@ -53,10 +57,12 @@ class ActionPerformer:
         reviews: ReviewStore,
         data_dir: Path,
         webhook: WebhookSender | None,
+        detection: DeferredDetection | None = None,
     ) -> None:
         # Asked for only when an add_to_bank row comes: a worker that only sends webhooks
         # never loads the matcher or the seen-items index.
         self._banking = banking
+        self._detection = detection
         self._reviews = reviews
         self._data_dir = data_dir
         self._webhook = webhook
@@ -65,6 +71,7 @@ class ActionPerformer:
             "review": self._open_review,
             "add_to_bank": self._add_to_bank,
             "child_safety_report": self._prepare_report,
+            "detect": self._detect,
         }
 
     @property
@@ -138,6 +145,12 @@ class ActionPerformer:
         if not done.added:
             return Outcome.delivered("all entries already in the bank" + found)
         return Outcome.delivered(found.removeprefix("; ") or None)
+
+    def _detect(self, entry: OutboxInfo) -> Outcome:
+        if self._detection is None:
+            return Outcome.retry("this worker has no detectors wired")
+        done = self._detection.perform(entry.payload)
+        return Outcome.delivered(done.note, payload=scrubbed(entry.payload, done.findings))
 
     def _prepare_report(self, entry: OutboxInfo) -> Outcome:
         folder = self._data_dir / REPORTS_FOLDER

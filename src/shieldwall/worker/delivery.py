@@ -106,7 +106,7 @@ class Deliverer:
 
     def _record(self, entry: OutboxInfo, outcome: Outcome) -> AttemptResult:
         if outcome.status == "delivered":
-            self.outbox.mark_delivered(entry.id, note=outcome.message)
+            self.outbox.mark_delivered(entry.id, note=outcome.message, payload=outcome.payload)
             log.info(
                 "outbox.delivered id=%s kind=%s attempts=%s", entry.id, entry.kind, entry.attempts
             )

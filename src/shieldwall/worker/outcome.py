@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 MAX_RETRY_DELAY_S = 3600.0
 """No retry waits longer than an hour, however many attempts failed."""
@@ -24,10 +24,14 @@ class Outcome:
 
     status: Status
     message: str | None = None
+    payload: dict[str, Any] | None = None
+    """For ``delivered``: what the row's payload becomes (e.g. the media dropped)."""
 
     @classmethod
-    def delivered(cls, note: str | None = None) -> Outcome:
-        return cls("delivered", note)
+    def delivered(
+        cls, note: str | None = None, *, payload: dict[str, Any] | None = None
+    ) -> Outcome:
+        return cls("delivered", note, payload)
 
     @classmethod
     def retry(cls, error: str) -> Outcome:

@@ -24,6 +24,7 @@ from shieldwall.store import OutboxStore, session_factory
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.delivery import Deliverer
+from shieldwall.worker.exchanges import ExchangeScheduler
 from shieldwall.worker.housekeeping import Housekeeper
 from shieldwall.worker.queue import bind_deliverer, enqueue_delivery, make_huey
 from shieldwall.worker.webhook import WebhookSender
@@ -51,6 +52,7 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
         reviews=ReviewStore(sessions),
         data_dir=Path(settings.data_dir),
         webhook=webhook,
+        detection=runtime.detection,
     )
     return Deliverer.from_settings(settings, outbox=OutboxStore(sessions), performer=performer)
 
@@ -132,14 +134,17 @@ class WorkerService:
             max_waiting=max(4, workers * 2),
         )
         self._housekeeper = Housekeeper(self.runtime)
+        self._exchanges = ExchangeScheduler(self.runtime, poll_s=settings.exchange_poll_interval_s)
 
     def start(self) -> None:
         self._consumer.start()
         self._sweeper.start()
         self._housekeeper.start()
+        self._exchanges.start()
         log.info("worker.started queue=%s", self.huey.name)
 
     def stop(self) -> None:
+        self._exchanges.stop()
         self._housekeeper.stop()
         self._sweeper.stop()
         self._consumer.stop(graceful=True)

@@ -82,7 +82,8 @@ def test_jsonl_import_stores_variants_and_reports_a_bad_list_by_line(
     (error,) = [o["error"] for o in out if "error" in o]
     assert error["line"] == 2 and error["code"] == "invalid_hash"
     assert error["message"] == "variants[0].pdq: pdq hash must be 64 hex characters"
-    assert out[-1] == {"bank": "v", "added": 2, "unchanged": 0, "errors": 1}
+    counts = {k: out[-1][k] for k in ("bank", "added", "unchanged", "errors")}
+    assert counts == {"bank": "v", "added": 2, "unchanged": 0, "errors": 1}
 
     # Only the store knows an entry already holds variants: 1 stored + 16 new is over the
     # cap, and that too is one line's error while the rest of the file is imported.
@@ -102,7 +103,8 @@ def test_jsonl_import_stores_variants_and_reports_a_bad_list_by_line(
     out = lines(result)
     (error,) = [o["error"] for o in out if "error" in o]
     assert error["line"] == 2 and "at most 16" in error["message"]
-    assert out[-1] == {"bank": "v", "added": 2, "unchanged": 0, "errors": 1}
+    counts = {k: out[-1][k] for k in ("bank", "added", "unchanged", "errors")}
+    assert counts == {"bank": "v", "added": 2, "unchanged": 0, "errors": 1}
 
 
 def _border_cropped(photo: Path, out: Path, cut: float) -> Path:

@@ -80,7 +80,17 @@ def test_bank_import_match_withdraw_export_round_trip(
     out = lines(first)
     errors = [o["error"] for o in out if "error" in o]
     assert [e["line"] for e in errors] == [3, 7]
-    assert out[-1] == {"bank": "victims", "added": 4, "unchanged": 0, "errors": 2}
+    summary = {k: v for k, v in out[-1].items() if k != "retro_hunt"}
+    assert summary == {
+        "bank": "victims",
+        "added": 4,
+        "unchanged": 0,
+        "withdrawn": 0,
+        "deleted": 0,
+        "kept": 0,
+        "unknown": 0,
+        "errors": 2,
+    }
     again = lines(run(data_dir, "bank", "import", "victims", str(csv_file), "--json"))
     assert again[-1]["added"] == 0 and again[-1]["unchanged"] == 4  # idempotent
 
@@ -103,7 +113,11 @@ def test_bank_import_match_withdraw_export_round_trip(
 
     exported = run(data_dir, "bank", "export", "victims", "--format", "csv")
     assert exported.returncode == 0
-    assert len(exported.stdout.strip().splitlines()) == 1 + 3  # header + still-active entries
+    rows = exported.stdout.strip().splitlines()
+    assert len(rows) == 1 + 4  # header + every entry, the withdrawal included
+    assert sorted(r.rsplit(",", 1)[1] for r in rows[1:]) == ["active"] * 3 + ["withdrawn"]
+    active = run(data_dir, "bank", "export", "victims", "--format", "csv", "--active-only")
+    assert len(active.stdout.strip().splitlines()) == 1 + 3
     listed = lines(run(data_dir, "bank", "list", "--json"))
     assert listed[0]["name"] == "victims" and listed[0]["active_entries"] == 3
 

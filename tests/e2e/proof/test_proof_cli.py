@@ -4,6 +4,7 @@ Typer commands on a real SQLite database (the lead registers them on the root CL
 
 from __future__ import annotations
 
+import csv
 import json
 import uuid
 import zipfile
@@ -228,3 +229,12 @@ def test_statements_of_reasons_for_every_restriction(rt: Runtime, tmp_path: Path
         jsonschema.validate(s, schema())
         assert "user-" not in json.dumps(s)
     assert len({s["puid"] for s in statements}) == len(statements)
+    # --format csv writes CSV (it used to write JSON Lines whatever the format said).
+    csv_out = tmp_path / "sor.csv"
+    args = ["report", "sor", "--from", "2025-03-01", "--to", "2025-04-01", "--format", "csv"]
+    result = runner.invoke(app, [*args, "-o", str(csv_out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(csv_out.open(newline="")))
+    assert len(rows) == len(statements)
+    assert {r["puid"] for r in rows} == {s["puid"] for s in statements}
+    assert rows[0]["category"].startswith("STATEMENT_CATEGORY_")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Page
 from web_e2e_support import LiveSite, sign_in
@@ -53,3 +54,22 @@ def test_the_compliance_dashboard_renders_with_its_charts(
         loaded = img.evaluate("el => el.complete && el.naturalWidth > 0")
         assert loaded, img.get_attribute("src")
     page.screenshot(path=live.shots / "20-compliance.png", full_page=True)
+
+
+def test_the_transparency_report_downloads_from_the_dashboard(
+    live: LiveSite, new_page: OpenPage
+) -> None:
+    _decide(live, "e2e-dash-dl", "remove", "GB")
+    page = new_page()
+    sign_in(page, live, "senior_moderator", "/compliance")
+    for fmt, magic in (("csv", b"section,key"), ("pdf", b"%PDF"), ("json", b"{")):
+        with page.expect_download() as info:
+            page.click(f"#report-downloads a[href='/compliance/report.{fmt}']")
+        download = info.value
+        assert download.suggested_filename.startswith("transparency-")
+        assert download.suggested_filename.endswith(f".{fmt}")
+        assert Path(download.path()).read_bytes().startswith(magic)
+    # Moderators without the dashboard role get no report.
+    mod = new_page()
+    sign_in(mod, live, "moderator", "/review")
+    assert mod.request.get(f"{live.origin}/compliance/report.csv").status == 403

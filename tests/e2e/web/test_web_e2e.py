@@ -108,18 +108,55 @@ def test_victim_request_with_photos_hashed_in_the_page_takes_down_earlier_copies
     sign_in(senior, live, "senior_moderator", "/review/cases")
     senior.click(f"tr:has-text('{number}') >> text=Removal awaits a second moderator")
     senior.click("#confirm-removal")
-    senior.wait_for_selector(f"tr:has-text('{number}') >> text=2 copies found, 2 removed")
+    senior.wait_for_selector(
+        f"tr:has-text('{number}') >> text=2 copies found, 0 removals confirmed"
+    )
 
-    victim.goto(f"{live.origin}/status")
-    victim.fill("#case_number", number)
-    victim.fill("#access_code", code)
-    victim.click("button[type=submit]")
-    victim.wait_for_selector("#copies")
-    assert victim.inner_text("#copies") == "2 copies found, 2 taken down"
+    def show_status() -> None:
+        victim.goto(f"{live.origin}/status")
+        victim.fill("#case_number", number)
+        victim.fill("#access_code", code)
+        victim.click("button[type=submit]")
+        victim.wait_for_selector("#copies")
+
+    show_status()
+    # Not "taken down" until the platform says so: each place waits for its answer.
+    assert victim.inner_text("#copies") == (
+        "2 copies found; waiting for the platform to confirm each removal"
+    )
+    rows = victim.locator("#targets tr.target")
+    assert rows.count() == 3  # two copies and the reported link
+    assert victim.locator("#targets tr[data-outcome=waiting]").count() == 3
     victim.screenshot(path=live.shots / "09-status.png", full_page=True)
     for i in range(2):
         item = live.runtime.items.get_item(f"e2e-copy-{i}")
         assert live.runtime.items.get_decision(item.latest_decision_id or "").verdict == "remove"
+
+    # The platform receives one action per place and answers each through the API.
+    live.drain()
+    copies = [
+        e["decision"]["decision_id"]
+        for e in live.events("decision.updated")
+        if e["decision"]["content_id"] in ("e2e-copy-0", "e2e-copy-1")
+    ]
+    (locate,) = [e for e in live.events("case.locate_and_remove") if e["case"] == number]
+    assert locate["location"] == "https://forum.example.test/t/123"
+    answers = [(copies[0], "removed", ""), (copies[1], "removed", "")]
+    answers.append((locate["action_id"], "not_found", ""))
+    for action_id, outcome, reason in answers:
+        response = httpx.post(
+            f"{live.origin}/v1/actions/{action_id}/outcome",
+            headers={"Authorization": f"Bearer {live.api_key}"},
+            json={"outcome": outcome, "reason": reason},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+    show_status()
+    assert victim.inner_text("#case-status") == "Done: every place has an answer from the platform"
+    assert victim.inner_text("#copies") == "2 copies found, 2 confirmed taken down"
+    assert victim.locator("#targets tr[data-outcome=removed]").count() == 2
+    assert "Not found there" in victim.inner_text("#targets tr:has-text('forum.example.test')")
+    victim.screenshot(path=live.shots / "09b-status-done.png", full_page=True)
 
 
 def test_a_missing_element_is_reported(live: LiveSite, new_page: OpenPage) -> None:

@@ -147,9 +147,11 @@ def test_a_blocking_decision_owes_a_webhook_in_the_outbox(
     _bank_with(api, photo_paths[0])
     body = _scan(api, "owed", _jpeg(photo_paths[0]))
     owed = [o for o in api.runtime.outbox.for_decision(body["decision_id"])]
-    assert [o.kind for o in owed] == ["webhook"]
+    # The webhook, and the heavy detectors the worker still owes this upload (pipeline/detect).
+    assert [o.kind for o in owed] == ["webhook", "detect"]
     assert owed[0].payload["decision"]["verdict"] == "remove"
     assert owed[0].status == "pending"
+    assert owed[1].payload["decision_id"] == body["decision_id"]
 
 
 def test_decisions_list_pages_with_a_cursor(api: Api, photo_paths: list[Path]) -> None:

@@ -56,10 +56,18 @@ def test_a_decision_whose_audit_event_fails_is_not_stored(sessions: sessionmaker
         def append(self, session: Session, **kwargs: object) -> object:  # type: ignore[override]
             raise RuntimeError("audit storage unavailable")
 
+        def append_many(self, session: Session, events: object) -> object:  # type: ignore[override]
+            raise RuntimeError("audit storage unavailable")
+
     items = ItemStore(sessions, audit=BrokenWriter())
     with pytest.raises(RuntimeError):
         items.record(item=new_item("c-9"), decision=new_decision())
     assert ItemStore(sessions).find_item_with_decision("c-9") is None
+    # A group commit's batch: none of its items is stored without its event.
+    batch = [(new_item(f"g-{n}"), new_decision()) for n in range(3)]
+    with pytest.raises(RuntimeError):
+        items.record_many(batch)
+    assert all(ItemStore(sessions).find_item_with_decision(f"g-{n}") is None for n in range(3))
     assert AuditLog(sessions).store.count() == 0
 
 

@@ -38,8 +38,15 @@ def test_sign_in_and_sign_out_are_chained_under_a_staff_handle(proof_site: Proof
 
 def test_a_failed_sign_in_keeps_the_typed_name_only_as_a_digest(proof_site: ProofSite) -> None:
     typed = "someone@example.test"
-    response = proof_site.client_for(None).post(
-        "/login", data={"username": typed, "password": "wrong password here"}
+    client = proof_site.client_for(None)
+    page = client.get("/login")  # the sign-in form's CSRF token, as a browser sends it
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "username": typed,
+            "password": "wrong password here",
+        },
     )
     assert response.status_code == 401
     failed = _events(proof_site, "auth.login_failed")[-1]

@@ -121,7 +121,9 @@ def test_the_reviewer_sees_matches_and_removal_waits_for_a_second_moderator(
     assert "error" not in _decide(second, case.id, "confirm_removal")
     assert {_verdict(site, c) for c in posted} == {"remove"}
     done = CaseStore(session_factory(site.runtime.engine)).get(case.id)
-    assert done.status == "actioned" and done.hunt_approved_by == "moderator2"
+    # Actioned only once the platform confirms each removal (test_case_targets.py).
+    assert done.status == "actioning" and done.hunt_approved_by == "moderator2"
+    assert len(site.runtime.case_targets.for_case(case.id)) == 4
     assert done.reviewed_by == "moderator"
 
 

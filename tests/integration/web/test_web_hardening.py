@@ -180,3 +180,16 @@ def test_argon2_in_the_portal_runs_off_the_event_loop(
         },
     )
     assert on_loop == [False, False]
+
+
+def test_out_of_range_ids_in_review_paths_are_a_client_error(site: Site) -> None:
+    mod = site.client_for("moderator")
+    huge = "99999999999999999999999"  # beyond a 64-bit integer: used to overflow SQLite (500)
+    for path in (f"/review/cases/{huge}", f"/review/items/{huge}", "/review/cases/-1"):
+        assert mod.get(path).status_code == 422, path
+    page = mod.get("/review/cases")
+    response = mod.post(
+        f"/review/cases/{huge}", data={"csrf_token": csrf_of(page.text), "decision": "approve"}
+    )
+    assert response.status_code == 422
+    assert mod.get("/review/cases?page=-5").status_code == 200

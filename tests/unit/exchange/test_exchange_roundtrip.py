@@ -83,7 +83,7 @@ def test_csv_writer_starts_with_the_documented_header() -> None:
     write_entries([NewEntry(SignalType.MD5, "A" * 32)], buffer, "csv")
     header, row = buffer.getvalue().splitlines()
     assert header == ",".join(FIELDS)
-    assert row == "md5," + "a" * 32 + ",,,,,,"
+    assert row == "md5," + "a" * 32 + ",,,,,,,active"
 
 
 def test_writer_refuses_text_a_line_reader_could_not_read_back() -> None:

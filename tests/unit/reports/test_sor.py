@@ -108,7 +108,9 @@ def test_allowed_content_needs_no_statement() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        {"category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"},
+        {"category": "STATEMENT_CATEGORY_NUDIFY"},  # not a database category
+        {"puid": "d-1.v2:x"},  # the database allows letters, digits, - and _ only
+        {"content_type": ["CONTENT_TYPE_OTHER"]},  # without content_type_other
         {"automated_detection": "yes"},
         {"decision_visibility": []},
         {"application_date": "02/03/2025"},

@@ -21,12 +21,12 @@ from shieldwall.api.schemas import (
 )
 from shieldwall.api.views import bank_public, entry_public
 from shieldwall.errors import EntryNotFoundError
-from shieldwall.exchange import ExchangeFormat, write_entries
+from shieldwall.exchange import ExchangeFormat, ExportRecord, write_entries
 from shieldwall.hashing.values import normalize_hash
 from shieldwall.pipeline.banking import add_to_bank, withdraw_from_bank
 from shieldwall.runtime import Runtime
 from shieldwall.store import EntryInfo
-from shieldwall.types import NewEntry, Provenance
+from shieldwall.types import EntryStatus, NewEntry, Provenance
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
 
@@ -153,14 +153,21 @@ def export_bank(
     rt: RuntimeDep,
     _: BanksReader,
     format: ExchangeFormat = Query(ExchangeFormat.JSONL),
+    active_only: bool = Query(False, description="Leave out withdrawn and deleted entries."),
 ) -> StreamingResponse:
-    """Stream the bank's active entries as JSON Lines, CSV or threatexchange lines."""
+    """Stream the bank's entries as JSON Lines, CSV or threatexchange lines; withdrawn and
+    deleted ones as tombstones (JSON Lines) or with their ``status`` (CSV), so whoever
+    imports the file stops matching them (threatexchange lines carry active entries only)."""
     rt.store.get_bank(name=name)
+    statuses = (EntryStatus.ACTIVE,) if active_only else tuple(EntryStatus)
     media = {"csv": "text/csv", "jsonl": "application/x-ndjson"}.get(format.value, "text/plain")
 
     def body() -> Iterator[bytes]:
         first = True
-        entries = rt.store.iter_bank_entries(bank=name)
+        entries = (
+            ExportRecord(entry, status)
+            for entry, status in rt.store.iter_bank_records(bank=name, statuses=statuses)
+        )
         while batch := list(itertools.islice(entries, 5000)):
             buffer = io.StringIO()
             write_entries(batch, buffer, format)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -14,10 +15,14 @@ from shieldwall.api.schemas import (
     CONTENT_ID_MAX,
     UPLOADER_ID_MAX,
     DecisionPublic,
+    ItemErrorPublic,
+    LookupBatchCreate,
+    LookupBatchItem,
+    LookupBatchResult,
     LookupCreate,
 )
 from shieldwall.api.views import decision_public
-from shieldwall.errors import InputError
+from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.pipeline.matcher import Query
 from shieldwall.pipeline.scan import ScanMeta
 from shieldwall.policy import SURFACES
@@ -95,8 +100,62 @@ async def scan(request: Request, rt: RuntimeDep, _: ScanCaller) -> DecisionPubli
 
 
 @router.post("/lookup", response_model=DecisionPublic)
-def lookup(body: LookupCreate, rt: RuntimeDep, _: LookupCaller) -> DecisionPublic:
-    """Decide on hashes the platform computed itself (no media leaves the platform)."""
+async def lookup(body: LookupCreate, rt: RuntimeDep, _: LookupCaller) -> DecisionPublic:
+    """Decide on hashes the platform computed itself (no media leaves the platform).
+
+    Decided on the event loop from memory; the answer waits only for the group commit
+    that stores it (503 + Retry-After when too many writes are already waiting).
+    """
+    outcome = await rt.scanner.lookup_async(*_lookup_request(body))
+    return decision_public(
+        outcome.decision,
+        created=outcome.created,
+        item=outcome.item,
+        elapsed_ms=outcome.elapsed_ms,
+    )
+
+
+@router.post(
+    "/lookup/batch",
+    response_model=LookupBatchResult,
+    responses={503: {"description": "Too many writes waiting; retry after Retry-After"}},
+)
+async def lookup_batch(
+    body: LookupBatchCreate, rt: RuntimeDep, _: LookupCaller
+) -> LookupBatchResult:
+    """Up to 1,000 lookups in one request, each stored and decided as if sent alone.
+
+    Answered in order: each result is a decision or, for an item that could not be read
+    or decided, an ``error`` with a stable ``code``; a bad item never stops the others.
+    """
+    requests: list[tuple[ScanMeta, Query] | ShieldwallError] = []
+    for raw in body.items:
+        try:
+            requests.append(_lookup_request(LookupCreate.model_validate(raw)))
+        except ValidationError as exc:
+            requests.append(InputError(_first_error(exc)))
+        except ShieldwallError as exc:
+            requests.append(exc)
+    results = await rt.scanner.lookup_many_async(requests)
+    return LookupBatchResult(
+        results=[
+            LookupBatchItem(
+                index=i,
+                error=ItemErrorPublic(code=r.code, detail=r.message, value=r.value),
+            )
+            if isinstance(r, ShieldwallError)
+            else LookupBatchItem(
+                index=i,
+                decision=decision_public(
+                    r.decision, created=r.created, item=r.item, elapsed_ms=r.elapsed_ms
+                ),
+            )
+            for i, r in enumerate(results)
+        ]
+    )
+
+
+def _lookup_request(body: LookupCreate) -> tuple[ScanMeta, Query]:
     meta = ScanMeta(
         content_id=body.content_id,
         surface=body.surface,
@@ -112,13 +171,13 @@ def lookup(body: LookupCreate, rt: RuntimeDep, _: LookupCaller) -> DecisionPubli
         md5=body.md5.lower() if body.md5 else None,
         sha256=body.sha256.lower() if body.sha256 else None,
     )
-    outcome = rt.scanner.lookup(meta, query)
-    return decision_public(
-        outcome.decision,
-        created=outcome.created,
-        item=outcome.item,
-        elapsed_ms=outcome.elapsed_ms,
-    )
+    return meta, query
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "item"
+    return f"{where}: {err.get('msg', 'invalid')}"
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

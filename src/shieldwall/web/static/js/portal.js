@@ -155,6 +155,7 @@ form.addEventListener('submit', (event) => {
     event.preventDefault();
     submit.disabled = true;
     progress.textContent = 'Getting ready to send (a short check on your device)…';
-    powSolved.then(() => { submit.disabled = false; form.submit(); });
+    // The button is called "submit", which hides form.submit: call the method itself.
+    powSolved.then(() => { submit.disabled = false; HTMLFormElement.prototype.submit.call(form); });
   }
 });

@@ -1,0 +1,57 @@
+"""The worker's exchange schedule: fetch every exchange that is due, one fetcher each.
+
+Every worker process runs this loop; the database lease (not this loop) is what
+keeps one fetcher per exchange across processes and replicas, so a second worker
+finding an exchange busy just moves on. A fetch that fails is logged and recorded
+on the exchange (``last_error``) and retried at its next interval, from its
+checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from shieldwall.errors import ExchangeBusyError
+from shieldwall.pipeline.exchange_fetch import FetchReport
+from shieldwall.runtime import Runtime
+
+log = logging.getLogger("shieldwall.worker")
+
+
+def fetch_due(runtime: Runtime) -> list[FetchReport]:
+    """One pass over the exchanges due now; returns the fetches that completed."""
+    done: list[FetchReport] = []
+    for name in runtime.exchanges.due():
+        try:
+            done.append(runtime.fetch_exchange(name))
+        except ExchangeBusyError:
+            continue
+        except Exception:
+            log.exception("worker.exchange_fetch_failed name=%s", name)
+    return done
+
+
+class ExchangeScheduler:
+    """Runs :func:`fetch_due` every ``poll_s`` on a daemon thread until stopped."""
+
+    def __init__(self, runtime: Runtime, *, poll_s: float) -> None:
+        self._runtime = runtime
+        self._poll = poll_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="shieldwall-exchanges", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                fetch_due(self._runtime)
+            except Exception:
+                log.exception("worker.exchange_schedule_failed")
+            self._stop.wait(self._poll)

@@ -1,0 +1,99 @@
+"""A fake StopNCII-style server on loopback for the connector tests (written here, from the
+public API description): ``GET /v1/FetchHashes`` pages by ``startTimestamp`` and
+``nextSetTimestamp``; ``POST /v1/SubmitFeedback`` records what it is sent."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+API_KEY = "test-key-not-secret"
+
+
+@dataclass
+class FakeStopNCII:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    fail_on_request: int | None = None
+    clock: int = 1000
+    _server: ThreadingHTTPServer | None = None
+
+    def put(
+        self, value: str, status: str = "Active", signal_type: str = "ImagePDQ", **extra: Any
+    ) -> None:
+        """Add or change a record; its timestamp moves to the end, as a change does."""
+        self.clock += 10
+        self.records = [r for r in self.records if r["hashValue"] != value]
+        self.records.append(
+            {
+                "hashValue": value,
+                "signalType": signal_type,
+                "hashStatus": status,
+                "caseNumbers": {"C-1": status},
+                "lastModifiedTimestamp": self.clock,
+                **extra,
+            }
+        )
+
+    def start(self) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.headers.get("Ocp-Apim-Subscription-Key") != API_KEY:
+                    self._send(401, {"message": "bad key"})
+                    return
+                url = urlparse(self.path)
+                query = parse_qs(url.query)
+                start = int(query["startTimestamp"][0])
+                size = int(query["pageSize"][0])
+                fake.starts.append(start)
+                if fake.fail_on_request == len(fake.starts):
+                    self._send(500, {"message": "boom"})
+                    return
+                later = sorted(
+                    (r for r in fake.records if r["lastModifiedTimestamp"] > start),
+                    key=lambda r: r["lastModifiedTimestamp"],
+                )
+                page = later[:size]
+                nxt = page[-1]["lastModifiedTimestamp"] if page else start
+                self._send(
+                    200,
+                    {
+                        "count": len(page),
+                        "hashRecords": page,
+                        "nextSetTimestamp": nxt,
+                        "hasMoreRecords": len(later) > size,
+                    },
+                )
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                fake.feedback.append(json.loads(self.rfile.read(length)))
+                self._send(200, {"accepted": True})
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

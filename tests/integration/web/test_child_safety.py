@@ -1,0 +1,152 @@
+"""Child safety: a requester who says the person shown was under 18 is told about NCMEC's
+service and the case is routed to child-safety review with a prepared CyberTipline report;
+a moderator escalates any case; a senior files the report (never sent by Shieldwall), which
+records NCMEC's id, places a one-year legal hold that cannot be released early, and tells the
+platform to preserve the content. Attackers: a plain moderator cannot record a filing, and the
+prepared report carries none of the requester's contact details."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from web_support import Site, csrf_of, portal_fields
+
+from shieldwall.store import session_factory
+from shieldwall.store.audit_store import AuditStore
+from shieldwall.store.cases import CaseInfo, CaseStore
+
+VALID = {
+    "jurisdiction": "US",
+    "declare_intimate": "on",
+    "declare_nonconsensual": "on",
+    "relationship": "self",
+    "good_faith": "on",
+    "signature": "Sam Example",
+    "email": "sam@example.org",
+}
+
+
+def _submit(site: Site, fields: dict[str, str]) -> tuple[CaseInfo, str]:
+    client = TestClient(site.client.app, follow_redirects=False)
+    page = client.get("/report")
+    response = client.post("/report", data={**portal_fields(page.text), **fields})
+    assert response.status_code in (200, 201), response.text
+    number = response.text.split('id="case-number">', 1)[1].split("<", 1)[0]
+    return CaseStore(session_factory(site.runtime.engine)).find_by_number(number), response.text
+
+
+def test_an_under_18_answer_explains_ncmec_and_routes_to_child_safety(site: Site) -> None:
+    case, receipt = _submit(
+        site, {**VALID, "under_18": "yes", "locations": "https://a.example.test/cs/1"}
+    )
+    assert "Take It Down" in receipt and "NCMEC" in receipt
+    (report,) = [r for r in site.runtime.child_safety.reports() if r.case_id == case.id]
+    assert report.status == "queued" and "under 18" in report.reason
+    assert report.due_at - report.prepared_at == timedelta(hours=24)
+    assert report.fields["incident_summary"]["depicted_person_under_18_per_requester"] is True
+    assert "sam@example.org" not in json.dumps(report.fields)  # no contact details
+    page = site.client_for("moderator").get("/review/cases")
+    assert "Under 18: child-safety review" in page.text
+    # An "unsure" or "no" answer does not route it.
+    other, receipt = _submit(site, {**VALID, "under_18": "no"})
+    assert "Take It Down" not in receipt
+    assert not [r for r in site.runtime.child_safety.reports() if r.case_id == other.id]
+
+
+def test_escalation_filing_hold_and_preserve(site: Site, photo_paths: list[Path]) -> None:
+    key, _ = site.runtime.keys.create_api_key(name="cs-platform", scopes=["scan"])
+    photo = photo_paths[14]
+    response = site.client.post(
+        "/v1/scan",
+        headers={"Authorization": f"Bearer {key}"},
+        data={
+            "content_id": "cs-item",
+            "uploader_id": "cs-uploader",
+            "url": "https://a.example.test/cs/9",
+        },
+        files={"file": (photo.name, photo.read_bytes(), "image/jpeg")},
+    )
+    assert response.status_code == 200
+    case, _ = _submit(site, {**VALID, "locations": "https://a.example.test/cs/9"})
+    mod = site.client_for("moderator")
+    page = mod.get("/review/cases")
+    csrf = csrf_of(page.text)
+    mod.post(f"/review/cases/{case.id}", data={"csrf_token": csrf, "decision": "approve"})
+    second = site.client_for("moderator2")
+    page = second.get(f"/review/cases/{case.id}")
+    second.post(
+        f"/review/cases/{case.id}",
+        data={"csrf_token": csrf_of(page.text), "decision": "confirm_removal"},
+    )
+    escalated = mod.post(
+        f"/review/cases/{case.id}/child-safety", data={"csrf_token": csrf, "reason": "minor"}
+    )
+    assert escalated.headers["location"] == "/review/child-safety"
+    (report,) = [r for r in site.runtime.child_safety.reports() if r.case_id == case.id]
+    (content,) = report.fields["content"]
+    assert content["content_id"] == "cs-item" and content["uploader_id"] == "cs-uploader"
+    assert report.fields["files_attached"] is False
+
+    queue = mod.get("/review/child-safety")
+    assert case.case_number in queue.text and "Record filing" not in queue.text
+    refused = mod.post(
+        f"/review/child-safety/{report.id}/filed",
+        data={"csrf_token": csrf_of(queue.text), "report_id": "123456"},
+    )
+    assert refused.status_code == 403
+    senior = site.client_for("senior_moderator")
+    queue = senior.get("/review/child-safety")
+    bad = senior.post(
+        f"/review/child-safety/{report.id}/filed",
+        data={"csrf_token": csrf_of(queue.text), "report_id": "<b>"},
+    )
+    assert "error=" in bad.headers["location"]
+    filed = senior.post(
+        f"/review/child-safety/{report.id}/filed",
+        data={"csrf_token": csrf_of(queue.text), "report_id": "CT-2026-123456"},
+    )
+    assert "error" not in filed.headers["location"]
+    report = site.runtime.child_safety.get(report.id)
+    assert report.status == "filed" and report.report_id == "CT-2026-123456"
+    assert report.filed_at is not None and report.hold_until is not None
+    assert report.hold_until - report.filed_at >= timedelta(days=365)
+    again = senior.post(
+        f"/review/child-safety/{report.id}/filed",
+        data={"csrf_token": csrf_of(queue.text), "report_id": "CT-2026-999"},
+    )
+    assert "error=" in again.headers["location"]
+    assert site.runtime.child_safety.get(report.id).report_id == "CT-2026-123456"
+
+    cases = CaseStore(session_factory(site.runtime.engine))
+    (hold,) = [h for h in cases.holds(active_only=True) if h.case_id == case.id]
+    assert "2258A(h)" in hold.reason
+    preserve = [
+        o.payload
+        for o in site.runtime.outbox.list_entries(limit=1000)
+        if o.payload.get("event") == "preserve" and o.payload.get("case") == case.case_number
+    ]
+    assert preserve and preserve[0]["content_ids"] == ["cs-item"]
+
+    # The year-long hold cannot be released early, even by an admin.
+    admin = site.client_for("admin")
+    dash = admin.get("/compliance")
+    released = admin.post(
+        f"/compliance/holds/{case.id}/release",
+        data={"csrf_token": csrf_of(dash.text), "reason": "done"},
+    )
+    assert "hold_error=" in released.headers["location"]
+    assert [h for h in cases.holds(active_only=True) if h.case_id == case.id]
+
+    trail = AuditStore(session_factory(site.runtime.engine)).events_for_subject(
+        "case", case.case_number
+    )
+    actions = [e.action for e in trail]
+    for expected in (
+        "case.child_safety_escalated",
+        "case.child_safety_report_filed",
+        "case.legal_hold_placed",
+    ):
+        assert expected in actions
