@@ -161,6 +161,8 @@ def _check(
     rule: Rule, caller: str, with_csrf: bool, status: int, headers: dict[str, str], body: str
 ) -> str | None:
     """None when the answer keeps the rule, else what went wrong."""
+    if rule.who == "not-served":
+        return None if status == 404 else f"expected 404 (not served), got {status}"
     if status >= 500 or "Traceback" in body:
         return f"server error {status}"
     api = rule.who.startswith("key:")
