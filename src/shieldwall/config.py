@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         100_000_000, gt=0, description="Images with more pixels are refused as decompression bombs."
     )
+    max_video_frame_pixels: int = Field(
+        36_000_000,
+        gt=0,
+        description="Videos whose frames have more pixels are refused before decoding.",
+    )
     max_upload_bytes: int = Field(
         50 * 1024 * 1024, gt=0, description="Largest media file accepted, in bytes."
     )
@@ -72,10 +77,20 @@ class Settings(BaseSettings):
     )
     webhook_timeout_s: float = Field(10.0, gt=0, description="Timeout of one webhook delivery.")
     outbox_max_attempts: int = Field(
-        8, ge=1, description="Delivery attempts before an action goes to the dead letters."
+        16,
+        ge=1,
+        description="Delivery attempts before an action goes to the dead letters (~5 h).",
     )
     outbox_backoff_s: float = Field(
         2.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
+    )
+    outbox_max_backoff_s: float = Field(
+        3600.0, gt=0, description="Longest wait between two delivery attempts."
+    )
+    outbox_alert_attempts_left: int = Field(
+        3,
+        ge=0,
+        description="Log outbox.delivery_at_risk (ERROR) when a row has this many attempts left.",
     )
     outbox_lease_s: float = Field(
         60.0, gt=0, description="How long a worker holds an action before others may retry it."
@@ -123,6 +138,14 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Default requests per minute per API key."
+    )
+    api_key_verifications_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Failed argon2 key checks per key prefix and per client address a minute.",
+    )
+    api_key_verify_concurrency: int = Field(
+        4, ge=1, description="argon2 key checks run at once per process (64 MiB each)."
     )
     exchange_secrets_file: Path | None = Field(
         None,

@@ -31,8 +31,11 @@ input, truncated so that an error can never echo a megabyte back.
     ├── AccessError                      access_denied
     │   ├── AuthenticationError          unauthenticated
     │   └── PermissionDeniedError        forbidden
-    ├── ConfigurationError               configuration
-    └── OverloadedError                  overloaded
+    ├── UnavailableError                 unavailable         (503, Retry-After)
+    │   ├── DatabaseUnavailableError     database_unavailable
+    │   ├── StorageFullError             storage_full
+    │   └── OverloadedError              overloaded
+    └── ConfigurationError               configuration
 """
 
 from __future__ import annotations
@@ -197,6 +200,30 @@ class PermissionDeniedError(AccessError):
     http_status = 403
 
 
+class UnavailableError(ShieldwallError):
+    """A temporary fault on Shieldwall's side: nothing was acknowledged, retrying is safe.
+
+    ``retry_after_s`` becomes the HTTP ``Retry-After`` header.
+    """
+
+    code = "unavailable"
+    http_status = 503
+    retry_after_s: ClassVar[int] = 5
+
+
+class DatabaseUnavailableError(UnavailableError):
+    """The database is down, unreachable, or locked past its timeout."""
+
+    code = "database_unavailable"
+
+
+class StorageFullError(UnavailableError):
+    """The disk under the database (or the data folder) is full."""
+
+    code = "storage_full"
+    retry_after_s = 60
+
+
 class ConfigurationError(ShieldwallError):
     """Settings that cannot work (or are unsafe in production)."""
 
@@ -204,7 +231,7 @@ class ConfigurationError(ShieldwallError):
     http_status = 500
 
 
-class OverloadedError(ShieldwallError):
+class OverloadedError(UnavailableError):
     """More work is waiting than the service takes on: come back after ``retry_after`` s.
 
     Raised instead of queueing without bound (threads and memory piling up until every

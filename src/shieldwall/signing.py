@@ -49,6 +49,22 @@ def verify(
     Several ``v1=`` values are accepted so a secret can be rotated without
     downtime (sign with both, verify with either).
     """
+    return verified_signature(secret, body, header, tolerance=tolerance, now=now)[0]
+
+
+def verified_signature(
+    secret: str | bytes,
+    body: bytes,
+    header: str | None,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE_S,
+    now: int | None = None,
+) -> tuple[int, str]:
+    """:func:`verify`, returning ``(timestamp, the v1 value that matched)``.
+
+    The pair identifies the signed request whatever else a forwarder did to the header
+    (spaces, order, extra ``v1=`` values), so replay checks key on it, not on the raw text.
+    """
     if not header:
         raise SignatureError("missing signature header")
     parts: dict[str, list[str]] = {}
@@ -64,7 +80,9 @@ def verify(
     current = int(time.time()) if now is None else now
     if abs(current - ts) > tolerance:
         raise SignatureError(f"signature timestamp is {current - ts}s old (limit {tolerance}s)")
-    expected = sign(secret, body, timestamp=ts).split("v1=", 1)[1]
-    if not any(hmac.compare_digest(expected, v) for v in parts.get("v1", [])):
-        raise SignatureError("signature does not match the body")
-    return ts
+    expected = sign(secret, body, timestamp=ts).split("v1=", 1)[1].encode()
+    for value in parts.get("v1", []):
+        # Bytes, not str: compare_digest raises TypeError on non-ASCII str (a forged header).
+        if hmac.compare_digest(expected, value.encode("utf-8", "surrogatepass")):
+            return ts, value
+    raise SignatureError("signature does not match the body")

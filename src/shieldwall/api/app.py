@@ -57,7 +57,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or Runtime.open(settings, matcher_refresh_s=MATCHER_REFRESH_S)
         app.state.runtime = rt
-        app.state.verifier = KeyVerifier(rt.keys)
+        app.state.verifier = KeyVerifier(
+            rt.keys,
+            verifications_per_minute=settings.api_key_verifications_per_minute,
+            concurrency=settings.api_key_verify_concurrency,
+        )
         app.state.rate_limiter = (
             RedisRateLimiter(settings.redis_url) if settings.redis_url else RateLimiter()
         )
@@ -106,7 +110,12 @@ def create_app(
     problems.install(app)
 
     def body_limit(path: str) -> int:
-        uploads = path == "/v1/scan" or (settings.hma_api_enabled and hma.takes_uploads(path))
+        # Media uploads (images, videos, HMA uploads) get the documented media limit.
+        uploads = (
+            path in ("/v1/scan", "/v1/videos/match")
+            or _is_video_bank_upload(path)
+            or (settings.hma_api_enabled and hma.takes_uploads(path))
+        )
         return settings.max_upload_bytes + 64 * 1024 if uploads else JSON_BODY_LIMIT
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
@@ -132,3 +141,9 @@ def create_app(
     if settings.hma_api_enabled:
         app.include_router(hma.build_router())
     return app
+
+
+def _is_video_bank_upload(path: str) -> bool:
+    """``/v1/banks/{name}/videos``: a bank name never holds '/', so three parts after v1."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 4 and parts[:2] == ["v1", "banks"] and parts[3] == "videos"

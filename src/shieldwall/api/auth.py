@@ -9,12 +9,16 @@ SHA-256 for a short time; revocation takes effect when the entry expires.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from shieldwall.api.key_throttle import FailedKeys, VerificationThrottle
+from shieldwall.api.metrics import REDIS_FALLBACKS
 
 if TYPE_CHECKING:
     from shieldwall.store import KeyStore
@@ -23,6 +27,7 @@ SCOPES = ("scan", "lookup", "banks:read", "banks:write", "auditor", "admin")
 """Scopes a key can hold; ``admin`` implies all of them."""
 
 _CACHE_TTL_S = 30.0
+_log = logging.getLogger("shieldwall.api")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,37 +43,103 @@ class Principal:
         return "admin" in self.scopes or scope in self.scopes
 
 
-class KeyVerifier:
-    """Verifies bearer keys against the store, with a short-lived cache of successes."""
+class KeyThrottledError(Exception):
+    """Too many verifications for this key prefix or client address: retry after ``wait_s``."""
 
-    def __init__(self, keys: KeyStore, *, ttl_s: float = _CACHE_TTL_S) -> None:
+    def __init__(self, wait_s: float) -> None:
+        super().__init__(f"retry after {wait_s:.1f}s")
+        self.wait_s = wait_s
+
+
+class VerifierBusyError(Exception):
+    """Every verification slot stayed taken for the whole wait: the caller may retry."""
+
+
+class KeyVerifier:
+    """Verifies bearer keys against the store, cheaply first (see ``api.key_throttle``).
+
+    Order: remembered success, remembered failure, throttle by prefix and address,
+    then argon2 in one of ``concurrency`` slots. Only the last step is expensive.
+    """
+
+    def __init__(
+        self,
+        keys: KeyStore,
+        *,
+        ttl_s: float = _CACHE_TTL_S,
+        verifications_per_minute: int = 10,
+        concurrency: int = 4,
+        slot_wait_s: float = 10.0,
+    ) -> None:
         self._keys = keys
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        self._failed = FailedKeys(ttl_s)
+        self._known: set[str] = set()
+        self._throttle = VerificationThrottle(verifications_per_minute)
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._slot_wait_s = slot_wait_s
 
-    def verify(self, key: str) -> Principal | None:
+    def verify(self, key: str, *, address: str = "") -> Principal | None:
+        """The key's principal, or None when it is not valid (or was revoked).
+
+        Raises :class:`KeyThrottledError` or :class:`VerifierBusyError` *before* any
+        argon2 work when this prefix or address verifies too often or all slots are busy.
+        """
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(digest)
             if hit is not None and hit[0] > now:
                 return hit[1]
-        info = self._keys.verify_api_key(key)
-        if info is None:
+            # A key that verified before skips the throttle (it is re-verified, so a
+            # revocation still holds): a flood of wrong secrets for its prefix cannot
+            # lock its holder out.
+            known = digest in self._known
+        prefix = _prefix(key)
+        if prefix is None or digest in self._failed:
             return None
+        if not known:
+            wait = self._throttle.acquire(prefix, address)
+            if wait > 0:
+                raise KeyThrottledError(wait)
+        if not self._slots.acquire(timeout=self._slot_wait_s):
+            raise VerifierBusyError
+        try:
+            info = self._keys.verify_api_key(key)
+        finally:
+            self._slots.release()
+        if info is None:
+            self._failed.add(digest)
+            with self._lock:
+                self._known.discard(digest)
+            return None
+        if not known:
+            self._throttle.refund(prefix, address)
         principal = Principal(
             info.id, info.name, frozenset(info.scopes), info.rate_limit_per_minute
         )
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
+                self._known.clear()
             self._cache[digest] = (now + self._ttl, principal)
+            self._known.add(digest)
         return principal
 
     def forget(self) -> None:
         with self._lock:
             self._cache.clear()
+        self._failed.clear()
+
+
+def _prefix(key: str) -> str | None:
+    """The ``<prefix>`` of ``sw_<prefix>_<secret>``; None for any other shape (never valid)."""
+    parts = key.split("_")
+    if len(parts) != 3 or parts[0] != "sw" or not parts[1] or not parts[2]:
+        return None
+    return parts[1]
 
 
 class RateLimiter:
@@ -98,25 +169,72 @@ class RateLimiter:
 
 
 class RedisRateLimiter:
-    """Fixed one-minute windows in Redis, shared by every replica."""
+    """Fixed one-minute windows in Redis, shared by every replica.
 
-    def __init__(self, url: str, *, prefix: str = "shieldwall:rl") -> None:
+    When Redis cannot be reached the limits fall back to this process's own
+    :class:`RateLimiter` (each replica then enforces the limit alone), instead of
+    failing every authenticated call with a 500. After a failure Redis is left alone
+    for ``retry_s`` so an outage costs one failed attempt, not one per request.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "shieldwall:rl",
+        retry_s: float = 5.0,
+        timeout_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+        )
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._prefix = prefix
+        self._fallback = RateLimiter(clock)
+        self._retry_s = retry_s
+        self._clock = clock
+        self._down_until = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        """Whether limits are currently local because Redis failed."""
+        return self._clock() < self._down_until
 
     def check(self, key_id: int, limit_per_minute: int) -> float:
+        if self.degraded:
+            return self._fallback.check(key_id, limit_per_minute)
         now = time.time()
         window = int(now // 60)
         name = f"{self._prefix}:{key_id}:{window}"
-        pipe = self._redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, 120)
-        count = int(pipe.execute()[0])
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, 120)
+            count = int(pipe.execute()[0])
+        except self._errors as exc:
+            if not self.degraded:
+                _log.warning(
+                    "rate_limiter_degraded error=%s retry_in_s=%s",
+                    type(exc).__name__,
+                    self._retry_s,
+                )
+            REDIS_FALLBACKS.inc()
+            self._down_until = self._clock() + self._retry_s
+            return self._fallback.check(key_id, limit_per_minute)
         if count <= limit_per_minute:
             return 0.0
         return max(0.001, (window + 1) * 60 - now)
+
+    def ping(self) -> str | None:
+        """``None`` when Redis answers, else why not (for ``/readyz``)."""
+        try:
+            self._redis.ping()
+        except self._errors as exc:
+            return type(exc).__name__
+        return None
 
 
 def retry_after_header(seconds: float) -> str:

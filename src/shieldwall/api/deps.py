@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from shieldwall.api.auth import KeyVerifier, Principal, RateLimiter, retry_after_header
+from shieldwall.api.auth import (
+    KeyThrottledError,
+    KeyVerifier,
+    Principal,
+    RateLimiter,
+    VerifierBusyError,
+    retry_after_header,
+)
 from shieldwall.api.problems import ProblemError
 from shieldwall.audit import ActorKind
 from shieldwall.runtime import Runtime
@@ -34,7 +41,23 @@ def _principal(request: Request) -> Principal:
             headers={"WWW-Authenticate": "Bearer"},
         )
     verifier: KeyVerifier = request.app.state.verifier
-    principal = verifier.verify(key.strip())
+    address = request.client.host if request.client else ""
+    try:
+        principal = verifier.verify(key.strip(), address=address)
+    except KeyThrottledError as exc:
+        raise ProblemError(
+            429,
+            "rate_limited",
+            "too many API-key checks from this address or for this key; retry later",
+            headers={"Retry-After": retry_after_header(exc.wait_s)},
+        ) from None
+    except VerifierBusyError:
+        raise ProblemError(
+            503,
+            "busy",
+            "too many API-key checks are running; retry shortly",
+            headers={"Retry-After": "1"},
+        ) from None
     if principal is None:
         raise ProblemError(
             401,

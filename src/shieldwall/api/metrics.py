@@ -27,6 +27,11 @@ VERDICTS = Counter(
 )
 INDEX_ENTRIES = Gauge("shieldwall_index_entries", "Entries in the match index", registry=REGISTRY)
 OUTBOX = Gauge("shieldwall_outbox_rows", "Outbox rows by status", ["status"], registry=REGISTRY)
+REDIS_FALLBACKS = Counter(
+    "shieldwall_rate_limiter_redis_failures_total",
+    "Rate-limit checks that fell back to local limits because Redis failed",
+    registry=REGISTRY,
+)
 
 
 class ObserveMiddleware:

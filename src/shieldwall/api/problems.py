@@ -14,12 +14,14 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
-from shieldwall.errors import OverloadedError, ShieldwallError
+from shieldwall.api.faults import FAULT_TYPES, temporary_fault
+from shieldwall.errors import OverloadedError, ShieldwallError, UnavailableError, truncate
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("shieldwall.api")
@@ -36,6 +38,7 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "invalid_input",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 
@@ -90,10 +93,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ShieldwallError)
     async def _shieldwall(request: Request, exc: ShieldwallError) -> JSONResponse:
         extra = _for_hma(request, exc.message)
-        if isinstance(exc, OverloadedError):  # temporary: say when to come back
-            wait = str(max(1, math.ceil(exc.retry_after)))
+        if isinstance(exc, UnavailableError):  # temporary: say when to come back
+            wait = (
+                max(1, math.ceil(exc.retry_after))
+                if isinstance(exc, OverloadedError)
+                else exc.retry_after_s
+            )
             return problem(
-                exc.http_status, exc.code, exc.message, headers={"Retry-After": wait}, **extra
+                exc.http_status, exc.code, exc.message, headers={"Retry-After": str(wait)}, **extra
             )
         if exc.value is not None:
             extra["value"] = exc.value
@@ -129,7 +136,41 @@ def install(app: FastAPI) -> None:
             exc.status_code, code, detail, headers=exc.headers, **_for_hma(request, detail)
         )
 
+    async def _fault_or_bug(request: Request, exc: Exception) -> JSONResponse:
+        fault = temporary_fault(exc)
+        if fault is None:
+            log.exception("unhandled error path=%s", request.url.path)
+            return problem(500, "internal_error", "Shieldwall failed; the error was logged.")
+        log.warning(
+            "temporary_fault code=%s path=%s error=%s",
+            fault.code,
+            request.url.path,
+            truncate(f"{type(exc).__name__}: {exc}", 300),
+        )
+        return problem(
+            fault.http_status,
+            fault.code,
+            fault.message,
+            headers={"Retry-After": str(fault.retry_after_s)},
+        )
+
+    # Registered by type (not only under Exception), so Starlette's exception middleware
+    # answers them and nothing re-raises them into the server's error log.
+    for fault_type in FAULT_TYPES:
+        app.add_exception_handler(fault_type, _fault_or_bug)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, _: RecursionError) -> JSONResponse:
+        # Only a hostile body nests deep enough to exhaust the parser's recursion.
+        log.info("body_too_deep path=%s", request.url.path)
+        return problem(422, "invalid_input", "body: the JSON is nested too deeply")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: ClientDisconnect) -> Response:
+        # The client went away mid-upload: nothing was stored, and no one reads the answer.
+        log.info("client_disconnected path=%s", request.url.path)
+        return Response(status_code=499)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error path=%s", request.url.path)
-        return problem(500, "internal_error", "Shieldwall failed; the error was logged.")
+        return await _fault_or_bug(request, exc)

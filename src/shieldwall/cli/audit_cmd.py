@@ -202,12 +202,17 @@ def evidence_verify(
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Check a bundle offline: signature, member hashes, audit chain excerpt."""
+    """Check a bundle offline: signature, member hashes, audit chain excerpt.
+
+    Exit 0 only when the signer is a key given with ``--public-key``: a bundle signed by
+    any other instance is intact but proves nothing about who made it (exit 1).
+    """
     from shieldwall.evidence import EvidenceBundleError, verify_bundle
+    from shieldwall.evidence.bundle import read_bundle_file
 
     try:
         report = verify_bundle(
-            bundle.read_bytes(), trusted_keys=[p.read_bytes() for p in public_key or []]
+            read_bundle_file(bundle), trusted_keys=[p.read_bytes() for p in public_key or []]
         )
     except EvidenceBundleError as exc:
         if json_out:
@@ -227,6 +232,13 @@ def evidence_verify(
         )
         for warning in report.warnings:
             stderr.print(f"[yellow]warning[/yellow] {warning}")
+    if not report.trusted_key:
+        stderr.print(
+            f"[red]UNTRUSTED[/red] intact, but signed by {report.key_id}, which you did not "
+            "trust: pass the issuer's key with --public-key (`shieldwall audit public-key` "
+            "on the issuing instance)"
+        )
+        raise typer.Exit(1)
 
 
 def report_command(

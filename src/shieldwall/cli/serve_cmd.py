@@ -206,7 +206,7 @@ def demo_command(
                 NewEntry(SignalType.MD5, result.md5, prov, "demo"),
             ]
         added = rt.store.add_entries(bank=DEMO_BANK, entries=entries)
-        key, _ = rt.keys.create_api_key(name="demo", scopes=["admin"])
+        key = _demo_key(rt)
         password = _demo_admin(rt)
     url = f"http://{host}:{port}"
     stdout.print(
@@ -231,6 +231,18 @@ def demo_command(
             worker.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.wait(timeout=10)
+
+
+def _demo_key(rt: Any) -> str:
+    """The demo's admin API key, made on the first start only.
+
+    Each run used to add another admin key (all of them valid, none revoked); now a later
+    run keeps the one it made and says so (``shieldwall keys list`` shows it).
+    """
+    if any(k.name == "demo" and k.revoked_at is None for k in rt.keys.list_api_keys()):
+        return "<as shown at the first start> (or revoke it and run again)"
+    key, _ = rt.keys.create_api_key(name="demo", scopes=["admin"])
+    return str(key)
 
 
 def _demo_admin(rt: Any) -> str:

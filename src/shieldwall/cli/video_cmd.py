@@ -36,7 +36,11 @@ def _hash(path: Path) -> VideoHashes:
     # Imported here: `shieldwall --help` never loads PyAV.
     from shieldwall.pipeline.video_bank import hash_video_file
 
-    return hash_video_file(path, max_bytes=state.settings.max_upload_bytes)
+    return hash_video_file(
+        path,
+        max_bytes=state.settings.max_upload_bytes,
+        max_pixels=state.settings.max_video_frame_pixels,
+    )
 
 
 def _error(json_out: bool, path: Path, exc: ShieldwallError) -> None:

@@ -24,7 +24,7 @@ from shieldwall.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     SignatureError,
-    verify,
+    verified_signature,
 )
 
 _SIGNATURE_PREFIX = "sig:"
@@ -57,7 +57,7 @@ def verify_webhook(
     when the idempotency key is missing. Header names are matched case-insensitively.
     """
     signature = _header(headers, SIGNATURE_HEADER)
-    verify(secret, body, signature, tolerance=tolerance, now=now)
+    ts, mac = verified_signature(secret, body, signature, tolerance=tolerance, now=now)
     key = _header(headers, IDEMPOTENCY_HEADER)
     if not key:
         raise SignatureError(f"missing {IDEMPOTENCY_HEADER} header")
@@ -68,7 +68,9 @@ def verify_webhook(
     if not isinstance(payload, dict):
         raise SignatureError("signed body is not a JSON object")
     if seen_keys is not None:
-        sig_marker = _SIGNATURE_PREFIX + str(signature)
+        # The signed (timestamp, MAC), not the raw header: a re-sender who rewrites the
+        # header (spaces, order, an extra v1=) or the unsigned idempotency key is still caught.
+        sig_marker = f"{_SIGNATURE_PREFIX}{ts}.{mac}"
         duplicate = key in seen_keys or sig_marker in seen_keys
         # Both are remembered even for a duplicate, so its signature cannot be reused either.
         seen_keys.add(key)
@@ -83,4 +85,10 @@ def forget_webhook(seen_keys: MutableSet[str], headers: Mapping[str, str]) -> No
     key = _header(headers, IDEMPOTENCY_HEADER)
     if key:
         seen_keys.discard(key)
-    seen_keys.discard(_SIGNATURE_PREFIX + str(_header(headers, SIGNATURE_HEADER)))
+    fields: dict[str, list[str]] = {}
+    for item in (_header(headers, SIGNATURE_HEADER) or "").split(","):
+        k, _, v = item.strip().partition("=")
+        fields.setdefault(k, []).append(v)
+    for ts in fields.get("t", [])[:1]:
+        for mac in fields.get("v1", []):
+            seen_keys.discard(f"{_SIGNATURE_PREFIX}{ts.strip()}.{mac}")

@@ -24,12 +24,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -304,11 +307,36 @@ def _parse_manifest(raw: bytes) -> dict[str, Any]:
         manifest = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
     except (ValueError, UnicodeDecodeError) as exc:
         raise EvidenceBundleError(f"manifest.json is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise EvidenceBundleError("manifest.json is nested too deeply") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise EvidenceBundleError(f"manifest.json is not a {FORMAT} manifest")
     if canonical_json(manifest) != raw:
         raise EvidenceBundleError("manifest.json is not in canonical form (edited?)")
     return manifest
+
+
+def read_bundle_file(path: Path, limits: BundleLimits | None = None) -> bytes:
+    """A bundle's bytes from ``path``, bounded: a regular file of at most ``max_total_bytes``.
+
+    Opened non-blocking and checked before reading, so a FIFO or a device given by mistake
+    (or by someone hoping to stall a verifier) is refused instead of waited on or read whole.
+    """
+    cap = (limits or BundleLimits()).max_total_bytes
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise EvidenceBundleError(f"cannot open the bundle: {exc.strerror}", value=path) from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise EvidenceBundleError("the bundle is not a regular file", value=path)
+        if info.st_size > cap:
+            raise EvidenceBundleError(f"the bundle is over {cap} bytes", value=path)
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise EvidenceBundleError(f"the bundle is over {cap} bytes", value=path)
+    return data
 
 
 def verify_bundle(

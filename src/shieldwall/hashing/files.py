@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -73,23 +74,31 @@ def hash_image_bytes(
 
 
 def read_limited(path: Path, limits: DecodeLimits) -> bytes:
-    """A file's bytes, refusing it (typed errors) when missing, a folder, empty or too large."""
+    """A file's bytes, refusing it (typed errors) when missing, not a regular file, empty or
+    too large. Opened non-blocking and checked with ``fstat`` before reading, so a FIFO,
+    socket or device in a folder is an error line instead of a hang."""
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise UnreadableFileError("expected a file but found a directory", value=str(path))
-        if size > limits.max_bytes:
-            # Refuse before reading a huge file into memory.
-            raise FileTooLargeError(
-                f"file is {size} bytes; the limit is {limits.max_bytes} bytes", value=str(path)
-            )
-        with path.open("rb") as handle:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise UnreadableFileError(
+                    "not a regular file (a FIFO, socket or device)", value=str(path)
+                )
+            if info.st_size > limits.max_bytes:
+                # Refuse before reading a huge file into memory.
+                raise FileTooLargeError(
+                    f"file is {info.st_size} bytes; the limit is {limits.max_bytes} bytes",
+                    value=str(path),
+                )
             data = handle.read(limits.max_bytes + 1)
     except OSError as exc:
         raise UnreadableFileError(
             f"cannot read file: {exc.strerror or exc}", value=str(path)
         ) from exc
-    if len(data) > limits.max_bytes:  # grew while we read it, or a special file
+    if len(data) > limits.max_bytes:  # grew while we read it
         raise FileTooLargeError(f"file is over {limits.max_bytes} bytes", value=str(path))
     if not data:
         raise EmptyFileError("the file is empty (0 bytes)", value=str(path))
@@ -108,26 +117,32 @@ def hash_image_file(
 
 
 def iter_image_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Expand files and directories into image files.
+    """Expand files and directories into the files to hash.
 
     A path given explicitly is always yielded (so a mistyped name is reported,
     not silently skipped). Directories are walked recursively in sorted order,
-    skipping hidden files and directories (names starting with ``.``) and
-    yielding names ending in :data:`IMAGE_SUFFIXES` or with no suffix at all
-    (upload stores often name files by id); those are sniffed by content, so a
-    non-image without a suffix is reported rather than skipped.
+    skipping hidden files and directories (names starting with ``.``), and every
+    other file is yielded: images by their suffix, anything else (``.txt``, ``.svg``,
+    no suffix) is sniffed by content and gets its own error line, never silence.
+    Symbolic links inside a walked directory are followed only when they stay
+    inside it: a link out of the tree (``../../etc/passwd``, a home folder) is not
+    read, and a linked directory is never descended into.
     """
     for path in paths:
         path = Path(path)
         if not path.is_dir():
             yield path
             continue
+        top = path.resolve()
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                suffix = Path(name).suffix.lower()
-                if not name.startswith(".") and (suffix in IMAGE_SUFFIXES or not suffix):
-                    yield Path(root) / name
+                if name.startswith("."):
+                    continue
+                found = Path(root) / name
+                if found.is_symlink() and not found.resolve().is_relative_to(top):
+                    continue
+                yield found
 
 
 _Outcome = ImageHashes | tuple[type[ShieldwallError], str, str | None]

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageSequence
 
-from shieldwall.errors import ImageError
+from shieldwall.errors import DecompressionBombError, ImageError
 from shieldwall.hashing.pdq import pdq_from_pixels
 from shieldwall.types import DEFAULT_PDQ_THRESHOLD, DEFAULT_QUALITY_THRESHOLD
 
@@ -50,6 +50,9 @@ MAX_FRAMES = 7200
 """Stop after two hours of frames: a bound on work for one hostile upload."""
 _FRAME_SIDE = 512
 """Frames are reduced to at most this long side before hashing (PDQ barely moves)."""
+MAX_FRAME_PIXELS = 36_000_000
+"""Default largest frame (a little over 8K UHD). A 395 KB 16384x8192 video took 2.8 GB to
+decode before frames had a limit; the size is read from the stream header, before decoding."""
 
 
 class VideoError(ImageError):
@@ -93,7 +96,15 @@ def _reduce(image: Image.Image) -> npt.NDArray[np.uint8]:
     return np.asarray(rgb)
 
 
-def _pyav_frames(data: bytes) -> Iterator[tuple[float, Image.Image]]:
+def _check_frame_size(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise DecompressionBombError(
+            f"video frames of {width}x{height} exceed the limit of {max_pixels} pixels",
+            value=f"{width}x{height}",
+        )
+
+
+def _pyav_frames(data: bytes, max_pixels: int) -> Iterator[tuple[float, Image.Image]]:
     try:
         import av
     except ImportError as exc:  # the [video] extra is not installed
@@ -101,9 +112,14 @@ def _pyav_frames(data: bytes) -> Iterator[tuple[float, Image.Image]]:
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             stream = container.streams.video[0]
+            # The declared size, before a single frame is decoded.
+            ctx = stream.codec_context
+            _check_frame_size(int(ctx.width or 0), int(ctx.height or 0), max_pixels)
             stream.thread_type = "AUTO"
             next_at = 0.0
             for frame in container.decode(stream):
+                # A stream may change size mid-way; each decoded frame is checked too.
+                _check_frame_size(frame.width, frame.height, max_pixels)
                 if frame.time is None:
                     continue
                 t = float(frame.time)
@@ -111,7 +127,7 @@ def _pyav_frames(data: bytes) -> Iterator[tuple[float, Image.Image]]:
                     continue
                 yield t, frame.to_image()  # type: ignore[no-untyped-call]  # PyAV stub
                 next_at = (int(t / FRAME_INTERVAL_S + 1e-6) + 1) * FRAME_INTERVAL_S
-    except VideoError:
+    except (VideoError, DecompressionBombError):
         raise
     except Exception as exc:  # every FFmpeg failure becomes one typed error
         raise VideoError("the video cannot be decoded", value=str(exc)) from exc
@@ -127,7 +143,7 @@ def _animation_frames(image: Image.Image) -> Iterator[tuple[float, Image.Image]]
         t += max(int(frame.info.get("duration", 100) or 100), 20) / 1000.0
 
 
-def _animated(data: bytes) -> Image.Image | None:
+def _animated(data: bytes, max_pixels: int) -> Image.Image | None:
     """An animated GIF or WebP, opened with Pillow; None for anything else."""
     if not (data[:6] in (b"GIF87a", b"GIF89a") or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")):
         return None
@@ -135,14 +151,23 @@ def _animated(data: bytes) -> Image.Image | None:
         image = Image.open(io.BytesIO(data), formats=["GIF", "WEBP"])
     except Exception as exc:
         raise VideoError("the animation cannot be decoded", value=str(exc)) from exc
+    try:
+        _check_frame_size(image.width, image.height, max_pixels)
+    except DecompressionBombError:
+        image.close()
+        raise
     return image
 
 
-def hash_video(source: Path | str | bytes) -> VideoHashes:
-    """Frame hashes (about one per second) and MD5/SHA-256 of a video or an animated image."""
+def hash_video(source: Path | str | bytes, *, max_pixels: int = MAX_FRAME_PIXELS) -> VideoHashes:
+    """Frame hashes (about one per second) and MD5/SHA-256 of a video or an animated image.
+
+    Frames larger than ``max_pixels`` are refused (:class:`DecompressionBombError`) from
+    the stream header, before any frame is decoded.
+    """
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    animation = _animated(data)
-    frames_iter = _animation_frames(animation) if animation else _pyav_frames(data)
+    animation = _animated(data, max_pixels)
+    frames_iter = _animation_frames(animation) if animation else _pyav_frames(data, max_pixels)
     frames: list[FrameHash] = []
     last = 0.0
     try:
@@ -152,7 +177,7 @@ def hash_video(source: Path | str | bytes) -> VideoHashes:
             last = t
             if len(frames) >= MAX_FRAMES:
                 break
-    except VideoError:
+    except (VideoError, DecompressionBombError):
         raise
     except Exception as exc:
         raise VideoError("a frame of the video cannot be decoded", value=str(exc)) from exc

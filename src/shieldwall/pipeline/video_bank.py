@@ -31,7 +31,13 @@ from shieldwall.errors import (
 )
 from shieldwall.hashing import DecodeLimits
 from shieldwall.hashing.files import read_limited
-from shieldwall.hashing.video import FrameHash, VideoError, VideoHashes, hash_video
+from shieldwall.hashing.video import (
+    MAX_FRAME_PIXELS,
+    FrameHash,
+    VideoError,
+    VideoHashes,
+    hash_video,
+)
 from shieldwall.pipeline.matcher import Matcher, Query
 from shieldwall.pipeline.video_index import VideoIndex
 from shieldwall.store import BankStore
@@ -64,10 +70,13 @@ _REBUILD_SHARE = 0.25
 """Rebuild the index when this share of its videos no longer match (it cannot delete)."""
 
 
-def hash_video_bytes(data: bytes, *, max_bytes: int, name: str | None = None) -> VideoHashes:
+def hash_video_bytes(
+    data: bytes, *, max_bytes: int, max_pixels: int = MAX_FRAME_PIXELS, name: str | None = None
+) -> VideoHashes:
     """Hash an uploaded video, turning every way it can be bad into a typed error.
 
-    Empty -> ``empty_file``; over ``max_bytes`` -> ``file_too_large``; anything FFmpeg or
+    Empty -> ``empty_file``; over ``max_bytes`` -> ``file_too_large``; frames over
+    ``max_pixels`` -> ``decompression_bomb`` (from the header, nothing decoded); anything FFmpeg or
     Pillow cannot read (not a video, truncated, no frames) -> ``video_error``. Nothing
     else escapes: a hostile upload gets a 4xx problem or a per-file CLI error, never a 500.
     """
@@ -76,17 +85,19 @@ def hash_video_bytes(data: bytes, *, max_bytes: int, name: str | None = None) ->
     if len(data) > max_bytes:
         raise FileTooLargeError(f"the file is over {max_bytes} bytes", value=name)
     try:
-        return hash_video(data)
+        return hash_video(data, max_pixels=max_pixels)
     except ShieldwallError:
         raise
     except Exception as exc:  # a decoder bug must not become a 500 or a traceback
         raise VideoError("the video cannot be decoded", value=f"{name}: {exc}") from exc
 
 
-def hash_video_file(path: Path, *, max_bytes: int) -> VideoHashes:
+def hash_video_file(
+    path: Path, *, max_bytes: int, max_pixels: int = MAX_FRAME_PIXELS
+) -> VideoHashes:
     """:func:`hash_video_bytes` for a file, refused before reading when it is too large."""
     data = read_limited(path, DecodeLimits(max_bytes=max_bytes))
-    return hash_video_bytes(data, max_bytes=max_bytes, name=str(path))
+    return hash_video_bytes(data, max_bytes=max_bytes, max_pixels=max_pixels, name=str(path))
 
 
 @dataclass(frozen=True, slots=True)

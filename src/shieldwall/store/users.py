@@ -27,13 +27,15 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
-from shieldwall.store.models import utcnow
+from shieldwall.store.models import NAME_MAX, utcnow
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
 
@@ -96,6 +98,43 @@ def token_id(token: str) -> str:
 def staff_handle(user_id: int) -> str:
     """The pseudonymous actor name of a staff account in the audit trail."""
     return f"staff:{user_id}"
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    """``user:<name>`` / ``ip:<address>``, or a digest when that would not fit the column."""
+    key = f"{kind}:{value}"
+    if len(key) <= NAME_MAX:
+        return key
+    return f"{kind}#{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
+def _lock_throttle_rows(session: Session, keys: tuple[str, str]) -> list[LoginThrottleRow]:
+    """The throttle rows for ``keys``, created if missing and locked for this transaction.
+
+    Why: a read-then-write count races on PostgreSQL: concurrent guesses all read the
+    same count (47 got through a 5-failure lock) and concurrent first failures collided
+    on the primary key (500). Inserting with ON CONFLICT DO NOTHING and then taking the
+    rows FOR UPDATE (in key order, so two logins never deadlock) makes every guess wait
+    for the one before it and see its count. SQLite writers already run one at a time
+    (``BEGIN IMMEDIATE``), where FOR UPDATE is a no-op.
+    """
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    for key in sorted(keys):
+        session.execute(
+            insert_fn(LoginThrottleRow)
+            .values(key=key, failures=0)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+    rows = session.scalars(
+        select(LoginThrottleRow)
+        .where(LoginThrottleRow.key.in_(keys))
+        .order_by(LoginThrottleRow.key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    by_key = {r.key: r for r in rows}
+    return [by_key[k] for k in keys]
 
 
 class UserStore(SessionScoped):
@@ -162,9 +201,9 @@ class UserStore(SessionScoped):
     ) -> LoginResult:
         """Check a password under the throttle; records the failure or clears the count."""
         at = now or utcnow()
-        keys = (f"user:{username[:100]}", f"ip:{address[:100]}")
+        keys = (_throttle_key("user", username), _throttle_key("ip", address))
         with self._writing() as session:
-            locks = [session.get(LoginThrottleRow, k) for k in keys]
+            locks = _lock_throttle_rows(session, keys)
             until = max(
                 (r.locked_until for r in locks if r and r.locked_until and r.locked_until > at),
                 default=None,
@@ -176,17 +215,18 @@ class UserStore(SessionScoped):
             ok = _verify(row.password_hash if row else _DUMMY_HASH, password)
             if row is not None and ok and row.active:
                 session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == keys[0]))
+                # The address row was only made to be locked; keep it only if it counts.
+                session.execute(
+                    delete(LoginThrottleRow).where(
+                        LoginThrottleRow.key == keys[1], LoginThrottleRow.failures == 0
+                    )
+                )
                 row.last_login_at = at
                 if _hasher.check_needs_rehash(row.password_hash):
                     row.password_hash = _hasher.hash(password)
                 return LoginResult(_user(row))
             locked_until = None
-            for key, limit, existing in zip(
-                keys, (MAX_FAILURES, MAX_IP_FAILURES), locks, strict=True
-            ):
-                entry = existing or LoginThrottleRow(key=key, failures=0)
-                if existing is None:
-                    session.add(entry)
+            for entry, limit in zip(locks, (MAX_FAILURES, MAX_IP_FAILURES), strict=True):
                 # A lock that ran out starts a fresh count.
                 if entry.locked_until is not None and entry.locked_until <= at:
                     entry.failures, entry.locked_until = 0, None

@@ -25,7 +25,7 @@ from shieldwall.store.models import utcnow
 from shieldwall.store.outbox import PENDING, OutboxStore
 from shieldwall.store.service_records import OutboxInfo
 from shieldwall.worker.actions import ActionPerformer
-from shieldwall.worker.outcome import Outcome, retry_delay
+from shieldwall.worker.outcome import MAX_RETRY_DELAY_S, Outcome, retry_delay
 
 log = logging.getLogger("shieldwall.worker")
 
@@ -56,12 +56,16 @@ class Deliverer:
         max_attempts: int,
         backoff_s: float,
         lease_s: float,
+        max_backoff_s: float = MAX_RETRY_DELAY_S,
+        alert_attempts_left: int = 0,
         rng: random.Random | None = None,
     ) -> None:
         self.outbox = outbox
         self.performer = performer
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.alert_attempts_left = alert_attempts_left
         self.lease = timedelta(seconds=lease_s)
         self._rng = rng or random.Random()
 
@@ -75,6 +79,8 @@ class Deliverer:
             max_attempts=settings.outbox_max_attempts,
             backoff_s=settings.outbox_backoff_s,
             lease_s=settings.outbox_lease_s,
+            max_backoff_s=settings.outbox_max_backoff_s,
+            alert_attempts_left=settings.outbox_alert_attempts_left,
         )
 
     def deliver(self, outbox_id: int, claim_token: int | None = None) -> AttemptResult:
@@ -113,7 +119,9 @@ class Deliverer:
             return AttemptResult(entry.id, outcome)
         error = outcome.message or outcome.status
         if outcome.status == "retry" and entry.attempts < self.max_attempts:
-            delay = retry_delay(entry.attempts, base_s=self.backoff_s, rng=self._rng)
+            delay = retry_delay(
+                entry.attempts, base_s=self.backoff_s, rng=self._rng, cap_s=self.max_backoff_s
+            )
             self.outbox.mark_failed(
                 entry.id, error=error, retry_at=utcnow() + timedelta(seconds=delay)
             )
@@ -125,6 +133,17 @@ class Deliverer:
                 delay,
                 error[:200],
             )
+            left = self.max_attempts - entry.attempts
+            if left <= self.alert_attempts_left:
+                # Hours before anything goes dead: the time to fix the receiver.
+                log.error(
+                    "outbox.delivery_at_risk id=%s kind=%s attempts=%s attempts_left=%s error=%r",
+                    entry.id,
+                    entry.kind,
+                    entry.attempts,
+                    left,
+                    error[:200],
+                )
             return AttemptResult(entry.id, outcome, retry_in_s=delay)
         if outcome.status == "retry":
             error = f"gave up after {entry.attempts} attempts; last error: {error}"

@@ -56,3 +56,14 @@ def retry_delay(
     raw = base_s * (2.0**exponent)
     factor = (rng or random).uniform(0.75, 1.25)
     return min(raw * factor, cap_s)
+
+
+def retry_window_s(
+    max_attempts: int, *, base_s: float, cap_s: float = MAX_RETRY_DELAY_S, jitter: float = 1.0
+) -> float:
+    """Seconds from the first attempt to the last, the delays scaled by ``jitter``.
+
+    ``jitter=0.75`` gives the shortest window the random factor allows: how long a
+    receiver may be down, at the least, before its actions go to the dead letters.
+    """
+    return sum(min(base_s * 2.0 ** min(n - 1, 62) * jitter, cap_s) for n in range(1, max_attempts))

@@ -77,6 +77,7 @@ class Sweeper:
         self._batch = batch
         self._max_waiting = max_waiting
         self._stop = threading.Event()
+        self._queue_down = False
         self._thread = threading.Thread(target=self._run, name="shieldwall-sweeper", daemon=True)
 
     def start(self) -> None:
@@ -87,8 +88,15 @@ class Sweeper:
         self._thread.join()
 
     def sweep(self) -> int:
-        """One pass; returns how many rows it queued."""
-        if int(self._huey.pending_count()) >= self._max_waiting:
+        """One pass; returns how many rows it queued (or, with the queue down, delivered)."""
+        try:
+            waiting = int(self._huey.pending_count())
+        except Exception as exc:
+            return self._deliver_directly(exc)
+        if self._queue_down:
+            self._queue_down = False
+            log.warning("worker.queue_back queue=%s", self._huey.name)
+        if waiting >= self._max_waiting:
             return 0
         claimed = self._deliverer.outbox.claim_due(limit=self._batch, lease=self._deliverer.lease)
         queued = 0
@@ -97,6 +105,26 @@ class Sweeper:
         if claimed:
             log.info("worker.swept claimed=%s queued=%s", len(claimed), queued)
         return queued
+
+    def _deliver_directly(self, exc: Exception) -> int:
+        """The queue (Redis) is unreachable: deliver due rows from the outbox in this thread.
+
+        The outbox lives in the database, so a Redis outage need not stop delivery; it only
+        loses the queue's parallelism until Redis is back.
+        """
+        if not self._queue_down:
+            self._queue_down = True
+            log.warning(
+                "worker.queue_unavailable delivering_from_outbox=1 error=%s: %s",
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+        claimed = self._deliverer.outbox.claim_due(limit=self._batch, lease=self._deliverer.lease)
+        for entry in claimed:
+            if self._stop.is_set():
+                break
+            self._deliverer.perform(entry)
+        return len(claimed)
 
     def _run(self) -> None:
         while not self._stop.is_set():

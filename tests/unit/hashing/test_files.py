@@ -117,6 +117,7 @@ def test_iter_image_files_walks_sorted_and_skips_hidden(tmp_path: Path) -> None:
     found = list(iter_image_files([tmp_path, explicit]))
     assert found == [
         tmp_path / "a.webp",
+        tmp_path / "notes.txt",  # not an image: walked too, so it gets its own error line
         tmp_path / "b/1.jpg",
         tmp_path / "b/2.PNG",
         tmp_path / "c/upload-17",  # no suffix: sniffed by content, never skipped

@@ -87,6 +87,8 @@ async def guard_generation(request: Request, rt: RuntimeDep, _: ScanCaller) -> G
             raw = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError("body: send JSON or multipart/form-data") from exc
+        except RecursionError as exc:
+            raise InputError("body: the JSON is nested too deeply") from exc
         body = _validated(raw)
         decision = await run_in_threadpool(_decide, body, body.image_has_face)
     return GuardPublic(

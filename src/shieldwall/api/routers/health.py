@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from shieldwall.api.auth import RedisRateLimiter
 from shieldwall.api.deps import RuntimeDep
 from shieldwall.api.problems import problem
 
@@ -19,17 +20,32 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=None)
-def readyz(rt: RuntimeDep) -> dict[str, object] | Response:
-    """Ready to serve: the database answers and the index is loaded."""
+def readyz(request: Request, rt: RuntimeDep) -> dict[str, object] | Response:
+    """Ready to serve, dependency by dependency.
+
+    503 when a dependency the API cannot serve without is down (the database, the index);
+    200 with ``status: degraded`` when only Redis is down: the API then limits rates per
+    process and the worker delivers from the database outbox, so traffic may still come.
+    """
+    checks: dict[str, str] = {}
     try:
         with rt.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
     except Exception as exc:
-        return problem(503, "not_ready", f"database unavailable: {type(exc).__name__}")
-    if not rt.matcher.loaded:
-        return problem(503, "not_ready", "the match index is still loading")
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    checks["index"] = "ok" if rt.matcher.loaded else "loading"
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if isinstance(limiter, RedisRateLimiter):
+        failure = limiter.ping()
+        checks["redis"] = "ok" if failure is None else f"unavailable: {failure}"
+    if checks["database"] != "ok" or checks["index"] != "ok":
+        detail = "; ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
+        return problem(503, "not_ready", detail, headers={"Retry-After": "5"}, checks=checks)
+    ready = all(v == "ok" for v in checks.values())
     return {
-        "status": "ready",
+        "status": "ready" if ready else "degraded",
+        "checks": checks,
         "index_entries": len(rt.matcher),
         "change_seq": rt.matcher.change_seq,
     }

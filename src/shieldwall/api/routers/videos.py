@@ -175,7 +175,12 @@ async def match_video(request: Request, rt: RuntimeDep, _: ScanCaller) -> VideoM
     min_target_pct = _pct(form, "min_target_pct")
 
     def work() -> tuple[VideoMatchReport, str, str]:
-        video = hash_video_bytes(data, max_bytes=limit, name=name)
+        video = hash_video_bytes(
+            data,
+            max_bytes=limit,
+            max_pixels=rt.settings.max_video_frame_pixels,
+            name=name,
+        )
         report = video_bank_for(rt).match(video, min_pct=min_pct, min_target_pct=min_target_pct)
         return report, video.md5, video.sha256
 
@@ -233,7 +238,12 @@ async def bank_video(
 
     def work() -> BankedVideoCreated:
         rt.store.get_bank(name=name)  # an unknown bank is a 404 before any decoding
-        video = hash_video_bytes(data, max_bytes=limit, name=filename)
+        video = hash_video_bytes(
+            data,
+            max_bytes=limit,
+            max_pixels=rt.settings.max_video_frame_pixels,
+            name=filename,
+        )
         result = video_bank_for(rt).add(name, video, provenance=provenance, category=category)
         return BankedVideoCreated(
             video=_public(result.video), created=result.created, entry_ids=list(result.entry_ids)
