@@ -9,7 +9,7 @@ PHOTOS_ALL := .cache/photos
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint typecheck unit photos photos-all bench clean chromium
+.PHONY: install run demo test lint typecheck unit photos photos-all bench soak clean chromium
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -66,6 +66,14 @@ test: lint typecheck unit
 bench: install photos-all
 	$(UV) pip install --python $(BIN)/python -q -e '.[dev,bench]'
 	SHIELDWALL_BENCH_PHOTOS=$(abspath $(PHOTOS_ALL)) $(BIN)/python bench/run_all.py
+
+## soak: long fuzz runs, then SOAK_SECONDS (default 600) of mixed scan/lookup load on a real
+## server; latency and memory over time go to bench/soak.{csv,png,json} (see docs/security.md).
+SOAK_SECONDS ?= 600
+soak: install photos
+	SHIELDWALL_TEST_PHOTOS=$(abspath $(PHOTOS_SMALL)) SHIELDWALL_FUZZ_EXAMPLES=200 \
+	  SHIELDWALL_FUZZ_RUNS=200000 $(BIN)/pytest -q tests/security/test_fuzz.py
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache .shieldwall

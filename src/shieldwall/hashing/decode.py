@@ -373,7 +373,6 @@ def _decode(image: Image.Image, fmt: str, width: int, height: int, exact: bool) 
     frames = _frame_count(image)
     if frames > 1:
         image.seek(0)
-    orientation = _orientation(image)
     want = _fast_scale(image, exact)
     scale = _draft(image, want)
     if ImageFile.LOAD_TRUNCATED_IMAGES:
@@ -381,6 +380,9 @@ def _decode(image: Image.Image, fmt: str, width: int, height: int, exact: bool) 
         # a hash of a half-grey image would be wrong, so refuse instead.
         raise TruncatedImageError("refusing to decode while LOAD_TRUNCATED_IMAGES is enabled")
     image.load()
+    # Read after loading: Pillow turns a TIFF by its orientation tag while loading and then
+    # drops the tag, so reading it earlier turned such TIFFs twice.
+    orientation = _orientation(image)
     rgb = _to_rgb(image)
     if scale == 1 and want > 1:
         rgb = rgb.reduce(want)

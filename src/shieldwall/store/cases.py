@@ -228,6 +228,8 @@ class CaseStore(_Repo):
 
     def verify_access(self, case_number: str, code: str) -> CaseInfo | None:
         """The case when the number and code fit; None otherwise (same answer for both)."""
+        if "\x00" in case_number:  # no case number holds one, and PostgreSQL refuses it
+            case_number = ""
         with self._reading() as session:
             row = session.scalar(
                 select(CaseRow).where(CaseRow.case_number == case_number.strip().upper())

@@ -156,7 +156,7 @@ def parse_files(raw: str, *, max_files: int = MAX_FILES) -> list[FileHashes]:
         return []
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise HashFieldError("hashes", "not JSON") from None
     if not isinstance(data, list):
         raise HashFieldError("hashes", "not a list of files")
