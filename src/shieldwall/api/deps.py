@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from shieldwall.api.auth import (
@@ -28,6 +28,10 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+"""A stored row's id in a path: a 64-bit positive integer, so a huge id is a 422 instead of an
+integer overflow in the database driver (a 500 on SQLite)."""
 
 
 def _principal(request: Request) -> Principal:

@@ -45,7 +45,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "exchange": (
         "shieldwall.cli.exchange_cmd",
         "exchange_app",
-        "Hash exchanges: add, list, fetch, remove.",
+        "Hash exchanges fetched on a schedule (StopNCII-style, files).",
     ),
     "keys": ("shieldwall.cli.serve_cmd", "keys_app", "API keys (stored hashed; shown once)."),
     "worker": (

@@ -140,9 +140,18 @@ def iter_image_files(paths: Iterable[Path]) -> Iterator[Path]:
                 if name.startswith("."):
                     continue
                 found = Path(root) / name
-                if found.is_symlink() and not found.resolve().is_relative_to(top):
+                if found.is_symlink() and not _stays_inside(found, top):
                     continue
                 yield found
+
+
+def _stays_inside(link: Path, top: Path) -> bool:
+    """Whether a symbolic link points inside ``top``. A link loop resolves to nowhere: it is
+    yielded, so reading it gives the file its own error line instead of a traceback."""
+    try:
+        return link.resolve().is_relative_to(top)
+    except (OSError, RuntimeError):  # ELOOP: Python 3.11 raises RuntimeError, later OSError
+        return True
 
 
 _Outcome = ImageHashes | tuple[type[ShieldwallError], str, str | None]

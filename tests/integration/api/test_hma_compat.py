@@ -214,6 +214,10 @@ def test_keys_and_scopes_guard_the_hma_surface(api: Api, photo_paths: list[Path]
     assert withdraw.status_code == 403
     upload = api.client.post("/hma/m/lookup", headers=lookup_only, **_photo_upload(photo_paths[0]))
     assert upload.status_code == 403
+    # Uploading media is the scan scope's work: a platform's scan key can look a file up.
+    scan_only = api.headers_for("scan")
+    by_scan = api.client.post("/hma/m/lookup", headers=scan_only, **_photo_upload(photo_paths[0]))
+    assert by_scan.status_code == 200, by_scan.text
     found = api.client.get(
         "/hma/m/raw_lookup", params={"signal": "f8" * 32, "signal_type": "pdq"}, headers=lookup_only
     )

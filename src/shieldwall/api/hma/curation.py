@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from shieldwall.api.deps import BanksReader, BanksWriter, RuntimeDep
+from shieldwall.api.deps import BanksReader, BanksWriter, RowId, RuntimeDep
 from shieldwall.api.hma.hashing import URL_FETCH_REFUSED
 from shieldwall.api.hma.uploads import content_id_from, is_multipart, read_upload
 from shieldwall.errors import InputError, UnsupportedFeatureError
@@ -109,7 +109,7 @@ def bank_delete(bank_name: str, rt: RuntimeDep, _: BanksWriter) -> dict[str, str
 @router.get("/bank/{bank_name}/content/{content_id}")
 def content_get(
     bank_name: str,
-    content_id: int,
+    content_id: RowId,
     rt: RuntimeDep,
     _: BanksReader,
     include_signals: bool = False,
@@ -187,7 +187,7 @@ def _add(
 
 @router.put("/bank/{bank_name}/content/{content_id}")
 async def content_update(
-    bank_name: str, content_id: int, request: Request, rt: RuntimeDep, _: BanksWriter
+    bank_name: str, content_id: RowId, request: Request, rt: RuntimeDep, _: BanksWriter
 ) -> dict[str, Any]:
     """``disable_until_ts``: 0 withdraws the entry; see :func:`hma_compat.disable_content`."""
     body = await _json_object(request)
@@ -217,7 +217,7 @@ async def content_update(
 
 @router.delete("/bank/{bank_name}/content/{content_id}")
 def content_delete(
-    bank_name: str, content_id: int, rt: RuntimeDep, _: BanksWriter
+    bank_name: str, content_id: RowId, rt: RuntimeDep, _: BanksWriter
 ) -> dict[str, int]:
     rt.store.get_bank(name=bank_name)
     return {"deleted": hma_compat.delete_content(rt.banking, bank=bank_name, content_id=content_id)}

@@ -15,10 +15,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from shieldwall.api.deps import LookupCaller, RuntimeDep
+from shieldwall.api.deps import LookupCaller, RuntimeDep, ScanCaller
 from shieldwall.api.hma.hashing import URL_FETCH_REFUSED
 from shieldwall.api.hma.uploads import read_upload
-from shieldwall.api.problems import ProblemError
 from shieldwall.errors import InputError, UnsupportedFeatureError
 from shieldwall.pipeline.hma_compat import (
     SIGNAL_TYPES,
@@ -100,13 +99,14 @@ def lookup_get(
 async def lookup_post(
     request: Request,
     rt: RuntimeDep,
-    caller: LookupCaller,
+    _caller: ScanCaller,
     banks: str | None = Query(None, max_length=4096),
     include_hashes: bool = False,
 ) -> dict[str, Any]:
-    """Hash an uploaded file and look up each hash: ``{signal type: {bank: [match]}}``."""
-    if not caller.allows("scan"):
-        raise ProblemError(403, "forbidden", "uploading media needs the 'scan' scope")
+    """Hash an uploaded file and look up each hash: ``{signal type: {bank: [match]}}``.
+
+    Uploading media is what the ``scan`` scope grants (as for ``/v1/scan``), so a platform's
+    scan key works here as it does on HMA; a lookup-only key can send hashes, not media."""
     upload = await read_upload(request, rt.settings.max_upload_bytes)
     hashes = await run_in_threadpool(
         hash_media,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from shieldwall.api.deps import BanksReader, BanksWriter, RuntimeDep
+from shieldwall.api.deps import BanksReader, BanksWriter, RowId, RuntimeDep
 from shieldwall.api.schemas import (
     BankCreate,
     BankPublic,
@@ -114,7 +114,7 @@ def _with_variants(rt: Runtime, entry: EntryInfo) -> EntryPublic:
 
 
 @router.get("/{name}/entries/{entry_id}", response_model=EntryPublic)
-def get_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksReader) -> EntryPublic:
+def get_entry(name: str, entry_id: RowId, rt: RuntimeDep, _: BanksReader) -> EntryPublic:
     """One entry, with the region hashes (``variants``) stored with it."""
     entry = rt.store.get_entry(entry_id=entry_id)
     if entry.bank_name != name:
@@ -123,7 +123,7 @@ def get_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksReader) -> Entry
 
 
 @router.post("/{name}/entries/{entry_id}/withdraw", response_model=EntryPublic)
-def withdraw_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
+def withdraw_entry(name: str, entry_id: RowId, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
     """Take an entry out of matching at once (kept, with status ``withdrawn``; its variants
     leave matching with it)."""
     entry = withdraw_from_bank(rt.banking, bank=name, entry_id=entry_id)
@@ -131,7 +131,7 @@ def withdraw_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksWriter) -> 
 
 
 @router.delete("/{name}/entries/{entry_id}", response_model=EntryPublic)
-def delete_entry(name: str, entry_id: int, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
+def delete_entry(name: str, entry_id: RowId, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
     get_entry(name, entry_id, rt, _)
     entry = rt.store.delete_entry(entry_id=entry_id)
     rt.matcher.refresh()

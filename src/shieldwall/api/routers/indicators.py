@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from shieldwall.api.deps import BanksReader, BanksWriter, RuntimeDep
+from shieldwall.api.deps import BanksReader, BanksWriter, RowId, RuntimeDep
 from shieldwall.api.problems import ProblemError
 from shieldwall.api.schemas import StrictBody as _Strict
 from shieldwall.exchange.indicators import (
@@ -328,7 +328,7 @@ def remove_by_value(
 
 
 @router.delete("/{name}/indicators/{indicator_id}", response_model=IndicatorPublic)
-def remove_by_id(name: str, indicator_id: int, rt: RuntimeDep, _: BanksWriter) -> IndicatorPublic:
+def remove_by_id(name: str, indicator_id: RowId, rt: RuntimeDep, _: BanksWriter) -> IndicatorPublic:
     """Stop matching an indicator (kept with status ``removed``; removing twice is harmless)."""
     removed = rt.indicators.remove_indicator_by_id(list_name=name, indicator_id=indicator_id)
     _changed(rt)

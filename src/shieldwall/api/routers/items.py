@@ -8,7 +8,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query
 
-from shieldwall.api.deps import Admin, LookupCaller, RuntimeDep
+from shieldwall.api.deps import Admin, LookupCaller, RowId, RuntimeDep
 from shieldwall.api.problems import ProblemError
 from shieldwall.api.schemas import DecisionPublic, DecisionsPage, ItemPublic, OutboxPublic
 from shieldwall.api.views import decision_public, item_public, outbox_public
@@ -59,7 +59,7 @@ def list_outbox(
 
 
 @router.post("/outbox/{outbox_id}/replay", response_model=OutboxPublic, tags=["outbox"])
-def replay_outbox(outbox_id: int, rt: RuntimeDep, _: Admin) -> OutboxPublic:
+def replay_outbox(outbox_id: RowId, rt: RuntimeDep, _: Admin) -> OutboxPublic:
     """Put a dead letter back in the queue (attempts reset)."""
     return outbox_public(rt.outbox.replay(outbox_id))
 

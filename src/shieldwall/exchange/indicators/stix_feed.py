@@ -137,6 +137,10 @@ def _read_indicator(obj: object, position: str, default_source: str) -> ImportIt
     except Exception as exc:  # stix2 raises many unrelated types; each is a bad record
         return RecordProblem(position, "invalid_record", f"invalid STIX indicator: {exc}"[:300])
     assert isinstance(obj, dict)
+    if not (obj.get("x_shieldwall_id") or obj.get("id")):
+        # stix2 fills in a random id; a feed's indicator must carry its own, or a re-import
+        # would store it again under a new one (STIX 2.1 requires id on every object).
+        return RecordProblem(position, "invalid_record", "invalid STIX indicator: no id")
     kind_value = _kind_and_value(str(parsed.pattern))
     if kind_value is None:
         return RecordProblem(
@@ -148,7 +152,7 @@ def _read_indicator(obj: object, position: str, default_source: str) -> ImportIt
         if confidence is None:
             confidence = parse_confidence(obj.get("confidence", 100)) / 100
         return Indicator(
-            id=str(obj.get("x_shieldwall_id") or obj["id"]),
+            id=str(obj.get("x_shieldwall_id") or obj.get("id")),
             kind=IndicatorKind(obj.get("x_shieldwall_kind") or kind),
             value=value,
             source=str(obj.get("x_shieldwall_source") or default_source),
