@@ -94,13 +94,16 @@ def static_server() -> Iterator[StaticServer]:
         httpd.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Per module, not per session: a live sync Playwright keeps an event loop marked running
+    in the main thread, and every later test that calls ``asyncio.run`` (the async client,
+    the ASGI disconnect test) then failed in the full suite while passing alone."""
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: `apt-get install -y chromium` (make test does this)")
