@@ -10,11 +10,11 @@ checkpoint.
 from __future__ import annotations
 
 import logging
-import threading
 
 from shieldwall.errors import ExchangeBusyError
 from shieldwall.pipeline.exchange_fetch import FetchReport
 from shieldwall.runtime import Runtime
+from shieldwall.worker.periodic import PeriodicJob
 
 log = logging.getLogger("shieldwall.worker")
 
@@ -32,26 +32,13 @@ def fetch_due(runtime: Runtime) -> list[FetchReport]:
     return done
 
 
-class ExchangeScheduler:
+class ExchangeScheduler(PeriodicJob):
     """Runs :func:`fetch_due` every ``poll_s`` on a daemon thread until stopped."""
 
     def __init__(self, runtime: Runtime, *, poll_s: float) -> None:
-        self._runtime = runtime
-        self._poll = poll_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="shieldwall-exchanges", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                fetch_due(self._runtime)
-            except Exception:
-                log.exception("worker.exchange_schedule_failed")
-            self._stop.wait(self._poll)
+        super().__init__(
+            lambda: fetch_due(runtime),
+            every_s=poll_s,
+            name="shieldwall-exchanges",
+            failure_event="worker.exchange_schedule_failed",
+        )

@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from shieldwall.runtime import Runtime
+from shieldwall.worker.periodic import PeriodicJob
 
 log = logging.getLogger("shieldwall.worker")
 
@@ -29,28 +29,13 @@ def housekeep(runtime: Runtime) -> dict[str, int]:
     return {"expired_entries": expired, "purged_items": len(purged)}
 
 
-class Housekeeper:
+class Housekeeper(PeriodicJob):
     """Runs :func:`housekeep` every ``interval_s`` on a daemon thread until stopped."""
 
     def __init__(self, runtime: Runtime, *, interval_s: float = HOUSEKEEPING_INTERVAL_S) -> None:
-        self._runtime = runtime
-        self._interval = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name="shieldwall-housekeeping", daemon=True
+        super().__init__(
+            lambda: housekeep(runtime),
+            every_s=interval_s,
+            name="shieldwall-housekeeping",
+            failure_event="worker.housekeeping_failed",
         )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                housekeep(self._runtime)
-            except Exception:
-                log.exception("worker.housekeeping_failed")
-            self._stop.wait(self._interval)
