@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shieldwall.casework import HUNT_DONE, HUNT_HELD
-from shieldwall.errors import ConflictError, FourEyesError, InputError
+from shieldwall.errors import ConflictError, FourEyesError, InputError, NotFoundError
 from shieldwall.pipeline import case_actions
 from shieldwall.pipeline.banking import add_to_bank, release_from_bank
+from shieldwall.pipeline.exchange_feedback import feedback_actions, feedback_verdict
 from shieldwall.runtime import Runtime
 from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, ReviewDeskStore
 from shieldwall.store.models import utcnow
@@ -189,7 +190,15 @@ def decide(
             actions=[
                 NewAction(
                     "webhook", {"event": "decision.updated", "decision": public}, f"{did}:webhook"
-                )
+                ),
+                *feedback_actions(
+                    rt.store,
+                    rt.exchanges,
+                    rt.exchange_registry,
+                    matches=matches,
+                    verdict=feedback_verdict(verdict),
+                    key=did,
+                ),
             ],
             decided_by=decided_by,
         )
@@ -330,7 +339,18 @@ def decide_appeal(
                 signals=[],
                 notes=[text],
                 actions=[
-                    NewAction("webhook", {"event": "restore", "decision": public}, f"{did}:restore")
+                    NewAction(
+                        "webhook", {"event": "restore", "decision": public}, f"{did}:restore"
+                    ),
+                    # The takedown was wrong: exchanges whose hashes it rested on hear so.
+                    *feedback_actions(
+                        rt.store,
+                        rt.exchanges,
+                        rt.exchange_registry,
+                        matches=_decision_matches(rt, appeal.decision_id),
+                        verdict="rejected",
+                        key=did,
+                    ),
                 ],
                 decided_by=decided_by,
             ),
@@ -356,6 +376,13 @@ def decide_appeal(
     return desk.close_appeal(
         appeal_id, outcome="upheld", decided_by=decided_by, new_decision_id=None
     )
+
+
+def _decision_matches(rt: Runtime, decision_id: str) -> list[dict[str, Any]]:
+    try:
+        return list(rt.items.get_decision(decision_id).matches)
+    except NotFoundError:
+        return []
 
 
 @dataclass(frozen=True, slots=True)

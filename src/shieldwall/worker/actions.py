@@ -10,6 +10,10 @@
   when the API, the CLI or a reviewer adds them.
 - ``child_safety_report``: PREPARES a report file for a person to check and file
   (``data_dir/child_safety_reports/<key>.json``, mode 0600). Nothing is ever sent.
+- ``exchange_feedback``: sends a moderator's verdict on a match back to the exchange that
+  supplied the hash (:func:`shieldwall.pipeline.exchange_feedback.deliver_feedback`); an
+  unreachable or refusing exchange is retried, one that is gone or misconfigured is a dead
+  letter.
 - ``detect``: runs the heavy detectors a scan left to the worker and may store a follow-up
   decision (:mod:`shieldwall.pipeline.detect`); the delivered row keeps the findings, not the
   upload.
@@ -59,11 +63,13 @@ class ActionPerformer:
         data_dir: Path,
         webhook: WebhookSender | None,
         detection: DeferredDetection | None = None,
+        feedback: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         # Asked for only when an add_to_bank row comes: a worker that only sends webhooks
         # never loads the matcher or the seen-items index.
         self._banking = banking
         self._detection = detection
+        self._feedback = feedback
         self._reviews = reviews
         self._data_dir = data_dir
         self._webhook = webhook
@@ -73,6 +79,7 @@ class ActionPerformer:
             "add_to_bank": self._add_to_bank,
             "child_safety_report": self._prepare_report,
             "detect": self._detect,
+            "exchange_feedback": self._send_feedback,
         }
 
     @property
@@ -146,6 +153,12 @@ class ActionPerformer:
         if not done.added:
             return Outcome.delivered("all entries already in the bank" + found)
         return Outcome.delivered(found.removeprefix("; ") or None)
+
+    def _send_feedback(self, entry: OutboxInfo) -> Outcome:
+        if self._feedback is None:
+            return Outcome.retry("this worker has no exchange feedback wired")
+        self._feedback(entry.payload)
+        return Outcome.delivered()
 
     def _detect(self, entry: OutboxInfo) -> Outcome:
         if self._detection is None:

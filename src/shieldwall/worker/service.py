@@ -19,6 +19,7 @@ from huey import Huey
 from huey.consumer import Consumer
 
 from shieldwall.config import Settings
+from shieldwall.pipeline.exchange_feedback import deliver_feedback
 from shieldwall.runtime import Runtime
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.delivery import Deliverer
@@ -50,6 +51,12 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
         data_dir=Path(settings.data_dir),
         webhook=webhook,
         detection=runtime.detection,
+        feedback=lambda payload: deliver_feedback(
+            runtime.exchanges,
+            runtime.exchange_registry,
+            payload,
+            credentials=runtime.exchange_credentials,
+        ),
     )
     return Deliverer.from_settings(settings, outbox=runtime.outbox, performer=performer)
 

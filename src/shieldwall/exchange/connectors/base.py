@@ -13,13 +13,14 @@ fetch time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import httpx
 
-from shieldwall.errors import InputError, UnsupportedFeatureError
+from shieldwall.errors import ExchangeFetchError, InputError, UnsupportedFeatureError
 from shieldwall.exchange.records import ParsedLine
 
 
@@ -73,10 +74,12 @@ class Feedback:
 
 
 class ExchangeConnector(Protocol):
-    """One kind of exchange. ``kind`` names it in configuration (``stopncii``, ...)."""
+    """One kind of exchange. ``kind`` names it in configuration (``stopncii``, ...);
+    ``takes_feedback`` says whether moderators' verdicts are queued for it at all."""
 
     kind: ClassVar[str]
     description: ClassVar[str]
+    takes_feedback: ClassVar[bool]
 
     def fetch(self, checkpoint: str | None) -> Iterator[FetchedPage]:
         """Pages after ``checkpoint`` (from the start when ``None``), oldest first."""
@@ -89,6 +92,8 @@ class ExchangeConnector(Protocol):
 
 class NoFeedback:
     """Mix-in for connectors whose exchange takes no feedback."""
+
+    takes_feedback: ClassVar[bool] = False
 
     def submit_feedback(self, items: Sequence[Feedback]) -> None:
         raise UnsupportedFeatureError("this exchange takes no feedback")
@@ -109,6 +114,16 @@ class ExchangeRegistry:
             raise ValueError(f"two exchange connectors are named {kind!r}")
         self._kinds[kind] = connector
 
+    def takes_feedback(self, kind: str, config: Mapping[str, Any]) -> bool:
+        """Whether an exchange of ``kind`` configured so accepts feedback (unknown kinds do
+        not): verdicts are queued only for exchanges that will take them, so the outbox
+        never holds feedback that can only fail."""
+        connector = self._kinds.get(kind)
+        if not getattr(connector, "takes_feedback", False):
+            return False
+        accepts = getattr(connector, "accepts_feedback", None)
+        return bool(accepts(config)) if callable(accepts) else True
+
     def kinds(self) -> dict[str, str]:
         return {k: str(c.description) for k, c in sorted(self._kinds.items())}
 
@@ -121,3 +136,22 @@ class ExchangeRegistry:
             )
         built: ExchangeConnector = connector(context)
         return built
+
+
+def get_json(client: httpx.Client, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """GET ``path`` and answer its JSON object; every way an exchange can fail (unreachable,
+    an HTTP error, not JSON, not an object) is an :class:`ExchangeFetchError`, which the
+    fetch use case records on the exchange and retries at its next interval."""
+    try:
+        response = client.get(path, params=dict(params))
+    except httpx.HTTPError as exc:
+        raise ExchangeFetchError(f"exchange unreachable: {exc}") from exc
+    if response.status_code != 200:
+        raise ExchangeFetchError(f"exchange answered HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except json.JSONDecodeError as exc:
+        raise ExchangeFetchError("exchange answered something that is not JSON") from exc
+    if not isinstance(body, dict):
+        raise ExchangeFetchError("exchange answered JSON that is not an object")
+    return body

@@ -6,12 +6,20 @@ from __future__ import annotations
 import pluggy
 
 from shieldwall.exchange.connectors.federation import ShieldwallFeedExchange
+from shieldwall.exchange.connectors.http_json import HttpJsonExchange
 from shieldwall.exchange.connectors.local import LocalFilesExchange
 from shieldwall.exchange.connectors.stopncii import StopNCIIExchange
+from shieldwall.exchange.connectors.threatexchange import ThreatExchangeExchange
 
 hookimpl = pluggy.HookimplMarker("shieldwall")
 
 
 @hookimpl
 def shieldwall_register_exchanges() -> list[type]:
-    return [LocalFilesExchange, StopNCIIExchange, ShieldwallFeedExchange]
+    return [
+        LocalFilesExchange,
+        StopNCIIExchange,
+        ShieldwallFeedExchange,
+        ThreatExchangeExchange,
+        HttpJsonExchange,
+    ]

@@ -14,14 +14,13 @@ Feedback (``blocked`` / ``not blocked``) goes to ``SubmitFeedback``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import httpx
 
 from shieldwall.errors import ExchangeFetchError, InputError, InvalidRecordError
-from shieldwall.exchange.connectors.base import ExchangeContext, Feedback, FetchedPage
+from shieldwall.exchange.connectors.base import ExchangeContext, Feedback, FetchedPage, get_json
 from shieldwall.exchange.fields import entry_from_fields
 from shieldwall.exchange.records import LineError, ParsedEntry, ParsedLine
 from shieldwall.types import EntryStatus
@@ -79,6 +78,7 @@ class StopNCIIExchange:
 
     kind: ClassVar[str] = "stopncii"
     description: ClassVar[str] = "StopNCII-style hash API (nextSetTimestamp paging, feedback)"
+    takes_feedback: ClassVar[bool] = True
 
     def __init__(self, context: ExchangeContext) -> None:
         self._ctx = context
@@ -95,7 +95,7 @@ class StopNCIIExchange:
         start = int(checkpoint) if checkpoint else 0
         with self._client() as client:
             for _ in range(MAX_PAGES):
-                body = _get_json(
+                body = get_json(
                     client,
                     "/v1/FetchHashes",
                     {"startTimestamp": start, "pageSize": self._page_size},
@@ -133,19 +133,3 @@ class StopNCIIExchange:
                 raise ExchangeFetchError(f"feedback not delivered: {exc}") from exc
             if response.status_code >= 300:
                 raise ExchangeFetchError(f"feedback refused with HTTP {response.status_code}")
-
-
-def _get_json(client: httpx.Client, path: str, params: dict[str, Any]) -> dict[str, Any]:
-    try:
-        response = client.get(path, params=params)
-    except httpx.HTTPError as exc:
-        raise ExchangeFetchError(f"exchange unreachable: {exc}") from exc
-    if response.status_code != 200:
-        raise ExchangeFetchError(f"exchange answered HTTP {response.status_code}")
-    try:
-        body = response.json()
-    except json.JSONDecodeError as exc:
-        raise ExchangeFetchError("exchange answered something that is not JSON") from exc
-    if not isinstance(body, dict):
-        raise ExchangeFetchError("exchange answered JSON that is not an object")
-    return body
