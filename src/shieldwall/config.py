@@ -161,6 +161,17 @@ class Settings(BaseSettings):
     exchange_lease_s: float = Field(
         300.0, gt=0, description="How long a fetcher's lease on an exchange lasts unrenewed."
     )
+    flood_matches: int = Field(
+        1000,
+        ge=0,
+        description=(
+            "A bank entry that matches more items than this within flood_window_s is "
+            "quarantined: its matches go to review instead of acting (0: off)."
+        ),
+    )
+    flood_window_s: float = Field(
+        3600.0, gt=0, description="The window over which flood_matches is counted."
+    )
     hma_api_enabled: bool = Field(
         True, description="Serve the HMA-compatible API at /hma (API keys as bearer tokens)."
     )

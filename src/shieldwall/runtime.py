@@ -24,6 +24,7 @@ from shieldwall.pipeline.banking import Banking
 from shieldwall.pipeline.detect import DeferredDetection, detect_payload
 from shieldwall.pipeline.exchange_fetch import FetchReport, fetch_exchange, load_credentials
 from shieldwall.pipeline.group_commit import GroupCommitter
+from shieldwall.pipeline.match_holds import MatchHolds
 from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
@@ -49,6 +50,7 @@ from shieldwall.store.case_clocks import CaseClockStore
 from shieldwall.store.case_targets import CaseTargetStore
 from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
+from shieldwall.store.quarantine import QuarantineStore
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.users import UserStore
 from shieldwall.types import SignalResult
@@ -154,8 +156,24 @@ class Runtime:
                 quality_threshold=self.settings.quality_threshold,
                 refresh_interval_s=self.matcher_refresh_s,
             )
+            self._matcher.use_holds(self.match_holds.apply)
             self._matcher.load()
         return self._matcher
+
+    @cached_property
+    def quarantine(self) -> QuarantineStore:
+        """Bank entries held out of automatic action after a flood of matches."""
+        return QuarantineStore(session_factory(self.engine))
+
+    @cached_property
+    def match_holds(self) -> MatchHolds:
+        """Which matches may not act alone (review-only exchanges, quarantined entries)."""
+        return MatchHolds(
+            self.exchanges,
+            self.quarantine,
+            flood_matches=self.settings.flood_matches,
+            flood_window_s=self.settings.flood_window_s,
+        )
 
     @cached_property
     def policies(self) -> PolicyHolder:

@@ -126,7 +126,9 @@ class Match:
     ``suppressed_by`` names the negative-bank entry that cancelled the match,
     when there is one: the match is still reported, so a moderator can see why
     nothing happened. ``variant`` says which transform of the query matched
-    (``None`` for the image as submitted).
+    (``None`` for the image as submitted). ``held`` says why this match may send the
+    item to review but never act on its own (its exchange is trusted for review only,
+    or the entry is quarantined after a flood of matches).
     """
 
     bank: str
@@ -137,6 +139,7 @@ class Match:
     threshold: int = DEFAULT_PDQ_THRESHOLD
     variant: str | None = None
     suppressed_by: int | None = None
+    held: str | None = None
 
     @property
     def suppressed(self) -> bool:

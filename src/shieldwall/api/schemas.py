@@ -93,6 +93,13 @@ class MatchPublic(BaseModel):
     threshold: int
     variant: str | None = None
     suppressed_by: int | None = None
+    held: str | None = Field(
+        None,
+        description=(
+            "Why this match may only send the item to review: its exchange is trusted for "
+            "review only, or the entry is quarantined after a flood of matches."
+        ),
+    )
 
 
 class SignalPublic(BaseModel):

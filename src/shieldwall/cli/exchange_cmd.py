@@ -135,3 +135,55 @@ def remove(name: str, json_out: JsonOpt = False) -> None:
         emit_json({"exchange": name, "removed": True})
     else:
         stdout.print(f"removed exchange {name}")
+
+
+quarantine_app = typer.Typer(
+    help="Bank entries quarantined after a flood of matches (their matches go to review)."
+)
+exchange_app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include released entries.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Quarantined entries, newest first."""
+    with state.runtime() as rt:
+        found = rt.quarantine.list_quarantined(include_released=all_)
+    for q in found:
+        row = {
+            "entry_id": q.entry_id,
+            "bank": q.bank,
+            "reason": q.reason,
+            "hits": q.hits,
+            "quarantined_at": q.quarantined_at.isoformat(),
+            "released_at": q.released_at.isoformat() if q.released_at else None,
+            "released_by": q.released_by,
+        }
+        if json_out:
+            emit_json(row)
+        else:
+            state_text = f"released by {q.released_by}" if q.released_at else "quarantined"
+            stdout.print(f"{q.entry_id}\t{q.bank}\t{state_text}\t{q.reason}")
+    if not found and not json_out:
+        stdout.print("no quarantined entries")
+
+
+@quarantine_app.command("release")
+def quarantine_release(
+    entry_id: int,
+    by: Annotated[str, typer.Option(help="Who checked the entry and lets it act again.")],
+    note: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """Let a quarantined entry act again after a person checked it."""
+    with state.runtime() as rt:
+        try:
+            q = rt.quarantine.release(entry_id, by=by, note=note)
+        except ShieldwallError as exc:
+            raise _fail(exc) from exc
+    if json_out:
+        emit_json({"entry_id": q.entry_id, "released_by": q.released_by, "released": True})
+    else:
+        stdout.print(f"entry {q.entry_id} released by {q.released_by}")

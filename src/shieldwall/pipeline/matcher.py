@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +114,7 @@ class Matcher:
         self._lock = threading.RLock()
         self._seq = 0
         self._idx: MatchIndexes | None = None
+        self._holds: Callable[[MatchOutcome], MatchOutcome] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -266,10 +267,17 @@ class Matcher:
             ).items()
             for slot, name, _ in rows
         }
-        return [
+        outcomes = [
             self._explain(q, row, entries, names, wanted, threshold)
             for q, row in zip(queries, raw, strict=True)
         ]
+        if self._holds is not None:
+            outcomes = [self._holds(o) for o in outcomes]
+        return outcomes
+
+    def use_holds(self, holds: Callable[[MatchOutcome], MatchOutcome]) -> None:
+        """Mark held matches on every outcome (:mod:`shieldwall.pipeline.match_holds`)."""
+        self._holds = holds
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -456,6 +456,7 @@ def match_dict(m: Match) -> dict[str, Any]:
         "threshold": m.threshold,
         "variant": m.variant,
         "suppressed_by": m.suppressed_by,
+        "held": m.held,
     }
 
 

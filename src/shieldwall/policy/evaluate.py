@@ -81,9 +81,11 @@ def evaluate(
         result = check(rule.when, ctx, env)
         if not result.matched:
             continue
-        hits.append(
-            RuleHit(rule.id, rule.category, rule.then, result.evidence or ("conditions held",))
-        )
+        outcomes, evidence = rule.then, result.evidence or ("conditions held",)
+        held = _held_reason(result.matches)
+        if held is not None and any(o.outcome in ACTING for o in outcomes):
+            outcomes, evidence = HELD_OUTCOMES, (*evidence, f"held for review: {held}")
+        hits.append(RuleHit(rule.id, rule.category, outcomes, evidence))
         acted_on.update(result.matches)
         if rule.stop:
             skipped = len(policy.rules) - position - 1
@@ -105,6 +107,33 @@ def evaluate(
         actions=actions,
         notes=tuple(notes),
     )
+
+
+ACTING = frozenset(
+    {
+        Outcome.BLOCK,
+        Outcome.REMOVE,
+        Outcome.HOLD,
+        Outcome.ADD_TO_BANK,
+        Outcome.ESCALATE_CHILD_SAFETY,
+    }
+)
+"""Outcomes that act on content (or spread a hash) without a person: what a held match
+may never cause."""
+HELD_QUEUE = "held-matches"
+HELD_OUTCOMES = (
+    OutcomeSpec(outcome=Outcome.REVIEW, queue=HELD_QUEUE, priority="high", sla_hours=24),
+)
+"""What a rule fired only by held matches does instead: a person looks first."""
+
+
+def _held_reason(matches: Iterable[Match]) -> str | None:
+    """Why a rule's matches may not act alone: every one of them is held (one match that
+    is not held is enough to act on, as it would be without the others)."""
+    found = list(matches)
+    if not found or any(m.held is None for m in found):
+        return None
+    return "; ".join(dict.fromkeys(str(m.held) for m in found))
 
 
 def _set_aside(ctx: PolicyContext, acted_on: set[Match], threshold: int) -> list[str]:

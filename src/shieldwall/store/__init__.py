@@ -14,6 +14,7 @@ it returns, and the functions that open and migrate a database::
 from shieldwall.store import audit_models as audit_models
 from shieldwall.store import exchange_models as exchange_models
 from shieldwall.store import indicator_models as indicator_models
+from shieldwall.store import quarantine as quarantine
 from shieldwall.store import service_models as service_models
 from shieldwall.store import video_models as video_models
 from shieldwall.store import web_models as web_models
@@ -23,6 +24,7 @@ from shieldwall.store.items import ItemStore
 from shieldwall.store.keys import KeyStore
 from shieldwall.store.migrate import current_revision, downgrade, head_revision, upgrade
 from shieldwall.store.outbox import OutboxStore
+from shieldwall.store.quarantine import QuarantineInfo, QuarantineStore
 from shieldwall.store.records import (
     ActiveEntry,
     AddResult,
@@ -46,6 +48,8 @@ __all__ = [
     "ItemStore",
     "KeyStore",
     "OutboxStore",
+    "QuarantineInfo",
+    "QuarantineStore",
     "current_revision",
     "downgrade",
     "head_revision",
