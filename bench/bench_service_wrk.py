@@ -271,6 +271,13 @@ def run_shieldwall(
             out["scan"] = wrk(url, "scan", 2, args.seconds, token=key, file=str(jpeg), tag=label)
             print(f"    scan c=2: {out['scan']['per_s']}/s p99 {out['scan']['p99_ms']} ms")
         out["lookup"] = drive(url, "lookup", args, token=key, file=str(near), tag=label)
+        if args.hma_shapes:
+            # HMA's own request shapes against Shieldwall's HMA-compatible API (/hma), so an
+            # HMA client's numbers compare like for like.
+            out["hma_raw_lookup"] = drive(url, "hmaraw", args, token=key, file=str(near))
+            out["hma_photo_lookup"] = wrk(
+                url, "hmaphoto", 2, args.seconds, token=key, file=str(jpeg), tag=label
+            )
     return out
 
 
@@ -465,6 +472,29 @@ def report(r: dict[str, Any], args: Any) -> str:
         extra.append(
             ["HMA /m/lookup same JPEG, 2 conn (/s)", "", r["hma"]["photo_lookup"]["ok_per_s"], ""]
         )
+    hma_photo = r.get("hma", {}).get("photo_lookup", {}).get("ok_per_s")
+    for k in ("sqlite", "postgres"):
+        s = r.get(k, {})
+        if "hma_photo_lookup" in s:
+            mine = s["hma_photo_lookup"]["ok_per_s"]
+            extra.append(
+                [
+                    f"/hma/m/lookup same JPEG, {k}, 2 conn (/s)",
+                    mine,
+                    hma_photo or "",
+                    ratio(mine, hma_photo),
+                ]
+            )
+        for key, d in s.get("hma_raw_lookup", {}).items():
+            theirs = hma.get(key, {}).get("ok_per_s")
+            extra.append(
+                [
+                    f"/hma/m/raw_lookup {key}, {k} (/s)",
+                    d["ok_per_s"],
+                    theirs or "",
+                    ratio(d["ok_per_s"], theirs),
+                ]
+            )
     text += "\n\n" + common.markdown_table(["measure", "Shieldwall", "anchor", "ratio"], extra)
     return text
 
@@ -490,6 +520,11 @@ def main() -> None:
     parser.add_argument("--hma-dir", default=os.path.join(tempfile.gettempdir(), "sw-bench-hma"))
     parser.add_argument("--hma-index-wait", type=float, default=900.0)
     parser.add_argument("--no-hma", action="store_true")
+    parser.add_argument(
+        "--hma-shapes",
+        action="store_true",
+        help="also drive Shieldwall's HMA-compatible /hma/m/raw_lookup and /hma/m/lookup",
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-scan", dest="scan", action="store_false")
     parser.add_argument("--serve-arg", action="append", default=[], help="passed to serve")

@@ -6,6 +6,8 @@
 --        raw      GET /m/raw_lookup?signal_type=pdq&signal=HEX (HMA)
 --        scan     POST /v1/scan?content_id=ID, body = FILE as image/jpeg (Shieldwall)
 --        photo    POST /m/lookup, multipart "photo" = FILE (HMA)
+--        hmaraw   GET /hma/m/raw_lookup?... (HMA's shape, on Shieldwall's HMA-compatible API)
+--        hmaphoto POST /hma/m/lookup, multipart "photo" = FILE (the same, for photos)
 -- TAG    makes every content_id of this run unique (each lookup stores an item)
 -- RATE   0 = closed loop; otherwise the total requests/s to pace at (open loop, see below)
 -- TOKEN  bearer token ("-" for none); FILE: a JPEG, or for lookup/raw a file of "near" PDQ
@@ -55,7 +57,7 @@ function init(args)
     interval = 1000.0 * #threads / rate
   end
   if file and file ~= "-" then
-    if mode == "lookup" or mode == "raw" then
+    if mode == "lookup" or mode == "raw" or mode == "hmaraw" then
       for line in io.lines(file) do
         if #line == 64 then table.insert(near, line) end
       end
@@ -67,7 +69,7 @@ function init(args)
   if token and token ~= "-" then
     wrk.headers["Authorization"] = "Bearer " .. token
   end
-  if mode == "photo" then
+  if mode == "photo" or mode == "hmaphoto" then
     wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. boundary
     wrk.body = "--" .. boundary .. "\r\n"
       .. 'Content-Disposition: form-data; name="photo"; filename="photo.jpg"\r\n'
@@ -111,8 +113,12 @@ function request()
     return wrk.format("POST", "/v1/lookup", nil, body)
   elseif mode == "raw" then
     return wrk.format("GET", "/m/raw_lookup?signal_type=pdq&signal=" .. next_pdq())
+  elseif mode == "hmaraw" then
+    return wrk.format("GET", "/hma/m/raw_lookup?signal_type=pdq&signal=" .. next_pdq())
   elseif mode == "scan" then
     return wrk.format("POST", "/v1/scan?content_id=" .. cid)
+  elseif mode == "hmaphoto" then
+    return wrk.format("POST", "/hma/m/lookup")
   else
     return wrk.format("POST", "/m/lookup")
   end
