@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +21,8 @@ class FakeStopNCII:
     starts: list[int] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)
     fail_on_request: int | None = None
+    delay_s: float = 0.0
+    """Seconds each page takes, so a test can kill a fetcher half-way."""
     clock: int = 1000
     _server: ThreadingHTTPServer | None = None
 
@@ -64,6 +67,8 @@ class FakeStopNCII:
                 start = int(query["startTimestamp"][0])
                 size = int(query["pageSize"][0])
                 fake.starts.append(start)
+                if fake.delay_s:
+                    time.sleep(fake.delay_s)
                 if fake.fail_on_request == len(fake.starts):
                     self._send(500, {"message": "boom"})
                     return
