@@ -34,12 +34,12 @@ from shieldwall.errors import InputError, NotFoundError
 from shieldwall.hashing import DecodeLimits, decode_image
 from shieldwall.pipeline.matcher import MatchOutcome
 from shieldwall.pipeline.policy_holder import PolicyHolder
-from shieldwall.pipeline.scan import build_decision, signal_dict
+from shieldwall.pipeline.scan import build_decision, match_from_dict, signal_dict
 from shieldwall.policy import PolicyContext, evaluate
 from shieldwall.signals.base import SignalInput
 from shieldwall.store import ItemStore
 from shieldwall.store.service_records import DecisionInfo
-from shieldwall.types import BankPurpose, Match, SignalResult, SignalType
+from shieldwall.types import SignalResult
 
 SOURCE = "detectors"
 """The ``source`` of a follow-up decision made by the heavy detectors."""
@@ -120,7 +120,7 @@ class DeferredDetection:
             return FollowUp(None, findings, f"a later decision exists; kept as findings: {summary}")
         earlier = tuple(_signal(d) for d in first.signals if d.get("signal") not in names)
         signals = (*earlier, *findings)
-        matches = tuple(_match(m) for m in first.matches)
+        matches = tuple(match_from_dict(m) for m in first.matches)
         ctx = PolicyContext(
             content_id=item.content_id,
             surface=item.surface,
@@ -174,17 +174,4 @@ def _signal(d: Mapping[str, Any]) -> SignalResult:
         evidence=tuple(d.get("evidence") or ()),
         error=d.get("error"),
         elapsed_ms=d.get("elapsed_ms"),
-    )
-
-
-def _match(d: Mapping[str, Any]) -> Match:
-    return Match(
-        bank=str(d["bank"]),
-        entry_id=int(d["entry_id"]),
-        signal_type=SignalType(str(d["signal_type"])),
-        distance=int(d["distance"]),
-        bank_purpose=BankPurpose(str(d["bank_purpose"])),
-        threshold=int(d["threshold"]),
-        variant=d.get("variant"),
-        suppressed_by=d.get("suppressed_by"),
     )

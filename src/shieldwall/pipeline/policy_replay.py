@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shieldwall.pipeline.scan import match_from_dict
 from shieldwall.policy import Policy, PolicyContext, evaluate
 from shieldwall.store import ItemStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo
-from shieldwall.types import BankPurpose, Match, Outcome, SignalResult, SignalType
+from shieldwall.types import Outcome, SignalResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ def context_from(item: ItemInfo, decision: DecisionInfo) -> PolicyContext:
         url=item.url,
         metadata=item.metadata,
         quality=item.pdq_quality,
-        matches=tuple(_match(m) for m in decision.matches),
+        matches=tuple(match_from_dict(m) for m in decision.matches),
         signals=tuple(_signal(s) for s in decision.signals),
         source=decision.source if decision.source != "review" else "upload",
     )
@@ -104,19 +105,6 @@ def replay(
                 rules_before=tuple(str(f.get("rule_id")) for f in decision.fired),
                 rules_after=new.rule_ids,
             )
-
-
-def _match(m: dict[str, Any]) -> Match:
-    return Match(
-        bank=str(m["bank"]),
-        entry_id=int(m["entry_id"]),
-        signal_type=SignalType(m["signal_type"]),
-        distance=int(m["distance"]),
-        bank_purpose=BankPurpose(m.get("bank_purpose", "internal")),
-        threshold=int(m.get("threshold", 31)),
-        variant=m.get("variant"),
-        suppressed_by=m.get("suppressed_by"),
-    )
 
 
 def _signal(s: dict[str, Any]) -> SignalResult:

@@ -44,7 +44,7 @@ from shieldwall.store.service_records import (
     NewItem,
     Recorded,
 )
-from shieldwall.types import Match, SignalResult, SignalType
+from shieldwall.types import BankPurpose, Match, SignalResult, SignalType
 
 SignalHook = Callable[["ScanMeta", bytes | None, Any], tuple[SignalResult, ...]]
 """Runs the installed signals for one item: (meta, media bytes, decoded pixels) -> results."""
@@ -458,6 +458,22 @@ def match_dict(m: Match) -> dict[str, Any]:
         "suppressed_by": m.suppressed_by,
         "held": m.held,
     }
+
+
+def match_from_dict(m: Mapping[str, Any]) -> Match:
+    """A stored match (:func:`match_dict`) as the policy sees it again, for replays and
+    follow-up decisions; fields older decisions lack take their defaults."""
+    return Match(
+        bank=str(m["bank"]),
+        entry_id=int(m["entry_id"]),
+        signal_type=SignalType(str(m["signal_type"])),
+        distance=int(m["distance"]),
+        bank_purpose=BankPurpose(str(m.get("bank_purpose", "internal"))),
+        threshold=int(m.get("threshold", 31)),
+        variant=m.get("variant"),
+        suppressed_by=m.get("suppressed_by"),
+        held=m.get("held"),
+    )
 
 
 def signal_dict(s: SignalResult) -> dict[str, Any]:
