@@ -5,12 +5,13 @@ public API description): ``GET /v1/FetchHashes`` pages by ``startTimestamp`` and
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.integration.exchange.fake_http import JsonHandler, serve, stop
 
 API_KEY = "test-key-not-secret"
 
@@ -46,21 +47,10 @@ class FakeStopNCII:
     def start(self) -> str:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 if self.headers.get("Ocp-Apim-Subscription-Key") != API_KEY:
-                    self._send(401, {"message": "bad key"})
+                    self.send_json(401, {"message": "bad key"})
                     return
                 url = urlparse(self.path)
                 query = parse_qs(url.query)
@@ -70,7 +60,7 @@ class FakeStopNCII:
                 if fake.delay_s:
                     time.sleep(fake.delay_s)
                 if fake.fail_on_request == len(fake.starts):
-                    self._send(500, {"message": "boom"})
+                    self.send_json(500, {"message": "boom"})
                     return
                 later = sorted(
                     (r for r in fake.records if r["lastModifiedTimestamp"] > start),
@@ -78,7 +68,7 @@ class FakeStopNCII:
                 )
                 page = later[:size]
                 nxt = page[-1]["lastModifiedTimestamp"] if page else start
-                self._send(
+                self.send_json(
                     200,
                     {
                         "count": len(page),
@@ -89,16 +79,11 @@ class FakeStopNCII:
                 )
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                fake.feedback.append(json.loads(self.rfile.read(length)))
-                self._send(200, {"accepted": True})
+                fake.feedback.append(json.loads(self.read_body()))
+                self.send_json(200, {"accepted": True})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._server, url = serve(Handler)
+        return url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop(self._server)

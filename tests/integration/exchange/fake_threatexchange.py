@@ -5,12 +5,12 @@ records reactions."""
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.integration.exchange.fake_http import JsonHandler, serve, stop
 
 TOKEN = "te-token-not-secret"
 GROUP = "1234567"
@@ -44,30 +44,19 @@ class FakeThreatExchange:
     def start(self) -> str:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 if self.headers.get("Authorization") != f"OAuth {TOKEN}":
-                    self._send(401, {"error": {"message": "bad token"}})
+                    self.send_json(401, {"error": {"message": "bad token"}})
                     return
                 url = urlparse(self.path)
                 if url.path != f"/{GROUP}/threat_updates":
-                    self._send(404, {"error": {"message": "no such group"}})
+                    self.send_json(404, {"error": {"message": "no such group"}})
                     return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 fake.requests.append(query)
                 if fake.fail_on_request == len(fake.requests):
-                    self._send(500, {"error": {"message": "boom"}})
+                    self.send_json(500, {"error": {"message": "boom"}})
                     return
                 start = int(query["start_time"])
                 limit = int(query["limit"])
@@ -83,21 +72,16 @@ class FakeThreatExchange:
                         "cursors": {"after": str(offset + limit)},
                         "next": f"http://fake/next?after={offset + limit}",
                     }
-                self._send(200, body)
+                self.send_json(200, body)
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                form = parse_qs(self.rfile.read(length).decode())
+                form = parse_qs(self.read_body().decode())
                 descriptor = urlparse(self.path).path.strip("/").split("/")[0]
                 fake.reactions.append((descriptor, form["reactions"][0]))
-                self._send(200, {"success": True})
+                self.send_json(200, {"success": True})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._server, url = serve(Handler)
+        return url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop(self._server)

@@ -5,9 +5,8 @@ refused, and feedback to a configured address (and none without one)."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -21,6 +20,7 @@ from shieldwall.exchange.connectors.http_json import HttpJsonExchange
 from shieldwall.pipeline.exchange_fetch import FetchReport, add_exchange, fetch_exchange
 from shieldwall.runtime import Runtime
 from shieldwall.types import BankPurpose, EntryStatus
+from tests.integration.exchange.fake_http import JsonHandler, serve, stop
 
 H = [f"{i:02x}" * 32 for i in range(1, 7)]
 TOKEN = "list-token-not-secret"
@@ -35,27 +35,15 @@ class FakeList:
         self.feedback: list[dict[str, Any]] = []
         self.loop = False
         self.page = 2
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server, self.url = serve(self._handler())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                    self._send(403, {})
+                    self.send_json(403, {})
                     return
                 cursor = parse_qs(urlparse(self.path).query).get("page_token", [None])[0]
                 fake.cursors.append(cursor)
@@ -63,18 +51,16 @@ class FakeList:
                 page = fake.records[offset : offset + fake.page]
                 more = offset + fake.page < len(fake.records)
                 nxt = "1" if fake.loop else (str(offset + fake.page) if more else None)
-                self._send(200, {"data": {"hashes": page}, "meta": {"next": nxt}})
+                self.send_json(200, {"data": {"hashes": page}, "meta": {"next": nxt}})
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                fake.feedback.append(json.loads(self.rfile.read(length)))
-                self._send(204, {})
+                fake.feedback.append(json.loads(self.read_body()))
+                self.send_json(204, {})
 
         return Handler
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        stop(self._server)
 
 
 CONFIG = {
