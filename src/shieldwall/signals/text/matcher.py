@@ -25,6 +25,7 @@ from shieldwall.signals.text.urls import (
     DomainParser,
     FoundUrl,
     find_handles,
+    find_urls,
 )
 
 LABELS: dict[IndicatorKind, str] = {
@@ -108,7 +109,11 @@ class CompiledIndicators:
         """
         yield from self._match_urls(views.base, urls, parser)
         yield from self._match_handles(views.base, urls)
-        for view in (views.words, views.joined):
+        for view in views.host_views():
+            found = list(find_urls(view.text, parser))
+            yield from self._match_urls(view, found, parser)
+            yield from self._match_handles(view, found)
+        for view in views.keyword_views():
             yield from self._scan(self.words, view, _word_char, original)
         yield from self._scan(self.apps, views.base, _app_char, original)
 

@@ -63,23 +63,28 @@ _LEET_TOKEN = re.compile(
 _HAS_LETTER = re.compile(r"[a-z]")
 
 _SINGLE = r"(?:[^\W_]|[@$!|])"
-_SEP = r"[\s.\-_*·+~/\\,]{1,3}"
+_SEP = r"(?:[^\w@$!|]|_){1,3}"
+"""Any one to three non-letters between the letters of a spaced-out word: spaces, dots,
+slashes, bullets, emoji... (one fixed list of separators was one list to step around)."""
 _SPACED = re.compile(
     # Three or more single characters with the same separator between each: "n u d i f y",
     # "n.u.d.i.f.y". A change of separator ends the run, so "u-n-d-o a.n.y" stays two words.
     rf"(?<![^\W_])(?<![@$!|]){_SINGLE}({_SEP}){_SINGLE}(?![^\W_])(?:\1{_SINGLE}(?![^\W_]))+"
 )
 _SPACED_CHAR = re.compile(_SINGLE)
-_IN_WORD_PUNCT = re.compile(rf"(?<={_WORD})[\-.*·'’+~_]+(?={_WORD})")
+_IN_WORD_PUNCT = re.compile(rf"(?<={_WORD})(?:[^\w\s]|_)+(?={_WORD})")
+_IN_WORD_BREAK = re.compile(r"(?<=\w)[^\S ]+(?=\w)")
+"""A line break (or tab) straight between two letters, with no space: a word split in two."""
 _SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
 
 _HXXP = re.compile(r"\bh(?:xx|\*\*|\[xx\]|xt|tx)p(?=s?(?:\[:\]|\(:\)|:))")
 _BRACKET_COLON = re.compile(r"\[:\]|\(:\)")
 _BRACKET_DOT = re.compile(r"\s*(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\}|<dot>)\s*")
 _SPOKEN_DOTS = re.compile(
-    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:(?:\s+dot\s+|\s+\.\s*|\.)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
+    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?:(?:\s+d[o0]t\s+|\s+\.\s*|\.)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
 )
-_SPOKEN_SEP = re.compile(r"\s+dot\s+|\s+\.\s*")
+_SPOKEN_SEP = re.compile(r"\s+d[o0]t\s+|\s+\.\s*")
 
 
 @lru_cache(maxsize=8192)
@@ -135,7 +140,7 @@ def refang(view: View, *, is_suffix: SuffixCheck) -> View:
     edits.sort(key=lambda e: e.start)
     view = view.then(edits)
     spoken: list[Edit] = []
-    if " dot " not in view.text and " ." not in view.text:
+    if " dot " not in view.text and " d0t " not in view.text and " ." not in view.text:
         return view  # the common case: nothing spoken or spaced to join
     for m in _SPOKEN_DOTS.finditer(view.text):
         seps = list(_SPOKEN_SEP.finditer(m.group()))
@@ -211,15 +216,51 @@ class Views:
     base: View
     words: View
     joined: View
+    unbroken: View | None = None
+    """The words view read across line breaks inside words ("clothoff_de\nmo_bot"), when
+    the text has any; an extra view, because most such breaks are between real words."""
+    unbroken_joined: View | None = None
+    letters_joined: bool = False
+    """Whether spaced-out letters were joined: only then can the words view hold a host or
+    handle the base view does not (leetspeak in hosts is folded when matching)."""
+
+    def host_views(self) -> list[View]:
+        """Views other than ``base`` worth reading URLs and handles in: where spaced-out,
+        separated or broken letters were joined into a host or handle ("d•e•e•p.test")."""
+        out = [self.words] if self.letters_joined else []
+        if self.unbroken is not None:
+            out.append(self.unbroken)
+        return out
+
+    def keyword_views(self) -> list[View]:
+        """Views keywords are looked for in."""
+        extra = [self.unbroken_joined] if self.unbroken_joined is not None else []
+        return [self.words, self.joined, *extra]
+
+
+def join_broken_words(view: View) -> View:
+    """Drop a line break that sits straight between two word characters ("clothoff_de\nmo")."""
+    edits = [
+        Edit(m.start(), m.end(), "", "punctuation_in_word")
+        for m in _IN_WORD_BREAK.finditer(view.text)
+    ]
+    return view.then(edits)
 
 
 def build_views(text: str, *, is_suffix: SuffixCheck) -> Views:
-    """Normalise ``text`` into its base, words and joined views."""
+    """Normalise ``text`` into its base, words and joined views (and the unbroken ones)."""
     base = refang(fold_text(text), is_suffix=is_suffix)
-    words = squeeze_spaces(undo_leetspeak(join_spaced_letters(base)))
+    spaced = join_spaced_letters(base)
+    words = squeeze_spaces(undo_leetspeak(spaced))
     # Leetspeak again after joining: "ph-0t-0" only has letters next to its "0"s once joined.
     joined = undo_leetspeak(remove_in_word_punctuation(words))
-    return Views(base=base, words=words, joined=joined)
+    views = Views(base=base, words=words, joined=joined)
+    views.letters_joined = spaced.text != base.text
+    if _IN_WORD_BREAK.search(base.text):
+        unbroken = squeeze_spaces(undo_leetspeak(join_spaced_letters(join_broken_words(base))))
+        views.unbroken = unbroken
+        views.unbroken_joined = undo_leetspeak(remove_in_word_punctuation(unbroken))
+    return views
 
 
 def normalise_phrase(phrase: str) -> tuple[str, str]:

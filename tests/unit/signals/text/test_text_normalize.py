@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -111,3 +112,37 @@ def test_spoken_dots_join_only_before_a_public_suffix() -> None:
     assert build_views("connect the dot then", is_suffix=PARSER.has_suffix).base.text == (
         "connect the dot then"
     )
+
+
+# Families found by bench/bench_text_heldout.py's tuning half (its held-out half is never
+# used for tests or tuning).
+SEPARATED = [
+    Indicator("d", IndicatorKind.DOMAIN, "deepundress.test", "f"),
+    Indicator("h", IndicatorKind.BOT_HANDLE, "@clothoff_demo_bot", "f"),
+]
+SEPARATED_INDEX = CompiledIndicators(SEPARATED)
+
+
+def _separated_hits(text: str) -> set[str]:
+    views = build_views(text, is_suffix=PARSER.has_suffix)
+    urls = list(find_urls(views.base.text, PARSER))
+    return {h.indicator.id for h in SEPARATED_INDEX.match(text, views, PARSER, urls)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("try d•e•e•p•u•n•d•r•e•s•s.test now", {"d"}),
+        ("try d/e/e/p/u/n/d/r/e/s/s.test now", {"d"}),
+        ("try deepundress [dot] test now", {"d"}),
+        ("try deepundress d0t test now", {"d"}),
+        ("try deepundr\ness.test now", {"d"}),
+        ("ask @clothoff\n_demo_bot", {"h"}),
+        # Benign: a line break between words never joins them into something else, and
+        # separators in ordinary prose stay prose.
+        ("deep\nundress.example is not it", set()),
+        ("A/B/C testing at deepmind.example", set()),
+    ],
+)
+def test_separated_and_broken_hosts_are_read_back(text: str, expected: set[str]) -> None:
+    assert _separated_hits(text) == expected
