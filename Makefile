@@ -58,9 +58,15 @@ typecheck: install
 
 # The suite starts the CLI and the server hundreds of times: compile our own modules once, so
 # that a machine that sets PYTHONDONTWRITEBYTECODE does not recompile them at every start.
+# Much of its time is spent waiting on those subprocesses and on Chromium, so it runs in
+# TEST_WORKERS pytest-xdist workers (more than the cores pays); whole files go to one worker,
+# so module fixtures (a site, a browser) are built once. TEST_WORKERS=0: one process.
+# Rules for tests that stay safe in parallel: tests/README.md.
+TEST_WORKERS ?= 4
 unit: install photos chromium
 	$(BIN)/python -m compileall -q src
-	SHIELDWALL_TEST_PHOTOS=$(abspath $(PHOTOS_SMALL)) $(BIN)/pytest -q
+	SHIELDWALL_TEST_PHOTOS=$(abspath $(PHOTOS_SMALL)) $(BIN)/pytest -q \
+	  -n $(TEST_WORKERS) --dist loadfile
 
 ## test: lint, types and every test (unit, integration on SQLite and PostgreSQL, e2e).
 test: lint typecheck unit

@@ -1,12 +1,16 @@
-"""Fixtures shared by every test layer: benign test photos and an isolated PostgreSQL database."""
+"""Fixtures shared by every test layer: benign test photos, an isolated PostgreSQL database,
+and what keeps parallel (pytest-xdist) workers apart: a Redis DB each, loopback ports from the OS.
+The rules for tests that stay safe under ``make unit``'s ``-n`` are in tests/README.md."""
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from hypothesis import settings
@@ -21,7 +25,55 @@ REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(
     "SHIELDWALL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("SHIELDWALL_TEST_REDIS", "redis://127.0.0.1:6379/0")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+"""``gw0``, ``gw1``, … inside a pytest-xdist worker; empty in a plain run."""
+REDIS_DBS = 16
+"""Redis's default ``databases`` setting."""
+
+
+def worker_redis_url(base: str, worker: str) -> str:
+    """The Redis URL xdist worker ``gwK`` uses: database ``(base database + K) mod 16``.
+
+    A plain run keeps ``base`` as it is. Under ``-n 4`` a run on base database ``b`` occupies
+    ``b .. b+3``: CI sets nothing (base 0) and runs alone, so it takes 0-3; a developer who
+    shares the Redis runs single files on their own number, or picks a base 4 apart from the
+    others' for ``make unit``. Every key the suite writes is also scoped to the test's own
+    database (queue names are its fingerprint), so an overlap loses nothing, but a test that
+    counts keys or flushes stays correct only with a database of its own.
+    """
+    if not worker:
+        return base
+    parts = urlsplit(base)
+    db = int(parts.path.strip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{(db + index) % REDIS_DBS}"))
+
+
+# Set once, before any other conftest or test module reads it, and inherited by every CLI or
+# server subprocess a test starts.
+os.environ["SHIELDWALL_TEST_REDIS"] = worker_redis_url(
+    os.environ.get("SHIELDWALL_TEST_REDIS", "redis://127.0.0.1:6379/0"), XDIST_WORKER
+)
+REDIS_URL = os.environ["SHIELDWALL_TEST_REDIS"]
+
+
+def loopback_socket() -> socket.socket:
+    """A listening-ready TCP socket on 127.0.0.1 at a port the OS chose (never a fixed port:
+    parallel workers and other people's runs would collide). Hand it to
+    ``uvicorn.Server.run(sockets=[sock])`` so no other process can take the port between
+    choosing it and serving on it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def free_port() -> int:
+    """A loopback port the OS reports free, for a server started as a subprocess (which must
+    bind it itself). Prefer :func:`loopback_socket` for servers in this process."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _photo_dir(env: str, default: Path) -> Path:
@@ -46,11 +98,12 @@ def photo_paths(photos_dir: Path) -> list[Path]:
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards.
 
-    Each run gets its own database so parallel runs (CI, developers) never collide.
+    Each run, and each xdist worker of a run, gets its own database (named after the worker,
+    for whoever looks at a left-over one), so parallel runs (CI, developers) never collide.
     """
     import sqlalchemy as sa
 
-    name = f"sw_test_{uuid.uuid4().hex[:12]}"
+    name = f"sw_test_{XDIST_WORKER or 'main'}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

@@ -25,8 +25,8 @@ from shieldwall.client import (
 )
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
+from tests.conftest import loopback_socket
 
-PORT = 18853
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 
 
@@ -34,20 +34,23 @@ PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     runtime = Runtime.open(load_settings(data_dir=tmp_path_factory.mktemp("sw")), migrate=True)
     key, _ = runtime.keys.create_api_key(name="admin", scopes=["admin"])
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(runtime=runtime), host="127.0.0.1", port=PORT, log_level="warning"
+            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
         )
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120  # a start-up guard, not a measurement
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{PORT}", key
+    yield f"http://127.0.0.1:{port}", key
     server.should_exit = True
     thread.join(timeout=30)
+    sock.close()
     runtime.close()
 
 

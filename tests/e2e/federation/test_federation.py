@@ -19,20 +19,22 @@ from shieldwall.api import create_app
 from shieldwall.audit import CheckpointSigner
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
+from tests.conftest import loopback_socket
 
-PORT_A, PORT_B = 18851, 18852
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
 
 @contextmanager
-def _server(runtime: Runtime, port: int) -> Iterator[str]:
+def _server(runtime: Runtime) -> Iterator[str]:
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
         )
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120  # a start-up guard, not a measurement
     while not server.started:
@@ -43,6 +45,7 @@ def _server(runtime: Runtime, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        sock.close()
 
 
 def _auth(key: str) -> dict[str, str]:
@@ -66,7 +69,7 @@ def test_a_withdrawal_on_one_instance_reaches_its_subscriber(tmp_path: Path) -> 
     rt_b = Runtime.open(settings_b, migrate=True)
     admin_b, _ = rt_b.keys.create_api_key(name="admin", scopes=["admin"])
     try:
-        with _server(rt_a, PORT_A) as a, _server(rt_b, PORT_B) as b:
+        with _server(rt_a) as a, _server(rt_b) as b:
             httpx.post(
                 f"{a}/v1/banks",
                 json={"name": "victims", "purpose": "victim"},
