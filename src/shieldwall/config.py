@@ -181,6 +181,25 @@ class Settings(BaseSettings):
         ge=1,
         description="Writes that may wait for a batch; past that the API answers 503.",
     )
+    change_feed: Literal["push", "poll"] = Field(
+        "push",
+        description="How `serve` learns of bank changes made elsewhere: `push` applies them on "
+        "a background thread, woken by PostgreSQL NOTIFY (SQLite: a background poll); `poll` "
+        "reads the change log before a lookup, at most every 50 ms (the old way).",
+    )
+    change_feed_fallback_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="PostgreSQL: how often `serve` also reads the change log in case a "
+        "notification was lost (a reconnect, a dropped connection).",
+    )
+    change_feed_local_poll_s: float = Field(
+        0.1,
+        gt=0,
+        le=60,
+        description="SQLite: how often `serve` reads the change log (there is no push channel).",
+    )
     victim_removal_approval: Literal["second_moderator", "automatic"] = Field(
         "second_moderator",
         description="Removing already-published copies a newly approved victim request finds: "

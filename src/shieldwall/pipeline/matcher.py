@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from shieldwall.pipeline.match_indexes import (
     hex_codes,
     variant_id,
 )
-from shieldwall.store import BankStore, EntryInfo
+from shieldwall.store import BankStore, EntryChange, EntryInfo
 from shieldwall.types import (
     DEFAULT_QUALITY_THRESHOLD,
     BankPurpose,
@@ -55,6 +55,21 @@ __all__ = [
 ]
 
 _BUILD_CHUNK = 200_000
+
+
+def _runs(changes: Sequence[EntryChange]) -> Iterator[list[EntryChange]]:
+    """Consecutive changes of the same operation and kind, in log order: each run is applied
+    as one index call (a catch-up of 100k changes is a few dozen calls, not 100k), and
+    keeping the order keeps an add followed by a remove of the same entry removed."""
+    run: list[EntryChange] = []
+    for change in changes:
+        if run and (change.op, change.signal_type) != (run[0].op, run[0].signal_type):
+            yield run
+            run = []
+        run.append(change)
+    if run:
+        yield run
+
 
 _Hit = tuple[int, SignalType, int, str | None, int | None]
 """(entry id, signal type, distance, query variant name, bank variant slot)."""
@@ -112,6 +127,7 @@ class Matcher:
         self._quality_threshold = quality_threshold
         self._max_threshold = max_threshold
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()
         self._seq = 0
         self._idx: MatchIndexes | None = None
 
@@ -119,11 +135,13 @@ class Matcher:
 
     def load(self) -> None:
         """Load the newest snapshot (or build from the store) and replay changes after it."""
-        with self._lock:
-            loaded = self._load_snapshot()
-            if not loaded:
-                self._build_from_store()
-            self.refresh()
+        # Lock order everywhere: refreshes first, then the matching lock.
+        with self._refresh_lock:
+            with self._lock:
+                if not self._load_snapshot():
+                    self._build_from_store()
+            assert self._idx is not None
+            self._catch_up(self._idx)
 
     @property
     def loaded(self) -> bool:
@@ -152,29 +170,41 @@ class Matcher:
         return len(self._ensure().variants) > 0
 
     def refresh(self) -> int:
-        """Apply store changes made since the last refresh; returns how many were applied."""
+        """Apply store changes made since the last refresh; returns how many were applied.
+
+        The log is read without holding the matching lock, so queries keep running while a
+        replica catches up; only applying a batch takes it. Refreshes are serialised among
+        themselves (the change feed's thread and a bank route may both ask), and a change at
+        or below the applied position is skipped, so reading a batch twice is harmless.
+        """
         idx = self._ensure(refresh=False)
+        with self._refresh_lock:
+            return self._catch_up(idx)
+
+    def _catch_up(self, idx: MatchIndexes) -> int:
+        """Replay the log after the applied position (refresh lock held)."""
         applied = 0
-        with self._lock:
-            while True:
-                changes = self._store.changes_since(seq=self._seq)
-                if not changes:
-                    self._refreshed_at = time.monotonic()
-                    return applied
-                # One read of the variants for every PDQ entry this batch adds.
-                added = {
-                    c.entry_id for c in changes if c.op == "add" and c.signal_type is SignalType.PDQ
-                }
-                variants = self._store.variants_for(entry_ids=added) if added else {}
-                for change in changes:
-                    if change.op == "add":
-                        idx.add(change.signal_type, [change.entry_id], [change.value])
-                        if change.entry_id in variants:
-                            idx.add_variants({change.entry_id: variants[change.entry_id]})
+        while True:
+            changes = [c for c in self._store.changes_since(seq=self._seq) if c.seq > self._seq]
+            if not changes:
+                self._refreshed_at = time.monotonic()
+                return applied
+            # One read of the variants for every PDQ entry this batch adds.
+            added = {
+                c.entry_id for c in changes if c.op == "add" and c.signal_type is SignalType.PDQ
+            }
+            variants = self._store.variants_for(entry_ids=added) if added else {}
+            with self._lock:
+                for run in _runs(changes):
+                    first = run[0]
+                    ids = [c.entry_id for c in run]
+                    if first.op == "add":
+                        idx.add(first.signal_type, ids, [c.value for c in run])
+                        idx.add_variants({e: variants[e] for e in ids if e in variants})
                     else:
-                        idx.remove(change.signal_type, [change.entry_id])
-                    self._seq = change.seq
-                applied += len(changes)
+                        idx.remove(first.signal_type, ids)
+                self._seq = changes[-1].seq
+            applied += len(changes)
 
     def save_snapshot(self) -> Path:
         """Write the indexes and the change position to ``snapshot_dir`` (arrays + JSON)."""
