@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         Path("./.shieldwall"),
         description="Folder for the SQLite database, index snapshots and keys.",
     )
+    index_snapshot_dir: Path | None = Field(
+        None,
+        description="Folder of the match index snapshot a process starts from (default: "
+        "`data_dir/index`); point new replicas at a shared copy written by `shieldwall index "
+        "snapshot` so they load it and replay only the change log after it.",
+    )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default is a SQLite file in `data_dir`."
     )
@@ -248,7 +254,7 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        return self.index_snapshot_dir or self.data_dir / "index"
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

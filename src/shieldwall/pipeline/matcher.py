@@ -21,6 +21,7 @@ Indexes and snapshots live in :mod:`shieldwall.pipeline.match_indexes`.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shieldwall.hashing.robust import compatible, describe_variant, meets_windows
+from shieldwall.index import CorruptIndexError
 from shieldwall.pipeline.match_indexes import (
     SLOTS,
     SNAPSHOT_FORMAT,
@@ -55,6 +57,7 @@ __all__ = [
 ]
 
 _BUILD_CHUNK = 200_000
+_log = logging.getLogger("shieldwall.matcher")
 
 
 def _runs(changes: Sequence[EntryChange]) -> Iterator[list[EntryChange]]:
@@ -389,7 +392,15 @@ class Matcher:
         return self._idx
 
     def _load_snapshot(self) -> bool:
-        loaded = None if self._snapshot_dir is None else MatchIndexes.load(self._snapshot_dir)
+        try:
+            loaded = None if self._snapshot_dir is None else MatchIndexes.load(self._snapshot_dir)
+        except (CorruptIndexError, OSError, ValueError) as exc:
+            # A damaged snapshot, or one swapped by `shieldwall index snapshot` while this
+            # process read a shared copy: the store still holds everything, so rebuild.
+            _log.warning(
+                "index_snapshot_unusable dir=%s error=%s", self._snapshot_dir, type(exc).__name__
+            )
+            return False
         if loaded is None:
             return False
         self._idx, self._seq = loaded

@@ -4,12 +4,15 @@
   costs nothing; a lost one is repaired by the fallback poll; a failing read is retried.
 - On PostgreSQL the change log's trigger notifies on commit only, with the seq written;
   a rolled-back change is never announced.
+- A new replica starts from a shared snapshot plus the log after it, never reading the whole
+  table; a damaged snapshot is rebuilt from the store instead of stopping the start.
 - Served in push mode, lookups read no change log at all (the old way read it every 50 ms),
   and a change made by another process still arrives.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import uuid
@@ -23,6 +26,7 @@ from fastapi.testclient import TestClient
 from shieldwall.api import create_app
 from shieldwall.config import load_settings
 from shieldwall.pipeline.change_feed import ChangeFeed
+from shieldwall.pipeline.matcher import Query
 from shieldwall.runtime import Runtime
 from shieldwall.store import BankStore, make_engine, session_factory, upgrade
 from shieldwall.store.change_signal import CHANNEL, ChangeListener
@@ -235,3 +239,60 @@ def test_served_lookups_read_no_change_log_and_still_see_other_processes_changes
     setup.close()
     # While lookups were answered, every read of the log was the feed's, none a request's.
     assert set(reads[before:]) == {"shieldwall-change-feed"}
+
+
+# -- a new replica: a shared snapshot plus the log's tail -----------------------------------------
+
+
+def _runtime(tmp_path: Path, name: str, snapshots: Path) -> Runtime:
+    settings = load_settings(
+        data_dir=tmp_path / name,
+        database_url=f"sqlite:///{tmp_path / 'shared.db'}",
+        index_snapshot_dir=snapshots,
+    )
+    return Runtime.open(settings, migrate=True)
+
+
+def test_a_new_replica_starts_from_the_shared_snapshot_and_the_changes_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshots = tmp_path / "shared-index"
+    first = _runtime(tmp_path, "a", snapshots)
+    first.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    # Random hashes are ~128 bits apart: none matches another at threshold 31.
+    before = [NewEntry(SignalType.PDQ, secrets.token_hex(32)) for _ in range(199)]
+    first.store.add_entries(bank="victims", entries=before)
+    assert first.matcher.save_snapshot().parent == snapshots
+    after = NewEntry(SignalType.PDQ, secrets.token_hex(32))
+    first.store.add_entries(bank="victims", entries=[after])
+    first.store.withdraw_entry(bank="victims", signal_type="pdq", value=before[0].value)
+    first.close()
+
+    def no_full_read(self: BankStore, **kwargs: object) -> object:
+        raise AssertionError("the new replica read the whole table")
+
+    monkeypatch.setattr(BankStore, "iter_active_entries", no_full_read)
+    second = _runtime(tmp_path, "b", snapshots)
+    try:
+        matcher = second.matcher
+        assert len(matcher) == len(before)  # 199 in the snapshot, +1 added, -1 withdrawn
+        assert matcher.match(Query(pdq=after.value)).active
+        assert matcher.match(Query(pdq=before[5].value)).active
+        assert not matcher.match(Query(pdq=before[0].value)).active
+    finally:
+        second.close()
+
+
+def test_a_damaged_snapshot_is_rebuilt_from_the_store_not_fatal(tmp_path: Path) -> None:
+    snapshots = tmp_path / "shared-index"
+    first = _runtime(tmp_path, "a", snapshots)
+    first.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    first.store.add_entries(bank="victims", entries=[NewEntry(SignalType.PDQ, "ab" * 32)])
+    first.matcher.save_snapshot()
+    first.close()
+    (snapshots / "current" / "pdq" / "manifest.json").write_text("{not json")
+    second = _runtime(tmp_path, "b", snapshots)
+    try:
+        assert second.matcher.match(Query(pdq="ab" * 32)).active
+    finally:
+        second.close()
