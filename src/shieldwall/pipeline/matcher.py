@@ -188,15 +188,12 @@ class Matcher:
         """Replay the log after the applied position (refresh lock held)."""
         applied = 0
         while True:
-            changes = [c for c in self._store.changes_since(seq=self._seq) if c.seq > self._seq]
+            # The batch and the variants of the PDQ entries it adds, in one read.
+            changes, variants = self._store.replay_since(seq=self._seq)
+            changes = [c for c in changes if c.seq > self._seq]
             if not changes:
                 self._refreshed_at = time.monotonic()
                 return applied
-            # One read of the variants for every PDQ entry this batch adds.
-            added = {
-                c.entry_id for c in changes if c.op == "add" and c.signal_type is SignalType.PDQ
-            }
-            variants = self._store.variants_for(entry_ids=added) if added else {}
             with self._lock:
                 for run in _runs(changes):
                     first = run[0]

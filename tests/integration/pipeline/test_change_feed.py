@@ -214,13 +214,14 @@ def test_served_lookups_read_no_change_log_and_still_see_other_processes_changes
     key, _ = setup.keys.create_api_key(name="t", scopes=["admin"], rate_limit_per_minute=10**6)
     setup.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     reads: list[str] = []
-    original = BankStore.changes_since
+    for name in ("changes_since", "replay_since"):  # every way of reading the log
+        original = getattr(BankStore, name)
 
-    def counted(self: BankStore, **kwargs: object) -> object:
-        reads.append(threading.current_thread().name)
-        return original(self, **kwargs)  # type: ignore[arg-type]
+        def counted(self: BankStore, *, _read: object = original, **kwargs: object) -> object:
+            reads.append(threading.current_thread().name)
+            return _read(self, **kwargs)  # type: ignore[operator]
 
-    monkeypatch.setattr(BankStore, "changes_since", counted)
+        monkeypatch.setattr(BankStore, name, counted)
     auth = {"Authorization": f"Bearer {key}"}
     banked = "ab" * 32
     with TestClient(create_app(settings)) as client:
