@@ -134,6 +134,49 @@ def test_a_lost_notification_is_repaired_by_the_fallback_poll() -> None:
         f.stop()
 
 
+def test_a_flood_of_forged_notifications_costs_a_few_reads_and_moves_nothing() -> None:
+    """Anyone who may connect to the database can NOTIFY the channel. A notification is never
+    trusted: it only wakes the feed, wake-ups coalesce, and the position comes from the log."""
+    log = FakeLog()
+    real_refresh = log.refresh
+
+    def slow_refresh() -> int:
+        time.sleep(0.05)
+        return real_refresh()
+
+    made: list[FakeListener] = []
+
+    def listener(notify: Callable[[int | None], None]) -> FakeListener:
+        made.append(FakeListener(notify))
+        return made[-1]
+
+    f = ChangeFeed(
+        refresh=slow_refresh, position=lambda: log.applied, listener=listener, fallback_s=LONG
+    )
+    f.start()
+    try:
+        began = time.monotonic()
+        for n in range(10_000):
+            made[0].notify(10**18 + n if n % 2 else _seq_of("not a number"))
+        flood_s = time.monotonic() - began
+        time.sleep(0.2)
+        # At most one read per 50 ms refresh while the flood lasted, plus the one after it.
+        assert log.reads <= flood_s / 0.05 + 2
+        assert f.status().position == 0  # the log did not move, so neither did the replica
+    finally:
+        f.stop()
+
+
+def _seq_of(payload: str) -> int | None:
+    from shieldwall.store.change_signal import _seq
+
+    return _seq(payload)
+
+
+def test_a_notification_payload_is_only_ever_a_number() -> None:
+    assert [_seq_of(p) for p in ("12", "", "12; DROP", "-3", " 7 ")] == [12, None, None, -3, 7]
+
+
 # -- PostgreSQL: the trigger and the listener ---------------------------------------------------
 
 
