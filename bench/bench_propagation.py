@@ -3,6 +3,8 @@
 Three real ``shieldwall serve`` processes (``--workers 1``, each with its own data folder, as
 if on three machines) on one fresh PostgreSQL database. What runs:
 
+* **commit to applied, in-process** (push only): a writer runtime adds an entry, a second
+  runtime's change feed applies it; no HTTP, so the number is the feed's own latency.
 * **propagation**, once with ``SHIELDWALL_CHANGE_FEED=poll`` (the old way: a lookup reads the
   change log, at most every 50 ms) and once with ``push`` (NOTIFY + a change-feed thread):
   ``--changes`` (1,000) single-entry adds, each through the next replica in turn; from the
@@ -163,7 +165,7 @@ async def propagate(replicas: list[Replica], key: str, changes: int) -> dict[str
     """Add ``changes`` entries round-robin; time until each other replica matches it."""
     auth = {"Authorization": f"Bearer {key}"}
     seen: dict[str, list[float]] = {r.name: [] for r in replicas}
-    probes = 0
+    probes = transport_errors = 0
     async with httpx.AsyncClient(headers=auth, timeout=30) as client:
 
         async def until_live(reader: Replica, value: str, t0: float) -> None:
@@ -171,7 +173,15 @@ async def propagate(replicas: list[Replica], key: str, changes: int) -> dict[str
             params = {"signal_type": "pdq", "signal": value}
             while True:
                 probes += 1
-                r = await client.get(f"{reader.url}/hma/m/raw_lookup", params=params)
+                try:
+                    r = await client.get(f"{reader.url}/hma/m/raw_lookup", params=params)
+                except httpx.TransportError:
+                    # A keep-alive connection the server closed as we reused it: try again,
+                    # unless the replica itself is gone.
+                    nonlocal transport_errors
+                    transport_errors += 1
+                    assert reader.proc is not None and reader.proc.poll() is None, reader.name
+                    continue
                 r.raise_for_status()
                 if r.json()["matches"]:
                     seen[reader.name].append(max(0.0, time.perf_counter() - t0))
@@ -196,7 +206,47 @@ async def propagate(replicas: list[Replica], key: str, changes: int) -> dict[str
         "all": stats_ms(every),
         "per_replica": {name: stats_ms(v) for name, v in seen.items()},
         "probes": probes,
+        "transport_errors": transport_errors,
         "wall_s": round(wall, 1),
+        "load_average": load_average(),
+    }
+
+
+def in_process(url: str, root: Path, changes: int) -> dict[str, Any]:
+    """Commit to applied, without HTTP: a writer's ``add_entries`` returns, and a second runtime's
+    change feed (NOTIFY listener, as in ``serve``) applies the change; polled every 0.5 ms."""
+    from shieldwall.config import load_settings
+    from shieldwall.runtime import Runtime
+    from shieldwall.types import NewEntry, SignalType
+
+    writer = Runtime.open(load_settings(data_dir=root / "w", database_url=url))
+    reader = Runtime.open(
+        load_settings(data_dir=root / "r", database_url=url), matcher_refresh_s=float("inf")
+    )
+    lags: list[float] = []
+    try:
+        matcher = reader.matcher
+        feed = reader.change_feed
+        feed.start()
+        while not feed.status().connected:
+            time.sleep(0.01)
+        for _ in range(changes):
+            writer.store.add_entries(
+                bank=BANK, entries=[NewEntry(SignalType.PDQ, secrets.token_hex(32))]
+            )
+            t0 = time.perf_counter()
+            target = writer.store.latest_change_seq()
+            while matcher.change_seq < target:
+                time.sleep(0.0005)
+            lags.append(time.perf_counter() - t0)
+        status = feed.status()
+    finally:
+        reader.close()
+        writer.close()
+    return {
+        **stats_ms(lags),
+        "pushed_refreshes": status.pushed,
+        "fallback_refreshes": status.polled,
         "load_average": load_average(),
     }
 
@@ -288,6 +338,7 @@ def snapshot_start(url: str, root: Path, env: dict[str, str], entries: int) -> d
         out["snapshot_plus_tail_s"] = round(time.perf_counter() - began, 2)
         out["snapshot_plus_tail_entries"] = len(fresh)
         del fresh
+        print("snapshot (in-process)", out, flush=True)
     finally:
         rt.close()
 
@@ -305,10 +356,14 @@ def snapshot_start(url: str, root: Path, env: dict[str, str], entries: int) -> d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument("--out", default="propagation", help="bench/out/NAME.json")
     parser.add_argument("--catch-up", type=int, default=100_000)
     parser.add_argument("--snapshot-entries", type=int, default=1_000_000)
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["poll", "push", "catch-up", "snapshot"]
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["in-process", "poll", "push", "catch-up", "snapshot"],
     )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
@@ -318,11 +373,14 @@ def main() -> None:
         "cpu_pressure_start": common.cpu_pressure(),
     }
     root = Path(tempfile.mkdtemp(prefix="bench-propagation-"))
-    try:
+    try:  # a failed run keeps the replicas' logs (see the except below)
         with fresh_postgres() as url:
             key = prepare(url, root)
             base = {**os.environ, "SHIELDWALL_DATABASE_URL": url, "SHIELDWALL_MODE": "development"}
             replicas: list[Replica] = []
+            if "in-process" not in args.skip:
+                result["in_process_push"] = in_process(url, root, args.changes)
+                print("in-process push", result["in_process_push"], flush=True)
             for mode in ("poll", "push"):
                 if mode in args.skip:
                     continue
@@ -344,10 +402,12 @@ def main() -> None:
                     url, root, {**base, "SHIELDWALL_CHANGE_FEED": "push"}, args.snapshot_entries
                 )
                 print("snapshot", result["snapshot"], flush=True)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    except BaseException:
+        print(f"failed: the replicas' logs are kept in {root}", flush=True)
+        raise
+    shutil.rmtree(root, ignore_errors=True)
     result["load_average_end"] = load_average()
-    print(common.write_json("propagation", result))
+    print(common.write_json(args.out, result))
 
 
 if __name__ == "__main__":
