@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         Path("./.shieldwall"),
         description="Folder for the SQLite database, index snapshots and keys.",
     )
+    index_snapshot_dir: Path | None = Field(
+        None,
+        description="Folder of the match index snapshot a process starts from (default: "
+        "`data_dir/index`); point new replicas at a shared copy written by `shieldwall index "
+        "snapshot` so they load it and replay only the change log after it.",
+    )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default is a SQLite file in `data_dir`."
     )
@@ -192,6 +198,25 @@ class Settings(BaseSettings):
         ge=1,
         description="Writes that may wait for a batch; past that the API answers 503.",
     )
+    change_feed: Literal["push", "poll"] = Field(
+        "push",
+        description="How `serve` learns of bank changes made elsewhere: `push` applies them on "
+        "a background thread, woken by PostgreSQL NOTIFY (SQLite: a background poll); `poll` "
+        "reads the change log before a lookup, at most every 50 ms (the old way).",
+    )
+    change_feed_fallback_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="PostgreSQL: how often `serve` also reads the change log in case a "
+        "notification was lost (a reconnect, a dropped connection).",
+    )
+    change_feed_local_poll_s: float = Field(
+        0.1,
+        gt=0,
+        le=60,
+        description="SQLite: how often `serve` reads the change log (there is no push channel).",
+    )
     victim_removal_approval: Literal["second_moderator", "automatic"] = Field(
         "second_moderator",
         description="Removing already-published copies a newly approved victim request finds: "
@@ -240,7 +265,7 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        return self.index_snapshot_dir or self.data_dir / "index"
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

@@ -21,6 +21,7 @@ from shieldwall.exchange.connectors import ExchangeRegistry
 from shieldwall.hashing import DecodedImage, DecodeLimits
 from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.pipeline.banking import Banking
+from shieldwall.pipeline.change_feed import ChangeFeed, FeedStatus
 from shieldwall.pipeline.detect import DeferredDetection, detect_payload
 from shieldwall.pipeline.exchange_fetch import FetchReport, fetch_exchange, load_credentials
 from shieldwall.pipeline.group_commit import GroupCommitter
@@ -48,6 +49,7 @@ from shieldwall.store import (
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.case_clocks import CaseClockStore
 from shieldwall.store.case_targets import CaseTargetStore
+from shieldwall.store.change_signal import ChangeListener, can_listen
 from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
 from shieldwall.store.quarantine import QuarantineStore
@@ -174,6 +176,30 @@ class Runtime:
             flood_matches=self.settings.flood_matches,
             flood_window_s=self.settings.flood_window_s,
         )
+
+    @cached_property
+    def change_feed(self) -> ChangeFeed:
+        """Keeps :attr:`matcher` in step with bank changes made by other processes, on a
+        thread of its own (``pipeline/change_feed.py``); ``serve`` starts it. Pushed by
+        PostgreSQL ``NOTIFY`` with a slow fallback poll; polled on SQLite."""
+        url = self.settings.effective_database_url
+        pushed = can_listen(url)
+        matcher = self.matcher
+        return ChangeFeed(
+            refresh=matcher.refresh,
+            position=lambda: matcher.change_seq,
+            listener=(lambda notify: ChangeListener(url, notify)) if pushed else None,
+            fallback_s=(
+                self.settings.change_feed_fallback_s
+                if pushed
+                else self.settings.change_feed_local_poll_s
+            ),
+        )
+
+    def change_feed_status(self) -> FeedStatus | None:
+        """The running change feed's status, or ``None`` where none was started (CLI, tests)."""
+        feed = self.__dict__.get("change_feed")
+        return feed.status() if isinstance(feed, ChangeFeed) else None
 
     @cached_property
     def policies(self) -> PolicyHolder:
@@ -408,6 +434,8 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if "change_feed" in self.__dict__:
+            self.change_feed.stop()
         if "committer" in self.__dict__:  # store what is queued before the engine goes
             self.committer.close()
         self.engine.dispose()

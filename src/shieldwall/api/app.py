@@ -7,6 +7,7 @@ and ``shieldwall serve`` builds one from the environment.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -39,7 +40,9 @@ DecisionsHook = Callable[[Runtime, Sequence[str]], None]
 """Called with the ids of decisions just committed (e.g. to queue their outbox rows now)."""
 
 MATCHER_REFRESH_S = 0.05
-"""How stale another process's bank changes may be on this replica (seconds)."""
+"""With ``change_feed=poll``: how stale another process's bank changes may be on this
+replica (seconds), read before a lookup. With ``push`` (the default) no request reads the
+change log: the runtime's change feed applies changes on its own thread."""
 
 
 def create_app(
@@ -55,7 +58,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = runtime or Runtime.open(settings, matcher_refresh_s=MATCHER_REFRESH_S)
+        pushed = runtime is None and settings.change_feed == "push"
+        rt = runtime or Runtime.open(
+            settings, matcher_refresh_s=math.inf if pushed else MATCHER_REFRESH_S
+        )
         app.state.runtime = rt
         app.state.verifier = KeyVerifier(
             rt.keys,
@@ -92,6 +98,8 @@ def create_app(
 
         app.state.decided = decided
         rt.scanner.on_stored = remember
+        if pushed:
+            rt.change_feed.start()
         try:
             yield
         finally:

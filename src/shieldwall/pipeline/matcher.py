@@ -21,13 +21,15 @@ Indexes and snapshots live in :mod:`shieldwall.pipeline.match_indexes`.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from shieldwall.hashing.robust import compatible, describe_variant, meets_windows
+from shieldwall.index import CorruptIndexError
 from shieldwall.pipeline.match_indexes import (
     SLOTS,
     SNAPSHOT_FORMAT,
@@ -36,7 +38,7 @@ from shieldwall.pipeline.match_indexes import (
     hex_codes,
     variant_id,
 )
-from shieldwall.store import BankStore, EntryInfo
+from shieldwall.store import BankStore, EntryChange, EntryInfo
 from shieldwall.types import (
     DEFAULT_QUALITY_THRESHOLD,
     BankPurpose,
@@ -55,6 +57,22 @@ __all__ = [
 ]
 
 _BUILD_CHUNK = 200_000
+_log = logging.getLogger("shieldwall.matcher")
+
+
+def _runs(changes: Sequence[EntryChange]) -> Iterator[list[EntryChange]]:
+    """Consecutive changes of the same operation and kind, in log order: each run is applied
+    as one index call (a catch-up of 100k changes is a few dozen calls, not 100k), and
+    keeping the order keeps an add followed by a remove of the same entry removed."""
+    run: list[EntryChange] = []
+    for change in changes:
+        if run and (change.op, change.signal_type) != (run[0].op, run[0].signal_type):
+            yield run
+            run = []
+        run.append(change)
+    if run:
+        yield run
+
 
 _Hit = tuple[int, SignalType, int, str | None, int | None]
 """(entry id, signal type, distance, query variant name, bank variant slot)."""
@@ -112,6 +130,7 @@ class Matcher:
         self._quality_threshold = quality_threshold
         self._max_threshold = max_threshold
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()
         self._seq = 0
         self._idx: MatchIndexes | None = None
         self._holds: Callable[[MatchOutcome], MatchOutcome] | None = None
@@ -120,11 +139,13 @@ class Matcher:
 
     def load(self) -> None:
         """Load the newest snapshot (or build from the store) and replay changes after it."""
-        with self._lock:
-            loaded = self._load_snapshot()
-            if not loaded:
-                self._build_from_store()
-            self.refresh()
+        # Lock order everywhere: refreshes first, then the matching lock.
+        with self._refresh_lock:
+            with self._lock:
+                if not self._load_snapshot():
+                    self._build_from_store()
+            assert self._idx is not None
+            self._catch_up(self._idx)
 
     @property
     def loaded(self) -> bool:
@@ -153,29 +174,38 @@ class Matcher:
         return len(self._ensure().variants) > 0
 
     def refresh(self) -> int:
-        """Apply store changes made since the last refresh; returns how many were applied."""
+        """Apply store changes made since the last refresh; returns how many were applied.
+
+        The log is read without holding the matching lock, so queries keep running while a
+        replica catches up; only applying a batch takes it. Refreshes are serialised among
+        themselves (the change feed's thread and a bank route may both ask), and a change at
+        or below the applied position is skipped, so reading a batch twice is harmless.
+        """
         idx = self._ensure(refresh=False)
+        with self._refresh_lock:
+            return self._catch_up(idx)
+
+    def _catch_up(self, idx: MatchIndexes) -> int:
+        """Replay the log after the applied position (refresh lock held)."""
         applied = 0
-        with self._lock:
-            while True:
-                changes = self._store.changes_since(seq=self._seq)
-                if not changes:
-                    self._refreshed_at = time.monotonic()
-                    return applied
-                # One read of the variants for every PDQ entry this batch adds.
-                added = {
-                    c.entry_id for c in changes if c.op == "add" and c.signal_type is SignalType.PDQ
-                }
-                variants = self._store.variants_for(entry_ids=added) if added else {}
-                for change in changes:
-                    if change.op == "add":
-                        idx.add(change.signal_type, [change.entry_id], [change.value])
-                        if change.entry_id in variants:
-                            idx.add_variants({change.entry_id: variants[change.entry_id]})
+        while True:
+            # The batch and the variants of the PDQ entries it adds, in one read.
+            changes, variants = self._store.replay_since(seq=self._seq)
+            changes = [c for c in changes if c.seq > self._seq]
+            if not changes:
+                self._refreshed_at = time.monotonic()
+                return applied
+            with self._lock:
+                for run in _runs(changes):
+                    first = run[0]
+                    ids = [c.entry_id for c in run]
+                    if first.op == "add":
+                        idx.add(first.signal_type, ids, [c.value for c in run])
+                        idx.add_variants({e: variants[e] for e in ids if e in variants})
                     else:
-                        idx.remove(change.signal_type, [change.entry_id])
-                    self._seq = change.seq
-                applied += len(changes)
+                        idx.remove(first.signal_type, ids)
+                self._seq = changes[-1].seq
+            applied += len(changes)
 
     def save_snapshot(self) -> Path:
         """Write the indexes and the change position to ``snapshot_dir`` (arrays + JSON)."""
@@ -367,7 +397,15 @@ class Matcher:
         return self._idx
 
     def _load_snapshot(self) -> bool:
-        loaded = None if self._snapshot_dir is None else MatchIndexes.load(self._snapshot_dir)
+        try:
+            loaded = None if self._snapshot_dir is None else MatchIndexes.load(self._snapshot_dir)
+        except (CorruptIndexError, OSError, ValueError) as exc:
+            # A damaged snapshot, or one swapped by `shieldwall index snapshot` while this
+            # process read a shared copy: the store still holds everything, so rebuild.
+            _log.warning(
+                "index_snapshot_unusable dir=%s error=%s", self._snapshot_dir, type(exc).__name__
+            )
+            return False
         if loaded is None:
             return False
         self._idx, self._seq = loaded

@@ -48,6 +48,7 @@ from shieldwall.store.models import (
     OP_ADD,
     OP_REMOVE,
     BankEntryRow,
+    BankEntryVariantRow,
     BankRow,
     EntryChangeRow,
     utcnow,
@@ -590,22 +591,44 @@ class BankStore(SessionScoped):
         """Change-log rows after ``seq``, oldest first, at most ``limit`` of them (of one
         bank only when ``bank`` is given: a federated feed's source)."""
         with self._reading() as session:
-            query = select(EntryChangeRow).where(EntryChangeRow.seq > seq)
-            if bank is not None:
-                query = query.where(EntryChangeRow.bank_id == bank_row(session, bank).id)
-            rows = session.scalars(query.order_by(EntryChangeRow.seq).limit(limit)).all()
-        return [
-            EntryChange(
-                seq=r.seq,
-                entry_id=EntryId(r.entry_id),
-                bank_id=BankId(r.bank_id),
-                signal_type=r.signal_type,
-                value=r.value,
-                op="add" if r.op == OP_ADD else "remove",
-                at=r.at,
+            bank_id = None if bank is None else bank_row(session, bank).id
+            return _read_changes(session, seq, limit, bank_id)
+
+    def replay_since(
+        self, *, seq: int, limit: int = 10_000
+    ) -> tuple[list[EntryChange], dict[EntryId, list[tuple[int, str, str]]]]:
+        """What a matcher needs to catch up: :meth:`changes_since` plus the stored variants of
+        the PDQ entries those changes add, read in one transaction.
+
+        The variants come from a join on the same window of the log, not from a list of ids
+        sent back to the database, so catching up on 100k changes is a few range reads.
+        """
+        with self._reading() as session:
+            changes = _read_changes(session, seq, limit, None)
+            if not changes:
+                return [], {}
+            window = and_(
+                EntryChangeRow.seq > seq,
+                EntryChangeRow.seq <= changes[-1].seq,
+                EntryChangeRow.op == OP_ADD,
+                EntryChangeRow.signal_type == SignalType.PDQ,
             )
-            for r in rows
-        ]
+            rows = session.execute(
+                select(
+                    BankEntryVariantRow.entry_id,
+                    BankEntryVariantRow.slot,
+                    BankEntryVariantRow.name,
+                    BankEntryVariantRow.value,
+                )
+                .distinct()
+                .join(EntryChangeRow, EntryChangeRow.entry_id == BankEntryVariantRow.entry_id)
+                .where(window)
+                .order_by(BankEntryVariantRow.entry_id, BankEntryVariantRow.slot)
+            ).all()
+        variants: dict[EntryId, list[tuple[int, str, str]]] = {}
+        for entry_id, slot, name, value in rows:
+            variants.setdefault(EntryId(entry_id), []).append((slot, name, value))
+        return changes, variants
 
     def latest_change_seq(self) -> int:
         """The newest change-log ``seq``, or 0 when nothing has changed yet."""
@@ -641,3 +664,31 @@ class BankStore(SessionScoped):
                     session, action="bank.entries_expired", details={"count": expired}
                 )
             return expired
+
+
+def _read_changes(session: Session, seq: int, limit: int, bank_id: int | None) -> list[EntryChange]:
+    # Plain columns, not ORM objects: a catch-up reads tens of thousands of rows.
+    query = select(
+        EntryChangeRow.seq,
+        EntryChangeRow.entry_id,
+        EntryChangeRow.bank_id,
+        EntryChangeRow.signal_type,
+        EntryChangeRow.value,
+        EntryChangeRow.op,
+        EntryChangeRow.at,
+    ).where(EntryChangeRow.seq > seq)
+    if bank_id is not None:
+        query = query.where(EntryChangeRow.bank_id == bank_id)
+    rows = session.execute(query.order_by(EntryChangeRow.seq).limit(limit)).all()
+    return [
+        EntryChange(
+            seq=r.seq,
+            entry_id=EntryId(r.entry_id),
+            bank_id=BankId(r.bank_id),
+            signal_type=r.signal_type,
+            value=r.value,
+            op="add" if r.op == OP_ADD else "remove",
+            at=r.at,
+        )
+        for r in rows
+    ]

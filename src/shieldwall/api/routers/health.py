@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -35,6 +37,10 @@ def readyz(request: Request, rt: RuntimeDep) -> dict[str, object] | Response:
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"
     checks["index"] = "ok" if rt.matcher.loaded else "loading"
+    feed = rt.change_feed_status()
+    if feed is not None and feed.mode == "notify":
+        # Without the push channel changes still arrive, by the fallback poll (about 1 s).
+        checks["change_feed"] = "ok" if feed.connected else "unavailable: polling"
     limiter = getattr(request.app.state, "rate_limiter", None)
     if isinstance(limiter, RedisRateLimiter):
         failure = limiter.ping()
@@ -48,7 +54,7 @@ def readyz(request: Request, rt: RuntimeDep) -> dict[str, object] | Response:
         "checks": checks,
         "index_entries": len(rt.matcher),
         "change_seq": rt.matcher.change_seq,
-    }
+    } | ({"change_feed": dataclasses.asdict(feed)} if feed is not None else {})
 
 
 @router.get("/metrics", include_in_schema=False)
