@@ -43,6 +43,11 @@ def _ray() -> Any:
     return ray
 
 
+def require_ray() -> None:
+    """Raise :class:`ExtraMissingError` (with the pip command) unless Ray Data imports."""
+    _ray()
+
+
 def start_ray(*, address: str | None, workers: int | None) -> Any:
     """Join the cluster at ``address``, or start a local Ray with ``workers`` CPUs.
 

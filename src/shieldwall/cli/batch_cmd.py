@@ -63,7 +63,7 @@ def scan_command(
     Each file's content id is PREFIX + its path relative to SOURCE. With ``--json``: one
     line per file decided or failed, then a summary line ``{"summary": {...}}``.
     """
-    from shieldwall.batch.engine import hashed_batches, start_ray, stop_ray
+    from shieldwall.batch.engine import hashed_batches, require_ray, start_ray, stop_ray
     from shieldwall.pipeline.corpus_scan import BatchTally, corpus_files
 
     if not source.is_dir():
@@ -71,12 +71,14 @@ def scan_command(
         raise typer.Exit(ExitCode.USAGE)
     tally = BatchTally()
     try:
-        start_ray(address=address, workers=workers)
+        require_ray()  # before any work: a missing extra is said at once
         with state.runtime() as rt:
             scan = rt.corpus_scan(surface=surface)
             files = corpus_files(source, prefix=prefix)
             todo = scan.pending(files)
             tally.already = len(files) - len(todo)
+            if todo:  # a finished scan run again joins no cluster
+                start_ray(address=address, workers=workers)
             if not json_out:
                 stderr.print(
                     f"{len(files)} files, {tally.already} decided before, {len(todo)} to scan"
