@@ -50,7 +50,8 @@ def _png(image: Image.Image) -> bytes:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory, photo_paths: list[Path]) -> Path:
     """photos/ (the test photos), gen/a, gen/b (generated images), planted/ (copies of
-    photos 0 and 1 re-encoded and resized), broken.jpg (not an image)."""
+    photos 0 and 1 re-encoded and resized), broken.jpg (not an image), and a symbolic link
+    out of the tree (photos/link-out.png)."""
     root = tmp_path_factory.mktemp("corpus")
     (root / "photos").mkdir()
     for p in photo_paths:
@@ -70,6 +71,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, photo_paths: list[Path]) ->
         small = im.convert("RGB").resize((im.width // 2, im.height // 2))
         (root / "planted" / "smaller-1.png").write_bytes(_png(small))
     (root / "broken.jpg").write_bytes(b"this is not a jpeg")
+    # An abuser who can write into the scanned tree links to a file outside it (another
+    # tenant's upload, a secret): the walk must not read it, so no item is stored for it.
+    outside = tmp_path_factory.mktemp("outside") / "not-yours.png"
+    outside.write_bytes(_png(Image.new("RGB", (64, 64), (200, 30, 30))))
+    (root / "photos" / "link-out.png").symlink_to(outside)
     return root
 
 
@@ -77,7 +83,7 @@ def _good_ids(corpus: Path) -> set[str]:
     return {
         p.relative_to(corpus).as_posix()
         for p in corpus.rglob("*")
-        if p.is_file() and p.name != "broken.jpg"
+        if p.is_file() and not p.is_symlink() and p.name != "broken.jpg"
     }
 
 
@@ -169,7 +175,7 @@ def test_a_scan_killed_half_way_and_restarted_decides_every_item_exactly_once(
     good = _good_ids(corpus)
     assert 0 < at_kill < len(good), "the kill did not land half-way"
     per_item = _decisions_per_item(data_dir / "shieldwall.db")
-    assert set(per_item) == good  # nothing skipped, nothing extra
+    assert set(per_item) == good  # nothing skipped, nothing extra (not the link out)
     assert set(per_item.values()) == {1}  # nothing decided twice
     *rows, summary = out
     assert summary["summary"]["decided"] == len(good) - at_kill
