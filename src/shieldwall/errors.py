@@ -37,6 +37,7 @@ input, truncated so that an error can never echo a megabyte back.
     │   ├── StorageFullError             storage_full
     │   └── OverloadedError              overloaded
     └── ConfigurationError               configuration
+        └── ExtraMissingError            extra_missing
 """
 
 from __future__ import annotations
@@ -237,6 +238,13 @@ class ConfigurationError(ShieldwallError):
 
     code = "configuration"
     http_status = 500
+
+
+class ExtraMissingError(ConfigurationError):
+    """A command needs an optional extra that is not installed; ``value`` is what to install
+    (the message says how)."""
+
+    code = "extra_missing"
 
 
 class OverloadedError(UnavailableError):

@@ -22,6 +22,8 @@ from shieldwall.hashing import DecodedImage, DecodeLimits
 from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.pipeline.banking import Banking
 from shieldwall.pipeline.change_feed import ChangeFeed, FeedStatus
+from shieldwall.pipeline.corpus_hunt import CorpusHunt
+from shieldwall.pipeline.corpus_scan import CorpusScan
 from shieldwall.pipeline.detect import DeferredDetection, detect_payload
 from shieldwall.pipeline.exchange_fetch import FetchReport, fetch_exchange, load_credentials
 from shieldwall.pipeline.group_commit import GroupCommitter
@@ -233,6 +235,22 @@ class Runtime:
             committer=self.committer,
         )
 
+    def corpus_scan(self, *, surface: str = "other") -> CorpusScan:
+        """The corpus-scan use case: the scan steps without the group commit (a batch is
+        already one transaction) and without the detectors that need the pixels (the
+        workers send hashes back, not images)."""
+        scanner = ScanService(
+            matcher=self.matcher,
+            items=self.items,
+            policies=self.policies,
+            limits=self.limits,
+            quality_threshold=self.settings.quality_threshold,
+            exact_decode=self.settings.exact_decode,
+            robust_matching=self.settings.robust_matching,
+            retention_days=self.settings.retention_days,
+        )
+        return CorpusScan(scanner=scanner, items=self.items, surface=surface)
+
     @cached_property
     def committer(self) -> GroupCommitter:
         """The process's group commit: every scan and lookup is stored through it."""
@@ -386,6 +404,19 @@ class Runtime:
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
         )
+
+    def corpus_hunt(self) -> CorpusHunt:
+        """The corpus retro-hunt: its hunter's seen-items index is never loaded here (the
+        remembered hashes are searched in shards by the batch engine instead)."""
+        hunter = RetroHunter(
+            seen=SeenIndex(self.items),
+            items=self.items,
+            banks=self.store,
+            matcher=self.matcher,
+            policies=self.policies,
+            quality_threshold=self.settings.quality_threshold,
+        )
+        return CorpusHunt(hunter=hunter, items=self.items, banks=self.store)
 
     @cached_property
     def users(self) -> UserStore:

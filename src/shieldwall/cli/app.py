@@ -99,6 +99,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "video_app",
         "Hash, bank and match videos (frame PDQ + file MD5/SHA-256).",
     ),
+    "batch": (
+        "shieldwall.cli.batch_cmd",
+        "batch_app",
+        "Corpus scans and retro-hunts on Ray (optional extra: pip install 'shieldwall[ray]').",
+    ),
     "db": ("shieldwall.cli.db_cmd", "db_app", "Database schema."),
     "index": ("shieldwall.cli.db_cmd", "index_app", "The in-memory match index."),
 }

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +37,9 @@ from shieldwall.policy import PolicyContext, evaluate
 from shieldwall.store import BankStore, EntryInfo, ItemStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo
 from shieldwall.types import SignalType
+
+SeenSearch = Callable[[Sequence[str], int], list[list[tuple[int, int]]]]
+"""(PDQ hashes, threshold) -> for each hash, the stored items within it: (item_id, distance)."""
 
 _NAMESPACE = uuid.UUID("6f1c9a52-4c1e-4f57-9a2e-5d0c8b7e3a11")
 
@@ -143,16 +146,25 @@ class RetroHunter:
     policies: PolicyHolder
     quality_threshold: int = 50
 
-    def hunt(self, entry_ids: Sequence[int]) -> RetroHuntReport:
-        """Hunt the given bank entries; each item hit gets one new decision."""
+    def hunt(
+        self, entry_ids: Sequence[int], *, search: SeenSearch | None = None
+    ) -> RetroHuntReport:
+        """Hunt the given bank entries; each item hit gets one new decision.
+
+        ``search`` replaces this process's seen-items index: a corpus hunt passes one that
+        fans the hashes out over shards of the remembered items on a Ray cluster, so no
+        single process has to hold them all.
+        """
         start = time.perf_counter()
-        self.seen.refresh()
+        if search is None:
+            self.seen.refresh()
+            search = self.seen.search
         entries = self.banks.entries_by_ids(ids=entry_ids)
         live = [e for e in entries.values() if e.matching]
         # (item, entry) -> closest (distance, bank variant); the plain hash wins ties.
         closest: dict[tuple[int, int], tuple[int, str | None]] = {}
         for entry, variant, row in self._search_pdq(
-            [e for e in live if e.signal_type is SignalType.PDQ]
+            [e for e in live if e.signal_type is SignalType.PDQ], search
         ):
             for item_id, distance in row:
                 if distance <= entry.bank_threshold:
@@ -232,7 +244,7 @@ class RetroHunter:
         return HuntPreview(order, best)
 
     def _search_pdq(
-        self, entries: Sequence[EntryInfo]
+        self, entries: Sequence[EntryInfo], search: SeenSearch
     ) -> list[tuple[EntryInfo, str | None, list[tuple[int, int]]]]:
         """Every entry's plain hash and bank-side variants, searched in one batch."""
         variants = self.banks.variants_for(entry_ids=[e.id for e in entries]) if entries else {}
@@ -240,7 +252,7 @@ class RetroHunter:
         for e in entries:
             probes.append((e, None, e.value))
             probes.extend((e, name, value) for _, name, value in variants.get(e.id, ()))
-        rows = self.seen.search([value for _, _, value in probes], 31)
+        rows = search([value for _, _, value in probes], 31) if probes else []
         return [(e, name, row) for (e, name, _), row in zip(probes, rows, strict=True)]
 
     def _already_decided(self, decision_id: str) -> bool:

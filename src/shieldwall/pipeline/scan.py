@@ -91,6 +91,17 @@ class ScanOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class HashedMedia:
+    """An image hashed outside this process: its meta, its hashes and what the decode saw."""
+
+    meta: ScanMeta
+    query: Query
+    media_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class _Prepared:
     """A decided item waiting to be stored."""
 
@@ -196,6 +207,40 @@ class ScanService:
             return repeat
         prepared = self._prepare_lookup(meta, query, start)
         return self._finish(prepared, self._store([prepared])[0].result())
+
+    def decide_hashed(self, requests: Sequence[HashedMedia], *, source: str) -> list[ScanOutcome]:
+        """Decide media hashed elsewhere (a corpus scan's workers) and store them together.
+
+        The same steps as :meth:`scan` (match, policy, decision, outbox rows), minus the
+        detectors that need the pixels; the whole batch is one transaction (or the group
+        commit's, when one is set). A content id already stored gets its stored decision
+        back with ``created=False``: re-sending a batch after a crash decides nothing twice.
+        """
+        start = time.perf_counter()
+        prepared = []
+        for req in requests:
+            q = req.query
+            item = NewItem(
+                content_id=req.meta.content_id,
+                source=source,
+                surface=req.meta.surface,
+                uploader_id=req.meta.uploader_id,
+                media_type=req.media_type,
+                pdq=q.pdq,
+                pdq_quality=q.quality,
+                md5=q.md5,
+                sha256=q.sha256,
+                width=req.width,
+                height=req.height,
+                text=req.meta.text,
+                url=req.meta.url,
+                jurisdictions=req.meta.jurisdictions,
+                metadata=dict(req.meta.metadata),
+                expires_at=self._expiry(req.meta.surface),
+            )
+            prepared.append(self._prepare(req.meta, item, q, (), source, start))
+        futures = self._store(prepared)
+        return [self._finish(p, f.result()) for p, f in zip(prepared, futures, strict=True)]
 
     async def lookup_async(self, meta: ScanMeta, query: Query) -> ScanOutcome:
         """:meth:`lookup` for an event loop: decided inline, awaited while its batch commits."""
@@ -376,7 +421,8 @@ def build_decision(
         key = f"{did}:{action.idempotency_key}"
         params = action.to_dict()["params"]
         if action.kind is ActionKind.NOTIFY:
-            event = "decision.created" if source in ("upload", "lookup") else "decision.updated"
+            first = source in ("upload", "lookup", "batch")  # an item's first decision
+            event = "decision.created" if first else "decision.updated"
             actions.append(NewAction("webhook", {"event": event, "decision": public}, key))
         elif action.kind is ActionKind.ENQUEUE_REVIEW:
             actions.append(

@@ -184,6 +184,20 @@ class ItemStore(SessionScoped):
                 return None
             return item_info(row), decision_info(drow)
 
+    def stored_content_ids(self, content_ids: Sequence[str]) -> set[str]:
+        """Which of these content ids are already stored (each stored item has a decision:
+        both are written in one transaction). A corpus scan asks before hashing, so a
+        restarted scan skips the files an earlier run already decided."""
+        found: set[str] = set()
+        ids = list(dict.fromkeys(content_ids))
+        with self._reading() as session:
+            for start in range(0, len(ids), 500):  # bound the IN list
+                chunk = ids[start : start + 500]
+                found.update(
+                    session.scalars(select(ItemRow.content_id).where(ItemRow.content_id.in_(chunk)))
+                )
+        return found
+
     def get_item(self, content_id: str) -> ItemInfo:
         with self._reading() as session:
             row = session.scalar(select(ItemRow).where(ItemRow.content_id == content_id))

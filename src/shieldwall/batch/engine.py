@@ -1,0 +1,169 @@
+"""Ray glue: start or join a cluster, hash files with Ray Data, hold index shards in actors.
+
+Why Ray Data for the scan: it streams (files are listed up front, but read, hashed and
+handed back a batch at a time, with back-pressure), runs the same code on one laptop or a
+cluster, and its workers read the files themselves, so the driver never moves image bytes.
+The driver only decides and writes, one transaction per batch.
+
+Why actors for the hunt: a shard's index is built once and then searched for every batch
+of hashes; a task per search would rebuild it each time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from shieldwall.errors import ExtraMissingError
+from shieldwall.hashing import DecodeLimits
+from shieldwall.pipeline.corpus_hunt import Shard, ShardIndex, merge_rows, probe_codes
+from shieldwall.pipeline.corpus_scan import CorpusFile, HashedRow, hash_file_row
+from shieldwall.pipeline.retro_hunt import SeenSearch
+
+INSTALL_HINT = "pip install 'shieldwall[ray]'"
+
+LOCAL_OBJECT_STORE_BYTES = 512 * 1024 * 1024
+"""The object store of a local Ray started by a command: hashed rows and shards only (image
+bytes never travel), so the default of 30% of the machine's memory is far more than needed."""
+
+
+def _ray() -> Any:
+    try:
+        import ray
+        import ray.data  # the scan needs the data extra, not only the core
+    except ImportError as exc:
+        raise ExtraMissingError(
+            f"the batch engine needs Ray, an optional extra: {INSTALL_HINT}",
+            value=f"import failed: {exc}",
+        ) from exc
+    return ray
+
+
+def require_ray() -> None:
+    """Raise :class:`ExtraMissingError` (with the pip command) unless Ray Data imports."""
+    _ray()
+
+
+def start_ray(*, address: str | None, workers: int | None) -> Any:
+    """Join the cluster at ``address``, or start a local Ray with ``workers`` CPUs.
+
+    Raises :class:`ExtraMissingError` (with the pip command) when Ray is not installed.
+    """
+    ray = _ray()
+    if ray.is_initialized():
+        return ray
+    quiet: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}
+    # Workers import shieldwall from where the driver does (a source checkout too).
+    env = (
+        {"env_vars": {"PYTHONPATH": os.environ["PYTHONPATH"]}}
+        if "PYTHONPATH" in os.environ
+        else None
+    )
+    if address:
+        ray.init(address=address, runtime_env=env, **quiet)
+    else:
+        ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+            runtime_env=env,
+            **quiet,
+        )
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # the CLI draws its own (Rich), on stderr
+    context.print_on_execution_start = False
+    return ray
+
+
+def stop_ray() -> None:
+    """Leave the cluster (a local Ray stops with it); nothing to do when Ray never started."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
+
+
+class _HashFiles:
+    """The per-batch function of the scan's Ray Data stage (a class so it pickles small)."""
+
+    def __init__(self, limits: DecodeLimits, robust: bool, windows: bool) -> None:
+        self.limits = limits
+        self.robust = robust
+        self.windows = windows
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
+        rows = [
+            hash_file_row(str(p), limits=self.limits, robust=self.robust, windows=self.windows)
+            for p in batch["path"]
+        ]
+        out: dict[str, list[Any]] = {
+            "path": [str(p) for p in batch["path"]],
+            "content_id": [str(c) for c in batch["content_id"]],
+        }
+        for key in rows[0] if rows else ():
+            out[key] = [r[key] for r in rows]
+        return out
+
+
+def hashed_batches(
+    files: Sequence[CorpusFile],
+    *,
+    limits: DecodeLimits,
+    robust: bool,
+    windows: bool,
+    workers: int | None,
+    batch_size: int,
+) -> Iterator[list[HashedRow]]:
+    """The files read and hashed by Ray workers, ``batch_size`` rows at a time (any order)."""
+    if not files:
+        return
+    ray = _ray()
+    items = [{"path": f.path, "content_id": f.content_id} for f in files]
+    # Enough blocks that every worker has work, small enough that a kill loses little.
+    blocks = max(1, min(len(items), -(-len(items) // batch_size)))
+    ds = ray.data.from_items(items, override_num_blocks=blocks).map_batches(
+        _HashFiles(limits, robust, windows),
+        batch_size=batch_size,
+        compute=ray.data.TaskPoolStrategy(size=workers),
+        num_cpus=1,
+    )
+    for batch in ds.iter_batches(batch_size=batch_size, batch_format="numpy"):
+        columns = {k: list(v) for k, v in batch.items()}
+        n = len(columns["path"])
+        keys = [k for k in columns if k not in ("path", "content_id")]
+        yield [
+            HashedRow(
+                str(columns["path"][i]),
+                str(columns["content_id"][i]),
+                {k: _plain(columns[k][i]) for k in keys},
+            )
+            for i in range(n)
+        ]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars from Arrow back to Python values."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def sharded_search(shards: Iterable[Shard]) -> tuple[SeenSearch, int, int]:
+    """Start one actor per shard; returns (the search over all of them, shards, items)."""
+    ray = _ray()
+    holder = ray.remote(num_cpus=1)(ShardIndex)
+    actors = []
+    total = 0
+    for shard in shards:
+        total += len(shard[0])
+        actors.append(holder.remote(shard))
+
+    def search(pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
+        if not actors or not pdqs:
+            return [[] for _ in pdqs]
+        probes = ray.put(probe_codes(pdqs))
+        parts = ray.get([a.search.remote(probes, threshold) for a in actors])
+        return merge_rows(parts, len(pdqs))
+
+    return search, len(actors), total

@@ -1,0 +1,225 @@
+"""Corpus scans: every file of a folder tree decided once, in batches, resumably.
+
+A platform adopting Shieldwall has millions of items it already holds. The batch shell
+(``shieldwall batch scan``, on Ray) reads and hashes the files in parallel workers with
+:func:`hash_file_row`, and hands the hashed rows back here a batch at a time:
+:meth:`CorpusScan.decide` matches them, evaluates the policy and stores every item, its
+decision and its outbox rows in ONE transaction through the same scan use case the API
+uses (:meth:`ScanService.decide_hashed`).
+
+Exactly once, across kills: an item's content id is its path inside the scanned tree (with
+an optional prefix), and the items table is unique on content id. A batch either commits
+whole or not at all, so after ``kill -9`` the restarted scan asks :meth:`pending` which
+files are not yet stored, hashes only those, and a file that raced in anyway (stored by an
+earlier run between the question and the write) gets its stored decision back instead of
+a second one. The items table is the scan's manifest: no separate checkpoint can drift
+from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shieldwall.errors import ShieldwallError
+from shieldwall.hashing import DecodeLimits, decode_image, digests
+from shieldwall.hashing.files import read_limited
+from shieldwall.hashing.pdq import pdq_from_reduced
+from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.pipeline.matcher import Query
+from shieldwall.pipeline.scan import MAX_CONTENT_ID, HashedMedia, ScanMeta, ScanService
+from shieldwall.store import ItemStore
+
+SOURCE = "batch"
+"""The ``source`` of items and decisions a corpus scan stores (policies may test it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusFile:
+    """One file to scan: where it is and the content id it is stored under."""
+
+    path: str
+    content_id: str
+
+
+def corpus_files(root: Path, *, prefix: str = "") -> list[CorpusFile]:
+    """Every file under ``root`` (sorted walk, hidden names skipped, links kept inside the
+    tree), each with its content id: ``prefix`` + its path relative to ``root``."""
+    from shieldwall.hashing import iter_image_files
+
+    root = Path(root)
+    out = []
+    for path in iter_image_files([root]):
+        rel = path.name if path == root else path.relative_to(root).as_posix()
+        out.append(CorpusFile(str(path), f"{prefix}{rel}"))
+    return out
+
+
+def hash_file_row(
+    path: str, *, limits: DecodeLimits, robust: bool = True, windows: bool = True
+) -> dict[str, Any]:
+    """Read and hash one file into a flat row of strings and ints (what a worker sends back).
+
+    A bad file becomes a row with its error code, never an exception: one unreadable file
+    must not fail the batch of files around it.
+    """
+    try:
+        data = read_limited(Path(path), limits)
+        decoded = decode_image(data, limits=limits)
+        pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
+        md5, sha256 = digests(data)
+        variants = matcher_variants(query_variants(decoded, windows=windows)) if robust else ()
+    except ShieldwallError as exc:
+        return {**_EMPTY, "error": exc.code}
+    return {
+        "pdq": pdq,
+        "quality": quality,
+        "md5": md5,
+        "sha256": sha256,
+        "variants": ";".join(f"{name}={value}" for name, value in variants),
+        "media_type": f"image/{decoded.format.lower()}",
+        "width": decoded.original_width,
+        "height": decoded.original_height,
+        "error": "",
+    }
+
+
+_EMPTY: dict[str, Any] = {
+    "pdq": "",
+    "quality": -1,
+    "md5": "",
+    "sha256": "",
+    "variants": "",
+    "media_type": "",
+    "width": -1,
+    "height": -1,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HashedRow:
+    """A file as the workers hashed it (``error`` set when it could not be hashed)."""
+
+    path: str
+    content_id: str
+    row: dict[str, Any]
+
+    @property
+    def error(self) -> str | None:
+        return str(self.row.get("error") or "") or None
+
+    def query(self) -> Query:
+        r = self.row
+        variants = tuple(
+            (name, value)
+            for name, _, value in (v.partition("=") for v in str(r["variants"]).split(";") if v)
+        )
+        return Query(
+            pdq=r["pdq"] or None,
+            quality=int(r["quality"]) if int(r["quality"]) >= 0 else None,
+            md5=r["md5"] or None,
+            sha256=r["sha256"] or None,
+            variants=variants,
+        )
+
+
+@dataclass
+class BatchTally:
+    """What a scan has done so far (the CLI's progress line and ``--json`` summary)."""
+
+    decided: int = 0
+    """New decisions stored by this run."""
+    already: int = 0
+    """Files whose content id was stored before (an earlier, interrupted run; a repeat)."""
+    failed: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    matched: list[str] = field(default_factory=list)
+    """Content ids with at least one active bank match, in the order decided."""
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "decided": self.decided,
+            "already_decided": self.already,
+            "failed": self.failed,
+            "verdicts": dict(sorted(self.verdicts.items())),
+            "errors": dict(sorted(self.errors.items())),
+            "matched": len(self.matched),
+        }
+
+
+@dataclass
+class CorpusScan:
+    """The corpus-scan use case: which files are left, and deciding a hashed batch."""
+
+    scanner: ScanService
+    items: ItemStore
+    surface: str = "other"
+
+    def pending(self, files: Sequence[CorpusFile]) -> list[CorpusFile]:
+        """The files not yet decided, in order (content ids too long are kept: they fail
+        as their own error line when decided)."""
+        stored = self.items.stored_content_ids(
+            [f.content_id for f in files if len(f.content_id) <= MAX_CONTENT_ID]
+        )
+        return [f for f in files if f.content_id not in stored]
+
+    def decide(self, rows: Sequence[HashedRow], tally: BatchTally) -> list[dict[str, object]]:
+        """Decide one hashed batch in one transaction; returns a line per file for output."""
+        lines: list[dict[str, object]] = []
+        good: list[tuple[HashedRow, HashedMedia]] = []
+        for r in rows:
+            try:
+                if r.error is not None:
+                    raise _RowError(r.error)
+                meta = ScanMeta(
+                    content_id=r.content_id, surface=self.surface, metadata={"path": r.path}
+                )
+            except (ShieldwallError, _RowError) as exc:
+                code = exc.code if isinstance(exc, ShieldwallError) else str(exc)
+                tally.failed += 1
+                tally.errors[code] += 1
+                lines.append({"path": r.path, "content_id": r.content_id, "error": code})
+                continue
+            media = HashedMedia(
+                meta,
+                r.query(),
+                media_type=str(r.row["media_type"]) or None,
+                width=_positive(r.row["width"]),
+                height=_positive(r.row["height"]),
+            )
+            good.append((r, media))
+        outcomes = self.scanner.decide_hashed([m for _, m in good], source=SOURCE) if good else []
+        for (r, _), out in zip(good, outcomes, strict=True):
+            if out.created:
+                tally.decided += 1
+            else:
+                tally.already += 1
+            verdict = out.decision.verdict
+            tally.verdicts[verdict] += 1
+            hit = bool(out.decision.matches)
+            if hit:
+                tally.matched.append(r.content_id)
+            lines.append(
+                {
+                    "path": r.path,
+                    "content_id": r.content_id,
+                    "decision_id": out.decision.id,
+                    "verdict": verdict,
+                    "matches": len(out.decision.matches),
+                    "created": out.created,
+                }
+            )
+        return lines
+
+
+class _RowError(Exception):
+    """A worker's error code carried to the per-file line."""
+
+
+def _positive(value: object) -> int | None:
+    number = int(value)  # type: ignore[call-overload]
+    return number if number >= 0 else None
