@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,8 +143,11 @@ class RetroHunter:
     policies: PolicyHolder
     quality_threshold: int = 50
 
-    def hunt(self, entry_ids: Sequence[int]) -> RetroHuntReport:
-        """Hunt the given bank entries; each item hit gets one new decision."""
+    def hunt(self, entry_ids: Sequence[int], *, spare: Collection[str] = ()) -> RetroHuntReport:
+        """Hunt the given bank entries; each item hit gets one new decision.
+
+        ``spare`` names content ids not to decide again: the item whose own decision
+        asked for these entries to be banked (it is counted as hit, not re-decided)."""
         start = time.perf_counter()
         self.seen.refresh()
         entries = self.banks.entries_by_ids(ids=entry_ids)
@@ -189,6 +192,8 @@ class RetroHunter:
             seen_item = stored.get(item_id)
             if seen_item is None:
                 continue  # purged by retention meanwhile
+            if seen_item.content_id in spare:
+                continue  # decided by the very decision that banked these hashes
             decision = self._decide(seen_item, sorted(via), via)
             if decision is not None:
                 decisions.append(decision)
