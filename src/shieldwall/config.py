@@ -143,7 +143,9 @@ class Settings(BaseSettings):
         24, ge=1, description='Hours taken as "timely" for EU notices in clocks and reports.'
     )
     rate_limit_per_minute: int = Field(
-        6000, ge=1, description="Default requests per minute per API key."
+        6000,
+        ge=1,
+        description="Default requests per minute per API key (a batch counts each lookup).",
     )
     api_key_verifications_per_minute: int = Field(
         10,

@@ -154,18 +154,23 @@ class RateLimiter:
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, key_id: int, limit_per_minute: int) -> float:
-        """0 when the request may go ahead, else the seconds to wait."""
+    def check(self, key_id: int, limit_per_minute: int, cost: int = 1) -> float:
+        """0 when the request may go ahead (``cost`` tokens taken), else the seconds to wait.
+
+        ``cost`` is how many lookups the request carries (a batch takes one per item).
+        A refused request takes nothing; a cost above the limit can never be met (the
+        caller refuses it before asking).
+        """
         now = self._clock()
         rate = limit_per_minute / 60.0
         with self._lock:
             tokens, at = self._buckets.get(key_id, (float(limit_per_minute), now))
             tokens = min(float(limit_per_minute), tokens + (now - at) * rate)
-            if tokens >= 1.0:
-                self._buckets[key_id] = (tokens - 1.0, now)
+            if tokens >= cost:
+                self._buckets[key_id] = (tokens - cost, now)
                 return 0.0
             self._buckets[key_id] = (tokens, now)
-            return (1.0 - tokens) / rate
+            return (cost - tokens) / rate
 
 
 class RedisRateLimiter:
@@ -203,17 +208,21 @@ class RedisRateLimiter:
         """Whether limits are currently local because Redis failed."""
         return self._clock() < self._down_until
 
-    def check(self, key_id: int, limit_per_minute: int) -> float:
+    def check(self, key_id: int, limit_per_minute: int, cost: int = 1) -> float:
+        """As :meth:`RateLimiter.check`; a refused batch (``cost > 1``) gives its count back,
+        so one oversized attempt does not use up the rest of the window."""
         if self.degraded:
-            return self._fallback.check(key_id, limit_per_minute)
+            return self._fallback.check(key_id, limit_per_minute, cost)
         now = time.time()
         window = int(now // 60)
         name = f"{self._prefix}:{key_id}:{window}"
         try:
             pipe = self._redis.pipeline()
-            pipe.incr(name)
+            pipe.incrby(name, cost)
             pipe.expire(name, 120)
             count = int(pipe.execute()[0])
+            if count > limit_per_minute and cost > 1:
+                self._redis.decrby(name, cost)
         except self._errors as exc:
             if not self.degraded:
                 _log.warning(
@@ -223,7 +232,7 @@ class RedisRateLimiter:
                 )
             REDIS_FALLBACKS.inc()
             self._down_until = self._clock() + self._retry_s
-            return self._fallback.check(key_id, limit_per_minute)
+            return self._fallback.check(key_id, limit_per_minute, cost)
         if count <= limit_per_minute:
             return 0.0
         return max(0.001, (window + 1) * 60 - now)

@@ -69,19 +69,40 @@ def _principal(request: Request) -> Principal:
             "the API key is not valid or was revoked",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    charge(request, principal, 1)
+    request.state.principal = principal
+    return principal
+
+
+def charge(request: Request, principal: Principal, lookups: int, *, paid: int = 0) -> None:
+    """Take ``lookups - paid`` units of the key's per-minute limit, or refuse (429).
+
+    Every request costs one unit when its key is checked; ``POST /v1/lookup/batch`` then
+    charges one more per lookup after the first, so a key's limit counts lookups whichever
+    endpoint carries them (otherwise 1,000 lookups cost what one does). A batch larger than
+    the whole per-minute limit could never pass: it is refused with 422 and told to split.
+    """
     limiter: RateLimiter = request.app.state.rate_limiter
     runtime: Runtime = request.app.state.runtime
     limit = principal.rate_limit_per_minute or runtime.settings.rate_limit_per_minute
-    wait = limiter.check(principal.key_id, limit)
+    if lookups > limit:
+        raise ProblemError(
+            422,
+            "invalid_input",
+            f"this request carries {lookups} lookups but this API key may make {limit} a minute; "
+            f"send at most {limit} per request",
+        )
+    cost = lookups - paid
+    if cost < 1:
+        return
+    wait = limiter.check(principal.key_id, limit, cost)
     if wait > 0:
         raise ProblemError(
             429,
             "rate_limited",
-            f"rate limit of {limit} requests per minute exceeded",
+            f"rate limit of {limit} lookups or requests per minute exceeded",
             headers={"Retry-After": retry_after_header(wait)},
         )
-    request.state.principal = principal
-    return principal
 
 
 def require(scope: str) -> Callable[[Request], AsyncIterator[Principal]]:

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from shieldwall.cli.context import state
-from shieldwall.cli.output import ExitCode, emit_json, progress, stdout
+from shieldwall.cli.output import ExitCode, emit_json, progress
 from shieldwall.errors import ShieldwallError
-from shieldwall.hashing import DecodeLimits, hash_files, iter_image_files
+from shieldwall.hashing import hash_files, iter_image_files
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
 ExactOpt = Annotated[
@@ -26,19 +26,20 @@ def hash_command(
     workers: WorkersOpt = 1,
 ) -> None:
     """Hash images: pdq, quality, md5, sha256 (and the error code of files that failed)."""
-    from rich.table import Table
-
-    settings = state.settings
-    limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
+    limits, exact_setting = state.decode_options()
     files = list(iter_image_files(paths))
     failed = 0
-    table = Table("path", "pdq", "quality", "md5", "error", box=None)
+    table = None
+    if not json_out:  # Rich only for people: scripts with --json never load it
+        from rich.table import Table
+
+        table = Table("path", "pdq", "quality", "md5", "error", box=None)
     with progress(len(files), "hashing", enabled=not json_out) as bar:
         for path, result in hash_files(
             files,
             workers=workers,
             limits=limits,
-            exact_decode=exact_decode or settings.exact_decode,
+            exact_decode=exact_decode or exact_setting,
         ):
             bar.advance()
             row: dict[str, object]
@@ -61,7 +62,7 @@ def hash_command(
                     "sha256": result.sha256,
                     "error": None,
                 }
-            if json_out:
+            if table is None:
                 emit_json(row)
             else:
                 table.add_row(
@@ -71,7 +72,9 @@ def hash_command(
                     str(row["md5"] or ""),
                     f"[red]{row['error']}[/red]" if row["error"] else "",
                 )
-    if not json_out:
+    if table is not None:
+        from shieldwall.cli.output import stdout
+
         stdout.print(table)
         stdout.print(f"{len(files) - failed} hashed, {failed} failed")
     if failed:

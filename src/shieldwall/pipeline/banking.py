@@ -20,7 +20,7 @@ matching in this process at once, and its audit event is written by the store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from shieldwall.errors import EntryNotFoundError
@@ -70,6 +70,7 @@ def add_to_bank(
     hunt_unchanged: bool = False,
     notify: DecisionsSink | None = None,
     holder: str | None = None,
+    spare: Collection[str] = (),
 ) -> BankAddition:
     """Add ``entries`` to ``bank``, make them matchable here, and hunt them across past items.
 
@@ -83,13 +84,15 @@ def add_to_bank(
     ``banks:write`` key that asks for it. ``holder`` names who claims the entries (a case,
     a review, an import): an entry stays active while any holder's claim remains, so one
     holder letting go (:func:`release_from_bank`) cannot cancel another's protection.
+    ``spare`` names content ids the hunt must not decide again: the item whose decision
+    asked for the bank add (a policy's ``add_to_bank``) already has that decision.
     """
     result = banking.banks.add_entries(bank=bank, entries=entries, holder=holder)
     banking.refresh_matcher()
     report = None
     hunted = sorted({*(result.ids if result.added or hunt_unchanged else ()), *rehunt})
     if retro_hunt and hunted:
-        report = banking.retro_hunter().hunt(hunted)
+        report = banking.retro_hunter().hunt(hunted, spare=spare)
         if notify is not None and report.decisions:
             notify([d.id for d in report.decisions])
     return BankAddition(

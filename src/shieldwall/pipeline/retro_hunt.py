@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,13 +147,19 @@ class RetroHunter:
     quality_threshold: int = 50
 
     def hunt(
-        self, entry_ids: Sequence[int], *, search: SeenSearch | None = None
+        self,
+        entry_ids: Sequence[int],
+        *,
+        search: SeenSearch | None = None,
+        spare: Collection[str] = (),
     ) -> RetroHuntReport:
         """Hunt the given bank entries; each item hit gets one new decision.
 
         ``search`` replaces this process's seen-items index: a corpus hunt passes one that
         fans the hashes out over shards of the remembered items on a Ray cluster, so no
-        single process has to hold them all.
+        single process has to hold them all. ``spare`` names content ids not to decide
+        again: the item whose own decision asked for these entries to be banked (it is
+        counted as hit, not re-decided).
         """
         start = time.perf_counter()
         if search is None:
@@ -201,6 +207,8 @@ class RetroHunter:
             seen_item = stored.get(item_id)
             if seen_item is None:
                 continue  # purged by retention meanwhile
+            if seen_item.content_id in spare:
+                continue  # decided by the very decision that banked these hashes
             decision = self._decide(seen_item, sorted(via), via)
             if decision is not None:
                 decisions.append(decision)

@@ -456,6 +456,9 @@ def build_decision(
                         "entries": entries,
                         "source": f"decision:{did}",
                         "case_id": None,
+                        # The item this decision is about is already decided: the hunt
+                        # that follows the bank add must not decide it a second time.
+                        "content_id": decision.content_id,
                     },
                     key,
                 )

@@ -145,8 +145,14 @@ class ActionPerformer:
         ]
         # Hunted even when every entry was already there: a retry after a crash between the
         # store write and the hunt must still hunt (it is idempotent: decision ids are derived).
+        # The decided item that asked for the add is not decided again by its own hunt.
+        spare = [str(p["content_id"])] if p.get("content_id") else []
         done = add_to_bank(
-            self._banking(), bank=str(p["bank"]), entries=entries, hunt_unchanged=True
+            self._banking(),
+            bank=str(p["bank"]),
+            entries=entries,
+            hunt_unchanged=True,
+            spare=spare,
         )
         hunt = done.hunt
         found = "" if hunt is None else f"; retro-hunt hit {hunt.items_hit} stored items"

@@ -35,12 +35,13 @@ print("LOADED " + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def loaded_after(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
-    env = {**os.environ, "SHIELDWALL_DATA_DIR": str(tmp_path / "state")}
+def loaded_after(tmp_path: Path, *args: str, **extra_env: str) -> tuple[int, set[str]]:
+    env = {**os.environ, "SHIELDWALL_DATA_DIR": str(tmp_path / "state"), **extra_env}
     env.pop("SHIELDWALL_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(list(args))],
         env=env,
+        cwd=tmp_path,  # no stray .env file from the checkout
         capture_output=True,
         text=True,
         timeout=120,
@@ -64,7 +65,49 @@ def test_hash_of_a_photo_loads_no_database_web_or_model_runtime(
 ) -> None:
     code, modules = loaded_after(tmp_path, "hash", "--json", str(photo_paths[0]))
     assert code == 0
-    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+    # Nor the match index (faiss), the settings loader (~0.2 s of CPU on its own) or Rich
+    # (a script reading JSON lines draws no table).
+    unwanted = {*HEAVY, "faiss", "pydantic_settings", "rich", "asyncio"}
+    assert not modules & unwanted, sorted(modules & unwanted)
+
+
+def test_hash_still_obeys_a_setting_from_the_environment(
+    tmp_path: Path, photo_paths: list[Path]
+) -> None:
+    """The fast start skips the settings loader only while nothing could set them."""
+    env = {"shieldwall_max_upload_bytes": "1000"}  # names match case-insensitively
+    code, modules = loaded_after(tmp_path, "hash", "--json", str(photo_paths[0]), **env)
+    assert code == 3  # the photo is over the limit: an input error, reported per file
+    assert "pydantic_settings" in modules
+
+
+def test_hash_reads_a_dot_env_file_in_the_working_directory(
+    tmp_path: Path, photo_paths: list[Path]
+) -> None:
+    (tmp_path / ".env").write_text("SHIELDWALL_MAX_IMAGE_PIXELS=1000\n")
+    code, _ = loaded_after(tmp_path, "hash", "--json", str(photo_paths[0]))
+    assert code == 3
+
+
+def test_the_hash_defaults_are_the_settings_defaults() -> None:
+    from shieldwall.cli.context import DECODE_FIELDS
+    from shieldwall.config import Settings
+    from shieldwall.hashing import DecodeLimits
+
+    fields = Settings.model_fields
+    assert set(DECODE_FIELDS) <= set(fields)
+    assert DecodeLimits().max_pixels == fields["max_image_pixels"].default
+    assert DecodeLimits().max_bytes == fields["max_upload_bytes"].default
+    assert fields["exact_decode"].default is False
+
+
+def test_match_loads_no_web_framework_or_model_runtime(
+    tmp_path: Path, photo_paths: list[Path]
+) -> None:
+    code, modules = loaded_after(tmp_path, "match", "--json", str(photo_paths[0]))
+    assert code == 0
+    web_and_models = {"onnxruntime", "cv2", "fastapi", "starlette", "huey"}
+    assert not modules & web_and_models, sorted(modules & web_and_models)
 
 
 def test_root_help_shows_each_command_with_its_own_first_help_line() -> None:

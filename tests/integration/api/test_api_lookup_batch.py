@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
+from shieldwall.api.auth import RateLimiter
 from shieldwall.audit.verify import verify_chain
 from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.store import session_factory
@@ -185,3 +186,40 @@ def test_a_saturated_service_answers_503_with_retry_after_and_loses_nothing(api:
     assert results == {"s-0": 200, "s-1": 200}
     api.runtime.scanner.committer.close()
     assert _count(api, "items") == 2  # the refused ones were not stored; the others were
+
+
+def test_a_key_cannot_exceed_its_lookup_limit_through_the_batch_endpoint(api: Api) -> None:
+    """An abuser with a key limited to 10 lookups a minute packs them into batches, hoping a
+    batch counts as one request: each item counts, so the 11th lookup is refused."""
+    api.client.app.state.rate_limiter = RateLimiter(clock=lambda: 0.0)  # no refill mid-test
+    limited = api.headers_for("lookup", rate_limit=10)
+
+    def batch(prefix: str, n: int) -> object:
+        items = [{"content_id": f"{prefix}-{i}", "pdq": f"{i + 1:064x}"} for i in range(n)]
+        return api.client.post("/v1/lookup/batch", json={"items": items}, headers=limited)
+
+    first = batch("r1", 6)
+    assert first.status_code == 200, first.text
+    second = batch("r2", 6)  # 12 lookups in the minute: refused whole, nothing stored
+    assert second.status_code == 429
+    assert second.headers["content-type"].startswith("application/problem+json")
+    assert second.json()["code"] == "rate_limited"
+    assert int(second.headers["retry-after"]) >= 1
+    assert _count(api, "items") == 6
+    # What is left of the minute's ten still goes through (the refused request cost one).
+    rest = batch("r3", 3)
+    assert rest.status_code == 200, rest.text
+    single = api.client.post(
+        "/v1/lookup", json={"content_id": "r4", "pdq": "ab" * 32}, headers=limited
+    )
+    assert single.status_code == 429  # the batches used the same budget as single lookups
+    assert _count(api, "items") == 9
+
+
+def test_a_batch_larger_than_the_whole_limit_is_told_to_split(api: Api) -> None:
+    limited = api.headers_for("lookup", rate_limit=5)
+    items = [{"content_id": f"big-{i}", "pdq": f"{i + 1:064x}"} for i in range(6)]
+    r = api.client.post("/v1/lookup/batch", json={"items": items}, headers=limited)
+    assert r.status_code == 422
+    assert r.json()["code"] == "invalid_input" and "at most 5" in r.json()["detail"]
+    assert _count(api, "items") == 0

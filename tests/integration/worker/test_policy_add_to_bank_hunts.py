@@ -88,6 +88,10 @@ def test_the_policy_action_hunts_a_copy_uploaded_before_the_confirmed_one(
         assert hunted.source == "retro_hunt" and hunted.verdict in {"block", "remove"}
         assert any(r.kind == "webhook" for r in rt.outbox.for_decision(hunted.id))
         before = len(rt.items.decisions_for_item(item.id))
+        # The confirmed upload that asked for the bank add keeps its one decision: its own
+        # hunt does not decide it again (nor send its webhook twice).
+        confirmed = rt.items.get_item("exact-copy")
+        assert [d.id for d in rt.items.decisions_for_item(confirmed.id)] == [exact.decision.id]
     finally:
         rt.close()
 
@@ -103,6 +107,7 @@ def test_the_policy_action_hunts_a_copy_uploaded_before_the_confirmed_one(
     rt = Runtime.open(settings)
     try:
         assert len(rt.items.decisions_for_item(rt.items.get_item("early-copy").id)) == before
+        assert len(rt.items.decisions_for_item(rt.items.get_item("exact-copy").id)) == 1
     finally:
         rt.close()
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from shieldwall.api.deps import LookupCaller, RuntimeDep, ScanCaller
+from shieldwall.api.deps import LookupCaller, RuntimeDep, ScanCaller, charge
 from shieldwall.api.problems import ProblemError
 from shieldwall.api.schemas import (
     CONTENT_ID_MAX,
@@ -121,13 +121,16 @@ async def lookup(body: LookupCreate, rt: RuntimeDep, _: LookupCaller) -> Decisio
     responses={503: {"description": "Too many writes waiting; retry after Retry-After"}},
 )
 async def lookup_batch(
-    body: LookupBatchCreate, rt: RuntimeDep, _: LookupCaller
+    request: Request, body: LookupBatchCreate, rt: RuntimeDep, caller: LookupCaller
 ) -> LookupBatchResult:
     """Up to 1,000 lookups in one request, each stored and decided as if sent alone.
 
     Answered in order: each result is a decision or, for an item that could not be read
     or decided, an ``error`` with a stable ``code``; a bad item never stops the others.
+    Each item counts against the key's rate limit as one lookup (the request itself
+    already took one unit; a refused batch stores nothing).
     """
+    await run_in_threadpool(lambda: charge(request, caller, len(body.items), paid=1))
     requests: list[tuple[ScanMeta, Query] | ShieldwallError] = []
     for raw in body.items:
         try:
