@@ -211,7 +211,8 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses of TLS-terminating proxies whose X-Forwarded-Proto/-For are "
-        "believed (JSON list); then cookies are Secure and HSTS is sent.",
+        "believed (JSON list); then cookies are Secure, HSTS is sent, and every per-client "
+        "limit (API-key checks, sign-in, portal) counts the address the proxy forwards.",
     )
 
     @property
