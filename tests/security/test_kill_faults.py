@@ -137,3 +137,135 @@ def test_a_bank_import_killed_half_way_loses_no_entry_and_no_hunt(
     finally:
         rt.close()
     _audit_verifies(database, data_dir)
+
+
+def _png(seed: int) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(small).resize((64, 64), Image.Resampling.NEAREST).save(out, "PNG")
+    return out.getvalue()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    import httpx
+
+    command = [CLI, "serve", "--port", str(port), "--workers", "1"]
+    proc = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while True:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_server_killed_with_scans_in_flight_decides_nothing_twice_after_restart(
+    database: str, tmp_path: Path
+) -> None:
+    """SIGKILL ``shieldwall serve`` while uploads are in flight, start it again, and let every
+    client re-send every upload it had begun (acknowledged or not), as a platform retrying
+    would: each acknowledged scan comes back with the decision it was first answered with,
+    each content id has exactly one decision, and ``audit verify`` passes."""
+    import threading
+
+    import httpx
+
+    data_dir = tmp_path / "data"
+    settings = load_settings(data_dir=data_dir, database_url=database)
+    rt = Runtime.open(settings, migrate=True)
+    try:
+        key, _ = rt.keys.create_api_key(name="kill", scopes=["scan"], rate_limit_per_minute=10**6)
+    finally:
+        rt.close()
+    images = [_png(n) for n in range(8)]
+    env = _env(database, data_dir)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {key}", "Content-Type": "image/png"}
+    acked: dict[str, str] = {}
+    begun: set[str] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(c: int) -> None:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                cid = f"kill-scan-{c}-{n}"
+                with lock:
+                    begun.add(cid)
+                try:
+                    r = http.post(f"/v1/scan?content_id={cid}", content=images[n % 8], headers=auth)
+                except httpx.HTTPError:
+                    return  # the server is gone
+                if r.status_code == 200:
+                    with lock:
+                        acked[cid] = r.json()["decision_id"]
+
+    log = tmp_path / "serve.log"
+    proc = _serve(env, port, log)
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 300
+        while len(acked) < 30:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the server answered too few scans"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(120)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert len(begun) > len(acked)  # some uploads were in flight when it died
+
+    proc = _serve(env, port, log)
+    try:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            for cid in sorted(begun):
+                n = int(cid.rsplit("-", 1)[1])
+                again = http.post(f"/v1/scan?content_id={cid}", content=images[n % 8], headers=auth)
+                assert again.status_code == 200, again.text
+                if cid in acked:
+                    assert again.json()["decision_id"] == acked[cid], cid
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in log.read_text()
+    per_content = _count(
+        database,
+        "SELECT count(*) FROM (SELECT content_id FROM decisions "
+        "GROUP BY content_id HAVING count(*) > 1) AS twice",
+    )
+    assert per_content == 0
+    assert _count(database, "SELECT count(DISTINCT content_id) FROM items") == len(begun)
+    _audit_verifies(database, data_dir)
