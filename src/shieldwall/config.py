@@ -231,6 +231,12 @@ class Settings(BaseSettings):
     portal_requests_per_hour: int = Field(
         10, ge=1, description="Portal requests accepted per client address per hour."
     )
+    portal_status_failures_per_hour: int = Field(
+        10,
+        ge=1,
+        description="Wrong case number or access code on the portal's status page per client "
+        "address per hour before it answers 429 (right codes do not count).",
+    )
     portal_repeats_per_day: int = Field(
         3, ge=1, description="Portal requests accepted per day that carry the same hashes."
     )
@@ -249,7 +255,8 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses of TLS-terminating proxies whose X-Forwarded-Proto/-For are "
-        "believed (JSON list); then cookies are Secure and HSTS is sent.",
+        "believed (JSON list); then cookies are Secure, HSTS is sent, and every per-client "
+        "limit (API-key checks, sign-in, portal) counts the address the proxy forwards.",
     )
 
     @property

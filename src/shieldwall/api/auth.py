@@ -14,6 +14,8 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,6 +62,11 @@ class KeyVerifier:
 
     Order: remembered success, remembered failure, throttle by prefix and address,
     then argon2 in one of ``concurrency`` slots. Only the last step is expensive.
+
+    Concurrent checks of the *same* key share one verification (single flight): a client
+    that opens 32 connections to a fresh replica used to start 32 argon2 checks for one
+    key, 32 x 64 MiB, and each took a throttle token until it finished, so past the
+    throttle's burst a legitimate client got 429s at every cold start (the soak's errors).
     """
 
     def __init__(
@@ -80,6 +87,7 @@ class KeyVerifier:
         self._throttle = VerificationThrottle(verifications_per_minute)
         self._slots = threading.BoundedSemaphore(concurrency)
         self._slot_wait_s = slot_wait_s
+        self._in_flight: dict[str, Future[Principal | None]] = {}
 
     def verify(self, key: str, *, address: str = "") -> Principal | None:
         """The key's principal, or None when it is not valid (or was revoked).
@@ -97,6 +105,34 @@ class KeyVerifier:
             # revocation still holds): a flood of wrong secrets for its prefix cannot
             # lock its holder out.
             known = digest in self._known
+            shared = self._in_flight.get(digest)
+            if shared is None:
+                mine: Future[Principal | None] = Future()
+                self._in_flight[digest] = mine
+        if shared is not None:
+            return self._await_shared(shared)
+        try:
+            principal = self._verify_once(key, digest, known, address, now)
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        else:
+            mine.set_result(principal)
+            return principal
+        finally:
+            with self._lock:
+                del self._in_flight[digest]
+
+    def _await_shared(self, shared: Future[Principal | None]) -> Principal | None:
+        """The answer of the check of the same key already running (its error re-raised)."""
+        try:
+            return shared.result(timeout=self._slot_wait_s * 2)
+        except FutureTimeout:
+            raise VerifierBusyError from None
+
+    def _verify_once(
+        self, key: str, digest: str, known: bool, address: str, now: float
+    ) -> Principal | None:
         prefix = _prefix(key)
         if prefix is None or digest in self._failed:
             return None

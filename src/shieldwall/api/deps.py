@@ -16,6 +16,7 @@ from shieldwall.api.auth import (
     VerifierBusyError,
     retry_after_header,
 )
+from shieldwall.api.client_address import client_address
 from shieldwall.api.problems import ProblemError
 from shieldwall.audit import ActorKind
 from shieldwall.runtime import Runtime
@@ -45,7 +46,10 @@ def _principal(request: Request) -> Principal:
             headers={"WWW-Authenticate": "Bearer"},
         )
     verifier: KeyVerifier = request.app.state.verifier
-    address = request.client.host if request.client else ""
+    runtime: Runtime = request.app.state.runtime
+    # Counted per client as the rest of the app counts them: behind a trusted proxy, the
+    # address it forwards; from anyone else, the peer (a forged X-Forwarded-For is ignored).
+    address = client_address(request, runtime.settings.trusted_proxies)
     try:
         principal = verifier.verify(key.strip(), address=address)
     except KeyThrottledError as exc:
@@ -83,7 +87,6 @@ def charge(request: Request, principal: Principal, lookups: int, *, paid: int = 
     the whole per-minute limit could never pass: it is refused with 422 and told to split.
     """
     limiter: RateLimiter = request.app.state.rate_limiter
-    runtime: Runtime = request.app.state.runtime
     limit = principal.rate_limit_per_minute or runtime.settings.rate_limit_per_minute
     if lookups > limit:
         raise ProblemError(

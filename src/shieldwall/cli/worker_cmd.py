@@ -31,6 +31,7 @@ outbox_app = typer.Typer(help="Inspect the outbox and replay dead letters.", no_
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
+    HELD = "held"
     DEAD = "dead"
 
 
@@ -64,13 +65,18 @@ def worker_command(
             finally:
                 deliverer.close()
         tally = Counter(r.outcome.status for r in results if r.outcome is not None)
-        summary = {s: tally.get(s, 0) for s in ("delivered", "retry", "dead")}
+        summary = {s: tally.get(s, 0) for s in ("delivered", "retry", "dead", "held")}
         if json_out:
             emit_json(summary)
         else:
             stdout.print(
                 f"delivered {summary['delivered']}, will retry {summary['retry']}, "
                 f"dead {summary['dead']}"
+                + (
+                    f", held {summary['held']} (no webhook URL configured)"
+                    if summary["held"]
+                    else ""
+                )
             )
         return
 

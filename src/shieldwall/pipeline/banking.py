@@ -75,7 +75,9 @@ def add_to_bank(
     """Add ``entries`` to ``bank``, make them matchable here, and hunt them across past items.
 
     The hunt runs when at least one entry is new (an import run twice hunts once; hunting
-    is idempotent anyway, since decision ids are derived from item and entries) or when
+    is idempotent anyway, since decision ids are derived from item and entries), for
+    entries already stored whose hunt never completed (``hunted_at`` unset: a run killed
+    after its entries committed), or when
     ``rehunt`` names entries already banked that should be hunted with these (a victim's
     case approved again counts its copies over all its hashes). ``hunt_unchanged`` hunts
     the entries given even when none is new: the worker's action is delivered at least
@@ -90,9 +92,14 @@ def add_to_bank(
     result = banking.banks.add_entries(bank=bank, entries=entries, holder=holder)
     banking.refresh_matcher()
     report = None
-    hunted = sorted({*(result.ids if result.added or hunt_unchanged else ()), *rehunt})
+    # Entries already stored whose hunt never completed (an import killed between a chunk's
+    # commit and its hunt) are hunted now: otherwise a rerun would find them "unchanged" and
+    # the items they match would never be decided.
+    given = result.ids if result.added or hunt_unchanged else banking.banks.unhunted(result.ids)
+    hunted = sorted({*given, *rehunt})
     if retro_hunt and hunted:
         report = banking.retro_hunter().hunt(hunted, spare=spare)
+        banking.banks.mark_hunted(hunted)
         if notify is not None and report.decisions:
             notify([d.id for d in report.decisions])
     return BankAddition(

@@ -158,6 +158,10 @@ class BankEntryRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
+    hunted_at: Mapped[datetime | None]
+    """When the retro-hunt for this entry last completed (migration 0013). NULL while one is
+    owed: an add that committed but died before its hunt leaves NULL, so adding it again
+    hunts it (an import killed between a chunk's commit and its hunt lost that hunt)."""
 
 
 class BankEntryVariantRow(Base):

@@ -2,8 +2,9 @@
 
 Rows are written with their decision (see ``items.py``). The worker claims due
 rows, performs them, and marks each delivered, or failed with the next attempt
-time (exponential backoff), or dead after too many attempts. An operator can
-list dead letters and replay them; replaying resets the attempt counter.
+time (exponential backoff), or dead after too many attempts, or held when it cannot be
+performed as configured (a webhook with no URL: owed, never counted as delivered). An
+operator can list dead letters and replay them; replaying resets the attempt counter.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.errors import NotFoundError
@@ -20,6 +21,7 @@ from shieldwall.store.models import utcnow
 from shieldwall.store.service_models import OutboxRow
 from shieldwall.store.service_records import DEAD as DEAD
 from shieldwall.store.service_records import DELIVERED as DELIVERED
+from shieldwall.store.service_records import HELD as HELD
 from shieldwall.store.service_records import PENDING as PENDING
 from shieldwall.store.service_records import OutboxInfo
 from shieldwall.store.transactions import SessionScoped
@@ -122,7 +124,7 @@ class OutboxStore(SessionScoped):
     def mark_delivered(
         self, outbox_id: int, *, note: str | None = None, payload: dict[str, Any] | None = None
     ) -> None:
-        """Record success; ``note`` is kept in ``last_error`` (e.g. "no webhook_url configured").
+        """Record success; ``note`` is kept in ``last_error`` (e.g. "review task already open").
 
         ``payload`` replaces the row's payload in the same write: a ``detect`` row drops the
         upload's bytes once its detectors have run.
@@ -153,6 +155,31 @@ class OutboxStore(SessionScoped):
             )
             if retry_at is None and result.rowcount == 1:  # type: ignore[attr-defined]
                 self._audit_outcome(session, outbox_id, "action.dead_lettered", error[:300])
+
+    def hold(self, outbox_id: int, *, reason: str) -> None:
+        """Set a claimed row aside, unperformed: ``held`` with ``reason`` in ``last_error``,
+        and the claim's attempt given back (nothing was tried). Only a pending row changes."""
+        with self._writing() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == outbox_id, OutboxRow.status == PENDING)
+                .values(
+                    status=HELD,
+                    last_error=reason[:2000],
+                    attempts=case((OutboxRow.attempts > 0, OutboxRow.attempts - 1), else_=0),
+                )
+            )
+
+    def release_held(self, kind: str) -> int:
+        """Make every held row of ``kind`` pending and due now (a worker that can perform
+        them has started); returns how many."""
+        with self._writing() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == HELD, OutboxRow.kind == kind)
+                .values(status=PENDING, next_attempt_at=utcnow())
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     def _audit_outcome(
         self, session: Session, outbox_id: int, action: str, note: str | None

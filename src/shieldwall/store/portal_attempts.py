@@ -28,6 +28,9 @@ _LOCK_KEY = 0x5348_4C44_0010
 ADDRESS_WINDOW = timedelta(hours=1)
 PATTERN_WINDOW = timedelta(days=1)
 FLOOD_WINDOW = timedelta(hours=1)
+REPORT = "report"
+STATUS_PASSED = "status"
+STATUS_FAILURE = "status_failure"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ class Admission:
     retry_after_s: int = 0
     flood_started: bool = False
     """This request took the hour's total over the flood level (alert once per crossing)."""
+    attempt_id: int | None = None
+    """The admitted status check's row (see :meth:`PortalAttemptStore.status_check_passed`)."""
 
 
 class PortalAttemptStore(_Repo):
@@ -123,11 +128,61 @@ class PortalAttemptStore(_Repo):
             return Admission(False, "pattern", self._wait(session, None, pattern_key, at))
         return None
 
+    def admit_status_check(
+        self,
+        *,
+        address_key: str,
+        challenge_key: str | None,
+        failures_per_hour: int,
+        now: datetime | None = None,
+    ) -> Admission:
+        """Admit one status-page check (its code is verified next) or refuse it: the page's
+        challenge used before (``replay``), or this address got ``failures_per_hour`` wrong
+        codes in the last hour (``address``). An admitted check is counted as a failure until
+        :meth:`status_check_passed` says otherwise, so concurrent guesses count each other."""
+        at = now or utcnow()
+        try:
+            with writing(self._sessions, lock_key=_LOCK_KEY) as session:
+                session.execute(delete(PortalAttemptRow).where(PortalAttemptRow.at < at - KEEP))
+                if challenge_key is not None and session.scalar(
+                    select(PortalAttemptRow.id).where(
+                        PortalAttemptRow.challenge_key == challenge_key
+                    )
+                ):
+                    return Admission(False, "replay")
+                since = at - ADDRESS_WINDOW
+                failures = self._count(session, address_key, None, since, kind=STATUS_FAILURE)
+                if failures >= failures_per_hour:
+                    wait = self._wait(session, address_key, None, at, kind=STATUS_FAILURE)
+                    return Admission(False, "address", wait)
+                row = PortalAttemptRow(
+                    at=at, address_key=address_key, challenge_key=challenge_key, kind=STATUS_FAILURE
+                )
+                session.add(row)
+                session.flush()
+                return Admission(True, attempt_id=row.id)
+        except IntegrityError:  # the same solved challenge sent twice at once
+            return Admission(False, "replay")
+
+    def status_check_passed(self, attempt_id: int) -> None:
+        """The admitted check's code was right: it no longer counts against the address."""
+        with writing(self._sessions, lock_key=_LOCK_KEY) as session:
+            row = session.get(PortalAttemptRow, attempt_id)
+            if row is not None:
+                row.kind = STATUS_PASSED
+
     @staticmethod
     def _count(
-        session: Session, address_key: str | None, pattern_key: str | None, since: datetime
+        session: Session,
+        address_key: str | None,
+        pattern_key: str | None,
+        since: datetime,
+        *,
+        kind: str = REPORT,
     ) -> int:
-        query = select(func.count(PortalAttemptRow.id)).where(PortalAttemptRow.at >= since)
+        query = select(func.count(PortalAttemptRow.id)).where(
+            PortalAttemptRow.at >= since, PortalAttemptRow.kind == kind
+        )
         if address_key is not None:
             query = query.where(PortalAttemptRow.address_key == address_key)
         if pattern_key is not None:
@@ -136,14 +191,21 @@ class PortalAttemptStore(_Repo):
 
     @staticmethod
     def _wait(
-        session: Session, address_key: str | None, pattern_key: str | None, at: datetime
+        session: Session,
+        address_key: str | None,
+        pattern_key: str | None,
+        at: datetime,
+        *,
+        kind: str = REPORT,
     ) -> int:
         """Seconds until the oldest counted request leaves its window."""
         column = PortalAttemptRow.address_key if address_key else PortalAttemptRow.pattern_key
         window = ADDRESS_WINDOW if address_key else PATTERN_WINDOW
         oldest = session.scalar(
             select(func.min(PortalAttemptRow.at)).where(
-                column == (address_key or pattern_key), PortalAttemptRow.at >= at - window
+                column == (address_key or pattern_key),
+                PortalAttemptRow.at >= at - window,
+                PortalAttemptRow.kind == kind,
             )
         )
         if oldest is None:

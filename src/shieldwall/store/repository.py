@@ -98,6 +98,10 @@ ADD_CHUNK = 20_000
 _IN_CHUNK = 5_000  # bound parameters per IN (...) list, well under every driver's limit
 
 
+_IDS_PER_QUERY = 5_000
+"""Ids per ``IN (...)`` list: well under SQLite's bound-parameter limit."""
+
+
 class BankStore(SessionScoped):
     """Banks and their entries in a SQL database (SQLite or PostgreSQL).
 
@@ -468,6 +472,35 @@ class BankStore(SessionScoped):
         with self._reading() as session:
             found = holders_of(session, list(entry_ids))
         return {EntryId(k): v for k, v in found.items()}
+
+    def unhunted(self, entry_ids: Iterable[EntryId]) -> list[EntryId]:
+        """Those of ``entry_ids`` whose retro-hunt is still owed (never completed)."""
+        wanted = sorted(set(entry_ids))
+        owed: list[EntryId] = []
+        with self._reading() as session:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                part = wanted[start : start + _IDS_PER_QUERY]
+                owed.extend(
+                    EntryId(i)
+                    for i in session.scalars(
+                        select(BankEntryRow.id).where(
+                            BankEntryRow.id.in_(part), BankEntryRow.hunted_at.is_(None)
+                        )
+                    )
+                )
+        return owed
+
+    def mark_hunted(self, entry_ids: Iterable[EntryId]) -> None:
+        """Record that the retro-hunt of ``entry_ids`` completed (its decisions are stored)."""
+        wanted = sorted(set(entry_ids))
+        now = utcnow()
+        with self._writing() as session:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                session.execute(
+                    update(BankEntryRow)
+                    .where(BankEntryRow.id.in_(wanted[start : start + _IDS_PER_QUERY]))
+                    .values(hunted_at=now)
+                )
 
     def get_entry(self, *, entry_id: int) -> EntryInfo:
         """One entry with its bank; raises :class:`EntryNotFoundError`."""

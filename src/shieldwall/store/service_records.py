@@ -100,6 +100,9 @@ class DecisionInfo:
 PENDING = "pending"
 """An outbox row still owed (due now or after its backoff)."""
 DELIVERED = "delivered"
+HELD = "held"
+"""Owed, but no worker can perform it as configured (a webhook with no URL): not claimed,
+no attempt used, back to pending when a worker that can perform it starts."""
 DEAD = "dead"
 """Given up on after ``outbox_max_attempts``, or unperformable: an operator looks at it."""
 

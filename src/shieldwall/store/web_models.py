@@ -233,3 +233,6 @@ class PortalAttemptRow(Base):
     address_key: Mapped[str] = mapped_column(String(64))
     pattern_key: Mapped[str | None] = mapped_column(String(64))
     challenge_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="report", server_default="report")
+    """``report`` (a request sent), ``status`` (a status check whose code was right) or
+    ``status_failure`` (one whose case number or code was wrong; migration 0013)."""

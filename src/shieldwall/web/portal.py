@@ -252,17 +252,79 @@ def status_form(request: Request) -> Response:
     return _portal(request, "status_login.html", {"error": None})
 
 
-async def _case_from_form(request: Request) -> tuple[CaseInfo | None, dict[str, str]]:
-    await check_portal_csrf(request, runtime_of(request).settings.secret_key)
+async def _case_from_form(
+    request: Request,
+) -> tuple[CaseInfo | None, dict[str, str], Response | None]:
+    """The case the form's number and code open, the form, and the refusal to send instead.
+
+    Guarded like the report form (``web/portal_guard.py``): the page's proof-of-work, then
+    at most ``portal_status_failures_per_hour`` wrong codes per client address, before any
+    argon2 work, so the page can be neither flooded nor used to guess codes cheaply.
+    """
+    settings = runtime_of(request).settings
+    await check_portal_csrf(request, settings.secret_key)
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    problem = check_pow(
+        settings.secret_key,
+        fields.get("pow_challenge", ""),
+        fields.get("pow_nonce", ""),
+        bits=settings.portal_pow_bits,
+    )
+    if problem is not None:
+        PORTAL_REFUSED.labels("status_pow").inc()
+        return (
+            None,
+            fields,
+            _status_refused(
+                request,
+                f"We could not check this yet: {problem}. "
+                "Press the button again; the page does a short check on your device first.",
+                400,
+            ),
+        )
+    state = web(request)
+    admission = await run_in_threadpool(
+        state.attempts.admit_status_check,
+        address_key=address_key(
+            settings.secret_key, client_address(request, settings.trusted_proxies)
+        ),
+        challenge_key=challenge_key(fields["pow_challenge"]) if settings.portal_pow_bits else None,
+        failures_per_hour=settings.portal_status_failures_per_hour,
+    )
+    if not admission.admitted:
+        PORTAL_REFUSED.labels(f"status_{admission.reason}").inc()
+        if admission.reason == "replay":
+            return None, fields, _status_refused(request, REFUSALS["replay"], 400)
+        return (
+            None,
+            fields,
+            _status_refused(request, STATUS_TOO_MANY, 429, retry_after=admission.retry_after_s),
+        )
     # argon2 verification takes tens of milliseconds of CPU: never on the event loop.
     case = await run_in_threadpool(
-        web(request).cases.verify_access,
+        state.cases.verify_access,
         fields.get("case_number", "")[:40],
         fields.get("access_code", "")[:40],
     )
-    return case, fields
+    if case is not None and admission.attempt_id is not None:
+        await run_in_threadpool(state.attempts.status_check_passed, admission.attempt_id)
+    return case, fields, None
+
+
+STATUS_TOO_MANY = (
+    "Too many wrong case numbers or access codes have been tried from your connection in "
+    "the last hour. Try again later, or from another connection."
+)
+
+
+def _status_refused(
+    request: Request, message: str, status: int, *, retry_after: int = 0
+) -> Response:
+    response = _portal(request, "status_login.html", {"error": message}, status_code=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _wrong_code(request: Request) -> Response:
@@ -279,7 +341,9 @@ def _wrong_code(request: Request) -> Response:
 
 @router.post("/status", response_class=HTMLResponse)
 async def status_page(request: Request) -> Response:
-    case, fields = await _case_from_form(request)
+    case, fields, refused = await _case_from_form(request)
+    if refused is not None:
+        return refused
     if case is None:
         return _wrong_code(request)
     return _portal(
@@ -296,7 +360,9 @@ async def status_page(request: Request) -> Response:
 
 @router.post("/status/complete", response_class=HTMLResponse)
 async def complete(request: Request) -> Response:
-    case, fields = await _case_from_form(request)
+    case, fields, refused = await _case_from_form(request)
+    if refused is not None:
+        return refused
     if case is None:
         return _wrong_code(request)
     req, missing = check_request(fields)
@@ -325,7 +391,9 @@ async def complete(request: Request) -> Response:
 
 @router.post("/status/withdraw", response_class=HTMLResponse)
 async def withdraw(request: Request) -> Response:
-    case, fields = await _case_from_form(request)
+    case, fields, refused = await _case_from_form(request)
+    if refused is not None:
+        return refused
     if case is None:
         return _wrong_code(request)
     if fields.get("confirm") == "yes":

@@ -28,9 +28,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fastapi import Request
 from prometheus_client import Counter
 
+from shieldwall.api.client_address import client_address as client_address
 from shieldwall.api.metrics import REGISTRY
 from shieldwall.config import Settings
 from shieldwall.store.models import utcnow
@@ -111,28 +111,6 @@ def check_pow(
 
 def challenge_key(challenge: str) -> str:
     return hashlib.sha256(challenge.encode()).hexdigest()
-
-
-def client_address(request: Request, trusted_proxies: Iterable[str]) -> str:
-    """The client's address: the peer, or the last untrusted ``X-Forwarded-For`` hop when
-    the peer is a trusted proxy (a client cannot pick its own address by sending the
-    header directly)."""
-    peer = request.client.host if request.client else "unknown"
-    trusted = set(trusted_proxies)
-    if peer not in trusted:
-        return peer
-    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted:
-            return _valid_ip(hop) or peer
-    return peer
-
-
-def _valid_ip(text: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return None
 
 
 def address_key(secret: str, address: str) -> str:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.access import ROLES
+from shieldwall.api.client_address import client_address
 from shieldwall.errors import ShieldwallError
 from shieldwall.store.users import LOCK_MINUTES
 from shieldwall.web.security import (
@@ -90,7 +91,8 @@ def login(
 ) -> Response:
     check_login_csrf(request, runtime_of(request).settings.secret_key, csrf_token)
     state = web(request)
-    address = request.client.host if request.client else "unknown"
+    # The login throttle counts per client as the key throttle and the portal do.
+    address = client_address(request, runtime_of(request).settings.trusted_proxies)
     result = state.users.authenticate(username=username, password=password, address=address)
     if result.user is None:
         error = (

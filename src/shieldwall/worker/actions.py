@@ -1,9 +1,10 @@
 """The four kinds of action the outbox holds, and what performing each one means.
 
 - ``webhook``: a signed POST to the platform (:mod:`shieldwall.worker.webhook`). With no
-  ``webhook_url`` configured the row is marked delivered with the note
-  ``"no webhook_url configured"`` and a warning is logged: the action is visible in
-  ``shieldwall outbox list``, never silently dropped, and never piles up forever.
+  ``webhook_url`` configured nothing can be sent, so the row is *held*: it stays pending
+  with ``last_error`` :data:`NO_WEBHOOK_URL` (visible in ``shieldwall outbox
+  list`` and counted as ``held`` in the metrics, never as delivered), uses up no attempt,
+  and goes out once a worker with a URL starts. (It used to be marked delivered unsent.)
 - ``review``: opens a review task (idempotent on the action's key).
 - ``add_to_bank``: adds hashes to a bank through :func:`shieldwall.pipeline.banking.add_to_bank`
   (idempotent in the bank store), so everything already seen is retro-hunted for them, as
@@ -46,7 +47,8 @@ if TYPE_CHECKING:  # annotations only: the worker reaches the store through the 
 
 log = logging.getLogger("shieldwall.worker")
 
-NO_WEBHOOK_URL = "no webhook_url configured"
+NO_WEBHOOK_URL = "held: no webhook URL configured"
+"""Why a webhook row is held (its ``last_error``) while no worker has a URL to send to."""
 REPORTS_FOLDER = "child_safety_reports"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -113,8 +115,8 @@ class ActionPerformer:
 
     def _send_webhook(self, entry: OutboxInfo) -> Outcome:
         if self._webhook is None:
-            log.warning("outbox.webhook_skipped id=%s reason=%r", entry.id, NO_WEBHOOK_URL)
-            return Outcome.delivered(NO_WEBHOOK_URL)
+            log.warning("outbox.webhook_held id=%s reason=%r", entry.id, NO_WEBHOOK_URL)
+            return Outcome.held(NO_WEBHOOK_URL)
         return self._webhook.send(entry.payload, idempotency_key=entry.idempotency_key)
 
     def _open_review(self, entry: OutboxInfo) -> Outcome:

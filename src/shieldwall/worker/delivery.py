@@ -119,6 +119,10 @@ class Deliverer:
                 "outbox.delivered id=%s kind=%s attempts=%s", entry.id, entry.kind, entry.attempts
             )
             return AttemptResult(entry.id, outcome)
+        if outcome.status == "held":
+            self.outbox.hold(entry.id, reason=outcome.message or "held")
+            log.info("outbox.held id=%s kind=%s reason=%r", entry.id, entry.kind, outcome.message)
+            return AttemptResult(entry.id, outcome)
         error = outcome.message or outcome.status
         if outcome.status == "retry" and entry.attempts < self.max_attempts:
             delay = retry_delay(

@@ -14,13 +14,15 @@ from typing import Any, Literal
 MAX_RETRY_DELAY_S = 3600.0
 """No retry waits longer than an hour, however many attempts failed."""
 
-Status = Literal["delivered", "retry", "dead"]
+Status = Literal["delivered", "retry", "dead", "held"]
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """``delivered``: done (``message`` is an optional note); ``retry``: a passing failure
-    worth another attempt; ``dead``: refused for good, straight to the dead letters."""
+    worth another attempt; ``dead``: refused for good, straight to the dead letters;
+    ``held``: not attempted, because this worker cannot perform it as configured (no
+    webhook URL): the row stays owed, ``message`` says why, and no attempt is used up."""
 
     status: Status
     message: str | None = None
@@ -40,6 +42,10 @@ class Outcome:
     @classmethod
     def dead(cls, error: str) -> Outcome:
         return cls("dead", error)
+
+    @classmethod
+    def held(cls, reason: str) -> Outcome:
+        return cls("held", reason)
 
 
 def retry_delay(

@@ -44,7 +44,12 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
         else None
     )
     if webhook is None:
-        log.warning("worker.no_webhook_url webhook actions will be marked delivered unsent")
+        log.warning("worker.no_webhook_url webhook actions are held until a URL is configured")
+    else:
+        # Webhooks held by a worker that had no URL go out now that one is configured.
+        released = runtime.outbox.release_held("webhook")
+        if released:
+            log.info("worker.webhooks_released count=%s", released)
     performer = ActionPerformer(
         banking=lambda: runtime.banking,
         reviews=runtime.reviews,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -88,3 +89,77 @@ def test_a_429_for_key_checks_says_when_to_retry(api: Api) -> None:
     assert last.headers["content-type"].startswith("application/problem+json")
     assert last.json()["code"] == "rate_limited"
     assert int(last.headers["retry-after"]) >= 1
+
+
+def _forged(address_headers: dict[str, str]) -> dict[str, str]:
+    """A wrong key under a fresh prefix each time: only the address bucket can stop it."""
+    return {"Authorization": f"Bearer sw_{secrets.token_hex(4)}_{secrets.token_hex(8)}"} | (
+        address_headers
+    )
+
+
+def _flood_until_throttled(api: Api, headers: Callable[[], dict[str, str]]) -> None:
+    budget = api.runtime.settings.api_key_verifications_per_minute
+    codes = [
+        api.client.get("/v1/banks", headers=_forged(headers())).status_code
+        for _ in range(budget + 1)
+    ]
+    assert codes[:budget] == [401] * budget, codes
+    assert codes[-1] == 429, codes
+
+
+def test_behind_a_trusted_proxy_one_flooding_client_does_not_lock_out_the_others(
+    api: Api,
+) -> None:
+    """Every request comes from the proxy's address: the throttle must count the client the
+    proxy names, or one attacker's wrong keys refuse every other client's first check."""
+    api.runtime.settings.trusted_proxies = ["testclient"]  # the test client's peer
+    _flood_until_throttled(api, lambda: {"X-Forwarded-For": "203.0.113.66"})
+    key, _ = api.runtime.keys.create_api_key(name="other-client", scopes=["banks:read"])
+    other = {"Authorization": f"Bearer {key}", "X-Forwarded-For": "198.51.100.7"}
+    answer = api.client.get("/v1/banks", headers=other)
+    assert answer.status_code == 200, answer.text
+    # The attacker stays throttled under its own address.
+    again = api.client.get("/v1/banks", headers=_forged({"X-Forwarded-For": "203.0.113.66"}))
+    assert again.status_code == 429
+
+
+def test_a_client_cannot_escape_the_throttle_by_forging_forwarded_for(api: Api) -> None:
+    """Without a trusted proxy the header is the client's own word: ignored."""
+    hops = iter(range(1000))
+    _flood_until_throttled(api, lambda: {"X-Forwarded-For": f"192.0.2.{next(hops)}"})
+
+
+def test_behind_a_proxy_a_client_cannot_escape_by_prepending_hops(api: Api) -> None:
+    """A proxy appends the address it saw; hops the client wrote itself come first and are
+    not believed."""
+    api.runtime.settings.trusted_proxies = ["testclient"]
+    hops = iter(range(1000))
+    _flood_until_throttled(api, lambda: {"X-Forwarded-For": f"192.0.2.{next(hops)}, 203.0.113.67"})
+
+
+def test_many_connections_of_one_new_key_share_one_check_and_are_never_throttled(
+    api: Api,
+) -> None:
+    """A platform opening many connections to a fresh replica: before, each ran its own
+    argon2 check and held a throttle token until it ended, so past the throttle's burst the
+    legitimate key got 429s (the soak's cold-start errors)."""
+    key, _ = api.runtime.keys.create_api_key(name="busy-platform", scopes=["banks:read"])
+    real = api.runtime.keys.verify_api_key
+
+    def slow(key: str) -> Any:
+        time.sleep(0.5)  # holds the check open so that every request arrives during it
+        return real(key)
+
+    counting = Counting(slow)
+    api.runtime.keys.verify_api_key = counting  # type: ignore[method-assign]
+    many = 3 * api.runtime.settings.api_key_verifications_per_minute
+
+    def call(_: int) -> int:
+        auth = {"Authorization": f"Bearer {key}"}
+        return api.client.get("/v1/banks", headers=auth).status_code
+
+    with ThreadPoolExecutor(max_workers=many) as pool:
+        codes = list(pool.map(call, range(many)))
+    assert codes == [200] * many, codes
+    assert counting.calls < many // 2  # shared, not one argon2 check per connection

@@ -56,7 +56,7 @@ def _status(client: TestClient, number: str, code: str) -> str:
     page = client.get("/status")
     response = client.post(
         "/status",
-        data={"csrf_token": csrf_of(page.text), "case_number": number, "access_code": code},
+        data={**portal_fields(page.text), "case_number": number, "access_code": code},
     )
     assert response.status_code == 200, response.text
     return response.text

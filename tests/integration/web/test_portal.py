@@ -54,7 +54,7 @@ def _status(client: TestClient, number: str, code: str, path: str = "/status", *
     response = client.post(
         path,
         data={
-            "csrf_token": csrf_of(page.text),
+            **portal_fields(page.text),
             "case_number": number,
             "access_code": code,
             **extra,
@@ -182,7 +182,7 @@ def test_a_wrong_access_code_shows_nothing(site: Site) -> None:
     response = client.post(
         "/status",
         data={
-            "csrf_token": csrf_of(page.text),
+            **portal_fields(page.text),
             "case_number": "SW-AAAA-AAAA",
             "access_code": "AAAA-AAAA-AAAA-AAAA",
         },

@@ -275,3 +275,111 @@ def test_the_review_queue_says_when_it_lists_only_part_of_the_open_tasks(
     html = flood_site.client_for("moderator").get("/review").text
     notice = re.search(r'id="queue-truncated">(.*?)</p>', html)
     assert notice and f"{page_size} oldest of <strong>{total}</strong>" in notice.group(1)
+
+
+# -- the status page ---------------------------------------------------------------------------
+
+
+def _case_of(site: Site, address: str) -> tuple[str, str]:
+    receipt = _send(site, address)
+    assert receipt.status_code == 201, receipt.text
+    number = re.search(r'id="case-number">([^<]+)<', receipt.text)
+    code = re.search(r'id="access-code">([^<]+)<', receipt.text)
+    assert number and code
+    return number.group(1), code.group(1)
+
+
+def _check(
+    site: Site, address: str, number: str, code: str, *, path: str = "/status", **override: str
+) -> Any:
+    client = TestClient(site.client.app, follow_redirects=False)
+    headers = {"X-Forwarded-For": address}
+    page = client.get("/status", headers=headers)
+    fields = {**portal_fields(page.text), "case_number": number, "access_code": code, **override}
+    return client.post(path, headers=headers, data=fields)
+
+
+class CountingChecks:
+    """Wraps ``CaseStore.verify_access`` (argon2): how many code checks ran."""
+
+    def __init__(self, site: Site) -> None:
+        self.cases = site.client.app.state.web.cases  # type: ignore[attr-defined]
+        self.real = self.cases.verify_access
+        self.calls = 0
+
+    def __enter__(self) -> CountingChecks:
+        def counting(*args: Any) -> Any:
+            self.calls += 1
+            return self.real(*args)
+
+        self.cases.verify_access = counting
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.cases.verify_access = self.real
+
+
+def test_a_status_check_without_the_proof_of_work_is_refused_before_any_code_check(
+    flood_site: Site,
+) -> None:
+    number, code = _case_of(flood_site, "198.51.100.20")
+    with CountingChecks(flood_site) as checks:
+        for path in ("/status", "/status/complete", "/status/withdraw"):
+            for override in ({"pow_nonce": ""}, {"pow_challenge": "", "pow_nonce": "0"}):
+                refused = _check(flood_site, "198.51.100.21", number, code, path=path, **override)
+                assert refused.status_code == 400, (path, override)
+                assert "short check on your device" in refused.text
+                assert code not in refused.text
+    assert checks.calls == 0
+    # The same page, its check solved, opens the case.
+    assert _check(flood_site, "198.51.100.21", number, code).status_code == 200
+
+
+def test_wrong_codes_from_one_address_are_limited_right_ones_are_not_counted(
+    flood_site: Site,
+) -> None:
+    settings = flood_site.runtime.settings
+    number, code = _case_of(flood_site, "198.51.100.30")
+    settings.portal_status_failures_per_hour = 2
+    try:
+        # A victim checking their own case often is never limited.
+        for _ in range(3):
+            assert _check(flood_site, "198.51.100.31", number, code).status_code == 200
+        guesses = [
+            _check(flood_site, "198.51.100.32", number, f"WRONG-{n}").status_code for n in range(2)
+        ]
+        assert guesses == [404, 404]
+        with CountingChecks(flood_site) as checks:
+            refused = _check(flood_site, "198.51.100.32", number, code)
+            withdraw = _check(
+                flood_site, "198.51.100.32", number, code, path="/status/withdraw", confirm="yes"
+            )
+        assert refused.status_code == 429 and withdraw.status_code == 429
+        assert int(refused.headers["retry-after"]) > 0
+        assert "Too many wrong case numbers" in refused.text and code not in refused.text
+        assert checks.calls == 0  # refused before any argon2 work
+        # Forging X-Forwarded-For does not help without a trusted proxy.
+        settings.trusted_proxies = []
+        try:
+            codes = [
+                _check(flood_site, f"203.0.113.{i}", number, "WRONG").status_code for i in range(3)
+            ]
+        finally:
+            settings.trusted_proxies = ["testclient"]
+        assert codes[-1] == 429
+        # Another client is not affected, and the case was not withdrawn.
+        other = _check(flood_site, "198.51.100.33", number, code)
+        assert other.status_code == 200 and "Withdrawn by you" not in other.text
+    finally:
+        settings.portal_status_failures_per_hour = 10
+
+
+def test_a_solved_status_check_cannot_be_sent_twice(flood_site: Site) -> None:
+    number, code = _case_of(flood_site, "198.51.100.40")
+    client = TestClient(flood_site.client.app, follow_redirects=False)
+    headers = {"X-Forwarded-For": "198.51.100.41"}
+    page = client.get("/status", headers=headers)
+    fields = {**portal_fields(page.text), "case_number": number, "access_code": code}
+    assert client.post("/status", headers=headers, data=fields).status_code == 200
+    again = client.post("/status", headers=headers, data=fields)
+    assert again.status_code == 400 and code not in again.text

@@ -96,7 +96,7 @@ def withdraw(site: Site, number: str, code: str) -> str:
     response = client.post(
         "/status/withdraw",
         data={
-            "csrf_token": csrf_of(page.text),
+            **portal_fields(page.text),
             "case_number": number,
             "access_code": code,
             "confirm": "yes",

@@ -174,7 +174,7 @@ def test_argon2_in_the_portal_runs_off_the_event_loop(
     client.post(
         "/status",
         data={
-            "csrf_token": csrf_of(page.text),
+            **portal_fields(page.text),
             "case_number": "SW-AAAA-AAAA",
             "access_code": "AAAA-AAAA-AAAA-AAAA",
         },

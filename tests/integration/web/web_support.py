@@ -57,16 +57,16 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-_POW = re.compile(r'name="pow_challenge" id="pow_challenge" value="([^"]*)" data-bits="(\d+)"')
+_POW = re.compile(r'name="pow_challenge"(?: id="pow_challenge")? value="([^"]*)" data-bits="(\d+)"')
 
 
 def portal_fields(html: str) -> dict[str, str]:
-    """What the report page's script adds before sending: its CSRF token and the solved
-    proof-of-work (the same search the page runs, done here in Python)."""
+    """What a portal page's script adds before sending (the report form, the status forms):
+    its CSRF token and the solved proof-of-work (the same search the page runs, in Python)."""
     from shieldwall.web.portal_guard import solve
 
     found = _POW.search(html)
-    assert found, "report page has no proof-of-work challenge"
+    assert found, "the portal page has no proof-of-work challenge"
     challenge, bits = found.group(1), int(found.group(2))
     return {
         "csrf_token": csrf_of(html),

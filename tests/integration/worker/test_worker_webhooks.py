@@ -149,20 +149,54 @@ def test_rows_that_were_never_queued_are_found_by_the_sweeper(
     assert receiver.rejected == []
 
 
-def test_without_a_webhook_url_the_row_is_marked_with_a_note_not_lost(
+def test_without_a_webhook_url_the_row_is_held_not_called_delivered_and_goes_out_later(
     make_settings: SettingsFactory, receiver: Receiver
 ) -> None:
-    settings = make_settings(webhook_url=None)
-    decision_id = record_actions(settings.effective_database_url, [webhook_action()])
+    """Nothing can be sent without a URL: the row used to be marked delivered (untrue, and
+    never sent afterwards). Now it is held, visibly, uses no attempt, and goes out, with its
+    idempotency key, as soon as a worker with a URL runs."""
     from shieldwall.runtime import Runtime
     from shieldwall.worker import build_deliverer
 
+    settings = make_settings(webhook_url=None)
+    action = webhook_action()
+    decision_id = record_actions(settings.effective_database_url, [action])
     rt = Runtime.open(settings)
     try:
         results = build_deliverer(rt).drain()
+        again = build_deliverer(rt).drain()  # a held row is not claimed over and over
     finally:
         rt.close()
-    assert [r.outcome.status for r in results if r.outcome] == ["delivered"]
-    [row] = outbox_for(settings.effective_database_url).for_decision(decision_id)
-    assert row.status == DELIVERED and row.last_error == NO_WEBHOOK_URL
+    assert [r.outcome.status for r in results if r.outcome] == ["held"]
+    assert again == []
+    outbox = outbox_for(settings.effective_database_url)
+    [row] = outbox.for_decision(decision_id)
+    assert (row.status, row.last_error, row.attempts) == ("held", NO_WEBHOOK_URL, 0)
+    assert row.delivered_at is None
+    assert outbox.counts().get("delivered", 0) == 0 and outbox.counts()["held"] == 1
     assert receiver.request_times == []  # nothing was sent anywhere
+    # The operator sees it: the CLI lists it as held, with the reason.
+    listed = CliRunner().invoke(
+        outbox_app, ["list", "--status", "held", "--json"], env=_cli_env(settings)
+    )
+    assert listed.exit_code == 0, listed.output
+    assert NO_WEBHOOK_URL in listed.output and action.idempotency_key in listed.output
+
+    with_url = settings.model_copy(update={"webhook_url": receiver.url})
+    rt = Runtime.open(with_url)
+    try:
+        sent = build_deliverer(rt).drain()
+    finally:
+        rt.close()
+    assert [r.outcome.status for r in sent if r.outcome] == ["delivered"]
+    [row] = outbox.for_decision(decision_id)
+    assert row.status == DELIVERED and row.attempts == 1
+    assert [d.key for d in receiver.deliveries] == [action.idempotency_key]
+
+
+def _cli_env(settings: Settings) -> dict[str, str]:
+    return {
+        "SHIELDWALL_DATA_DIR": str(settings.data_dir),
+        "SHIELDWALL_DATABASE_URL": settings.effective_database_url,
+        "SHIELDWALL_REDIS_URL": settings.redis_url or "",
+    }

@@ -51,7 +51,7 @@ def list_decisions(
 def list_outbox(
     rt: RuntimeDep,
     _: Admin,
-    status: str | None = Query(None, pattern="^(pending|delivered|dead)$"),
+    status: str | None = Query(None, pattern="^(pending|held|delivered|dead)$"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[OutboxPublic]:
     """Owed actions; ``status=dead`` is the dead-letter list."""
