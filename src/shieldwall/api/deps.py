@@ -87,6 +87,7 @@ def charge(request: Request, principal: Principal, lookups: int, *, paid: int = 
     the whole per-minute limit could never pass: it is refused with 422 and told to split.
     """
     limiter: RateLimiter = request.app.state.rate_limiter
+    runtime: Runtime = request.app.state.runtime
     limit = principal.rate_limit_per_minute or runtime.settings.rate_limit_per_minute
     if lookups > limit:
         raise ProblemError(

@@ -9,8 +9,8 @@ import os
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
