@@ -9,7 +9,6 @@ stands, lets them supply what was missing, or withdraw.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from functools import partial
@@ -27,11 +26,11 @@ from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
 from shieldwall.pipeline import case_clocks, child_safety
 from shieldwall.store.cases import (
     CaseInfo,
-    ReceiptInfo,
     SubmissionRepeatedError,
     new_access_code,
 )
 from shieldwall.store.models import utcnow
+from shieldwall.web import portal_admission as admission
 from shieldwall.web import portal_receipts as receipts
 from shieldwall.web import workflows
 from shieldwall.web.portal_form import (
@@ -45,16 +44,7 @@ from shieldwall.web.portal_form import (
     saved_answers,
 )
 from shieldwall.web.portal_guard import (
-    CHALLENGE_MAX_AGE_S,
-    PORTAL_FLOODS,
-    PORTAL_REFUSED,
-    address_key,
-    challenge_age,
-    challenge_key,
-    check_pow,
-    client_address,
     issue_challenge,
-    limits_of,
     pattern_key,
 )
 from shieldwall.web.security import (
@@ -88,11 +78,6 @@ TARGET_WORDS = {
     "kept": "Left up",
 }
 """The platform's answer for each place (``POST /v1/actions/{id}/outcome``), in plain words."""
-NOJS_WAIT_S = 45
-"""With JavaScript off a page cannot do the proof-of-work; a link-only request from it is
-taken once its page has been open this long (a person filling the form takes longer)."""
-REPEAT_WAIT_S = 5.0
-"""How long a page sent twice at once waits for the first send to store its case."""
 
 
 def bank_windows() -> list[dict[str, Any]]:
@@ -127,7 +112,7 @@ def _portal(
         "target_words": TARGET_WORDS,
         "under_18_choices": UNDER_18,
         "max_files": rt.settings.portal_max_files,
-        "nojs_wait_s": NOJS_WAIT_S,
+        "nojs_wait_s": admission.NOJS_WAIT_S,
     }
     case = ctx.get("case")
     if isinstance(case, CaseInfo):
@@ -165,76 +150,6 @@ def _submission_key(request: Request, token: str) -> str | None:
     return receipts.submission_key(runtime_of(request).settings.secret_key, nonce, token)
 
 
-async def _wait_for_receipt(request: Request, key: str) -> ReceiptInfo | None:
-    """The same page sent twice at once: the first send is still storing its case (its
-    solved check was already counted, so this one was refused as a repeat). Wait for it."""
-    cases = web(request).cases
-    for _ in range(int(REPEAT_WAIT_S / 0.1)):
-        found = await run_in_threadpool(cases.receipt_for, key)
-        if found is not None:
-            return found
-        await asyncio.sleep(0.1)
-    return None
-
-
-async def _guard(
-    request: Request, fields: dict[str, str], *, pattern: str | None, allow_wait: bool
-) -> tuple[str, int, int] | None:
-    """The checks every sending of the portal passes (proof-of-work, or for a page with
-    JavaScript off, a wait; then the per-address and per-pattern limits): None when it may
-    go on, else ``(message, status, retry_after_s)``."""
-    settings = runtime_of(request).settings
-    challenge = fields.get("pow_challenge", "")
-    problem = check_pow(
-        settings.secret_key, challenge, fields.get("pow_nonce", ""), bits=settings.portal_pow_bits
-    )
-    if problem is not None and allow_wait and fields.get("nojs") == "1":
-        # No script, so no work done: a page open long enough stands in for it (link-only).
-        age = challenge_age(settings.secret_key, challenge)
-        if age is None or age > CHALLENGE_MAX_AGE_S:
-            problem = "the page has been open too long"
-        elif age < NOJS_WAIT_S:
-            wait = int(NOJS_WAIT_S - age) + 1
-            PORTAL_REFUSED.labels("nojs_wait").inc()
-            return (
-                f"Without JavaScript this page asks you to wait a little before sending, "
-                f"instead of the short check it does on your device. Nothing was stored. "
-                f"Wait {wait} seconds, then press send again.",
-                429,
-                wait,
-            )
-        else:
-            problem = None
-    if problem is not None:
-        PORTAL_REFUSED.labels("pow").inc()
-        return (
-            f"We could not send this yet: {problem}. Nothing was stored. Press send again; "
-            "the page does a short check on your device first.",
-            400,
-            0,
-        )
-    admission = await run_in_threadpool(
-        web(request).attempts.admit,
-        address_key=address_key(
-            settings.secret_key, client_address(request, settings.trusted_proxies)
-        ),
-        pattern_key=pattern,
-        challenge_key=challenge_key(challenge) if settings.portal_pow_bits else None,
-        limits=limits_of(settings),
-    )
-    if admission.flood_started:
-        PORTAL_FLOODS.inc()
-        log.warning("portal.flood_detected", extra={"level": settings.portal_flood_per_hour})
-    if admission.admitted:
-        return None
-    PORTAL_REFUSED.labels(admission.reason or "limit").inc()
-    return (
-        REFUSALS.get(admission.reason or "", REFUSALS["address"]),
-        400 if admission.reason == "replay" else 429,
-        admission.retry_after_s,
-    )
-
-
 @router.post("/report", response_class=HTMLResponse)
 async def submit_report(request: Request) -> Response:
     rt = runtime_of(request)
@@ -262,14 +177,15 @@ async def submit_report(request: Request) -> Response:
         return _portal(
             request, "report.html", {"form": fields, "missing": missing}, status_code=422
         )
-    refusal = await _guard(
+    refusal = await admission.guard(
         request,
         fields,
         pattern=pattern_key(value for _, value, _ in req.hash_rows()),
         allow_wait=not req.files,
     )
     if refusal is not None:
-        if refusal[1] == 400 and key is not None and await _wait_for_receipt(request, key):
+        replayed = refusal[0] == admission.REFUSALS["replay"]
+        if replayed and key is not None and await admission.wait_for_receipt(request, key):
             return _to_receipt(token)  # sent twice at once: the first one stored it
         message, status, retry_after = refusal
         return _refused(request, fields, message, status, retry_after=retry_after)
@@ -351,17 +267,6 @@ def _start_clocks(request: Request, case: CaseInfo, received_at: datetime) -> Ca
         received_at=received_at,
     )
     return web(request).cases.get(case.id) if started else case
-
-
-REFUSALS = {
-    "address": "Too many requests have been sent from your connection in the last hour. "
-    "Nothing was stored. If you need help now, try again later or from another connection.",
-    "pattern": "Requests with these same files have already been sent several times today. "
-    "Nothing new was stored: the earlier request is being handled. Use its case number and "
-    "access code on the status page.",
-    "replay": "This page was already used to send a request. Reload the page to send another.",
-}
-"""What the portal says when it refuses a request before storing it (by reason)."""
 
 
 def _refused(
@@ -446,7 +351,7 @@ async def complete(request: Request) -> Response:
     if req.files or new_places:
         if not can_add_content(case.status, case.hunt_state, case.reviewed_by):
             return _portal(request, "status.html", {**page, "refused": ADD_CLOSED}, status_code=409)
-        refusal = await _guard(
+        refusal = await admission.guard(
             request,
             fields,
             pattern=pattern_key(value for _, value, _ in req.hash_rows()),

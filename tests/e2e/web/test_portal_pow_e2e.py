@@ -73,6 +73,6 @@ def test_the_page_solves_the_challenge_and_the_server_accepts_it(
         max_redirects=0,
     )
     assert again.status == 303 and "/report/receipt/" in again.headers["location"]
-    assert CaseStore(session_factory(live.runtime.engine)).count_cases(
-        statuses=["under_review"]
-    ) == 1
+    assert (
+        CaseStore(session_factory(live.runtime.engine)).count_cases(statuses=["under_review"]) == 1
+    )

@@ -104,7 +104,7 @@ function removeEntry(entry) {
 
 function summaryLine() {
   const ready = entries.filter((e) => e.state === 'ready').length;
-  return `${ready} fingerprint${ready === 1 ? '' : 's'} ready. Your files are not uploaded.`;
+  return `${ready} fingerprint${ready === 1 ? '' : 's'} ready. Your files were not uploaded.`;
 }
 
 function isMedia(file) {
