@@ -40,6 +40,12 @@ def status_when_complete(status: str, missing: Sequence[str]) -> str:
     return UNDER_REVIEW if status == INCOMPLETE and not missing else status
 
 
+def can_add_content(status: str, hunt_state: str | None, reviewed_by: str | None) -> bool:
+    """The requester may add photos and places while the request waits for its first
+    review; after approval the hashes already went to the bank, so more need a new request."""
+    return status in (INCOMPLETE, UNDER_REVIEW) and hunt_state is None and reviewed_by is None
+
+
 def status_when_actioned(status: str) -> str:
     """The hunt ran: a request under review is now actioned (other statuses stay)."""
     return ACTIONED if status == UNDER_REVIEW else status

@@ -14,6 +14,7 @@ it returns, and the functions that open and migrate a database::
 from shieldwall.store import audit_models as audit_models
 from shieldwall.store import exchange_models as exchange_models
 from shieldwall.store import indicator_models as indicator_models
+from shieldwall.store import portal_models as portal_models
 from shieldwall.store import quarantine as quarantine
 from shieldwall.store import service_models as service_models
 from shieldwall.store import video_models as video_models

@@ -31,6 +31,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Re-exported for callers written before these moved (to access, casework, errors, and the
@@ -43,6 +44,7 @@ from shieldwall.casework import (
     INCOMPLETE,
     UNDER_REVIEW,
     WITHDRAWN,
+    can_add_content,
     status_when_actioned,
     status_when_closed,
 )
@@ -50,6 +52,7 @@ from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.errors import FourEyesError as FourEyesError
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.models import utcnow
+from shieldwall.store.portal_models import PortalReceiptRow
 from shieldwall.store.reviews import AppealInfo as AppealInfo
 from shieldwall.store.reviews import AppealNotFoundError as AppealNotFoundError
 from shieldwall.store.reviews import ApprovalInfo as ApprovalInfo
@@ -70,6 +73,13 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and ty
 
 class CaseNotFoundError(NotFoundError):
     code = "case_not_found"
+
+
+class SubmissionRepeatedError(ConflictError):
+    """A request page's submission token already created a case (a reload, a double
+    submit, or two sends at once): the caller shows that case's receipt instead."""
+
+    code = "portal_submission_repeated"
 
 
 class LegalHoldError(ConflictError):
@@ -136,6 +146,15 @@ class CaseInfo:
         return self.hunt_state == HUNT_HELD
 
 
+@dataclass(frozen=True, slots=True)
+class ReceiptInfo:
+    """The case a request page created, with its access code as sealed by the portal."""
+
+    case: CaseInfo
+    sealed_code: str
+    created_at: datetime
+
+
 def _code(groups: int) -> str:
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(groups))
 
@@ -162,47 +181,64 @@ class CaseStore(_Repo):
         due_hours: float | None,
         variants: Mapping[str, Sequence[tuple[str, str]]] | None = None,
         now: datetime | None = None,
+        receipt: tuple[str, str] | None = None,
+        code: str | None = None,
     ) -> tuple[CaseInfo, str]:
         """Store a request; returns it with its access code (shown once, stored hashed).
 
         ``variants`` maps a PDQ of ``hashes`` to its region hashes ``(window name, hex)``,
-        kept on that PDQ's row (the caller has validated them against the windows)."""
+        kept on that PDQ's row (the caller has validated them against the windows).
+        ``receipt`` is ``(submission_key, sealed_code)`` from the request page: stored in
+        the same transaction, unique, so one page creates one case however often it is
+        sent; a repeat raises :class:`SubmissionRepeatedError` and stores nothing.
+        ``code`` is the access code to use (the caller sealed it); a fresh one otherwise."""
         at = now or utcnow()
-        code = _code(4)
-        with self._writing() as session:
-            row = CaseRow(
-                case_number=f"SW-{_code(2)}",
-                access_code_hash=_hasher.hash(code),
-                status=INCOMPLETE,
-                jurisdiction=jurisdiction,
-                details=dict(details),
-                missing=list(missing),
-                received_at=at,
-                copies_found=0,
-                copies_removed=0,
-            )
-            _set_validity(row, missing, due_hours, at)
-            session.add(row)
-            session.flush()
-            seen: set[tuple[str, str]] = set()
-            extra = variants or {}
-            for kind, value, quality in hashes:
-                if (kind, value) in seen:
-                    continue
-                seen.add((kind, value))
-                session.add(
-                    CaseHashRow(
-                        case_id=row.id,
-                        signal_type=kind,
-                        value=value,
-                        quality=quality,
-                        status="pending",
-                        created_at=at,
-                        variants=_variant_rows(extra.get(value) if kind == "pdq" else None),
-                    )
+        code = code or new_access_code()
+        try:
+            with self._writing() as session:
+                row = CaseRow(
+                    case_number=f"SW-{_code(2)}",
+                    access_code_hash=_hasher.hash(code),
+                    status=INCOMPLETE,
+                    jurisdiction=jurisdiction,
+                    details=dict(details),
+                    missing=list(missing),
+                    received_at=at,
+                    copies_found=0,
+                    copies_removed=0,
                 )
-            session.flush()
-            return _case(session, row), code
+                _set_validity(row, missing, due_hours, at)
+                session.add(row)
+                session.flush()
+                if receipt is not None:
+                    session.add(
+                        PortalReceiptRow(
+                            submission_key=receipt[0],
+                            case_id=row.id,
+                            sealed_code=receipt[1],
+                            created_at=at,
+                        )
+                    )
+                    session.flush()
+                _add_hashes(session, row.id, hashes, variants, at)
+                return _case(session, row), code
+        except IntegrityError:
+            if receipt is not None and self.receipt_for(receipt[0]) is not None:
+                raise SubmissionRepeatedError(
+                    "this request page was already sent", value=receipt[0][:8]
+                ) from None
+            raise
+
+    def receipt_for(self, submission_key: str) -> ReceiptInfo | None:
+        """The case a request page's submission created, or None."""
+        with self._reading() as session:
+            found = session.scalar(
+                select(PortalReceiptRow).where(PortalReceiptRow.submission_key == submission_key)
+            )
+            if found is None:
+                return None
+            case = _case(session, _case_row(session, found.case_id))
+            return ReceiptInfo(case, found.sealed_code, found.created_at)
 
     def complete_case(
         self,
@@ -212,9 +248,17 @@ class CaseStore(_Repo):
         missing: Sequence[str],
         due_hours: float | None,
         jurisdiction: str,
+        hashes: Sequence[tuple[str, str, int | None]] = (),
+        variants: Mapping[str, Sequence[tuple[str, str]]] | None = None,
         now: datetime | None = None,
     ) -> CaseInfo:
-        """Add what was missing; the clock starts the moment nothing is missing any more."""
+        """Add what was missing, or more photos and places; the clock starts the moment
+        nothing is missing any more.
+
+        While the case is incomplete, ``details`` replaces the saved answers (the caller
+        merged them). Once complete and until it is approved, only new photos (``hashes``,
+        pending like the first ones) and places (``details["locations"]``) are added;
+        after approval nothing changes here (the victim sends a new request)."""
         at = now or utcnow()
         with self._writing() as session:
             row = _case_row(session, case_id)
@@ -223,6 +267,14 @@ class CaseStore(_Repo):
                 row.missing = list(missing)
                 row.jurisdiction = jurisdiction
                 _set_validity(row, missing, due_hours, at)
+                _add_hashes(session, row.id, hashes, variants, at)
+            elif can_add_content(row.status, row.hunt_state, row.reviewed_by):
+                row.details = {
+                    **(row.details or {}),
+                    "locations": list(details.get("locations") or []),
+                    "files": details.get("files", (row.details or {}).get("files", 0)),
+                }
+                _add_hashes(session, row.id, hashes, variants, at)
             session.flush()
             return _case(session, row)
 
@@ -418,6 +470,42 @@ class CaseStore(_Repo):
 
 
 _DUMMY = _hasher.hash("AAAA-AAAA-AAAA-AAAA")
+
+
+def new_access_code() -> str:
+    """A fresh access code: 16 characters a person can read aloud and type."""
+    return _code(4)
+
+
+def _add_hashes(
+    session: Session,
+    case_id: int,
+    hashes: Sequence[tuple[str, str, int | None]],
+    variants: Mapping[str, Sequence[tuple[str, str]]] | None,
+    at: datetime,
+) -> None:
+    """Keep each new hash once, pending, after those the case already has."""
+    rows = session.execute(
+        select(CaseHashRow.signal_type, CaseHashRow.value).where(CaseHashRow.case_id == case_id)
+    )
+    seen = {(str(kind), str(value)) for kind, value in rows}
+    extra = variants or {}
+    for kind, value, quality in hashes:
+        if (kind, value) in seen:
+            continue
+        seen.add((kind, value))
+        session.add(
+            CaseHashRow(
+                case_id=case_id,
+                signal_type=kind,
+                value=value,
+                quality=quality,
+                status="pending",
+                created_at=at,
+                variants=_variant_rows(extra.get(value) if kind == "pdq" else None),
+            )
+        )
+    session.flush()
 
 
 def _set_validity(

@@ -13,34 +13,44 @@ import logging
 from datetime import datetime
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shieldwall.api.deps import ScanCaller
+from shieldwall.casework import INCOMPLETE, can_add_content
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
 from shieldwall.pipeline import case_clocks, child_safety
-from shieldwall.store.cases import CaseInfo
+from shieldwall.store.cases import (
+    CaseInfo,
+    SubmissionRepeatedError,
+    new_access_code,
+)
 from shieldwall.store.models import utcnow
+from shieldwall.web import portal_admission as admission
+from shieldwall.web import portal_receipts as receipts
 from shieldwall.web import workflows
+from shieldwall.web.portal_admission import REFUSALS
 from shieldwall.web.portal_form import (
+    FIELD_IDS,
     JURISDICTIONS,
     MESSAGES,
     RELATIONSHIPS,
     UNDER_18,
     check_request,
+    merged_answers,
+    saved_answers,
 )
 from shieldwall.web.portal_guard import (
-    PORTAL_FLOODS,
     PORTAL_REFUSED,
     address_key,
     challenge_key,
     check_pow,
     client_address,
     issue_challenge,
-    limits_of,
     pattern_key,
 )
 from shieldwall.web.security import (
@@ -90,24 +100,41 @@ def bank_windows() -> list[dict[str, Any]]:
 def _portal(
     request: Request, template: str, ctx: dict[str, Any], *, status_code: int = 200
 ) -> Response:
-    secret = runtime_of(request).settings.secret_key
+    rt = runtime_of(request)
+    secret = rt.settings.secret_key
     nonce, new = portal_nonce(request)
-    bits = runtime_of(request).settings.portal_pow_bits
+    bits = rt.settings.portal_pow_bits
     base = {
         "portal_csrf": portal_token(secret, nonce),
+        "submission_token": receipts.issue_token(secret, nonce),
         "pow_challenge": issue_challenge(secret, bits) if bits else "",
         "pow_bits": bits,
         "jurisdictions": JURISDICTIONS,
         "relationships": RELATIONSHIPS,
         "messages": MESSAGES,
+        "field_ids": FIELD_IDS,
         "status_words": STATUS_WORDS,
         "bank_windows": bank_windows(),
         "target_words": TARGET_WORDS,
         "under_18_choices": UNDER_18,
+        "max_files": rt.settings.portal_max_files,
+        "nojs_wait_s": admission.NOJS_WAIT_S,
     }
     case = ctx.get("case")
-    if isinstance(case, CaseInfo) and "targets" not in ctx:
-        ctx = {**ctx, "targets": runtime_of(request).case_targets.for_case(case.id)}
+    if isinstance(case, CaseInfo):
+        extra: dict[str, Any] = {
+            "can_add": can_add_content(case.status, case.hunt_state, case.reviewed_by),
+            "fingerprints": [h for h in case.hashes if h.signal_type == "sha256"],
+            "visual_fingerprints": sum(1 for h in case.hashes if h.signal_type == "pdq"),
+            "clocks": rt.case_clocks.for_cases([case.id]).get(case.id, []),
+        }
+        if "targets" not in ctx:
+            extra["targets"] = rt.case_targets.for_case(case.id)
+        if "form" not in ctx:
+            extra["form"] = saved_answers(case.details, case.jurisdiction, case.missing)
+        if "missing" not in ctx:
+            extra["missing"] = case.missing
+        ctx = {**extra, **ctx}
     response = render(request, template, {**base, **ctx}, status_code=status_code)
     if new:
         set_cookie(request, response, PORTAL_COOKIE, nonce, max_age=24 * 3600, same_site="strict")
@@ -119,6 +146,16 @@ def report_form(request: Request) -> Response:
     return _portal(request, "report.html", {"form": {}, "missing": []})
 
 
+def _to_receipt(token: str) -> Response:
+    """Redirect-after-POST: the receipt is a page of its own, so a reload stores nothing."""
+    return RedirectResponse(f"/report/receipt/{quote(token, safe='')}", status_code=303)
+
+
+def _submission_key(request: Request, token: str) -> str | None:
+    nonce = request.cookies.get(PORTAL_COOKIE, "")
+    return receipts.submission_key(runtime_of(request).settings.secret_key, nonce, token)
+
+
 @router.post("/report", response_class=HTMLResponse)
 async def submit_report(request: Request) -> Response:
     rt = runtime_of(request)
@@ -126,21 +163,11 @@ async def submit_report(request: Request) -> Response:
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     settings = rt.settings
-    problem = check_pow(
-        settings.secret_key,
-        fields.get("pow_challenge", ""),
-        fields.get("pow_nonce", ""),
-        bits=settings.portal_pow_bits,
-    )
-    if problem is not None:
-        PORTAL_REFUSED.labels("pow").inc()
-        return _refused(
-            request,
-            fields,
-            f"We could not send this yet: {problem}. Nothing was stored. Press send again; "
-            "the page does a short check on your device first.",
-            400,
-        )
+    state = web(request)
+    token = fields.get("submission_token", "")
+    key = _submission_key(request, token)
+    if key is not None and await run_in_threadpool(state.cases.receipt_for, key) is not None:
+        return _to_receipt(token)  # this page was sent before: show what it created
     req, missing = check_request(fields, max_files=settings.portal_max_files)
     if "variants" in missing or "too_many_files" in missing:
         # Malformed region hashes: keep nothing rather than a request with half its hashes;
@@ -156,37 +183,35 @@ async def submit_report(request: Request) -> Response:
         return _portal(
             request, "report.html", {"form": fields, "missing": missing}, status_code=422
         )
-    state = web(request)
-    admission = await run_in_threadpool(
-        state.attempts.admit,
-        address_key=address_key(
-            settings.secret_key, client_address(request, settings.trusted_proxies)
-        ),
-        pattern_key=pattern_key(value for _, value, _ in req.hash_rows()),
-        challenge_key=challenge_key(fields["pow_challenge"]) if settings.portal_pow_bits else None,
-        limits=limits_of(settings),
+    refusal = await admission.guard(
+        request,
+        fields,
+        pattern=pattern_key(value for _, value, _ in req.hash_rows()),
+        allow_wait=not req.files,
     )
-    if admission.flood_started:
-        PORTAL_FLOODS.inc()
-        log.warning("portal.flood_detected", extra={"level": settings.portal_flood_per_hour})
-    if not admission.admitted:
-        PORTAL_REFUSED.labels(admission.reason or "limit").inc()
-        return _refused(
-            request,
-            fields,
-            REFUSALS.get(admission.reason or "", REFUSALS["address"]),
-            400 if admission.reason == "replay" else 429,
-            retry_after=admission.retry_after_s,
+    if refusal is not None:
+        replayed = refusal[0] == admission.REFUSALS["replay"]
+        if replayed and key is not None and await admission.wait_for_receipt(request, key):
+            return _to_receipt(token)  # sent twice at once: the first one stored it
+        message, status, retry_after = refusal
+        return _refused(request, fields, message, status, retry_after=retry_after)
+    code = new_access_code()
+    try:
+        case, code = await run_in_threadpool(
+            partial(
+                state.cases.create_case,
+                jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
+                details=req.details(),
+                missing=missing,
+                hashes=req.hash_rows(),
+                variants=req.pdq_variants(),
+                due_hours=workflows.deadline_hours([req.jurisdiction]),
+                code=code,
+                receipt=(key, receipts.seal(settings.secret_key, token, code)) if key else None,
+            )
         )
-    case, code = await run_in_threadpool(
-        state.cases.create_case,
-        jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
-        details=req.details(),
-        missing=missing,
-        hashes=req.hash_rows(),
-        variants=req.pdq_variants(),
-        due_hours=workflows.deadline_hours([req.jurisdiction]),
-    )
+    except SubmissionRepeatedError:
+        return _to_receipt(token)
     case = await run_in_threadpool(_start_clocks, request, case, case.received_at)
     if req.under_18 == "yes":
         # Routed to child-safety review at once: a report is prepared for a person to file.
@@ -202,12 +227,40 @@ async def submit_report(request: Request) -> Response:
                 actor="victim-portal",
             )
         )
+    if key is not None:
+        return _to_receipt(token)
+    # A page without a submission token (an older page, or a client of its own): answered
+    # directly, as before; only a page's token makes a safe receipt address.
     return _portal(
         request,
         "receipt.html",
-        {"case": case, "code": code, "form": fields},
+        {"case": case, "code": code},
         status_code=201 if not missing else 200,
     )
+
+
+@router.get("/report/receipt/{token}", response_class=HTMLResponse)
+async def receipt(request: Request, token: str) -> Response:
+    """The receipt of the request this browser's page sent (same case, same code)."""
+    key = _submission_key(request, token[:100])
+    found = await run_in_threadpool(web(request).cases.receipt_for, key) if key else None
+    code = (
+        receipts.unseal(runtime_of(request).settings.secret_key, token, found.sealed_code)
+        if found is not None and utcnow() - found.created_at <= receipts.RECEIPT_SHOWN_FOR
+        else None
+    )
+    if found is None or code is None:
+        return _portal(
+            request,
+            "status_login.html",
+            {
+                "error": "This receipt is no longer shown here (it is shown only in the "
+                "browser that sent the request, for a day). Enter your case number and "
+                "access code to see your request."
+            },
+            status_code=404,
+        )
+    return _portal(request, "receipt.html", {"case": found.case, "code": code})
 
 
 def _start_clocks(request: Request, case: CaseInfo, received_at: datetime) -> CaseInfo:
@@ -222,26 +275,14 @@ def _start_clocks(request: Request, case: CaseInfo, received_at: datetime) -> Ca
     return web(request).cases.get(case.id) if started else case
 
 
-REFUSALS = {
-    "address": "Too many requests have been sent from your connection in the last hour. "
-    "Nothing was stored. If you need help now, try again later or from another connection.",
-    "pattern": "Requests with these same files have already been sent several times today. "
-    "Nothing new was stored: the earlier request is being handled. Use its case number and "
-    "access code on the status page.",
-    "replay": "This page was already used to send a request. Reload the page to send another.",
-}
-"""What the portal says when it refuses a request before storing it (by reason)."""
-
-
 def _refused(
     request: Request, fields: dict[str, str], message: str, status: int, *, retry_after: int = 0
 ) -> Response:
-    response = _portal(
-        request,
-        "report.html",
-        {"form": fields, "missing": [], "refused": message},
-        status_code=status,
-    )
+    ctx: dict[str, Any] = {"form": fields, "missing": [], "refused": message}
+    if status == 429 and retry_after and fields.get("nojs") == "1":
+        # Waiting stands in for the check: the same page's check must stay, or the wait restarts.
+        ctx["pow_challenge"] = fields.get("pow_challenge", "")
+    response = _portal(request, "report.html", ctx, status_code=status)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response
@@ -346,47 +387,83 @@ async def status_page(request: Request) -> Response:
         return refused
     if case is None:
         return _wrong_code(request)
-    return _portal(
-        request,
-        "status.html",
-        {
-            "case": case,
-            "code": fields["access_code"],
-            "form": case.details,
-            "missing": case.missing,
-        },
-    )
+    return _portal(request, "status.html", {"case": case, "code": fields["access_code"]})
 
 
 @router.post("/status/complete", response_class=HTMLResponse)
 async def complete(request: Request) -> Response:
+    """Add what was missing, and photos (hashed in the page) or places, to a request.
+
+    Needs the case's number and access code, behind the status guard (proof-of-work, wrong
+    codes limited per address). Sending photos or places also passes the limits of a new
+    request (per address and per set of hashes), so "add later" is no way around them."""
+    settings = runtime_of(request).settings
     case, fields, refused = await _case_from_form(request)
     if refused is not None:
         return refused
     if case is None:
         return _wrong_code(request)
-    req, missing = check_request(fields)
-    # The files were hashed and kept with the first submission.
-    missing = [m for m in missing if m not in ("content", "hashes")] if case.hashes else missing
-    details = {
-        **req.details(),
-        "files": case.details.get("files", 0),
-        "under_18": req.under_18 or case.details.get("under_18", ""),
-    }
+    merged = merged_answers(
+        saved_answers(case.details, case.jurisdiction, case.missing),
+        fields,
+        answers_open=case.status == INCOMPLETE,
+    )
+    req, missing = check_request(merged, max_files=settings.portal_max_files)
+    page = {"case": case, "code": fields["access_code"]}
+    if {"hashes", "variants", "too_many_files"} & set(missing):
+        return _portal(
+            request,
+            "status.html",
+            {**page, "form": {**merged, "hashes": ""}, "missing": missing},
+            status_code=422,
+        )
+    new_places = merged["locations"] != saved_answers(
+        case.details, case.jurisdiction, case.missing
+    ).get("locations")
+    if req.files or new_places:
+        if not can_add_content(case.status, case.hunt_state, case.reviewed_by):
+            return _portal(request, "status.html", {**page, "refused": ADD_CLOSED}, status_code=409)
+        refusal = await admission.guard(
+            request,
+            fields,
+            pattern=pattern_key(value for _, value, _ in req.hash_rows()),
+            allow_wait=not req.files,
+            pow_checked=True,  # by the status guard above; a challenge is only spent once
+        )
+        if refusal is not None:
+            message, status, retry_after = refusal
+            response = _portal(
+                request, "status.html", {**page, "refused": message}, status_code=status
+            )
+            if retry_after:
+                response.headers["Retry-After"] = str(retry_after)
+            return response
+    known = {h.value for h in case.hashes if h.signal_type == "sha256"}
+    files = len(known | {f.sha256 for f in req.files})
+    if files:
+        missing = [m for m in missing if m != "content"]
+    details = {**req.details(), "files": files}
     case = await run_in_threadpool(
-        web(request).cases.complete_case,
-        case.id,
-        details=details,
-        missing=missing,
-        due_hours=workflows.deadline_hours([req.jurisdiction]),
-        jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
+        partial(
+            web(request).cases.complete_case,
+            case.id,
+            details=details,
+            missing=missing,
+            due_hours=workflows.deadline_hours([req.jurisdiction]),
+            jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
+            hashes=req.hash_rows(),
+            variants=req.pdq_variants(),
+        )
     )
     case = await run_in_threadpool(_start_clocks, request, case, utcnow())
-    return _portal(
-        request,
-        "status.html",
-        {"case": case, "code": fields["access_code"], "form": fields, "missing": case.missing},
-    )
+    added = len(req.files) + (1 if new_places else 0)
+    return _portal(request, "status.html", {**page, "case": case, "added": added})
+
+
+ADD_CLOSED = (
+    "This request has already been reviewed, so photos or links can no longer be added to "
+    "it. Nothing was stored. To report more, send a new request."
+)
 
 
 @router.post("/status/withdraw", response_class=HTMLResponse)
@@ -400,16 +477,7 @@ async def withdraw(request: Request) -> Response:
         case = await run_in_threadpool(
             workflows.withdraw_case, runtime_of(request), web(request).cases, case
         )
-    return _portal(
-        request,
-        "status.html",
-        {
-            "case": case,
-            "code": fields["access_code"],
-            "form": case.details,
-            "missing": case.missing,
-        },
-    )
+    return _portal(request, "status.html", {"case": case, "code": fields["access_code"]})
 
 
 class AppealCreate(BaseModel):

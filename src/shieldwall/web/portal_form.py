@@ -61,6 +61,25 @@ MESSAGES: dict[str, str] = {
 }
 """What to tell the requester for each missing element, in the words the form uses."""
 
+FIELD_IDS: dict[str, str] = {
+    "jurisdiction": "jurisdiction",
+    "declare_intimate": "declare_intimate",
+    "declare_nonconsensual": "declare_nonconsensual",
+    "relationship": "rel-self",
+    "good_faith": "good_faith",
+    "signature": "signature",
+    "contact": "email",
+    "email": "email",
+    "content": "files",
+    "hashes": "files",
+    "variants": "files",
+    "too_many_files": "files",
+}
+"""The field each error-summary line links to (the element a person fixes)."""
+
+_TEXT_FIELDS = ("jurisdiction", "relationship", "signature", "email", "phone", "notes", "under_18")
+_FLAG_FIELDS = ("declare_intimate", "declare_nonconsensual", "good_faith")
+
 _HEX = re.compile(r"^[0-9a-f]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -267,3 +286,43 @@ def check_request(
     if not req.files and not req.locations and files is not None:
         missing.append("content")
     return req, missing
+
+
+def saved_answers(
+    details: Mapping[str, Any], jurisdiction: str, missing: list[str]
+) -> dict[str, str]:
+    """A stored request's answers as the form's fields, to fill the "add what was missing"
+    form: every saved answer is shown again, so sending it never erases one."""
+    out = {k: str(details.get(k) or "") for k in _TEXT_FIELDS if k != "jurisdiction"}
+    out.update({k: "on" if details.get(k) else "" for k in _FLAG_FIELDS})
+    # A request stored without a country is kept as "other": show "Choose…" then, not that.
+    out["jurisdiction"] = "" if "jurisdiction" in missing else jurisdiction
+    out["locations"] = "\n".join(str(x) for x in details.get("locations") or [])
+    return out
+
+
+def merged_answers(
+    saved: Mapping[str, str], sent: Mapping[str, str], *, answers_open: bool
+) -> dict[str, str]:
+    """What a request says after the status page's form was sent.
+
+    Places typed in ``add_locations`` are added to those saved (never replacing them);
+    photos come in ``hashes`` (new ones only). While the request is incomplete
+    (``answers_open``) each answer the form sent replaces the saved one; an answer the
+    form did not send (a field missing from it, an unticked box) keeps the saved one, so
+    a declaration once made stays made (withdrawing is how a request is taken back)."""
+    merged = dict(saved)
+    if answers_open:
+        for key in _TEXT_FIELDS:
+            if key in sent:
+                merged[key] = sent[key]
+        for key in _FLAG_FIELDS:
+            if _flag(sent, key):
+                merged[key] = "on"
+    places = [p for p in saved.get("locations", "").splitlines() if p.strip()]
+    for line in sent.get("add_locations", "").splitlines():
+        if line.strip() and line.strip() not in places:
+            places.append(line.strip())
+    merged["locations"] = "\n".join(places)
+    merged["hashes"] = sent.get("hashes", "")
+    return merged

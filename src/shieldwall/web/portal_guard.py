@@ -109,6 +109,19 @@ def check_pow(
     return None
 
 
+def challenge_age(secret: str, challenge: str, *, now: float | None = None) -> float | None:
+    """Seconds since this site issued ``challenge``; None when it is malformed or forged.
+    (A page sent with JavaScript off cannot do the work; the portal makes it wait instead.)"""
+    parts = challenge.split(".")
+    if len(parts) != 4 or not all(p.isascii() and p.isalnum() for p in parts):
+        return None
+    if not parts[0].isdigit() or not hmac.compare_digest(
+        parts[3], _mac(secret, ".".join(parts[:3]))
+    ):
+        return None
+    return (now if now is not None else time.time()) - int(parts[0])
+
+
 def challenge_key(challenge: str) -> str:
     return hashlib.sha256(challenge.encode()).hexdigest()
 

@@ -57,13 +57,22 @@ def test_the_page_solves_the_challenge_and_the_server_accepts_it(
     assert case.details["locations"] == ["https://forum.example.test/t/pow"]
 
     # A script replaying the solved challenge with the browser's own cookie and token (a
-    # plain request from the same context, so the refusal is not a page error): refused.
+    # plain request from the same context, so the refusal is not a page error), as another
+    # request (without the page's submission token): refused.
     victim.goto(f"{live.origin}/report")
+    sent = {k: v[0] for k, v in form.items() if k != "submission_token"}
     replay = victim.context.request.post(
         f"{live.origin}/report",
-        form={
-            **{k: v[0] for k, v in form.items()},
-            "csrf_token": victim.input_value("input[name=csrf_token]"),
-        },
+        form={**sent, "csrf_token": victim.input_value("input[name=csrf_token]")},
     )
     assert replay.status == 400 and "already used" in replay.text()
+    # The same page sent again whole (its token too) only shows the first receipt.
+    again = victim.context.request.post(
+        f"{live.origin}/report",
+        form={**sent, "submission_token": form["submission_token"][0]},
+        max_redirects=0,
+    )
+    assert again.status == 303 and "/report/receipt/" in again.headers["location"]
+    assert (
+        CaseStore(session_factory(live.runtime.engine)).count_cases(statuses=["under_review"]) == 1
+    )

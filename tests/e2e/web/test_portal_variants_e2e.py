@@ -47,7 +47,8 @@ def test_region_hashes_made_in_the_page_are_pythons_bank_variants_and_banked(
     victim.goto(f"{live.origin}/report")
     victim.set_input_files("#files", [str(p) for p in photo_paths])
     victim.wait_for_selector("form[data-hash-state=done]", timeout=120_000)
-    lines = victim.inner_text("#hash-list").splitlines()
+    # One row per file (name, state, remove button); the state says what was hashed.
+    lines = victim.locator("#hash-list li.file .state").all_inner_texts()
     assert len(lines) == len(photo_paths)
     told = re.compile(
         r"fingerprint ready, plus (\d+) hash(es)? of parts of the picture "
