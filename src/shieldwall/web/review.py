@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import InputError, ShieldwallError
-from shieldwall.pipeline import case_clocks, child_safety
+from shieldwall.pipeline import case_clocks, case_close, child_safety
 from shieldwall.store.models import utcnow
 from shieldwall.store.users import staff_handle
 from shieldwall.web import workflows
@@ -350,6 +350,7 @@ def case_page(request: Request, case_id: RowId, viewer: Reviewer) -> Response:
             "automatic": rt.settings.victim_removal_approval == "automatic",
             "clocks": rt.case_clocks.for_cases([case.id]).get(case.id, []),
             "targets": rt.case_targets.for_case(case.id),
+            "close_reasons": case_close.CLOSE_REASONS,
             "error": request.query_params.get("error"),
         },
     )
@@ -456,6 +457,8 @@ def decide_case(
     case_id: RowId,
     viewer: Reviewer,
     decision: Annotated[str, Form()] = "",
+    reason_code: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     state = web(request)
     rt = runtime_of(request)
@@ -467,7 +470,16 @@ def decide_case(
                 rt, state.cases, case_id=case_id, confirmed_by=viewer.username
             )
         elif decision == "close":
-            state.cases.close(case_id)
+            # Never a bare close: a reason code, and a notice to the reporter (UK OSA s.10(3B)).
+            case_close.close_case(
+                rt.case_notices,
+                state.cases.get(case_id),
+                reason_code=reason_code,
+                note=note,
+                closed_by=viewer.username,
+                actor=staff_handle(viewer.user.id),
+                complaints_setting=rt.settings.complaints_route,
+            )
     except ShieldwallError as exc:
         return RedirectResponse(
             f"/review/cases/{case_id}?error={quote(exc.message)}", status_code=303
