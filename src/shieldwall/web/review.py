@@ -363,7 +363,8 @@ def escalate_case(
     viewer: Reviewer,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Escalate to child safety: a CyberTipline report is prepared and queued for filing."""
+    """Escalate to child safety: a report is prepared and queued for filing with each agency
+    that applies (NCMEC's CyberTipline, the UK's National Crime Agency)."""
     rt, state = runtime_of(request), web(request)
     try:
         case = state.cases.get(case_id)
@@ -377,6 +378,7 @@ def escalate_case(
             reason=reason,
             by=viewer.username,
             actor=staff_handle(viewer.user.id),
+            platform_jurisdictions=rt.settings.platform_jurisdictions,
         )
     except ShieldwallError as exc:
         return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
@@ -395,6 +397,7 @@ def child_safety_page(request: Request, viewer: Reviewer) -> Response:
             "now": utcnow(),
             "error": request.query_params.get("error"),
             "target_hours": child_safety.TARGET_HOURS,
+            "agencies": child_safety.AGENCIES,
         },
     )
 
@@ -406,7 +409,7 @@ def report_filed(
     viewer: AppealDecider,
     report_id: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """A senior moderator or admin filed the report with NCMEC and records its id."""
+    """A senior moderator or admin filed the report with its agency and records its id."""
     rt = runtime_of(request)
     try:
         child_safety.file_report(
