@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -143,8 +144,14 @@ class RetroHunter:
     policies: PolicyHolder
     quality_threshold: int = 50
 
-    def hunt(self, entry_ids: Sequence[int]) -> RetroHuntReport:
-        """Hunt the given bank entries; each item hit gets one new decision."""
+    def hunt(
+        self, entry_ids: Sequence[int], *, review_due_at: datetime | None = None
+    ) -> RetroHuntReport:
+        """Hunt the given bank entries; each item hit gets one new decision.
+
+        ``review_due_at``: the deadline of the case whose hashes these are. A near-copy the
+        policy sends to people inherits it, so its review task is due no later than the
+        case's legal clock (the policy's own SLA still applies when it is sooner)."""
         start = time.perf_counter()
         self.seen.refresh()
         entries = self.banks.entries_by_ids(ids=entry_ids)
@@ -189,7 +196,7 @@ class RetroHunter:
             seen_item = stored.get(item_id)
             if seen_item is None:
                 continue  # purged by retention meanwhile
-            decision = self._decide(seen_item, sorted(via), via)
+            decision = self._decide(seen_item, sorted(via), via, review_due_at)
             if decision is not None:
                 decisions.append(decision)
         return RetroHuntReport(
@@ -251,7 +258,11 @@ class RetroHunter:
         return True
 
     def _decide(
-        self, item: ItemInfo, entry_ids: list[int], via: dict[int, str | None]
+        self,
+        item: ItemInfo,
+        entry_ids: list[int],
+        via: dict[int, str | None],
+        review_due_at: datetime | None = None,
     ) -> DecisionInfo | None:
         did = str(uuid.uuid5(_NAMESPACE, f"retro:{item.id}:{','.join(map(str, entry_ids))}"))
         if self._already_decided(did):
@@ -285,6 +296,12 @@ class RetroHunter:
                 "retro-hunt: a newly banked hash matches this stored item",
                 *found,
                 *new.reasons,
+            ],
+            actions=[
+                dataclasses.replace(a, payload={**a.payload, "due_at": review_due_at.isoformat()})
+                if review_due_at is not None and a.kind == "review"
+                else a
+                for a in new.actions
             ],
         )
         return self.items.add_decision(item_id=item.id, decision=new)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.pipeline import case_clocks, case_close, child_safety
+from shieldwall.policy.legal_clocks import countries
 from shieldwall.store.models import utcnow
 from shieldwall.store.users import staff_handle
 from shieldwall.web import workflows
@@ -68,7 +69,17 @@ def queue_page(
             continue
         deadline = workflows.effective_deadline(t.due_at, t.created_at, t.item.jurisdictions)
         text, breached = _countdown(deadline, now)
-        rows.append({"task": t, "deadline": deadline, "countdown": text, "breached": breached})
+        rows.append(
+            {
+                "kind": "match",
+                "task": t,
+                "deadline": deadline,
+                "countdown": text,
+                "breached": breached,
+            }
+        )
+    requests = _waiting_requests(request, now, queue=queue, priority=priority, where=jurisdiction)
+    rows += requests
     rows.sort(key=lambda r: r["deadline"])
     cases = state.cases.count_cases(statuses=["under_review"])
     totals = state.desk.counts()
@@ -78,7 +89,7 @@ def queue_page(
         "queue.html",
         {
             "rows": rows,
-            "queues": sorted({t.queue for t in tasks}),
+            "queues": sorted({t.queue for t in tasks} | {REQUEST_QUEUE}),
             "filters": {"queue": queue, "priority": priority, "jurisdiction": jurisdiction},
             "approvals": totals["approvals"],
             "appeals": totals["appeals"],
@@ -88,6 +99,46 @@ def queue_page(
             "done": request.query_params.get("done"),
         },
     )
+
+
+REQUEST_QUEUE = "victim-requests"
+"""The queue name victim requests carry in the review queue (and its filter)."""
+REQUEST_PRIORITY = "high"
+
+
+def _waiting_requests(
+    request: Request, now: datetime, *, queue: str, priority: str, where: str
+) -> list[dict[str, Any]]:
+    """Victim requests waiting for a moderator, as rows of the same deadline-ordered queue as
+    matches: a request under review (or incomplete with a legal clock running) and one whose
+    removal waits for a second moderator; each due at its soonest clock."""
+    if (queue and queue != REQUEST_QUEUE) or (priority and priority != REQUEST_PRIORITY):
+        return []
+    rt, state = runtime_of(request), web(request)
+    listed = state.cases.list_cases(statuses=("incomplete", "under_review", "actioning"))
+    clocks = rt.case_clocks.for_cases([c.id for c in listed])
+    rows: list[dict[str, Any]] = []
+    for case in listed:
+        if where and not countries([where], None) & countries([case.jurisdiction], None):
+            continue
+        dues = [k.due_at for k in clocks.get(case.id, [])] + ([case.due_at] if case.due_at else [])
+        waiting = case.removal_held or (
+            case.status in ("incomplete", "under_review") and case.hunt_state is None
+        )
+        if not waiting or not dues:
+            continue
+        deadline = min(dues)
+        text, breached = _countdown(deadline, now)
+        rows.append(
+            {
+                "kind": "request",
+                "case": case,
+                "deadline": deadline,
+                "countdown": text,
+                "breached": breached,
+            }
+        )
+    return rows
 
 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
@@ -127,7 +178,8 @@ def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
             "is_video": (item.media_type or "").startswith("video/"),
             "blur": viewer.user.blur_strength,
             "reveals": state.desk.reveals(item_id=item.id, limit=20),
-            "categories": rt.policies.policy.categories,
+            "categories": workflows.reasons_for(rt, item),
+            "item_kind": workflows.item_kind(item),
             "verdicts": workflows.REVIEW_VERDICTS,
             "banks": banks,
             "error": request.query_params.get("error"),

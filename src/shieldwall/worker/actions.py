@@ -113,12 +113,15 @@ class ActionPerformer:
     def _open_review(self, entry: OutboxInfo) -> Outcome:
         p = entry.payload
         sla = p.get("sla_hours")
+        due = p.get("due_at")
         _, created = self._reviews.open_task(
             item_id=int(p["item_id"]),
             decision_id=str(p.get("decision_id") or entry.decision_id or ""),
             queue=str(p["queue"]),
             priority=str(p.get("priority") or "normal"),
             sla_hours=None if sla is None else float(sla),
+            # A near-copy found from a victim's case inherits the case's deadline.
+            due_at=None if not due else datetime.fromisoformat(str(due)),
             idempotency_key=entry.idempotency_key,
         )
         return Outcome.delivered(None if created else "review task already open")
