@@ -31,18 +31,20 @@ filings as well, as the longer of what is known.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shieldwall.errors import InputError
+from shieldwall.errors import InputError, NotFoundError
 from shieldwall.policy.legal_clocks import countries
 from shieldwall.store.case_targets import TargetInfo
 from shieldwall.store.cases import CaseInfo, LegalHoldError
 from shieldwall.store.child_safety import ChildSafetyReportInfo, ChildSafetyStore
+from shieldwall.store.items import ItemStore
 from shieldwall.store.models import utcnow
-from shieldwall.store.service_records import ItemInfo
+from shieldwall.store.service_records import ItemInfo, NewAction, NewDecision
 
 TARGET_HOURS = 24
 """Internal target for filing a prepared report; the law says "as soon as reasonably possible"."""
@@ -177,6 +179,75 @@ def escalate(
         )
         for agency in agencies_for(platform_jurisdictions, case.jurisdiction)
     ]
+
+
+ESCALATION = "escalate_child_safety"
+_NAMESPACE = uuid.UUID("0b7f6c52-8d0e-4d5e-9a3f-1c2d3e4f5a6b")
+
+
+def restrict_escalated_items(
+    items: ItemStore,
+    case: CaseInfo,
+    found: Sequence[ItemInfo],
+    *,
+    policy_version: str,
+    decided_by: str,
+) -> int:
+    """An ``escalate_child_safety`` decision on each item the case found: access is disabled
+    while the report is prepared, and the platform's ``decision.updated`` webhook carries the
+    uploader's statement of reasons (DSA Art. 17, category protection of minors; attached by
+    the worker). Decision ids derive from case and item, so escalating twice decides once.
+    Returns how many decisions were written."""
+    written = 0
+    for item in found:
+        did = str(uuid.uuid5(_NAMESPACE, f"case:{case.id}:item:{item.id}"))
+        try:
+            items.get_decision(did)
+            continue
+        except NotFoundError:
+            pass
+        reason = "Escalated to child-safety review: the person shown may be under 18."
+        public = {
+            "decision_id": did,
+            "content_id": item.content_id,
+            "verdict": ESCALATION,
+            "categories": ["child_safety"],
+            "reasons": [reason],
+            "matches": [],
+            "policy_version": policy_version,
+            "source": "case",
+        }
+        items.add_decision(
+            item_id=item.id,
+            decision=NewDecision(
+                id=did,
+                source="case",
+                verdict=ESCALATION,
+                policy_version=policy_version,
+                fired=[
+                    {
+                        "rule_id": "child-safety-escalation",
+                        "category": "child_safety",
+                        "outcomes": [{"outcome": ESCALATION}],
+                        "evidence": [f"case {case.case_number} escalated to child safety"],
+                    }
+                ],
+                reasons=[reason],
+                matches=[],
+                signals=[],
+                notes=[reason],
+                actions=[
+                    NewAction(
+                        "webhook",
+                        {"event": "decision.updated", "decision": public},
+                        f"{did}:webhook",
+                    )
+                ],
+                decided_by=decided_by,
+            ),
+        )
+        written += 1
+    return written
 
 
 def file_report(

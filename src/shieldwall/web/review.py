@@ -432,6 +432,13 @@ def escalate_case(
             actor=staff_handle(viewer.user.id),
             platform_jurisdictions=rt.settings.platform_jurisdictions,
         )
+        child_safety.restrict_escalated_items(
+            rt.items,
+            case,
+            list(items.values()),
+            policy_version=rt.policies.policy.version,
+            decided_by=viewer.username,
+        )
     except ShieldwallError as exc:
         return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
     return RedirectResponse("/review/child-safety", status_code=303)

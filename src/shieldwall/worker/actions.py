@@ -59,6 +59,7 @@ class ActionPerformer:
         data_dir: Path,
         webhook: WebhookSender | None,
         detection: DeferredDetection | None = None,
+        statements: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         # Asked for only when an add_to_bank row comes: a worker that only sends webhooks
         # never loads the matcher or the seen-items index.
@@ -67,6 +68,9 @@ class ActionPerformer:
         self._reviews = reviews
         self._data_dir = data_dir
         self._webhook = webhook
+        # Adds the uploader's DSA statement to a restricting decision's webhook (pipeline/
+        # uploader_statement.py); None sends payloads as stored.
+        self._statements = statements
         self._kinds: dict[str, Callable[[OutboxInfo], Outcome]] = {
             "webhook": self._send_webhook,
             "review": self._open_review,
@@ -108,7 +112,10 @@ class ActionPerformer:
         if self._webhook is None:
             log.warning("outbox.webhook_skipped id=%s reason=%r", entry.id, NO_WEBHOOK_URL)
             return Outcome.delivered(NO_WEBHOOK_URL)
-        return self._webhook.send(entry.payload, idempotency_key=entry.idempotency_key)
+        payload = entry.payload
+        if self._statements is not None:
+            payload = self._statements(payload)
+        return self._webhook.send(payload, idempotency_key=entry.idempotency_key)
 
     def _open_review(self, entry: OutboxInfo) -> Outcome:
         p = entry.payload

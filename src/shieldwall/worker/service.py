@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from pathlib import Path
 
 from huey import Huey
 from huey.consumer import Consumer
 
 from shieldwall.config import Settings
+from shieldwall.pipeline.uploader_statement import attach_statement
 from shieldwall.runtime import Runtime
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.delivery import Deliverer
@@ -50,6 +52,7 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
         data_dir=Path(settings.data_dir),
         webhook=webhook,
         detection=runtime.detection,
+        statements=partial(attach_statement, runtime.items),
     )
     return Deliverer.from_settings(settings, outbox=runtime.outbox, performer=performer)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from web_support import Site, csrf_of, portal_fields
 
+from shieldwall.pipeline.uploader_statement import attach_statement
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
 from shieldwall.store.cases import CaseInfo, CaseStore
@@ -89,6 +90,20 @@ def test_escalation_filing_hold_and_preserve(site: Site, photo_paths: list[Path]
     (content,) = report.fields["content"]
     assert content["content_id"] == "cs-item" and content["uploader_id"] == "cs-uploader"
     assert report.fields["files_attached"] is False
+
+    # The item is restricted while the report is prepared, and its webhook carries the
+    # uploader's statement of reasons (protection of minors, after a notice).
+    item = site.runtime.items.get_item("cs-item")
+    escalation = site.runtime.items.get_decision(item.latest_decision_id or "")
+    assert escalation.verdict == "escalate_child_safety"
+    (hook,) = [o.payload for o in site.runtime.outbox.for_decision(escalation.id)]
+    sent = attach_statement(site.runtime.items, hook)
+    statement = sent["dsa_statement_of_reasons"]
+    assert statement["category"] == "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+    assert statement["source_type"] == "SOURCE_ARTICLE_16"
+    assert "out-of-court" in sent["uploader_notice"]
+    mod.post(f"/review/cases/{case.id}/child-safety", data={"csrf_token": csrf, "reason": "x"})
+    assert site.runtime.items.decisions_for_item(item.id)[-1].id == escalation.id  # once
 
     queue = mod.get("/review/child-safety")
     assert case.case_number in queue.text and "Record filing" not in queue.text
