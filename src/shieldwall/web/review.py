@@ -354,10 +354,14 @@ def cases_page(request: Request, viewer: Reviewer, page: int = 1) -> Response:
     )
     clocks = runtime_of(request).case_clocks.for_cases([c.id for c in listed])
     for case in listed:
-        countdown, breached = _countdown(case.due_at, now) if case.due_at else ("no clock", False)
+        # The soonest of the case's legal clocks (the platform's countries and the
+        # requester's, or a regulator's notice), not only the requester's country's.
+        dues = [k.due_at for k in clocks.get(case.id, [])] + ([case.due_at] if case.due_at else [])
+        countdown, breached = _countdown(min(dues), now) if dues else ("no clock", False)
         rows.append(
             {
                 "case": case,
+                "deadline": min(dues) if dues else None,
                 "countdown": countdown,
                 "breached": breached,
                 "clocks": clocks.get(case.id, []),
@@ -401,6 +405,8 @@ def case_page(request: Request, case_id: RowId, viewer: Reviewer) -> Response:
             "with_media": {i.id for i in preview.items if state.vault.has(i.id)},
             "automatic": rt.settings.victim_removal_approval == "automatic",
             "clocks": rt.case_clocks.for_cases([case.id]).get(case.id, []),
+            "reports": [r for r in rt.child_safety.reports() if r.case_id == case.id],
+            "agencies": child_safety.AGENCIES,
             "targets": rt.case_targets.for_case(case.id),
             "close_reasons": case_close.CLOSE_REASONS,
             "error": request.query_params.get("error"),
