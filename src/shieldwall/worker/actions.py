@@ -68,8 +68,8 @@ class ActionPerformer:
         self._reviews = reviews
         self._data_dir = data_dir
         self._webhook = webhook
-        # Adds the uploader's DSA statement to a restricting decision's webhook (pipeline/
-        # uploader_statement.py); None sends payloads as stored.
+        # Adds the uploader's DSA statement to a restricting decision's webhook
+        # (reports/uploader_statement.py); None sends payloads as stored.
         self._statements = statements
         self._kinds: dict[str, Callable[[OutboxInfo], Outcome]] = {
             "webhook": self._send_webhook,

@@ -20,7 +20,7 @@ from huey import Huey
 from huey.consumer import Consumer
 
 from shieldwall.config import Settings
-from shieldwall.pipeline.uploader_statement import attach_statement
+from shieldwall.reports.uploader_statement import attach_statement
 from shieldwall.runtime import Runtime
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.delivery import Deliverer

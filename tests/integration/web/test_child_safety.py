@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from web_support import Site, csrf_of, portal_fields
 
-from shieldwall.pipeline.uploader_statement import attach_statement
+from shieldwall.reports.uploader_statement import attach_statement
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
 from shieldwall.store.cases import CaseInfo, CaseStore
