@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         description='Countries the platform operates in (e.g. ["GB", "US"]); their takedown '
         "clocks apply to every victim request, besides the requester's own country's.",
     )
+    complaints_route: str = Field(
+        "",
+        max_length=500,
+        description="How a victim complains about a closed request (a URL or an address), "
+        "quoted in the notice that tells them why it was closed; empty: the platform's "
+        "support team, quoting the case number.",
+    )
     signal_budget_ms: float = Field(
         2000.0,
         gt=0,

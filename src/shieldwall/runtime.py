@@ -50,6 +50,7 @@ from shieldwall.store import (
 )
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.case_clocks import CaseClockStore
+from shieldwall.store.case_notices import CaseNoticeStore
 from shieldwall.store.case_targets import CaseTargetStore
 from shieldwall.store.change_signal import ChangeListener, can_listen
 from shieldwall.store.child_safety import ChildSafetyStore
@@ -442,6 +443,11 @@ class Runtime:
     def case_clocks(self) -> CaseClockStore:
         """Every legal clock of victims' cases, with its start event."""
         return CaseClockStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def case_notices(self) -> CaseNoticeStore:
+        """Closing victims' requests with a reason code, and the notices to their reporters."""
+        return CaseNoticeStore(session_factory(self.engine), audit=self.audit)
 
     @cached_property
     def child_safety(self) -> ChildSafetyStore:

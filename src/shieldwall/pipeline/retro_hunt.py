@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -152,6 +153,7 @@ class RetroHunter:
         *,
         search: SeenSearch | None = None,
         spare: Collection[str] = (),
+        review_due_at: datetime | None = None,
     ) -> RetroHuntReport:
         """Hunt the given bank entries; each item hit gets one new decision.
 
@@ -159,7 +161,10 @@ class RetroHunter:
         fans the hashes out over shards of the remembered items on a Ray cluster, so no
         single process has to hold them all. ``spare`` names content ids not to decide
         again: the item whose own decision asked for these entries to be banked (it is
-        counted as hit, not re-decided).
+        counted as hit, not re-decided). ``review_due_at``: the deadline of the case whose
+        hashes these are. A near-copy the policy sends to people inherits it, so its review
+        task is due no later than the case's legal clock (the policy's own SLA still
+        applies when it is sooner).
         """
         start = time.perf_counter()
         if search is None:
@@ -209,7 +214,7 @@ class RetroHunter:
                 continue  # purged by retention meanwhile
             if seen_item.content_id in spare:
                 continue  # decided by the very decision that banked these hashes
-            decision = self._decide(seen_item, sorted(via), via)
+            decision = self._decide(seen_item, sorted(via), via, review_due_at)
             if decision is not None:
                 decisions.append(decision)
         return RetroHuntReport(
@@ -271,7 +276,11 @@ class RetroHunter:
         return True
 
     def _decide(
-        self, item: ItemInfo, entry_ids: list[int], via: dict[int, str | None]
+        self,
+        item: ItemInfo,
+        entry_ids: list[int],
+        via: dict[int, str | None],
+        review_due_at: datetime | None = None,
     ) -> DecisionInfo | None:
         did = str(uuid.uuid5(_NAMESPACE, f"retro:{item.id}:{','.join(map(str, entry_ids))}"))
         if self._already_decided(did):
@@ -305,6 +314,12 @@ class RetroHunter:
                 "retro-hunt: a newly banked hash matches this stored item",
                 *found,
                 *new.reasons,
+            ],
+            actions=[
+                dataclasses.replace(a, payload={**a.payload, "due_at": review_due_at.isoformat()})
+                if review_due_at is not None and a.kind == "review"
+                else a
+                for a in new.actions
             ],
         )
         return self.items.add_decision(item_id=item.id, decision=new)

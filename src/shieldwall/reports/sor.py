@@ -189,6 +189,11 @@ def statement_of_reasons(
     human = decision.decided_by not in ("", "automated")
     automated_source = decision.source in ("upload", "lookup", "retro_hunt", "detectors")
     source = SOURCE_TYPE.get(decision.source) or SOURCE_TYPE.get(item.source, "SOURCE_VOLUNTARY")
+    if source == "SOURCE_VOLUNTARY" and any(
+        m.get("bank_purpose") == "victim" and not m.get("suppressed_by") for m in decision.matches
+    ):
+        # A match with a hash the person shown reported: the decision follows their notice.
+        source = "SOURCE_ARTICLE_16"
     explanation = _scrub(_facts(decision, categories))
     statement: dict[str, Any] = {
         "decision_visibility": VISIBILITY[decision.verdict],

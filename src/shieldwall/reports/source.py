@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 
 from shieldwall.reports.sor import RESTRICTIONS, SorSettings, statement_of_reasons
 from shieldwall.reports.transparency import (
+    AppealFact,
     DecisionFact,
     RequestFact,
     TransparencyReport,
@@ -72,7 +73,32 @@ def load_report(
         period_to=period_to,
         earlier=earlier,
         requests=load_requests(engine),
+        appeals=load_appeals(engine, period_from=period_from, period_to=period_to),
     )
+
+
+def load_appeals(
+    engine: Engine, *, period_from: datetime, period_to: datetime
+) -> list[AppealFact] | None:
+    """Appeals decided in the period (upheld and reversed); None when there is no table."""
+    if not sa.inspect(engine).has_table("appeals"):
+        return None
+    appeals = sa.Table("appeals", sa.MetaData(), autoload_with=engine)
+    from shieldwall.store.models import UTCDateTime
+
+    kind = UTCDateTime()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(appeals.c.decided_at, appeals.c.outcome).where(
+                appeals.c.decided_at.is_not(None), appeals.c.outcome.is_not(None)
+            )
+        ).all()
+    out: list[AppealFact] = []
+    for at, outcome in rows:
+        when = kind.process_result_value(at, engine.dialect)
+        if when is not None and period_from <= when < period_to:
+            out.append(AppealFact(when, str(outcome)))
+    return out
 
 
 def load_requests(engine: Engine) -> list[RequestFact] | None:
@@ -141,4 +167,4 @@ def iter_statements(
         last = (batch[-1][0].created_at, batch[-1][0].id)
 
 
-__all__ = ["iter_statements", "load_report", "load_requests"]
+__all__ = ["iter_statements", "load_appeals", "load_report", "load_requests"]

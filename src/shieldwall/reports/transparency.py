@@ -64,6 +64,16 @@ class RequestFact:
     """The case's status; a request ``withdrawn`` before it was actioned leaves the rate."""
 
 
+@dataclass(frozen=True, slots=True)
+class AppealFact:
+    """One decided appeal: ``upheld`` (the decision stands, no new decision is written) or
+    ``reversed`` (a new ``allow`` decision), so counting decisions alone would miss the
+    upheld ones."""
+
+    decided_at: datetime
+    outcome: str
+
+
 def percentiles(
     values: Sequence[float], qs: Iterable[int] = (50, 90, 99)
 ) -> dict[str, float | None]:
@@ -101,6 +111,8 @@ class TransparencyReport:
     reversal_time_s: Mapping[str, float | None]
     requests: Mapping[str, Any] = field(default_factory=dict)
     time_to_action_samples: tuple[float, ...] = ()
+    appeals_upheld: int = 0
+    appeals_reversed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +128,8 @@ class TransparencyReport:
             "hash_matches": self.hash_matches,
             "retro_hunt_hits": self.retro_hunt_hits,
             "appeals": self.appeals,
+            "appeals_upheld": self.appeals_upheld,
+            "appeals_reversed": self.appeals_reversed,
             "reviews": self.reviews,
             "reversals": self.reversals,
             "reversal_time_s": dict(self.reversal_time_s),
@@ -135,12 +149,15 @@ def build_report(
     earlier: Mapping[int, Sequence[DecisionFact]] | None = None,
     requests: Sequence[RequestFact] | None = None,
     within_hours: float = 48.0,
+    appeals: Sequence[AppealFact] | None = None,
 ) -> TransparencyReport:
     """The report for decisions made in [period_from, period_to).
 
     ``earlier`` gives, per item, decisions made before the period, so a
     reversal in the period of a restriction made before it is still seen.
-    ``requests`` is None when the platform has no request (cases) table.
+    ``requests`` is None when the platform has no request (cases) table. ``appeals`` are the
+    decided appeals (upheld and reversed); without them only reversals, which write a
+    decision, can be counted.
     """
     in_period = sorted(
         (d for d in decisions if period_from <= d.created_at < period_to),
@@ -172,6 +189,15 @@ def build_report(
             reversal_times.append((d.created_at - last_restriction.created_at).total_seconds())
         past.append(d)
 
+    decided = (
+        None
+        if appeals is None
+        else [
+            a
+            for a in appeals
+            if period_from <= a.decided_at < period_to and a.outcome in ("upheld", "reversed")
+        ]
+    )
     return TransparencyReport(
         period_from=period_from,
         period_to=period_to,
@@ -185,7 +211,13 @@ def build_report(
         time_to_action_s=percentiles(tta),
         hash_matches=sum(1 for d in in_period if d.match_count > 0),
         retro_hunt_hits=sum(1 for d in in_period if d.source == "retro_hunt"),
-        appeals=sum(1 for d in in_period if d.source == "appeal"),
+        appeals=len(decided)
+        if decided is not None
+        else sum(1 for d in in_period if d.source == "appeal"),
+        appeals_upheld=sum(1 for a in decided or () if a.outcome == "upheld"),
+        appeals_reversed=sum(1 for a in decided or () if a.outcome == "reversed")
+        if decided is not None
+        else sum(1 for d in in_period if d.source == "appeal"),
         reviews=sum(1 for d in in_period if d.source == "review"),
         reversals=len(reversal_times),
         reversal_time_s=percentiles(reversal_times),

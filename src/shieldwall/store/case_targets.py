@@ -137,7 +137,8 @@ class CaseTargetStore(SessionScoped):
 
     def add(self, case_id: int, targets: Sequence[NewTarget], *, actor: str) -> list[TargetInfo]:
         """Record the targets not yet recorded (by ``action_id``); returns every target of the
-        case. Each new one is chained as ``case.action_owed``."""
+        case. The search's result is chained as ``case.targets_found`` (also when it found
+        nothing), each new target as ``case.action_owed``."""
         at = utcnow()
         with self._writing() as session:
             case = _case_row(session, case_id)
@@ -148,6 +149,23 @@ class CaseTargetStore(SessionScoped):
                     )
                 )
             )
+            fresh = [t for t in targets if t.action_id not in known]
+            if fresh or not targets:
+                # What approval found, counted by kind (no location text: the victim wrote it).
+                counts: dict[str, int] = {}
+                for t in fresh:
+                    key = f"{t.kind}.{t.action}"
+                    counts[key] = counts.get(key, 0) + 1
+                self._audit.append(
+                    session,
+                    action="case.targets_found",
+                    actor=actor,
+                    actor_kind=ActorKind.HUMAN,
+                    subject_type="case",
+                    subject_id=case.case_number,
+                    details={"targets": len(fresh), "by_kind": counts},
+                    at=at,
+                )
             for t in targets:
                 if t.action_id in known:
                     continue

@@ -51,6 +51,7 @@ from shieldwall.casework import (
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.errors import FourEyesError as FourEyesError
 from shieldwall.store.audit_store import AuditWriter
+from shieldwall.store.case_notices import CaseNoticeInfo, notices_of
 from shieldwall.store.models import utcnow
 from shieldwall.store.portal_models import PortalReceiptRow
 from shieldwall.store.reviews import AppealInfo as AppealInfo
@@ -140,6 +141,9 @@ class CaseInfo:
     """``held``: approved, removing already-published copies waits for a second moderator;
     ``done``: the retro-hunt ran; ``None``: not approved yet."""
     hunt_approved_by: str | None = None
+    notices: tuple[CaseNoticeInfo, ...] = ()
+    """Notices prepared for the reporter (e.g. why the request was closed and how to
+    complain), oldest first; shown on their status page."""
 
     @property
     def removal_held(self) -> bool:
@@ -221,6 +225,8 @@ class CaseStore(_Repo):
                     )
                     session.flush()
                 _add_hashes(session, row.id, hashes, variants, at)
+                session.flush()
+                self._submission_events(session, row, missing, at, first=True)
                 return _case(session, row), code
         except IntegrityError:
             if receipt is not None and self.receipt_for(receipt[0]) is not None:
@@ -268,6 +274,8 @@ class CaseStore(_Repo):
                 row.jurisdiction = jurisdiction
                 _set_validity(row, missing, due_hours, at)
                 _add_hashes(session, row.id, hashes, variants, at)
+                session.flush()
+                self._submission_events(session, row, missing, at, first=False)
             elif can_add_content(row.status, row.hunt_state, row.reviewed_by):
                 row.details = {
                     **(row.details or {}),
@@ -277,6 +285,37 @@ class CaseStore(_Repo):
                 _add_hashes(session, row.id, hashes, variants, at)
             session.flush()
             return _case(session, row)
+
+    def _submission_events(
+        self, session: Session, row: CaseRow, missing: Sequence[str], at: datetime, *, first: bool
+    ) -> None:
+        """Chain ``case.received`` and ``case.validity_decided`` for one submission (no
+        personal data: what arrived is counted, what is missing is named)."""
+        for action, details in (
+            (
+                "case.received",
+                {
+                    "submission": "first" if first else "completion",
+                    "jurisdiction": row.jurisdiction,
+                    "files": int((row.details or {}).get("files") or 0),
+                    "locations": len((row.details or {}).get("locations") or []),
+                },
+            ),
+            (
+                "case.validity_decided",
+                {"complete": not missing, "missing": list(missing)[:20], "status": row.status},
+            ),
+        ):
+            self._audit.append(
+                session,
+                action=action,
+                actor="victim-portal",
+                actor_kind=ActorKind.HUMAN,
+                subject_type="case",
+                subject_id=row.case_number,
+                details=details,
+                at=at,
+            )
 
     def verify_access(self, case_number: str, code: str) -> CaseInfo | None:
         """The case when the number and code fit; None otherwise (same answer for both)."""
@@ -332,6 +371,15 @@ class CaseStore(_Repo):
                     h.status, h.entry_id = "approved", entry_ids[h.id]
             row.reviewed_by = reviewed_by
             session.flush()
+            self._audit.append(
+                session,
+                action="case.approved",
+                actor=f"staff:{reviewed_by}",
+                actor_kind=ActorKind.HUMAN,
+                subject_type="case",
+                subject_id=row.case_number,
+                details={"hashes_banked": len(entry_ids), "reason": "hashes approved for the bank"},
+            )
             return _case(session, row)
 
     def set_hunt(self, case_id: int, *, state: str, approved_by: str | None = None) -> CaseInfo:
@@ -343,6 +391,22 @@ class CaseStore(_Repo):
             if row.hunt_state != HUNT_DONE:
                 row.hunt_state = state
                 row.hunt_approved_by = approved_by
+                session.flush()
+                self._audit.append(
+                    session,
+                    action="case.removal_held" if state == HUNT_HELD else "case.removal_approved",
+                    actor=_staff_actor(approved_by),
+                    actor_kind=ActorKind.AUTOMATED
+                    if (approved_by or "policy:").startswith("policy:")
+                    else ActorKind.HUMAN,
+                    subject_type="case",
+                    subject_id=row.case_number,
+                    details={
+                        "reason": "waiting for a second moderator"
+                        if state == HUNT_HELD
+                        else "removal of published copies approved"
+                    },
+                )
             session.flush()
             return _case(session, row)
 
@@ -377,6 +441,16 @@ class CaseStore(_Repo):
             row.status = WITHDRAWN
             row.closed_at = row.closed_at or at
             session.flush()
+            self._audit.append(
+                session,
+                action="case.withdrawn",
+                actor=f"requester:{row.case_number}",
+                actor_kind=ActorKind.HUMAN,
+                subject_type="case",
+                subject_id=row.case_number,
+                details={"reason": "withdrawn by the requester"},
+                at=at,
+            )
             return _case(session, row)
 
     def close(self, case_id: int, *, now: datetime | None = None) -> CaseInfo:
@@ -518,6 +592,13 @@ def _set_validity(
     row.status = UNDER_REVIEW
 
 
+def _staff_actor(name: str | None) -> str:
+    """The trail's actor for a moderator's username, or the policy that acted alone."""
+    if not name:
+        return "shieldwall"
+    return name if name.startswith("policy:") else f"staff:{name}"
+
+
 def _active_hold(session: Session, case_id: int) -> LegalHoldRow | None:
     return session.scalar(
         select(LegalHoldRow).where(
@@ -574,6 +655,7 @@ def _case(session: Session, r: CaseRow) -> CaseInfo:
         reviewed_by=r.reviewed_by,
         hunt_state=r.hunt_state,
         hunt_approved_by=r.hunt_approved_by,
+        notices=tuple(notices_of(session, r.id)),
         hashes=tuple(
             CaseHashInfo(
                 h.id,

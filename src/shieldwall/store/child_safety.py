@@ -1,4 +1,6 @@
-"""Prepared CyberTipline reports (18 U.S.C. §2258A) waiting for a person to file them.
+"""Prepared child-safety reports waiting for a person to file them: NCMEC CyberTipline
+reports (18 U.S.C. §2258A) and UK National Crime Agency reports (Online Safety Act 2023 s.66),
+one per agency per case (``agency``, migration 0014).
 
 Shieldwall never sends a report (nor imagery) anywhere: a report is *prepared* from a case
 (``child_safety_reports``, migration 0011), queued, and a person files it with NCMEC
@@ -46,6 +48,8 @@ class ChildSafetyReportRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    agency: Mapped[str] = mapped_column(String(16), default="ncmec", server_default="ncmec")
+    """``ncmec`` or ``nca`` (migration 0014)."""
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -73,6 +77,7 @@ class ChildSafetyReportInfo:
     filed_at: datetime | None
     report_id: str | None
     hold_until: datetime | None
+    agency: str = "ncmec"
 
 
 class ChildSafetyStore(SessionScoped):
@@ -93,21 +98,26 @@ class ChildSafetyStore(SessionScoped):
         prepared_by: str,
         actor: str,
         due_at: datetime,
+        agency: str = "ncmec",
         now: datetime | None = None,
     ) -> ChildSafetyReportInfo:
-        """Queue a prepared report; a case with a queued report returns that one."""
+        """Queue a prepared report for ``agency``; a case with a queued report for that agency
+        returns that one."""
         at = now or utcnow()
         with self._writing() as session:
             case = _case(session, case_id)
             found = session.scalar(
                 select(ChildSafetyReportRow).where(
-                    ChildSafetyReportRow.case_id == case_id, ChildSafetyReportRow.status == QUEUED
+                    ChildSafetyReportRow.case_id == case_id,
+                    ChildSafetyReportRow.agency == agency,
+                    ChildSafetyReportRow.status == QUEUED,
                 )
             )
             if found is not None:
                 return _info(found, case.case_number)
             row = ChildSafetyReportRow(
                 case_id=case_id,
+                agency=agency,
                 status=QUEUED,
                 reason=reason,
                 fields=fields,
@@ -124,7 +134,12 @@ class ChildSafetyStore(SessionScoped):
                 actor_kind=ActorKind.HUMAN,
                 subject_type="case",
                 subject_id=case.case_number,
-                details={"report": row.id, "reason": reason[:1000], "due_at": due_at.isoformat()},
+                details={
+                    "report": row.id,
+                    "agency": agency,
+                    "reason": reason[:1000],
+                    "due_at": due_at.isoformat(),
+                },
                 at=at,
             )
             return _info(row, case.case_number)
@@ -138,6 +153,7 @@ class ChildSafetyStore(SessionScoped):
         actor: str,
         hold_until: datetime,
         preserve: dict[str, Any],
+        hold_reason: str = "",
         now: datetime | None = None,
     ) -> ChildSafetyReportInfo:
         """Record the filing; place the legal hold and queue the ``preserve`` webhook with it."""
@@ -159,7 +175,8 @@ class ChildSafetyStore(SessionScoped):
             if hold is None:
                 hold = LegalHoldRow(
                     case_id=row.case_id,
-                    reason=f"18 U.S.C. §2258A(h): CyberTipline report {report_id} filed; "
+                    reason=hold_reason
+                    or f"18 U.S.C. §2258A(h): CyberTipline report {report_id} filed; "
                     f"preserve until {hold_until:%Y-%m-%d}",
                     placed_by=filed_by,
                     placed_at=at,
@@ -178,7 +195,10 @@ class ChildSafetyStore(SessionScoped):
             )
             session.flush()
             for action, details in (
-                ("case.child_safety_report_filed", {"report": row.id, "report_id": report_id}),
+                (
+                    "case.child_safety_report_filed",
+                    {"report": row.id, "agency": row.agency, "report_id": report_id},
+                ),
                 (
                     "case.legal_hold_placed",
                     {"hold_id": hold.id, "reason": hold.reason[:1000]},
@@ -252,6 +272,7 @@ def _info(r: ChildSafetyReportRow, case_number: str) -> ChildSafetyReportInfo:
         filed_at=r.filed_at,
         report_id=r.report_id,
         hold_until=r.hold_until,
+        agency=r.agency,
     )
 
 

@@ -63,9 +63,11 @@ class ReviewStore(SessionScoped):
         idempotency_key: str,
         priority: str = "normal",
         sla_hours: float | None = None,
+        due_at: datetime | None = None,
         now: datetime | None = None,
     ) -> tuple[ReviewTaskInfo, bool]:
-        """Open a task due ``sla_hours`` from now; returns ``(task, created)``.
+        """Open a task due ``sla_hours`` from now, or at ``due_at`` (a case's deadline that
+        the task inherits) when that is sooner; returns ``(task, created)``.
 
         Idempotent by ``idempotency_key``: a second call returns the first task
         with ``created=False`` and changes nothing.
@@ -80,6 +82,9 @@ class ReviewStore(SessionScoped):
         if found is not None:
             return found, False
         at = now or utcnow()
+        due = None if sla_hours is None else at + timedelta(hours=sla_hours)
+        if due_at is not None:
+            due = due_at if due is None else min(due, due_at)
         try:
             with self._writing() as session:
                 row = ReviewTaskRow(
@@ -88,7 +93,7 @@ class ReviewStore(SessionScoped):
                     queue=queue,
                     priority=priority,
                     status=OPEN,
-                    due_at=None if sla_hours is None else at + timedelta(hours=sla_hours),
+                    due_at=due,
                     created_at=at,
                     idempotency_key=idempotency_key,
                 )

@@ -55,7 +55,7 @@ def create_site(
     """The whole web service: API under ``/v1``, review UI under ``/review``, portal at
     ``/report`` and ``/status``. ``on_decisions`` is the API's hook (e.g. queue the outbox
     now); the pages call it too for the decisions people make."""
-    from shieldwall.web import dashboard, portal, review, staff
+    from shieldwall.web import dashboard, portal, review, review_cases, staff
 
     keep = KEEP_REVIEW_MEDIA if keep_review_media is None else keep_review_media
     app = create_app(settings, runtime=runtime, on_decisions=on_decisions)
@@ -76,6 +76,7 @@ def create_site(
     for router in (
         staff.router,
         review.router,
+        review_cases.router,
         portal.router,
         portal.api_router,
         dashboard.router,

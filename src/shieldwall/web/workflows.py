@@ -21,6 +21,7 @@ from shieldwall.errors import ConflictError, FourEyesError, InputError, NotFound
 from shieldwall.pipeline import case_actions
 from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.pipeline.exchange_feedback import feedback_actions, feedback_verdict
+from shieldwall.policy.reason_kinds import IMAGE, TEXT, categories_for
 from shieldwall.runtime import Runtime
 from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, ReviewDeskStore
 from shieldwall.store.models import utcnow
@@ -105,6 +106,18 @@ class DecisionOutcome:
     statement: str
 
 
+def item_kind(item: ItemInfo) -> str:
+    """``text`` for a text post (text, no perceptual hash, no image or video media type; a
+    platform may still send a digest of it), else ``image``."""
+    visual = bool(item.pdq) or (item.media_type or "").startswith(("image/", "video/"))
+    return TEXT if item.text and not visual else IMAGE
+
+
+def reasons_for(rt: Runtime, item: ItemInfo) -> dict[str, str]:
+    """The reasons a moderator may choose for ``item``: those of its kind only."""
+    return categories_for(rt.policies.policy, item_kind(item))
+
+
 def cluster_items(rt: Runtime, item: ItemInfo) -> list[int]:
     """Ids of stored items within ``CLUSTER_DISTANCE`` of the item's PDQ, the item excluded."""
     if not item.pdq:
@@ -131,7 +144,8 @@ def decide(
     if verdict not in REVIEW_VERDICTS:
         raise InputError(f"verdict must be one of {', '.join(REVIEW_VERDICTS)}", value=verdict)
     policy = rt.policies.policy
-    if category != NO_VIOLATION and category not in policy.categories:
+    if category != NO_VIOLATION and category not in reasons_for(rt, item):
+        # Also a forged form naming a reason of another kind of item (a text reason on a photo).
         raise InputError("choose a reason from the list", value=category)
     if verdict != "allow" and category == NO_VIOLATION:
         raise InputError("a takedown needs a reason other than 'no violation'")
@@ -507,7 +521,8 @@ def _hunt_case(rt: Runtime, cases: CaseStore, case: CaseInfo, *, approved_by: st
         for h in case.hashes
         if h.status == "approved" and h.entry_id is not None
     ]
-    report = rt.retro_hunter.hunt(entry_ids)
+    # Near-copies the policy sends to people inherit the case's deadline (its soonest clock).
+    report = rt.retro_hunter.hunt(entry_ids, review_due_at=case_deadline(rt, case))
     cases.set_hunt(case.id, state=HUNT_DONE, approved_by=approved_by)
     # Every copy taken down and every reported link or username becomes an owed action; the
     # case is "actioned" only once the platform has confirmed each (pipeline/case_actions.py).
@@ -521,6 +536,13 @@ def _hunt_case(rt: Runtime, cases: CaseStore, case: CaseInfo, *, approved_by: st
         reviewed_by=approved_by,
     )
     return cases.get(case.id)
+
+
+def case_deadline(rt: Runtime, case: CaseInfo) -> datetime | None:
+    """The case's soonest legal deadline: its earliest running clock, else its own due time."""
+    clocks = rt.case_clocks.for_cases([case.id]).get(case.id, [])
+    dues = [c.due_at for c in clocks] + ([case.due_at] if case.due_at else [])
+    return min(dues) if dues else None
 
 
 def case_holder(case: CaseInfo) -> str:

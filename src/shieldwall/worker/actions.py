@@ -66,6 +66,7 @@ class ActionPerformer:
         webhook: WebhookSender | None,
         detection: DeferredDetection | None = None,
         feedback: Callable[[dict[str, Any]], None] | None = None,
+        statements: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         # Asked for only when an add_to_bank row comes: a worker that only sends webhooks
         # never loads the matcher or the seen-items index.
@@ -75,6 +76,9 @@ class ActionPerformer:
         self._reviews = reviews
         self._data_dir = data_dir
         self._webhook = webhook
+        # Adds the uploader's DSA statement to a restricting decision's webhook
+        # (reports/uploader_statement.py); None sends payloads as stored.
+        self._statements = statements
         self._kinds: dict[str, Callable[[OutboxInfo], Outcome]] = {
             "webhook": self._send_webhook,
             "review": self._open_review,
@@ -117,17 +121,23 @@ class ActionPerformer:
         if self._webhook is None:
             log.warning("outbox.webhook_held id=%s reason=%r", entry.id, NO_WEBHOOK_URL)
             return Outcome.held(NO_WEBHOOK_URL)
-        return self._webhook.send(entry.payload, idempotency_key=entry.idempotency_key)
+        payload = entry.payload
+        if self._statements is not None:
+            payload = self._statements(payload)
+        return self._webhook.send(payload, idempotency_key=entry.idempotency_key)
 
     def _open_review(self, entry: OutboxInfo) -> Outcome:
         p = entry.payload
         sla = p.get("sla_hours")
+        due = p.get("due_at")
         _, created = self._reviews.open_task(
             item_id=int(p["item_id"]),
             decision_id=str(p.get("decision_id") or entry.decision_id or ""),
             queue=str(p["queue"]),
             priority=str(p.get("priority") or "normal"),
             sla_hours=None if sla is None else float(sla),
+            # A near-copy found from a victim's case inherits the case's deadline.
+            due_at=None if not due else datetime.fromisoformat(str(due)),
             idempotency_key=entry.idempotency_key,
         )
         return Outcome.delivered(None if created else "review task already open")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from pathlib import Path
 
 from huey import Huey
@@ -20,6 +21,7 @@ from huey.consumer import Consumer
 
 from shieldwall.config import Settings
 from shieldwall.pipeline.exchange_feedback import deliver_feedback
+from shieldwall.reports.uploader_statement import attach_statement
 from shieldwall.runtime import Runtime
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.delivery import Deliverer
@@ -62,6 +64,7 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
             payload,
             credentials=runtime.exchange_credentials,
         ),
+        statements=partial(attach_statement, runtime.items),
     )
     return Deliverer.from_settings(settings, outbox=runtime.outbox, performer=performer)
 

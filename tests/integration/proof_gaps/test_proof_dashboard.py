@@ -94,6 +94,15 @@ def seeded(proof_site: ProofSite) -> ProofSite:
     web.desk.create_appeal(
         item_id=a, decision_id="x-open", original_decider="automated", reason="not me"
     )
+    # The appeal behind the reversal of "d": decided appeals are counted from the appeals
+    # (an upheld one writes no decision), so the reversal has its appeal row too.
+    d_item = rt.items.get_item("d").id
+    reversed_appeal = web.desk.create_appeal(
+        item_id=d_item, decision_id=d1, original_decider="automated", reason="mine"
+    )
+    web.desk.close_appeal(
+        reversed_appeal.id, outcome="reversed", decided_by="senior", new_decision_id=None
+    )
 
     with session_factory(rt.engine)() as session, session.begin():
         for item_id, due, key in (

@@ -11,6 +11,7 @@ stored, chained in the audit trail and shown in the review UI:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -164,3 +165,47 @@ def test_a_platform_in_the_uk_runs_the_uk_clock_for_any_requester(uk_site: Site)
     other = _submit(uk_site, {**TIDA_ONLY, **UK_DECLARATION, "jurisdiction": "other"})
     (uk,) = uk_site.runtime.case_clocks.for_cases([other.id])[other.id]
     assert uk.regime == "uk_osa_s10_3a" and "s.10(3A)" in uk.source
+
+
+def test_the_case_page_shows_every_clock_with_its_start_event_and_the_soonest_leads(
+    uk_site: Site,
+) -> None:
+    """A US requester on a platform that operates in the UK: both countries' clocks, an
+    eSafety notice's clock, and the child-safety reports' clocks (NCMEC for the requester's
+    country, the NCA for the platform's) are stored and shown with their start events; the
+    request list counts down to the soonest of them."""
+    case = _submit(uk_site, {**TIDA_ONLY, **UK_DECLARATION, "jurisdiction": "US"})
+    senior = uk_site.client_for("senior_moderator")
+    page = senior.get(f"/review/cases/{case.id}")
+    given = (datetime.now(UTC) - timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
+    senior.post(
+        f"/review/cases/{case.id}/notice",
+        data={"csrf_token": csrf_of(page.text), "notice_id": "ESC-SOON-1", "given_at": given},
+    )
+    senior.post(
+        f"/review/cases/{case.id}/child-safety",
+        data={"csrf_token": csrf_of(page.text), "reason": "may be under 18"},
+    )
+    stored = uk_site.runtime.case_clocks.for_cases([case.id])[case.id]
+    assert sorted(c.regime for c in stored) == [
+        "au_osa_removal_notice",
+        "uk_osa_s10_3a",
+        "us_take_it_down",
+    ]
+    page = senior.get(f"/review/cases/{case.id}").text
+    for regime in (
+        "us_take_it_down",
+        "uk_osa_s10_3a",
+        "au_osa_removal_notice",
+        "child_safety_ncmec",
+        "child_safety_nca",
+    ):
+        assert f'data-regime="{regime}"' in page, regime
+    assert page.count('class="start-event"') == 5
+    assert "valid request received" in page and "eSafety removal notice given" in page
+    assert "escalation to child safety" in page
+    listing = senior.get("/review/cases").text
+    row = listing.split(case.case_number, 1)[1].split("</tr>", 1)[0]
+    assert re.search(r"\b[34] h \d\d min left", row), row  # the notice's 24 h, not 48 h
+    (notice,) = [c for c in stored if c.regime == "au_osa_removal_notice"]
+    assert f'data-due="{notice.due_at.isoformat()}"' in row  # the page's live countdown too

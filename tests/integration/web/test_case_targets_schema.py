@@ -1,5 +1,5 @@
-"""Migration 0011 builds ``case_targets``, ``case_clocks`` and ``child_safety_reports`` exactly as
-their models describe them, on SQLite and PostgreSQL."""
+"""Migrations 0011 and 0014 build ``case_targets``, ``case_clocks``, ``child_safety_reports`` (with
+its agency) and ``case_notices`` exactly as their models describe them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 
 from shieldwall.store import make_engine, upgrade
 from shieldwall.store.case_clocks import CaseClockRow
+from shieldwall.store.case_notices import CaseNoticeRow
 from shieldwall.store.case_targets import CaseTargetRow
 from shieldwall.store.child_safety import ChildSafetyReportRow
 from shieldwall.store.models import Base
@@ -38,6 +39,7 @@ def test_case_tables_match_their_models(database_url: str) -> None:
                     CaseTargetRow.__tablename__,
                     CaseClockRow.__tablename__,
                     ChildSafetyReportRow.__tablename__,
+                    CaseNoticeRow.__tablename__,
                 }
                 & _names(d)
             ]

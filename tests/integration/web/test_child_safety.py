@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from web_support import Site, csrf_of, portal_fields
 
+from shieldwall.reports.uploader_statement import attach_statement
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
 from shieldwall.store.cases import CaseInfo, CaseStore
@@ -90,6 +91,20 @@ def test_escalation_filing_hold_and_preserve(site: Site, photo_paths: list[Path]
     assert content["content_id"] == "cs-item" and content["uploader_id"] == "cs-uploader"
     assert report.fields["files_attached"] is False
 
+    # The item is restricted while the report is prepared, and its webhook carries the
+    # uploader's statement of reasons (protection of minors, after a notice).
+    item = site.runtime.items.get_item("cs-item")
+    escalation = site.runtime.items.get_decision(item.latest_decision_id or "")
+    assert escalation.verdict == "escalate_child_safety"
+    (hook,) = [o.payload for o in site.runtime.outbox.for_decision(escalation.id)]
+    sent = attach_statement(site.runtime.items, hook)
+    statement = sent["dsa_statement_of_reasons"]
+    assert statement["category"] == "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+    assert statement["source_type"] == "SOURCE_ARTICLE_16"
+    assert "out-of-court" in sent["uploader_notice"]
+    mod.post(f"/review/cases/{case.id}/child-safety", data={"csrf_token": csrf, "reason": "x"})
+    assert site.runtime.items.decisions_for_item(item.id)[-1].id == escalation.id  # once
+
     queue = mod.get("/review/child-safety")
     assert case.case_number in queue.text and "Record filing" not in queue.text
     refused = mod.post(
@@ -150,3 +165,61 @@ def test_escalation_filing_hold_and_preserve(site: Site, photo_paths: list[Path]
         "case.legal_hold_placed",
     ):
         assert expected in actions
+
+
+def test_a_uk_case_prepares_a_national_crime_agency_report_the_same_way(site: Site) -> None:
+    cases = CaseStore(session_factory(site.runtime.engine), audit=site.runtime.audit)
+    case, _ = cases.create_case(
+        jurisdiction="GB",
+        details={**VALID, "jurisdiction": "GB", "locations": ["https://a.example.test/uk/7"]},
+        missing=[],
+        hashes=[],
+        due_hours=48,
+    )
+    mod = site.client_for("moderator")
+    page = mod.get(f"/review/cases/{case.id}")
+    mod.post(
+        f"/review/cases/{case.id}/child-safety",
+        data={"csrf_token": csrf_of(page.text), "reason": "looks under 18"},
+    )
+    (report,) = [r for r in site.runtime.child_safety.reports() if r.case_id == case.id]
+    assert report.agency == "nca" and report.status == "queued"
+    assert report.due_at - report.prepared_at == timedelta(hours=24)
+    assert "s.66" in report.fields["legal_basis"]
+    assert report.fields["reported_locations"] == ["https://a.example.test/uk/7"]
+    assert report.fields["files_attached"] is False
+    assert "sam@example.org" not in json.dumps(report.fields)
+    queue = mod.get("/review/child-safety")
+    assert "UK National Crime Agency" in queue.text
+    # A plain moderator cannot record the filing; a senior records the NCA's reference.
+    refused = mod.post(
+        f"/review/child-safety/{report.id}/filed",
+        data={"csrf_token": csrf_of(queue.text), "report_id": "NCA-1"},
+    )
+    assert refused.status_code == 403
+    senior = site.client_for("senior_moderator")
+    queue = senior.get("/review/child-safety")
+    assert "NCA reference" in queue.text
+    senior.post(
+        f"/review/child-safety/{report.id}/filed",
+        data={"csrf_token": csrf_of(queue.text), "report_id": "NCA-2026-77"},
+    )
+    filed = site.runtime.child_safety.get(report.id)
+    assert filed.status == "filed" and filed.report_id == "NCA-2026-77"
+    assert filed.filed_at is not None and filed.hold_until is not None
+    assert filed.hold_until - filed.filed_at >= timedelta(days=365)
+    (hold,) = [h for h in cases.holds(active_only=True) if h.case_id == case.id]
+    assert "s.67(3)" in hold.reason and "NCA-2026-77" in hold.reason
+    preserve = [
+        o.payload
+        for o in site.runtime.outbox.list_entries(limit=1000)
+        if o.payload.get("event") == "preserve" and o.payload.get("case") == case.case_number
+    ]
+    assert [p["agency"] for p in preserve] == ["nca"]
+    trail = AuditStore(session_factory(site.runtime.engine)).events_for_subject(
+        "case", case.case_number
+    )
+    filings = [e for e in trail if e.action == "case.child_safety_report_filed"]
+    assert [(e.details["agency"], e.details["report_id"]) for e in filings] == [
+        ("nca", "NCA-2026-77")
+    ]

@@ -200,3 +200,39 @@ def test_an_appeal_needs_a_scan_key_and_something_to_appeal(
 
 def test_victim_bank_name_is_stable() -> None:
     assert VICTIM_BANK == "victim-requests"
+
+
+def _figures(site: Site) -> dict[str, int]:
+    report = site.client_for("auditor").get("/compliance/report.json")
+    assert report.status_code == 200
+    body = report.json()
+    return {k: int(body[k]) for k in ("appeals", "appeals_upheld", "appeals_reversed")}
+
+
+def test_the_dashboard_counts_every_decided_appeal_upheld_and_reversed(
+    site: Site, api_key: str, photo_paths: list[Path]
+) -> None:
+    before = _figures(site)
+    senior = site.client_for("senior_moderator")
+    admin = site.client_for("admin")
+    for n, outcome in enumerate(("uphold", "reverse")):
+        content_id = f"appeal-count-{n}"
+        item_id = _scan(site, api_key, photo_paths[16 + n], content_id)
+        _decide(senior, item_id, verdict="remove", category="ncii_possible")
+        filed = site.client.post(
+            "/v1/appeals",
+            headers={"Authorization": f"Bearer {api_key}"},
+            json={"content_id": content_id, "reason": "Mine, and not what you think."},
+        )
+        assert filed.status_code == 201, filed.text
+        page = admin.get("/review/appeals")
+        admin.post(
+            f"/review/appeals/{filed.json()['appeal_id']}",
+            data={"csrf_token": csrf_of(page.text), "outcome": outcome},
+        )
+    after = _figures(site)
+    assert after["appeals"] - before["appeals"] == 2
+    assert after["appeals_upheld"] - before["appeals_upheld"] == 1
+    assert after["appeals_reversed"] - before["appeals_reversed"] == 1
+    page = site.client_for("auditor").get("/compliance")
+    assert 'data-figure="appeals-upheld"' in page.text
