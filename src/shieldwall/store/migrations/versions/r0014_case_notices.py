@@ -1,7 +1,7 @@
 """Notices to a victim's request's reporter, and the agency of each child-safety report.
 
 Revision ID: 0014
-Revises: 0012 (re-chained at merge)
+Revises: 0013
 Create Date: 2026-12-03
 
 ``case_notices``: one row per notice prepared for the person who made a request (today: the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | None = None
 depends_on: str | None = None
 

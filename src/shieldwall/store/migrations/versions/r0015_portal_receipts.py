@@ -1,7 +1,7 @@
 """Victim portal receipts: one case per request page, whatever reloads or double submits.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-03
 
 Written by hand and frozen; ``shieldwall.store.portal_models.PortalReceiptRow`` must keep
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | None = None
 depends_on: str | None = None
 

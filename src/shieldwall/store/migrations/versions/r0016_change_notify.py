@@ -1,7 +1,7 @@
 """Bank changes announce themselves: a PostgreSQL ``NOTIFY`` from the change log's own insert.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-03
 
 A statement-level trigger on ``entry_changes`` calls ``pg_notify`` with the largest ``seq``
@@ -20,7 +20,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0016"
-down_revision: str | None = "0012"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 
