@@ -18,6 +18,8 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	# --compile-bytecode: uv skips .pyc by default, and compiling numpy, pydantic and the rest
 	# from source on every start cost `shieldwall hash` about a second.
+	# The `ray` extra (ray[data]: Ray, pyarrow, pandas; ~190 MB of wheels, ~500 MB installed,
+	# ~30 s with uv on this machine) is installed for the batch engine's tests.
 	$(UV) pip install --python $(BIN)/python -q --compile-bytecode -e '.[dev,ray]'
 	# The watermark tests embed marks with imwatermark, whose package would pull in torch: not needed.
 	$(UV) pip install --python $(BIN)/python -q --no-deps 'invisible-watermark>=0.2.0'

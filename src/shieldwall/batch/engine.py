@@ -31,6 +31,11 @@ LOCAL_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 bytes never travel), so the default of 30% of the machine's memory is far more than needed."""
 
 
+LOCAL_START_ATTEMPTS = 3
+"""Ray waits a fixed 30 s for a local raylet to register, which a busy machine can exceed:
+a local start that times out is tried again (the partial one shut down first)."""
+
+
 def _ray() -> Any:
     try:
         import ray
@@ -66,13 +71,20 @@ def start_ray(*, address: str | None, workers: int | None) -> Any:
     if address:
         ray.init(address=address, runtime_env=env, **quiet)
     else:
-        ray.init(
-            num_cpus=workers,
-            include_dashboard=False,
-            object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-            runtime_env=env,
-            **quiet,
-        )
+        for attempt in range(LOCAL_START_ATTEMPTS):
+            try:
+                ray.init(
+                    num_cpus=workers,
+                    include_dashboard=False,
+                    object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+                    runtime_env=env,
+                    **quiet,
+                )
+                break
+            except Exception as exc:  # Ray raises a bare Exception for this
+                ray.shutdown()
+                if attempt == LOCAL_START_ATTEMPTS - 1 or "timed out" not in str(exc):
+                    raise
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the CLI draws its own (Rich), on stderr
     context.print_on_execution_start = False

@@ -34,7 +34,18 @@ def ray_address() -> Iterator[str]:
     """One local Ray for the module; the CLI joins it, and it stops with the module."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    for attempt in range(3):
+        # Ray gives its raylet a fixed 30 s to register; on a machine loaded by other jobs
+        # that can pass, so the start is retried (the cluster itself is not under test here).
+        try:
+            ray.init(
+                num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False
+            )
+            break
+        except Exception as exc:
+            ray.shutdown()
+            if attempt == 2 or "timed out during startup" not in str(exc):
+                raise
     try:
         yield ray.get_runtime_context().gcs_address
     finally:
