@@ -29,7 +29,8 @@ SHIELDWALL_BENCH_LIMIT (photos used for recall; default all), SHIELDWALL_BENCH_S
 (``tuning``, ``heldout`` or ``all``), SHIELDWALL_BENCH_INDEX
 (random index size, default 1_000_000), SHIELDWALL_BENCH_ONLY (comma-separated transform or
 family names, e.g. ``rotate_small,caption``: recall for those only), SHIELDWALL_BENCH_SKIP
-(comma-separated parts to leave out: ``fmr``, ``cost``). Writes bench/out/robustness.json,
+(comma-separated parts to leave out: ``fmr``, ``cost``), SHIELDWALL_BENCH_TILES=0 (false
+matches among the photos only, without the 256 px tiles; a short run). Writes bench/out/robustness.json,
 or bench/out/robustness_subset.json when any of ONLY, SKIP or LIMIT narrows the run.
 """
 
@@ -181,7 +182,7 @@ def fmr_items(paths: list[Path]) -> tuple[list[np.ndarray[Any, Any]], list[str]]
         photo = _load(path, ORIGINAL_SIDE)
         items.append(np.asarray(photo))
         groups.append(_near_duplicate_group(path.name))
-        if max(photo.size) >= 1000:
+        if max(photo.size) >= 1000 and os.environ.get("SHIELDWALL_BENCH_TILES", "1") != "0":
             big = _load(path, 2048)
             arr = np.asarray(big)
             for y in range(0, arr.shape[0] - TILE + 1, TILE):

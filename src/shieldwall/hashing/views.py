@@ -25,6 +25,7 @@ and warp work. Nothing here keeps state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -32,12 +33,15 @@ import numpy as np
 import numpy.typing as npt
 
 from shieldwall.hashing.borders import Box, find_flat_borders
+from shieldwall.hashing.pdq import DIHEDRAL_NAMES
 
 __all__ = [
     "COLLAGE_LAYOUTS",
+    "MAX_SEEN_VIEWS",
     "Tile",
     "collage_tiles",
     "perspective_quad",
+    "seen_views",
     "unwarp",
 ]
 
@@ -67,31 +71,37 @@ class Tile:
     box: Box
 
 
-def _diffs(luma: npt.NDArray[np.float32], axis: int) -> npt.NDArray[np.float32]:
-    """Absolute difference between neighbouring lines (axis 1: columns, 0: rows)."""
-    return np.abs(np.diff(luma, axis=axis))
-
-
-def _is_divider(luma: npt.NDArray[np.float32], at: int, axis: int) -> bool:
-    """Whether line ``at`` (a column when axis is 1) is a gutter or a seam, within 2 px."""
-    lines = luma if axis == 1 else luma.T  # columns as the second axis
+def _line_marks(lines: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    """For every column: whether it is a gutter (plain along the line) or a seam (a jump to
+    the next column along most of the line, against the columns around it)."""
     width = lines.shape[1]
+    deviation = np.abs(lines - np.median(lines, axis=0))
+    plain = (np.mean(deviation < _GUTTER_STD, axis=0) >= _LINE_SHARE) & (
+        np.std(lines, axis=0) < 2 * _GUTTER_STD
+    )
+    cross = np.abs(np.diff(lines, axis=1))  # cross[:, x] is between x and x + 1
+    typical = np.median(cross, axis=0)
+    # The typical jump of the 25 columns around each one (a sliding median).
+    padded = np.pad(typical, 12, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 25)
+    base = np.median(windows, axis=1) + 1.0
+    seam = np.mean(cross > _SEAM_RATIO * base, axis=0) >= _LINE_SHARE * 0.7
+    marks = plain.copy()
+    marks[: width - 1] |= seam
+    return marks
+
+
+def _is_divider(marks: npt.NDArray[np.bool_], at: int) -> bool:
+    """Whether line ``at`` is a gutter or a seam, within 2 px, and the only one around it:
+    a texture of regular lines (bricks, tiles, a fence) has many."""
+    width = len(marks)
     if not 8 <= at <= width - 8:
         return False
-    # Gutter: a plain line (low variation along it) near ``at``.
-    for x in range(at - 2, at + 3):
-        column = lines[:, x]
-        deviation = np.abs(column - np.median(column))
-        if np.mean(deviation < _GUTTER_STD) >= _LINE_SHARE and np.std(column) < 2 * _GUTTER_STD:
-            return True
-    # Seam: the jump across the line is large along most of it, compared with nearby lines.
-    cross = _diffs(lines, 1)  # cross[:, x] is between x and x + 1
-    near = cross[:, max(0, at - 12) : min(width - 1, at + 12)]
-    base = float(np.median(near)) + 1.0
-    for x in range(at - 2, at + 2):
-        if np.mean(cross[:, x] > _SEAM_RATIO * base) >= _LINE_SHARE * 0.7:
-            return True
-    return False
+    reach = max(12, width // 6)
+    lo, hi = max(1, at - reach), min(width - 1, at + reach)
+    near = marks[at - 2 : at + 3].any()
+    around = np.concatenate([marks[lo : at - 6], marks[at + 7 : hi]])
+    return bool(near) and not bool(around.any())
 
 
 def collage_tiles(luma: LumaArray) -> list[Tile]:
@@ -101,15 +111,16 @@ def collage_tiles(luma: LumaArray) -> list[Tile]:
     An ordinary photograph returns nothing (see the module docstring)."""
     h, w = luma.shape
     grey = luma.astype(np.float32)
+    columns, rows_marks = _line_marks(grey), _line_marks(np.ascontiguousarray(grey.T))
     out: list[Tile] = []
     for rows, cols in COLLAGE_LAYOUTS:
         if h / rows < _MIN_TILE_PX or w / cols < _MIN_TILE_PX:
             continue
         xs = [round(w * k / cols) for k in range(1, cols)]
         ys = [round(h * k / rows) for k in range(1, rows)]
-        if not all(_is_divider(grey, x, 1) for x in xs):
+        if not all(_is_divider(columns, x) for x in xs):
             continue
-        if not all(_is_divider(grey, y, 0) for y in ys):
+        if not all(_is_divider(rows_marks, y) for y in ys):
             continue
         for r in range(rows):
             for c in range(cols):
@@ -162,10 +173,10 @@ def perspective_quad(luma: LumaArray) -> npt.NDArray[np.float32] | None:
     level = int(np.median(ring))
     if np.mean(np.abs(ring - level) <= _BACKGROUND_DELTA) < _PLAIN_RING:
         return None  # too little plain canvas at the edge: no canvas around a picture
-    mask = (np.abs(luma.astype(np.int16) - level) > _BACKGROUND_DELTA).astype(np.uint8)
+    found = (np.abs(luma.astype(np.int16) - level) > _BACKGROUND_DELTA).astype(np.uint8)
     # Opening removes thin lines over the canvas (moiré stripes, a screen's reflections).
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8), iterations=2)
+    opened = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+    mask = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8), iterations=2)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
@@ -183,12 +194,36 @@ def perspective_quad(luma: LumaArray) -> npt.NDArray[np.float32] | None:
     if len(quad) != 4:
         return None
     corners = _order(quad.reshape(4, 2).astype(np.float32))
+    if not _rectangle_seen_at_an_angle(corners):
+        return None
     # An upright rectangle (within a few pixels) is a plain border: nothing to undo.
     tl, tr, br, bl = corners
     skew = max(abs(tl[0] - bl[0]) / w, abs(tr[0] - br[0]) / w, abs(tl[1] - tr[1]) / h, abs(bl[1] - br[1]) / h)
     if skew < _MIN_SKEW:
         return None
     return corners
+
+
+_MAX_ANGLE_OFF = 20.0
+"""Degrees a corner of the quadrilateral may differ from a right angle: a screen or print
+photographed at the angles people do keeps its corners near square; an object's outline
+(a cat on a plain floor) rarely does."""
+_MAX_SIDE_RATIO = 1.3
+"""Opposite sides of the quadrilateral may differ in length by at most this factor."""
+
+
+def _rectangle_seen_at_an_angle(corners: npt.NDArray[np.float32]) -> bool:
+    for k in range(4):
+        a, b, c = corners[k - 1], corners[k], corners[(k + 1) % 4]
+        u, v = a - b, c - b
+        cosine = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-9))
+        if abs(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))) - 90.0) > _MAX_ANGLE_OFF:
+            return False
+    sides = [float(np.linalg.norm(corners[(k + 1) % 4] - corners[k])) for k in range(4)]
+    for one, other in ((sides[0], sides[2]), (sides[1], sides[3])):
+        if max(one, other) > _MAX_SIDE_RATIO * max(1e-9, min(one, other)):
+            return False
+    return True
 
 
 def unwarp(luma: LumaArray, corners: npt.NDArray[np.float32]) -> LumaArray:
@@ -202,3 +237,43 @@ def unwarp(luma: LumaArray, corners: npt.NDArray[np.float32]) -> LumaArray:
     matrix = cv2.getPerspectiveTransform(corners, target)
     flat = cv2.warpPerspective(luma, matrix, (ww, hh), flags=cv2.INTER_LINEAR)
     return np.ascontiguousarray(flat[2:-2, 2:-2])
+
+
+MAX_SEEN_VIEWS = 16
+"""Most views one stored item keeps for retro-hunts (16 x 64 hex characters a row)."""
+_ORIENTATIONS = frozenset(DIHEDRAL_NAMES[1:])
+_GRID_PREFIXES = ("uncrop(", "window(", "crop(")
+
+
+def seen_views(variants: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The query variants worth keeping with a stored item, so that a bank entry added
+    later finds this upload even though it was edited (a retro-hunt).
+
+    Kept: the upload's exact flips and rotations, and each region that undoes an edit
+    (border, frame, caption, tilt, collage tile, perspective) as found, not re-oriented.
+    Left out: the crop/window grids and uncrop guesses (many weak probes that only the
+    matcher's compatibility rules keep from false matches) and re-oriented copies of the
+    regions. The first :data:`MAX_SEEN_VIEWS` in the matcher's order."""
+    out: list[tuple[str, str]] = []
+    for name, pdq in variants:
+        if len(name) > 64 or not _is_pdq(pdq):
+            continue  # a lookup's caller names its own variants: keep only sane ones
+        if name in _ORIENTATIONS:
+            out.append((name, pdq))
+        elif name != "original" and not name.startswith(_GRID_PREFIXES):
+            suffix = name.partition("+")[2]
+            if suffix not in _ORIENTATIONS:
+                out.append((name, pdq))
+        if len(out) == MAX_SEEN_VIEWS:
+            break
+    return tuple(out)
+
+
+def _is_pdq(value: str) -> bool:
+    if len(value) != 64:
+        return False
+    try:
+        bytes.fromhex(value)
+    except ValueError:
+        return False
+    return True
