@@ -250,10 +250,10 @@ def seen_views(variants: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ..
     later finds this upload even though it was edited (a retro-hunt).
 
     Kept: the upload's exact flips and rotations, and each region that undoes an edit
-    (border, frame, caption, tilt, collage tile, perspective) as found, not re-oriented.
-    Left out: the crop/window grids and uncrop guesses (many weak probes that only the
-    matcher's compatibility rules keep from false matches) and re-oriented copies of the
-    regions. The first :data:`MAX_SEEN_VIEWS` in the matcher's order."""
+    (border, frame, caption, tilt, collage tile, perspective) as found and mirrored (a
+    mirrored, letterboxed repost is common). Left out: the crop/window grids and uncrop
+    guesses (many weak probes that only the matcher's compatibility rules keep from false
+    matches) and the regions' other orientations. The first :data:`MAX_SEEN_VIEWS` in the matcher's order."""
     out: list[tuple[str, str]] = []
     for name, pdq in variants:
         if len(name) > 64 or not _is_pdq(pdq):
@@ -262,7 +262,7 @@ def seen_views(variants: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ..
             out.append((name, pdq))
         elif name != "original" and not name.startswith(_GRID_PREFIXES):
             suffix = name.partition("+")[2]
-            if suffix not in _ORIENTATIONS:
+            if suffix == "flip_horizontal" or suffix not in _ORIENTATIONS:
                 out.append((name, pdq))
         if len(out) == MAX_SEEN_VIEWS:
             break

@@ -95,6 +95,7 @@ def test_seen_views_keep_the_undoing_views_and_leave_the_grids_out() -> None:
         ("flip_horizontal", h),
         ("border_removed(12%)", h),
         ("border_removed(12%)+flip_horizontal", h),
+        ("border_removed(12%)+rotate90", h),
         ("tile(2x2,r0c1)", h),
         ("perspective_undone+border_removed", h),
         ("crop(center,94%)", h),
@@ -106,6 +107,7 @@ def test_seen_views_keep_the_undoing_views_and_leave_the_grids_out() -> None:
     assert [n for n, _ in seen_views(variants)] == [
         "flip_horizontal",
         "border_removed(12%)",
+        "border_removed(12%)+flip_horizontal",
         "tile(2x2,r0c1)",
         "perspective_undone+border_removed",
     ]
