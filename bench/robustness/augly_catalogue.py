@@ -42,9 +42,7 @@ def _shim() -> None:
         def getsize_multiline(
             font: ImageFont.FreeTypeFont, text: str, **_: object
         ) -> tuple[int, int]:
-            box = ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
-                (0, 0), text, font=font
-            )
+            box = ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox((0, 0), text, font=font)
             return box[2] - box[0], box[3] - box[1]
 
         ImageFont.FreeTypeFont.getsize_multiline = getsize_multiline  # type: ignore[attr-defined]
@@ -159,7 +157,9 @@ def app_screenshot(im: Image.Image, rng: np.random.Generator, _: object) -> Imag
     return canvas
 
 
-def on_background(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]) -> Image.Image:
+def on_background(
+    im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]
+) -> Image.Image:
     """The photo pasted large over another photo (a repost "on top of" a wallpaper)."""
     size = _u(rng, 0.7, 0.9)
     x, y = _u(rng, 0.0, 1 - size), _u(rng, 0.0, 1 - size)
@@ -199,7 +199,9 @@ def crop_to_square(im: Image.Image, rng: np.random.Generator, _: object) -> Imag
 # -- multi-image posts ------------------------------------------------------------------------
 
 
-def _grid(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image], rows: int, cols: int) -> Image.Image:
+def _grid(
+    im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image], rows: int, cols: int
+) -> Image.Image:
     tile_w = round(im.width * _u(rng, 0.5, 0.8))
     tile_h = round(tile_w * im.height / im.width)
     gutter = round(tile_w * [0.0, 0.01, 0.03][int(rng.integers(3))])
@@ -218,19 +220,27 @@ def _grid(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Imag
     return canvas
 
 
-def collage_side_by_side(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]) -> Image.Image:
+def collage_side_by_side(
+    im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]
+) -> Image.Image:
     return _grid(im, rng, others, 1, 2)
 
 
-def collage_stacked(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]) -> Image.Image:
+def collage_stacked(
+    im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]
+) -> Image.Image:
     return _grid(im, rng, others, 2, 1)
 
 
-def collage_2x2(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]) -> Image.Image:
+def collage_2x2(
+    im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]
+) -> Image.Image:
     return _grid(im, rng, others, 2, 2)
 
 
-def collage_3x3(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]) -> Image.Image:
+def collage_3x3(
+    im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]
+) -> Image.Image:
     return _grid(im, rng, others, 3, 3)
 
 
@@ -249,7 +259,9 @@ def skew(im: Image.Image, rng: np.random.Generator, _: object) -> Image.Image:
 def screen_photo(im: Image.Image, rng: np.random.Generator, _: object) -> Image.Image:
     """A phone photo of a monitor: the picture on a dark bezel, seen at an angle, with a
     moiré-like line pattern, sensor noise and other brightness."""
-    bezel = F.pad(im, w_factor=_u(rng, 0.05, 0.15), h_factor=_u(rng, 0.05, 0.15), color=(15, 15, 15))
+    bezel = F.pad(
+        im, w_factor=_u(rng, 0.05, 0.15), h_factor=_u(rng, 0.05, 0.15), color=(15, 15, 15)
+    )
     out = F.perspective_transform(
         bezel, sigma=_u(rng, 0.02, 0.05) * min(bezel.size), seed=int(rng.integers(1 << 30))
     )
@@ -305,7 +317,9 @@ def overlay_stripes(im: Image.Image, rng: np.random.Generator, _: object) -> Ima
     )
 
 
-def watermark_logo(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]) -> Image.Image:
+def watermark_logo(
+    im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]
+) -> Image.Image:
     """A small semi-transparent picture (a logo) in a corner."""
     logo = others[1].resize((64, 64))
     return F.overlay_image(
@@ -324,7 +338,14 @@ def handle_text(im: Image.Image, rng: np.random.Generator, _: object) -> Image.I
     draw = ImageDraw.Draw(out)
     size = round(im.height * _u(rng, 0.04, 0.08))
     x, y = im.width * _u(rng, 0.02, 0.5), im.height * _u(rng, 0.05, 0.9)
-    draw.text((x, y), "@repost.account", fill=(255, 255, 255), font=_font(size), stroke_width=2, stroke_fill=(0, 0, 0))
+    draw.text(
+        (x, y),
+        "@repost.account",
+        fill=(255, 255, 255),
+        font=_font(size),
+        stroke_width=2,
+        stroke_fill=(0, 0, 0),
+    )
     return out
 
 
@@ -348,7 +369,14 @@ def meme_top_bottom(im: Image.Image, rng: np.random.Generator, _: object) -> Ima
     draw = ImageDraw.Draw(out)
     size = round(im.height * _u(rng, 0.07, 0.12))
     for y, text in ((0.03, "TOP TEXT HERE"), (0.85, "BOTTOM TEXT")):
-        draw.text((im.width * 0.08, im.height * y), text, fill=(255, 255, 255), font=_font(size), stroke_width=3, stroke_fill=(0, 0, 0))
+        draw.text(
+            (im.width * 0.08, im.height * y),
+            text,
+            fill=(255, 255, 255),
+            font=_font(size),
+            stroke_width=3,
+            stroke_fill=(0, 0, 0),
+        )
     return out
 
 
@@ -360,7 +388,9 @@ def caption_bar_below(im: Image.Image, rng: np.random.Generator, _: object) -> I
     canvas.paste(im, (0, 0))
     ink = (0, 0, 0) if sum(bg) > 380 else (255, 255, 255)
     text = CAPTIONS[int(rng.integers(len(CAPTIONS)))]
-    ImageDraw.Draw(canvas).text((im.width * 0.04, im.height + band * 0.3), text, fill=ink, font=_font(round(band * 0.35)))
+    ImageDraw.Draw(canvas).text(
+        (im.width * 0.04, im.height + band * 0.3), text, fill=ink, font=_font(round(band * 0.35))
+    )
     return canvas
 
 
@@ -413,7 +443,12 @@ def pixelate(im: Image.Image, rng: np.random.Generator, _: object) -> Image.Imag
 
 
 def pil_filter(im: Image.Image, rng: np.random.Generator, _: object) -> Image.Image:
-    kinds = [ImageFilter.EDGE_ENHANCE, ImageFilter.DETAIL, ImageFilter.SMOOTH_MORE, ImageFilter.EDGE_ENHANCE_MORE]
+    kinds = [
+        ImageFilter.EDGE_ENHANCE,
+        ImageFilter.DETAIL,
+        ImageFilter.SMOOTH_MORE,
+        ImageFilter.EDGE_ENHANCE_MORE,
+    ]
     return F.apply_pil_filter(im, filter_type=kinds[int(rng.integers(len(kinds)))])
 
 
@@ -467,7 +502,9 @@ def downscale(im: Image.Image, rng: np.random.Generator, _: object) -> Image.Ima
 
 
 def _chain(*steps: Transform) -> Transform:
-    def apply(im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]) -> Image.Image:
+    def apply(
+        im: Image.Image, rng: np.random.Generator, others: Sequence[Image.Image]
+    ) -> Image.Image:
         for step in steps:
             im = _rgb(step(im, rng, others))
         return im
@@ -544,7 +581,9 @@ def split(name: str) -> str:
     return "heldout" if hashlib.sha256(name.encode()).digest()[0] % 2 else "tuning"
 
 
-def apply(name: str, image: Image.Image, photo_key: str, others: Sequence[Image.Image]) -> Image.Image:
+def apply(
+    name: str, image: Image.Image, photo_key: str, others: Sequence[Image.Image]
+) -> Image.Image:
     """The family's edit of one photo, with parameters seeded by (family, photo)."""
     seed = int.from_bytes(hashlib.sha256(f"{name}|{photo_key}".encode()).digest()[:8], "big")
     rng = np.random.default_rng(seed)

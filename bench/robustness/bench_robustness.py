@@ -30,8 +30,9 @@ SHIELDWALL_BENCH_LIMIT (photos used for recall; default all), SHIELDWALL_BENCH_S
 (random index size, default 1_000_000), SHIELDWALL_BENCH_ONLY (comma-separated transform or
 family names, e.g. ``rotate_small,caption``: recall for those only), SHIELDWALL_BENCH_SKIP
 (comma-separated parts to leave out: ``fmr``, ``cost``), SHIELDWALL_BENCH_TILES=0 (false
-matches among the photos only, without the 256 px tiles; a short run). Writes bench/out/robustness.json,
-or bench/out/robustness_subset.json when any of ONLY, SKIP or LIMIT narrows the run.
+matches among the photos only, without the 256 px tiles; a short run). Writes
+bench/out/robustness.json, or bench/out/robustness_subset.json when any of ONLY, SKIP or
+LIMIT narrows the run (``_tuning`` / ``_heldout`` appended when SPLIT picks one half).
 """
 
 # ruff: noqa: I001  (the import order below is deliberate)
@@ -420,8 +421,16 @@ def main() -> None:
         )
         print(
             common.markdown_table(
-                ["family", "group", "plain PDQ (meta)", "sw_plain", "plain-hash bank",
-                 "bank add (regions)", "matched via", "via (bank add)"],
+                [
+                    "family",
+                    "group",
+                    "plain PDQ (meta)",
+                    "sw_plain",
+                    "plain-hash bank",
+                    "bank add (regions)",
+                    "matched via",
+                    "via (bank add)",
+                ],
                 [
                     [
                         n,

@@ -86,7 +86,7 @@ def _line_marks(lines: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
     windows = np.lib.stride_tricks.sliding_window_view(padded, 25)
     base = np.median(windows, axis=1) + 1.0
     seam = np.mean(cross > _SEAM_RATIO * base, axis=0) >= _LINE_SHARE * 0.7
-    marks = plain.copy()
+    marks: npt.NDArray[np.bool_] = plain.copy()
     marks[: width - 1] |= seam
     return marks
 
@@ -158,7 +158,12 @@ def _order(corners: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     s = corners.sum(axis=1)
     d = corners[:, 0] - corners[:, 1]
     return np.array(
-        [corners[np.argmin(s)], corners[np.argmax(d)], corners[np.argmax(s)], corners[np.argmin(d)]],
+        [
+            corners[np.argmin(s)],
+            corners[np.argmax(d)],
+            corners[np.argmax(s)],
+            corners[np.argmin(d)],
+        ],
         dtype=np.float32,
     )
 
@@ -198,7 +203,12 @@ def perspective_quad(luma: LumaArray) -> npt.NDArray[np.float32] | None:
         return None
     # An upright rectangle (within a few pixels) is a plain border: nothing to undo.
     tl, tr, br, bl = corners
-    skew = max(abs(tl[0] - bl[0]) / w, abs(tr[0] - br[0]) / w, abs(tl[1] - tr[1]) / h, abs(bl[1] - br[1]) / h)
+    skew = max(
+        abs(tl[0] - bl[0]) / w,
+        abs(tr[0] - br[0]) / w,
+        abs(tl[1] - tr[1]) / h,
+        abs(bl[1] - br[1]) / h,
+    )
     if skew < _MIN_SKEW:
         return None
     return corners
@@ -253,7 +263,8 @@ def seen_views(variants: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ..
     (border, frame, caption, tilt, collage tile, perspective) as found and mirrored (a
     mirrored, letterboxed repost is common). Left out: the crop/window grids and uncrop
     guesses (many weak probes that only the matcher's compatibility rules keep from false
-    matches) and the regions' other orientations. The first :data:`MAX_SEEN_VIEWS` in the matcher's order."""
+    matches) and the regions' other orientations. The first :data:`MAX_SEEN_VIEWS` in the
+    matcher's order."""
     out: list[tuple[str, str]] = []
     for name, pdq in variants:
         if len(name) > 64 or not _is_pdq(pdq):

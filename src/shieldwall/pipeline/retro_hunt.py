@@ -33,12 +33,12 @@ import numpy as np
 
 from shieldwall.errors import NotFoundError
 from shieldwall.hashing.robust import describe_variant
+from shieldwall.hashing.views import MAX_SEEN_VIEWS
 from shieldwall.index import MihPdqIndex
 from shieldwall.pipeline.matcher import Matcher, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.scan import build_decision
 from shieldwall.policy import PolicyContext, evaluate
-from shieldwall.hashing.views import MAX_SEEN_VIEWS
 from shieldwall.store import BankStore, EntryInfo, ItemStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo, SeenHash
 from shieldwall.types import SignalType
@@ -116,9 +116,7 @@ class SeenIndex:
             hits = self._index.search(_codes(pdqs), threshold)
         return [[(h.id, h.distance) for h in row] for row in hits]
 
-    def search_views(
-        self, pdqs: Sequence[str], threshold: int
-    ) -> list[list[tuple[int, int, str]]]:
+    def search_views(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int, str]]]:
         """For each hash, the stored items with a view within ``threshold``:
         (item_id, distance, view name)."""
         if not pdqs or not len(self._views):

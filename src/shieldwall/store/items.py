@@ -505,9 +505,7 @@ def _views(raw: object) -> tuple[tuple[str, str], ...]:
     """Stored ``[[name, pdq], ...]`` as pairs; anything malformed is left out, not raised."""
     if not isinstance(raw, list):
         return ()
-    return tuple(
-        (str(v[0]), str(v[1])) for v in raw if isinstance(v, list | tuple) and len(v) == 2
-    )
+    return tuple((str(v[0]), str(v[1])) for v in raw if isinstance(v, list | tuple) and len(v) == 2)
 
 
 def decision_info(r: DecisionRow) -> DecisionInfo:
