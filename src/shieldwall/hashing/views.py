@@ -110,6 +110,8 @@ def collage_tiles(luma: LumaArray) -> list[Tile]:
     Each cell is returned with its own plain borders (the gutters around it) trimmed.
     An ordinary photograph returns nothing (see the module docstring)."""
     h, w = luma.shape
+    if min(h, w) < _MIN_TILE_PX:
+        return []  # no layout fits (and a line or two of pixels has no lines to compare)
     grey = luma.astype(np.float32)
     columns, rows_marks = _line_marks(grey), _line_marks(np.ascontiguousarray(grey.T))
     out: list[Tile] = []
