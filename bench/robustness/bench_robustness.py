@@ -1,8 +1,12 @@
 """Benchmark: recall on edited copies and false matches, Meta's plain PDQ vs Shieldwall variants.
 
 For every photo (long side reduced to 1024 px first, to keep the run short) and
-every edit in :mod:`transforms`, the bank holds the plain PDQ of the original and
-the query is the edited copy. Columns:
+every edit family in :mod:`augly_catalogue` (AugLy-based, 54 families; parameters
+seeded per family and photo), the bank holds the plain PDQ of the original and
+the query is the edited copy. The families are split by name into a tuning half and
+a held-out half (:func:`augly_catalogue.split`); ``SHIELDWALL_BENCH_SPLIT=tuning``
+computes only the tuning half (what a tuning run may look at), ``heldout`` only the
+held-out half, and the default both, each reported separately. Columns:
 
 * ``meta``: threatexchange ``PdqSignal.hash_from_bytes`` on both (the anchor);
 * ``sw_plain``: Shieldwall's plain PDQ on both;
@@ -21,11 +25,14 @@ Cost: query latency (variant computation + one batched search) and index size
 against a 1M-entry random index (MIH), and threatexchange's PDQ index anchor.
 
 Usage: ``python bench/robustness/bench_robustness.py``; env SHIELDWALL_BENCH_PHOTOS,
-SHIELDWALL_BENCH_LIMIT (photos used for recall; default all), SHIELDWALL_BENCH_INDEX
+SHIELDWALL_BENCH_LIMIT (photos used for recall; default all), SHIELDWALL_BENCH_SPLIT
+(``tuning``, ``heldout`` or ``all``), SHIELDWALL_BENCH_INDEX
 (random index size, default 1_000_000), SHIELDWALL_BENCH_ONLY (comma-separated transform or
 family names, e.g. ``rotate_small,caption``: recall for those only), SHIELDWALL_BENCH_SKIP
-(comma-separated parts to leave out: ``fmr``, ``cost``). Writes bench/out/robustness.json,
-or bench/out/robustness_subset.json when any of ONLY, SKIP or LIMIT narrows the run.
+(comma-separated parts to leave out: ``fmr``, ``cost``), SHIELDWALL_BENCH_TILES=0 (false
+matches among the photos only, without the 256 px tiles; a short run). Writes
+bench/out/robustness.json, or bench/out/robustness_subset.json when any of ONLY, SKIP or
+LIMIT narrows the run (``_tuning`` / ``_heldout`` appended when SPLIT picks one half).
 """
 
 # ruff: noqa: I001  (the import order below is deliberate)
@@ -60,14 +67,16 @@ from shieldwall.hashing.robust import (  # noqa: E402
     query_variants,
 )
 from shieldwall.index import MihPdqIndex  # noqa: E402
-from transforms import CATALOGUE  # noqa: E402
+import augly_catalogue  # noqa: E402
 
 THRESHOLD = 31
 _ONLY = {n for n in os.environ.get("SHIELDWALL_BENCH_ONLY", "").split(",") if n}
+_SPLIT = os.environ.get("SHIELDWALL_BENCH_SPLIT", "all")
 SELECTED = {
-    name: entry
-    for name, entry in CATALOGUE.items()
-    if not _ONLY or name in _ONLY or entry[0] in _ONLY
+    name: (augly_catalogue.split(name), group)
+    for name, (group, _) in augly_catalogue.FAMILIES.items()
+    if (not _ONLY or name in _ONLY or group in _ONLY)
+    and _SPLIT in ("all", augly_catalogue.split(name))
 }
 """The transforms this run measures recall on (all unless SHIELDWALL_BENCH_ONLY names some)."""
 SKIP = {n for n in os.environ.get("SHIELDWALL_BENCH_SKIP", "").split(",") if n}
@@ -101,16 +110,18 @@ def _dist(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def recall_one(path: Path) -> dict[str, Any]:
-    """All transforms of one photo: which columns matched, and through which variant."""
+def recall_one(job: tuple[Path, list[Path]]) -> dict[str, Any]:
+    """All families' edits of one photo: which columns matched, and through which variant."""
+    path, other_paths = job
     original = _load(path, ORIGINAL_SIDE)
+    others = [_load(p, 512) for p in other_paths]
     pixels = np.asarray(original)
     bank_plain = pdq_from_pixels(pixels)[0]
     bank_meta = PdqSignal.hash_from_bytes(_png(original))
     bank_all = [(None, bank_plain)] + [(v.name, v.pdq) for v in bank_variants(pixels)]
     out: dict[str, Any] = {}
-    for name, (_, transform) in SELECTED.items():
-        edited = transform(original)
+    for name in SELECTED:
+        edited = augly_catalogue.apply(name, original, path.name, others)
         q_meta = PdqSignal.hash_from_bytes(_png(edited))
         q_pixels = np.asarray(edited.convert("RGB"))
         started = time.perf_counter()
@@ -172,7 +183,7 @@ def fmr_items(paths: list[Path]) -> tuple[list[np.ndarray[Any, Any]], list[str]]
         photo = _load(path, ORIGINAL_SIDE)
         items.append(np.asarray(photo))
         groups.append(_near_duplicate_group(path.name))
-        if max(photo.size) >= 1000:
+        if max(photo.size) >= 1000 and os.environ.get("SHIELDWALL_BENCH_TILES", "1") != "0":
             big = _load(path, 2048)
             arr = np.asarray(big)
             for y in range(0, arr.shape[0] - TILE + 1, TILE):
@@ -304,10 +315,13 @@ def _random_index(codes: np.ndarray[Any, Any], copies: int) -> tuple[MihPdqIndex
     return index, time.perf_counter() - started
 
 
-def _search(index: MihPdqIndex, hexes: list[str]) -> None:
-    if hexes:
-        batch = np.frombuffer(b"".join(bytes.fromhex(h) for h in hexes), np.uint8)
-        index.search(batch.reshape(-1, 32), THRESHOLD)
+def _search(index: MihPdqIndex, hexes: list[str]) -> int:
+    """Search the probes; returns how many (probe, entry) hits within the threshold: every
+    one is a false match, the random entries being unrelated to the photos."""
+    if not hexes:
+        return 0
+    batch = np.frombuffer(b"".join(bytes.fromhex(h) for h in hexes), np.uint8)
+    return sum(len(row) for row in index.search(batch.reshape(-1, 32), THRESHOLD))
 
 
 def cost(size: int, photos: list[Path]) -> dict[str, Any]:
@@ -322,18 +336,23 @@ def cost(size: int, photos: list[Path]) -> dict[str, Any]:
     out["plain_index_mb"] = plain.memory_bytes() / 1e6
     windows, out["windows_build_s"] = _random_index(codes, len(BANK_WINDOWS))
     out["windows_index_mb"] = windows.memory_bytes() / 1e6
-    queries = [np.asarray(_load(p, ORIGINAL_SIDE)) for p in photos[:40]]
+    queries = [np.asarray(_load(p, ORIGINAL_SIDE)) for p in photos]
     plain_t, var_t, var_n, search_t, win_t = [], [], [], [], []
+    random_hits = {"plain": 0, "variants": 0, "windows": 0}
     for q in queries:
         t0 = time.perf_counter()
-        _search(plain, [pdq_from_pixels(q)[0]])
+        random_hits["plain"] += _search(plain, [pdq_from_pixels(q)[0]])
         plain_t.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         variants = query_variants(q)
         t1 = time.perf_counter()
-        _search(plain, [v.pdq for v in variants if compatible(v.name, None)])
+        random_hits["variants"] += _search(
+            plain, [v.pdq for v in variants if compatible(v.name, None)]
+        )
         t2 = time.perf_counter()
-        _search(windows, [v.pdq for v in variants if meets_windows(v.name)])
+        random_hits["windows"] += _search(
+            windows, [v.pdq for v in variants if meets_windows(v.name)]
+        )
         t3 = time.perf_counter()
         var_t.append(t2 - t0)
         search_t.append(t2 - t1)
@@ -344,6 +363,8 @@ def cost(size: int, photos: list[Path]) -> dict[str, Any]:
     out["variant_search_ms"] = 1000 * float(np.median(search_t))
     out["variant_query_with_windows_ms"] = 1000 * float(np.median(win_t))
     out["variants_per_query"] = float(np.mean(var_n))
+    out["random_queries"] = len(queries)
+    out["random_false_matches"] = random_hits
     del plain, windows
     # The anchor: threatexchange's PDQ index over the same entries, one plain query.
     hexes = [bytes(c).hex() for c in codes]
@@ -364,64 +385,74 @@ def main() -> None:
     paths = common.photo_paths()
     limit = int(os.environ.get("SHIELDWALL_BENCH_LIMIT", "0")) or len(paths)
     recall_paths = paths[:: max(1, len(paths) // limit)][:limit]
-    with Pool(2) as pool:
-        per_photo = pool.map(recall_one, recall_paths, chunksize=2)
+    # Collage tiles and backgrounds: other corpus photos, fixed per photo.
+    jobs = [
+        (p, [paths[(paths.index(p) + 37 * k) % len(paths)] for k in (1, 2, 3)])
+        for p in recall_paths
+    ]
+    with Pool(int(os.environ.get("SHIELDWALL_BENCH_PROCS", "2"))) as pool:
+        per_photo = pool.map(recall_one, jobs, chunksize=1)
         fmr = false_matches(paths, pool) if "fmr" not in SKIP else None
     columns = ("meta", "sw_plain", "sw_variants", "sw_bank")
-    table, transforms = [], {}
-    for name, (family, _) in SELECTED.items():
+    transforms: dict[str, dict[str, Any]] = {}
+    for name, (half, group) in SELECTED.items():
         rows = [p[name] for p in per_photo]
         rec = {c: sum(r[c] for r in rows) / len(rows) for c in columns}
         via = Counter(r["via"] for r in rows if r["via"]).most_common(1)
-        transforms[name] = {"family": family, **rec, "top_variant": via[0][0] if via else None}
         via_bank = Counter(r["via_bank"] for r in rows if r.get("via_bank")).most_common(1)
-        transforms[name]["top_variant_bank"] = via_bank[0][0] if via_bank else None
-        table.append(
-            [
-                name,
-                family,
-                *(f"{rec[c]:.2f}" for c in columns),
-                via[0][0] if via else "-",
-                via_bank[0][0] if via_bank else "-",
-            ]
-        )
-    families: dict[str, dict[str, float]] = {}
-    for family in dict.fromkeys(f for f, _ in SELECTED.values()):
-        names = [n for n, (f, _) in SELECTED.items() if f == family]
-        families[family] = {c: min(transforms[n][c] for n in names) for c in columns}
+        transforms[name] = {
+            "split": half,
+            "group": group,
+            **rec,
+            "top_variant": via[0][0] if via else None,
+            "top_variant_bank": via_bank[0][0] if via_bank else None,
+        }
+    families = transforms  # one transform per family (parameters drawn per photo)
     seconds = [r["seconds"] for p in per_photo for r in p.values()]
     index_size = int(os.environ.get("SHIELDWALL_BENCH_INDEX", "1000000"))
     costs = cost(index_size, paths) if "cost" not in SKIP else {}
-    print(f"## Recall at distance <= {THRESHOLD}, {len(recall_paths)} photos (long side 1024)\n")
-    print(
-        common.markdown_table(
-            [
-                "transform",
-                "family",
-                "meta",
-                "sw_plain",
-                "sw_variants",
-                "sw_bank",
-                "matched via",
-                "via (sw_bank)",
-            ],
-            table,
+    for half in ("tuning", "heldout"):
+        names = [n for n, (h, _) in SELECTED.items() if h == half]
+        if not names:
+            continue
+        print(
+            f"## {half}: recall at distance <= {THRESHOLD}, {len(recall_paths)} photos "
+            f"(long side 1024), {len(names)} families\n"
         )
-    )
-    print("\n## Worst transform per family\n")
-    print(
-        common.markdown_table(
-            ["family", *columns, "variants / meta"],
-            [
+        print(
+            common.markdown_table(
                 [
-                    f,
-                    *(f"{v[c]:.2f}" for c in columns),
-                    f"{v['sw_variants'] / v['meta']:.1f}x" if v["meta"] else "inf",
-                ]
-                for f, v in families.items()
-            ],
+                    "family",
+                    "group",
+                    "plain PDQ (meta)",
+                    "sw_plain",
+                    "plain-hash bank",
+                    "bank add (regions)",
+                    "matched via",
+                    "via (bank add)",
+                ],
+                [
+                    [
+                        n,
+                        transforms[n]["group"],
+                        *(f"{transforms[n][c]:.2f}" for c in columns),
+                        transforms[n]["top_variant"] or "-",
+                        transforms[n]["top_variant_bank"] or "-",
+                    ]
+                    for n in names
+                ],
+            )
         )
-    )
+        means = {c: float(np.mean([transforms[n][c] for n in names])) for c in columns}
+        below = {
+            c: sum(transforms[n][c] < goal for n in names)
+            for c, goal in (("meta", 0.9), ("sw_variants", 0.9), ("sw_bank", 0.95))
+        }
+        print(
+            f"\nmean: meta {means['meta']:.3f}, plain-hash bank {means['sw_variants']:.3f}, "
+            f"bank add {means['sw_bank']:.3f}; families below goal: meta<0.90 {below['meta']}, "
+            f"plain-hash bank<0.90 {below['sw_variants']}, bank add<0.95 {below['sw_bank']}\n"
+        )
     if fmr is not None:
         rate = fmr["rate"]
         print(
@@ -451,13 +482,14 @@ def main() -> None:
     )
     narrowed = bool(_ONLY or SKIP or os.environ.get("SHIELDWALL_BENCH_LIMIT"))
     path = common.write_json(
-        "robustness_subset" if narrowed else "robustness",
+        ("robustness_subset" if narrowed else "robustness")
+        + ("" if _SPLIT == "all" else f"_{_SPLIT}"),
         {
             "threshold": THRESHOLD,
             "recall_photos": len(recall_paths),
             "transforms": transforms,
             "families_worst": families,
-            "selected": sorted(SELECTED) if _ONLY else "all",
+            "selected": sorted(SELECTED) if _ONLY else _SPLIT,
             "false_matches": fmr,
             "cost": costs,
             "variant_ms_median": 1000 * float(np.median(seconds)),

@@ -92,7 +92,7 @@ def create_app(
         def remember(outcome: ScanOutcome) -> None:
             metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
             if outcome.item.pdq:
-                seen.add(outcome.item.id, outcome.item.pdq)
+                seen.add(outcome.item.id, outcome.item.pdq, outcome.item.pdq_views)
             if outcome.outbox_ids:  # a decision without actions gives the worker nothing to do
                 decided([outcome.decision.id])
 

@@ -46,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from shieldwall.hashing import borders
+from shieldwall.hashing import borders, views
 from shieldwall.hashing.borders import Box
 from shieldwall.hashing.decode import DecodedImage
 
@@ -62,6 +62,7 @@ from shieldwall.hashing.pdq import (
     _quality,
     pdq_dihedral_from_pixels,
     pdq_dihedral_of_regions,
+    pdq_from_pixels,
 )
 from shieldwall.types import DEFAULT_QUALITY_THRESHOLD
 
@@ -229,6 +230,10 @@ def describe_variant(name: str | None) -> str:
             parts.append(f"removing a caption strip ({step[16:-1]})")
         elif step.startswith("caption_filled("):
             parts.append(f"painting over a caption strip ({step[15:-1]})")
+        elif step.startswith("tile("):
+            parts.append(f"taking one tile of a multi-image grid ({step[5:-1]})")
+        elif step == "perspective_undone":
+            parts.append("undoing a perspective (a photo of a screen)")
         elif step.startswith("straightened("):
             parts.append(f"straightening a tilt of {step[13:-1]}")
         elif step.startswith("window("):
@@ -520,6 +525,7 @@ def query_variants(
                 f"straightened({abs(angle):.0f}°)", _hash_box(turned, box), CROP_ORIENTATIONS
             )
 
+    _add_views(found, luma)
     if crops and windows:
         grid = [_center_window(keep) for keep in QUERY_CROPS]
         grid += [_side_window(side, keep) for side in SIDES for keep in QUERY_SIDE_KEEPS]
@@ -533,6 +539,24 @@ def query_variants(
             hashes = _hash_array(_uncrop(luma, keep / 100))
             found.add_all(f"uncrop(center,{keep}%)", hashes, CROP_ORIENTATIONS)
     return found.out
+
+
+def _add_views(found: _Collector, luma: PixelArray) -> None:
+    """Collage tiles and a perspective undone (:mod:`shieldwall.hashing.views`), each
+    as found (no flips: a tile or a photographed screen is rarely also mirrored)."""
+    for tile in views.collage_tiles(luma):
+        top, bottom, left, right = _pixel_bounds(luma, tile.box)
+        found.add(tile.name, *pdq_from_pixels(np.ascontiguousarray(luma[top:bottom, left:right])))
+    corners = views.perspective_quad(luma)
+    if corners is not None:
+        flat = views.unwarp(luma, corners)
+        found.add("perspective_undone", *pdq_from_pixels(flat))
+        # A screen's bezel or a frame inside the warped quadrilateral.
+        trim = borders.find_flat_borders(flat) or borders.find_frame(flat)
+        if trim is not None:
+            top, bottom, left, right = _pixel_bounds(flat, trim)
+            inner = np.ascontiguousarray(flat[top:bottom, left:right])
+            found.add("perspective_undone+border_removed", *pdq_from_pixels(inner))
 
 
 def bank_variants(

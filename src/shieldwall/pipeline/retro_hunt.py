@@ -8,7 +8,11 @@ items is one index query. Exact digests are hunted through the database index.
 
 A PDQ entry's bank-side variants (the submitter's hashes of regions of the
 original) are hunted with it, so a cropped copy seen before the victim came
-forward is found too; such a hit names the variant.
+forward is found too; such a hit names the variant. The other way round, each
+stored item keeps its normalised views (``ItemInfo.pdq_views``: flips, frame and
+caption removed, a collage tile...), indexed beside the plain hashes, so an upload
+that was an *edited* copy is found by the entry's plain hash; such a hit names the
+view, and the item is re-matched with its views, as it was when it arrived.
 
 Each item hit gets a new decision through the same policy, with source
 ``retro_hunt``. Decision ids are derived from (item, entries), so running the
@@ -30,13 +34,14 @@ import numpy as np
 
 from shieldwall.errors import NotFoundError
 from shieldwall.hashing.robust import describe_variant
+from shieldwall.hashing.views import MAX_SEEN_VIEWS
 from shieldwall.index import MihPdqIndex
 from shieldwall.pipeline.matcher import Matcher, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.scan import build_decision
 from shieldwall.policy import PolicyContext, evaluate
 from shieldwall.store import BankStore, EntryInfo, ItemStore
-from shieldwall.store.service_records import DecisionInfo, ItemInfo
+from shieldwall.store.service_records import DecisionInfo, ItemInfo, SeenHash
 from shieldwall.types import SignalType
 
 SeenSearch = Callable[[Sequence[str], int], list[list[tuple[int, int]]]]
@@ -45,12 +50,21 @@ SeenSearch = Callable[[Sequence[str], int], list[list[tuple[int, int]]]]
 _NAMESPACE = uuid.UUID("6f1c9a52-4c1e-4f57-9a2e-5d0c8b7e3a11")
 
 
+def _codes(pdqs: Sequence[str]) -> np.ndarray[tuple[int, int], np.dtype[np.uint8]]:
+    return np.frombuffer(b"".join(bytes.fromhex(p) for p in pdqs), dtype=np.uint8).reshape(-1, 32)
+
+
 class SeenIndex:
-    """PDQ hashes of every stored item, kept in step with the ``items`` table by id."""
+    """PDQ hashes of every stored item, kept in step with the ``items`` table by id.
+
+    A second index holds each item's normalised views (``ItemInfo.pdq_views``) under
+    ids ``item_id * MAX_SEEN_VIEWS + position``; view names are kept beside it."""
 
     def __init__(self, items: ItemStore, *, max_threshold: int = 31) -> None:
         self._items = items
         self._index = MihPdqIndex(max_threshold=max_threshold)
+        self._views = MihPdqIndex(max_threshold=max_threshold)
+        self._view_names: dict[int, str] = {}
         self._last_id = 0
         self._lock = threading.Lock()
 
@@ -62,35 +76,64 @@ class SeenIndex:
         added = 0
         with self._lock:
             for chunk in self._items.iter_seen_pdq(after_id=self._last_id):
+                if not chunk:
+                    continue
                 ids = np.asarray([s.item_id for s in chunk], dtype=np.int64)
-                codes = np.frombuffer(
-                    b"".join(bytes.fromhex(s.pdq) for s in chunk), dtype=np.uint8
-                ).reshape(-1, 32)
-                self._index.add(ids, codes)
+                self._index.add(ids, _codes([s.pdq for s in chunk]))
+                self._add_views(chunk)
                 self._last_id = int(ids[-1])
                 added += len(chunk)
         return added
 
-    def add(self, item_id: int, pdq: str) -> None:
+    def add(self, item_id: int, pdq: str, views: Sequence[tuple[str, str]] = ()) -> None:
         """Index one item just stored by this process (cheaper than a refresh)."""
         with self._lock:
-            self._index.add(
-                np.asarray([item_id], dtype=np.int64),
-                np.frombuffer(bytes.fromhex(pdq), dtype=np.uint8).reshape(1, 32),
-            )
+            self._index.add(np.asarray([item_id], dtype=np.int64), _codes([pdq]))
+            self._add_views([SeenHash(item_id=item_id, pdq=pdq, views=tuple(views))])
+
+    def _add_views(self, chunk: Sequence[SeenHash]) -> None:
+        ids: list[int] = []
+        values: list[str] = []
+        for s in chunk:
+            for pos, (name, value) in enumerate(s.views[:MAX_SEEN_VIEWS]):
+                key = s.item_id * MAX_SEEN_VIEWS + pos
+                ids.append(key)
+                values.append(value)
+                self._view_names[key] = name
+        if ids:
+            self._views.add(np.asarray(ids, dtype=np.int64), _codes(values))
 
     def remove(self, item_ids: Iterable[int]) -> None:
         with self._lock:
-            self._index.remove(list(item_ids))
+            gone = list(item_ids)
+            self._index.remove(gone)
+            keys = [i * MAX_SEEN_VIEWS + pos for i in gone for pos in range(MAX_SEEN_VIEWS)]
+            keys = [k for k in keys if self._view_names.pop(k, None) is not None]
+            if keys:
+                self._views.remove(keys)
 
     def search(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
         """For each hash, the stored items within ``threshold``: (item_id, distance)."""
         if not pdqs or not len(self._index):
             return [[] for _ in pdqs]
-        codes = np.frombuffer(b"".join(bytes.fromhex(p) for p in pdqs), dtype=np.uint8)
         with self._lock:
-            hits = self._index.search(codes.reshape(-1, 32), threshold)
+            hits = self._index.search(_codes(pdqs), threshold)
         return [[(h.id, h.distance) for h in row] for row in hits]
+
+    def search_views(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int, str]]]:
+        """For each hash, the stored items with a view within ``threshold``:
+        (item_id, distance, view name)."""
+        if not pdqs or not len(self._views):
+            return [[] for _ in pdqs]
+        with self._lock:
+            hits = self._views.search(_codes(pdqs), threshold)
+            return [
+                [
+                    (h.id // MAX_SEEN_VIEWS, h.distance, self._view_names.get(h.id, "view"))
+                    for h in row
+                ]
+                for row in hits
+            ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +145,9 @@ class RetroHit:
     distance: int
     variant: str | None = None
     """Name of the entry's bank-side variant that hit, or ``None`` for the plain hash."""
+    view: str | None = None
+    """Name of the stored item's view that hit (``"flip_horizontal"``), or ``None`` when
+    the item's plain hash did."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,25 +213,25 @@ class RetroHunter:
         applies when it is sooner).
         """
         start = time.perf_counter()
+        local = search is None
         if search is None:
             self.seen.refresh()
             search = self.seen.search
         entries = self.banks.entries_by_ids(ids=entry_ids)
         live = [e for e in entries.values() if e.matching]
-        # (item, entry) -> closest (distance, bank variant); the plain hash wins ties.
-        closest: dict[tuple[int, int], tuple[int, str | None]] = {}
-        for entry, variant, row in self._search_pdq(
-            [e for e in live if e.signal_type is SignalType.PDQ], search
+        # (item, entry) -> closest (distance, bank variant, item view); plain hashes on both
+        # sides win ties.
+        closest: dict[tuple[int, int], tuple[int, str | None, str | None]] = {}
+        for entry, variant, view, row in self._search_pdq(
+            [e for e in live if e.signal_type is SignalType.PDQ], search, with_views=local
         ):
             for item_id, distance in row:
                 if distance <= entry.bank_threshold:
                     key = (item_id, entry.id)
                     had = closest.get(key)
-                    if had is None or (distance, variant is not None) < (
-                        had[0],
-                        had[1] is not None,
-                    ):
-                        closest[key] = (distance, variant)
+                    rank = (distance, variant is not None or view is not None)
+                    if had is None or rank < (had[0], had[1] is not None or had[2] is not None):
+                        closest[key] = (distance, variant, view)
         for e in live:
             if e.signal_type is SignalType.MD5:
                 found = self.items.items_by_digest(md5=e.value)
@@ -194,15 +240,15 @@ class RetroHunter:
             else:
                 continue
             for item in found:
-                closest.setdefault((item.id, e.id), (0, None))
+                closest.setdefault((item.id, e.id), (0, None, None))
         report_hits = tuple(
-            RetroHit(item_id, entry_id, distance, variant)
-            for (item_id, entry_id), (distance, variant) in sorted(closest.items())
+            RetroHit(item_id, entry_id, distance, variant, view)
+            for (item_id, entry_id), (distance, variant, view) in sorted(closest.items())
         )
-        # item -> {entry that hit it: the bank variant it hit through}
-        hits: dict[int, dict[int, str | None]] = defaultdict(dict)
-        for (item_id, entry_id), (_, variant) in closest.items():
-            hits[item_id][entry_id] = variant
+        # item -> {entry that hit it: (the bank variant, the item view) it hit through}
+        hits: dict[int, dict[int, tuple[str | None, str | None]]] = defaultdict(dict)
+        for (item_id, entry_id), (_, variant, view) in closest.items():
+            hits[item_id][entry_id] = (variant, view)
         if not hits:
             return RetroHuntReport(len(live), 0, (), (time.perf_counter() - start) * 1000)
         stored = self.items.items_by_ids(list(hits))
@@ -257,16 +303,31 @@ class RetroHunter:
         return HuntPreview(order, best)
 
     def _search_pdq(
-        self, entries: Sequence[EntryInfo], search: SeenSearch
-    ) -> list[tuple[EntryInfo, str | None, list[tuple[int, int]]]]:
-        """Every entry's plain hash and bank-side variants, searched in one batch."""
+        self, entries: Sequence[EntryInfo], search: SeenSearch, *, with_views: bool
+    ) -> list[tuple[EntryInfo, str | None, str | None, list[tuple[int, int]]]]:
+        """Every entry's plain hash and bank-side variants against the items' plain hashes,
+        and (``with_views``: this process's own index) the plain hash against the items'
+        views (a window of the original meets only the upload as it is: robust.compatible),
+        in two batches.
+
+        Returns (entry, bank variant, item view, [(item, distance)]) rows."""
         variants = self.banks.variants_for(entry_ids=[e.id for e in entries]) if entries else {}
         probes: list[tuple[EntryInfo, str | None, str]] = []
         for e in entries:
             probes.append((e, None, e.value))
             probes.extend((e, name, value) for _, name, value in variants.get(e.id, ()))
         rows = search([value for _, _, value in probes], 31) if probes else []
-        return [(e, name, row) for (e, name, _), row in zip(probes, rows, strict=True)]
+        out: list[tuple[EntryInfo, str | None, str | None, list[tuple[int, int]]]]
+        out = [(e, name, None, row) for (e, name, _), row in zip(probes, rows, strict=True)]
+        if not with_views or not entries:
+            return out
+        view_rows = self.seen.search_views([e.value for e in entries], 31)
+        for e, view_row in zip(entries, view_rows, strict=True):
+            by_view: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            for item_id, distance, view in view_row:
+                by_view[view].append((item_id, distance))
+            out.extend((e, None, view, found) for view, found in by_view.items())
+        return out
 
     def _already_decided(self, decision_id: str) -> bool:
         try:
@@ -279,14 +340,21 @@ class RetroHunter:
         self,
         item: ItemInfo,
         entry_ids: list[int],
-        via: dict[int, str | None],
+        via: dict[int, tuple[str | None, str | None]],
         review_due_at: datetime | None = None,
     ) -> DecisionInfo | None:
         did = str(uuid.uuid5(_NAMESPACE, f"retro:{item.id}:{','.join(map(str, entry_ids))}"))
         if self._already_decided(did):
             return None
+        # The item's views go with it, as when it arrived: an edited copy matches through them.
         outcome = self.matcher.match(
-            Query(pdq=item.pdq, quality=item.pdq_quality, md5=item.md5, sha256=item.sha256),
+            Query(
+                pdq=item.pdq,
+                quality=item.pdq_quality,
+                md5=item.md5,
+                sha256=item.sha256,
+                variants=item.pdq_views,
+            ),
             refresh=False,
         )
         ctx = PolicyContext(
@@ -305,8 +373,12 @@ class RetroHunter:
         new = build_decision(decision, outcome, (), source="retro_hunt", item=item, decision_id=did)
         found = [
             f"retro-hunt: entry {e} {describe_variant(f'original@bank:{name}')}"
-            for e, name in sorted(via.items())
+            for e, (name, _) in sorted(via.items())
             if name is not None
+        ] + [
+            f"retro-hunt: entry {e} {describe_variant(view)} of the stored upload"
+            for e, (_, view) in sorted(via.items())
+            if view is not None
         ]
         new = dataclasses.replace(
             new,

@@ -31,6 +31,7 @@ from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
 from shieldwall.hashing.pdq import pdq_from_reduced
 from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.hashing.views import seen_views
 from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
@@ -183,6 +184,7 @@ class ScanService:
             media_type=media_type or f"image/{decoded.format.lower()}",
             pdq=pdq,
             pdq_quality=quality,
+            pdq_views=seen_views(variants),
             md5=md5,
             sha256=sha256,
             width=decoded.original_width,
@@ -297,6 +299,7 @@ class ScanService:
             uploader_id=meta.uploader_id,
             pdq=query.pdq,
             pdq_quality=query.quality,
+            pdq_views=seen_views(query.variants),
             md5=query.md5,
             sha256=query.sha256,
             text=meta.text,

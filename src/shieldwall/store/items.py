@@ -281,14 +281,14 @@ class ItemStore(SessionScoped):
         while True:
             with self._reading() as session:
                 rows = session.execute(
-                    select(ItemRow.id, ItemRow.pdq)
+                    select(ItemRow.id, ItemRow.pdq, ItemRow.pdq_views)
                     .where(ItemRow.id > last, ItemRow.pdq.is_not(None))
                     .order_by(ItemRow.id)
                     .limit(chunk)
                 ).all()
             if not rows:
                 return
-            yield [SeenHash(item_id=r[0], pdq=r[1]) for r in rows if r[1]]
+            yield [SeenHash(item_id=r[0], pdq=r[1], views=_views(r[2])) for r in rows if r[1]]
             last = rows[-1][0]
 
     def max_item_id(self) -> int:
@@ -322,6 +322,7 @@ def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) ->
             "media_type": item.media_type,
             "pdq": item.pdq,
             "pdq_quality": item.pdq_quality,
+            "pdq_views": [list(v) for v in item.pdq_views] or None,
             "md5": item.md5,
             "sha256": item.sha256,
             "width": item.width,
@@ -346,6 +347,7 @@ def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) ->
         media_type=item.media_type,
         pdq=item.pdq,
         pdq_quality=item.pdq_quality,
+        pdq_views=item.pdq_views,
         md5=item.md5,
         sha256=item.sha256,
         width=item.width,
@@ -509,7 +511,15 @@ def item_info(r: ItemRow) -> ItemInfo:
         created_at=r.created_at,
         expires_at=r.expires_at,
         latest_decision_id=r.latest_decision_id,
+        pdq_views=_views(r.pdq_views),
     )
+
+
+def _views(raw: object) -> tuple[tuple[str, str], ...]:
+    """Stored ``[[name, pdq], ...]`` as pairs; anything malformed is left out, not raised."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple((str(v[0]), str(v[1])) for v in raw if isinstance(v, list | tuple) and len(v) == 2)
 
 
 def decision_info(r: DecisionRow) -> DecisionInfo:

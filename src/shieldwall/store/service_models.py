@@ -44,6 +44,9 @@ class ItemRow(Base):
     media_type: Mapped[str | None] = mapped_column(String(64))
     pdq: Mapped[str | None] = mapped_column(String(64))
     pdq_quality: Mapped[int | None] = mapped_column(Integer)
+    pdq_views: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    """Normalised views of the upload as ``[name, pdq]`` pairs (hashing.views.seen_views):
+    what a retro-hunt compares new bank entries with besides ``pdq``."""
     md5: Mapped[str | None] = mapped_column(String(32))
     sha256: Mapped[str | None] = mapped_column(String(64))
     width: Mapped[int | None] = mapped_column(Integer)

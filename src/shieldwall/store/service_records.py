@@ -31,6 +31,8 @@ class NewItem:
     jurisdictions: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     expires_at: datetime | None = None
+    pdq_views: tuple[tuple[str, str], ...] = ()
+    """Normalised views of the upload (name, PDQ): retro-hunts search them too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class ItemInfo:
     created_at: datetime
     expires_at: datetime | None
     latest_decision_id: str | None
+    pdq_views: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,8 @@ class SeenHash:
 
     item_id: int
     pdq: str
+    views: tuple[tuple[str, str], ...] = ()
+    """The item's normalised views (name, PDQ), see ``NewItem.pdq_views``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Quarantined bank entries (flood protection).
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-03
 
 Written by hand and frozen; ``shieldwall.store.quarantine.QuarantineRow`` must keep
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision: str | None = "0016"
+down_revision: str | None = "0019"
 branch_labels: str | None = None
 depends_on: str | None = None
 
