@@ -271,7 +271,8 @@ def test_three_replicas_agree_through_a_kill_and_a_redis_restart(
         cut = conn.execute(
             sa.text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = 'shieldwall-change-listener' AND pid <> pg_backend_pid()"
+                "WHERE application_name = 'shieldwall-change-listener' "
+                "AND datname = current_database()"
             )
         ).all()
     engine.dispose()
