@@ -153,3 +153,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     with postgres_schema(request.getfixturevalue("postgres_url")) as url:
         yield url
+
+
+LONG_FILES_FIRST = (
+    "tests/security/test_authorisation_matrix.py",
+    "tests/security/test_hostile_files.py",
+    "tests/security/test_hostile_text.py",
+    "tests/security/test_kill_faults.py",
+    "tests/e2e/serve/test_serve_kill_rounds.py",
+    "tests/e2e/serve/test_replicas.py",
+    "tests/e2e/batch/test_batch_ray.py",
+    "tests/e2e/web/test_portal_path.py",
+    "tests/integration/api/test_api_variants.py",
+    "tests/integration/api/test_api_hostile_text.py",
+    "tests/integration/api/test_api_errors.py",
+    "tests/integration/api/test_api_scan.py",
+)
+"""Files that take minutes: run first, so `make unit`'s xdist workers (whole files each) do
+not end with one worker alone on a long file while the others sit idle."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+
+    def rank(item: pytest.Item) -> int:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        return LONG_FILES_FIRST.index(where) if where in LONG_FILES_FIRST else len(LONG_FILES_FIRST)
+
+    items.sort(key=rank)  # stable: every file keeps its own order

@@ -336,6 +336,15 @@ class Runtime:
         wanted = self.settings.scan_signals
         return [s for s in self.signals.usable() if wanted is None or s.name in wanted]
 
+    def server_signals(self) -> list[Signal]:
+        """The signals a server runs inside requests, to load before the first one: the heavy
+        detectors only where a surface waits for them (elsewhere the worker runs them, so a
+        server never loads their models)."""
+        chosen = self._scan_signals()
+        if not self.settings.signals_sync_surfaces:
+            chosen = [s for s in chosen if not is_heavy(s)]
+        return chosen
+
     def _heavy_deferred(self, surface: str) -> bool:
         return surface not in self.settings.signals_sync_surfaces
 

@@ -75,8 +75,9 @@ def create_app(
         rt.matcher  # noqa: B018
         rt.policies.policy  # noqa: B018
         if warm_signals:
-            # Models load now, not inside the first request's time budget.
-            for signal in rt.signals.usable():
+            # Models load now, not inside the first request's time budget (only those the
+            # server itself runs: heavy detectors the worker runs are not loaded here).
+            for signal in rt.server_signals():
                 warm = getattr(signal, "warm_up", None)
                 if callable(warm):
                     warm()

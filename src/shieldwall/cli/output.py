@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -55,18 +56,22 @@ _consoles: dict[str, Console] = {}
 
 
 def __getattr__(name: str) -> Console:
-    """``stdout`` (soft-wrapped) and ``stderr``: Rich consoles made on first use."""
+    """``stdout`` and ``stderr``: Rich consoles made on first use, soft-wrapped (a path or
+    message broken across lines at 80 columns is harder to read and to grep)."""
     if name not in ("stdout", "stderr"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return _console(name)
 
 
 def _console(name: str) -> Console:
-    if name not in _consoles:
+    # Keyed by COLUMNS too: Rich reads the width when a console is made, and a process that
+    # runs several commands (tests, an embedding program) may change it between them.
+    key = f"{name}:{os.environ.get('COLUMNS', '')}"
+    if key not in _consoles:
         from rich.console import Console
 
-        _consoles[name] = Console(soft_wrap=True) if name == "stdout" else Console(stderr=True)
-    return _consoles[name]
+        _consoles[key] = Console(soft_wrap=True, stderr=name == "stderr")
+    return _consoles[key]
 
 
 def emit_json(obj: dict[str, Any]) -> None:

@@ -117,10 +117,27 @@ def _seed_month(rt: Runtime) -> dict[str, int]:
     appeal = rt.items.add_decision(
         item_id=first_item.id, decision=_decision("allow", "appeal", "", matched=False)
     )
+    appealed_at = (START + timedelta(days=10)).replace(tzinfo=None)
     with rt.engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE decisions SET created_at = :at WHERE id = :id"),
-            {"at": (START + timedelta(days=10)).replace(tzinfo=None), "id": appeal.id},
+            {"at": appealed_at, "id": appeal.id},
+        )
+        # Decided appeals are counted from the appeals table (an upheld one writes no
+        # decision): the reversal has its appeal row, decided that day.
+        conn.execute(
+            sa.text(
+                "INSERT INTO appeals (item_id, decision_id, original_decider, reason, status, "
+                "outcome, decided_by, new_decision_id, created_at, decided_at) VALUES "
+                "(:item, :decision, 'automated', 'my photo', 'closed', 'reversed', 'senior', "
+                ":new, :at, :at)"
+            ),
+            {
+                "item": first_item.id,
+                "decision": first_item.latest_decision_id or appeal.id,
+                "new": appeal.id,
+                "at": appealed_at,
+            },
         )
     expected["allow"] += 1
     expected["reversals"] = 1

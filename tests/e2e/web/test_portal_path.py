@@ -197,7 +197,10 @@ def test_the_add_form_keeps_every_saved_answer(live: LiveSite, open_page: OpenPa
     assert victim.is_checked("#rel-authorised") and victim.is_checked("#good_faith")
     assert victim.input_value("#phone") == "+1 555 0100"
     victim.fill("#signature", "Sam Example")
-    victim.click("#submit")
+    # The page's script may first finish its check, then send: wait for the new page, not
+    # the status line of the page being left.
+    with victim.expect_navigation(timeout=60_000):
+        victim.click("#submit")
     victim.wait_for_selector("#case-status")
     assert victim.inner_text("#case-status") == "Complete: a person is reviewing it"
     (case,) = _by_email(live, "keeps@example.org")

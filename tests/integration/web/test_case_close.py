@@ -6,7 +6,7 @@ close; a second close sends no second notice."""
 
 from __future__ import annotations
 
-from web_support import Site, csrf_of
+from web_support import Site, csrf_of, portal_fields
 
 from shieldwall.pipeline.case_clocks import start_request_clocks
 from shieldwall.store import session_factory
@@ -91,7 +91,7 @@ def test_a_uk_exception_closes_with_a_reason_code_and_tells_the_reporter(site: S
     status = visitor.post(
         "/status",
         data={
-            "csrf_token": csrf_of(login.text),
+            **portal_fields(login.text),  # the status page's proof-of-work, as its script sends
             "case_number": case.case_number,
             "access_code": code,
         },

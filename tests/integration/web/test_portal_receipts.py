@@ -106,7 +106,7 @@ def _status_fields(client: TestClient, number: str, code: str) -> dict[str, str]
     login = client.get("/status")
     page = client.post(
         "/status",
-        data={**_csrf(login.text), "case_number": number, "access_code": code},
+        data={**portal_fields(login.text), "case_number": number, "access_code": code},
     )
     assert page.status_code == 200, page.text
     assert 'id="add-form"' in page.text
@@ -138,6 +138,7 @@ def test_adding_photos_or_links_later_needs_the_cases_code(site: Site) -> None:
     (case,) = _cases(site, "later@example.org")
     assert case.hashes == ()
 
+    form = _status_fields(client, number, code)  # a fresh page: each check is spent once
     added = client.post(
         "/status/complete",
         data={**form, "hashes": _file(7), "add_locations": "@someone_else"},
