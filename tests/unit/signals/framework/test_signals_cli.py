@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from shieldwall.cli import output, signals_cmd
 from shieldwall.cli.signals_cmd import signals_app
 from shieldwall.signals import registry
 from shieldwall.signals.registry import BuiltinModule
@@ -40,6 +41,10 @@ def test_table_says_how_to_install_a_missing_dependency(
         ),
     )
     env = {"COLUMNS": "200", "SHIELDWALL_DATA_DIR": str(tmp_path)}
+    # A wide console, whatever width an earlier test in this process left the command's
+    # console at (a real run starts a process with its terminal's width).
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(signals_cmd, "stdout", output._console("stdout"))
     result = CliRunner().invoke(signals_app, ["list"], env=env)
     assert result.exit_code == 0
     line = next(
