@@ -13,13 +13,22 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from hypothesis import settings
+
+from shieldwall.store import secret_hashes
 
 # In CI, property tests draw the same examples every run, so a green main stays green;
 # developers' runs stay random and keep finding new cases (fix them, then add @example).
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# Keys, passwords and access codes are argon2 hashes: ~0.2 s to make and ~0.2 s to check with
+# the production parameters, paid hundreds of times across the suite for no behaviour a test
+# looks at. In the test processes only (servers and CLIs started as subprocesses keep the real
+# parameters), use argon2-cffi's profile made for tests.
+secret_hashes.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,6 +59,7 @@ from shieldwall.store.reviews import ApprovalNotFoundError as ApprovalNotFoundEr
 from shieldwall.store.reviews import QueueTask as QueueTask
 from shieldwall.store.reviews import RevealInfo as RevealInfo
 from shieldwall.store.reviews import ReviewDeskStore as ReviewDeskStore
+from shieldwall.store.secret_hashes import hash_secret, verify_secret
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import (
     CaseHashRow,
@@ -68,7 +67,6 @@ from shieldwall.store.web_models import (
     LegalHoldRow,
 )
 
-_hasher = PasswordHasher()
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 
 
@@ -202,7 +200,7 @@ class CaseStore(_Repo):
             with self._writing() as session:
                 row = CaseRow(
                     case_number=f"SW-{_code(2)}",
-                    access_code_hash=_hasher.hash(code),
+                    access_code_hash=hash_secret(code),
                     status=INCOMPLETE,
                     jurisdiction=jurisdiction,
                     details=dict(details),
@@ -325,12 +323,7 @@ class CaseStore(_Repo):
             row = session.scalar(
                 select(CaseRow).where(CaseRow.case_number == case_number.strip().upper())
             )
-            stored = row.access_code_hash if row else _DUMMY
-            ok: bool
-            try:
-                ok = _hasher.verify(stored, code.strip().upper())
-            except (VerificationError, InvalidHashError):
-                ok = False
+            ok = verify_secret(row.access_code_hash if row else None, code.strip().upper())
             return _case(session, row) if ok and row is not None else None
 
     def get(self, case_id: int) -> CaseInfo:
@@ -541,9 +534,6 @@ class CaseStore(_Repo):
             query = query.where(LegalHoldRow.released_at.is_(None))
         with self._reading() as session:
             return [_hold(h, number) for h, number in session.execute(query).all()]
-
-
-_DUMMY = _hasher.hash("AAAA-AAAA-AAAA-AAAA")
 
 
 def new_access_code() -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,11 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from shieldwall.errors import NotFoundError
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.models import utcnow
+from shieldwall.store.secret_hashes import hash_secret, verify_secret
 from shieldwall.store.service_models import ApiKeyRow, PolicyVersionRow
 from shieldwall.store.service_records import ApiKeyInfo, PolicyVersionInfo
 from shieldwall.store.transactions import SessionScoped
-
-_hasher = PasswordHasher()
 
 
 class ApiKeyNotFoundError(NotFoundError):
@@ -58,7 +55,7 @@ class KeyStore(SessionScoped):
             row = ApiKeyRow(
                 name=name,
                 prefix=prefix,
-                secret_hash=_hasher.hash(key),
+                secret_hash=hash_secret(key),
                 scopes=sorted(set(scopes)),
                 rate_limit_per_minute=rate_limit_per_minute,
                 created_at=utcnow(),
@@ -84,11 +81,7 @@ class KeyStore(SessionScoped):
             if row is None or row.revoked_at is not None:
                 return None
             info = _key_info(row)
-        try:
-            _hasher.verify(info.secret_hash, key)
-        except (VerificationError, InvalidHashError):
-            return None
-        return info
+        return info if verify_secret(info.secret_hash, key) else None
 
     def touch(self, key_id: int) -> None:
         with self._writing() as session:

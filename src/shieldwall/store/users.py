@@ -24,8 +24,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -39,6 +37,7 @@ from shieldwall.audit import ActorKind
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.models import NAME_MAX, utcnow
+from shieldwall.store.secret_hashes import hash_secret, needs_rehash, verify_secret
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import LoginThrottleRow, UserRow, WebSessionRow
 
@@ -49,9 +48,6 @@ MAX_IP_FAILURES = 20
 per-account limit because an office shares one address."""
 LOCK_MINUTES = 15
 SESSION_HOURS = 12
-
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
 
 
 class UserExistsError(ConflictError):
@@ -165,7 +161,7 @@ class UserStore(SessionScoped):
                 row = UserRow(
                     username=username,
                     role=role,
-                    password_hash=_hasher.hash(password),
+                    password_hash=hash_secret(password),
                     blur_strength=3,
                     active=True,
                     created_at=utcnow(),
@@ -213,7 +209,7 @@ class UserStore(SessionScoped):
                 self._audit_failure(session, username, address, reason="locked", at=at)
                 return LoginResult(None, locked=True, locked_until=until)
             row = session.scalar(select(UserRow).where(UserRow.username == username))
-            ok = _verify(row.password_hash if row else _DUMMY_HASH, password)
+            ok = verify_secret(row.password_hash if row else None, password)
             if row is not None and ok and row.active:
                 session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == keys[0]))
                 # The address row was only made to be locked; keep it only if it counts.
@@ -223,8 +219,8 @@ class UserStore(SessionScoped):
                     )
                 )
                 row.last_login_at = at
-                if _hasher.check_needs_rehash(row.password_hash):
-                    row.password_hash = _hasher.hash(password)
+                if needs_rehash(row.password_hash):
+                    row.password_hash = hash_secret(password)
                 return LoginResult(_user(row))
             locked_until = None
             for entry, limit in zip(locks, (MAX_FAILURES, MAX_IP_FAILURES), strict=True):
@@ -322,13 +318,6 @@ class UserStore(SessionScoped):
                 subject_type="staff",
                 subject_id=staff_handle(user_id),
             )
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def _user(r: UserRow) -> UserInfo:
