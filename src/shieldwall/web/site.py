@@ -9,7 +9,7 @@ Content-Security-Policy, so the pages make no third-party request at all.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,14 +26,11 @@ from shieldwall.config import Settings
 from shieldwall.pipeline.scan import ScanMeta, ScanOutcome
 from shieldwall.runtime import Runtime
 from shieldwall.types import SignalResult
+from shieldwall.web.headers import SecurityHeadersMiddleware
 from shieldwall.web.security import (
-    _UNPROTECTED,
-    HSTS,
-    SECURITY_HEADERS,
     LoginRequired,
     PageForbidden,
     current_viewer,
-    is_https,
 )
 from shieldwall.web.state import WebState
 
@@ -83,20 +80,7 @@ def create_site(
     ):
         app.include_router(router)
 
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if not request.url.path.startswith(_UNPROTECTED):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        # /report: the receipt shows the case number and access code once; never cache it.
-        if request.url.path.startswith(("/review", "/admin", "/audit", "/status", "/report")):
-            response.headers["Cache-Control"] = "no-store"
-        if is_https(request):
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        return response
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.exception_handler(LoginRequired)
     async def _login(_: Request, exc: LoginRequired) -> Response:
