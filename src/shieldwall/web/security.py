@@ -140,14 +140,15 @@ def tokens_match(sent: str, expected: str) -> bool:
 def is_https(request: Request) -> bool:
     """Whether the browser reached us over TLS: directly, or through a proxy listed in
     ``trusted_proxies`` that says so in ``X-Forwarded-Proto`` (anyone else's header is
-    ignored, so a client cannot switch Secure cookies off or on)."""
+    ignored, so a client cannot switch Secure cookies off or on). Of a list, the last value
+    counts: it is the one our proxy wrote; earlier ones are whatever the client sent."""
     if request.url.scheme == "https":
         return True
     peer = request.client.host if request.client else None
     trusted = runtime_of(request).settings.trusted_proxies
     if peer is None or peer not in trusted:
         return False
-    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
     return proto == "https"
 
 

@@ -103,6 +103,11 @@ def test_behind_a_trusted_tls_proxy_cookies_are_secure_and_hsts_is_sent(site: Si
         assert "secure" in response.headers["set-cookie"].lower()
         plain = client.get("/login", headers={"X-Forwarded-Proto": "http"})
         assert "strict-transport-security" not in plain.headers
+        # A proxy that appends: the client's own "https" comes first and is not believed.
+        fresh = TestClient(site.client.app, follow_redirects=False)
+        claimed = fresh.get("/login", headers={"X-Forwarded-Proto": "https, http"})
+        assert "strict-transport-security" not in claimed.headers
+        assert "secure" not in claimed.headers["set-cookie"].lower()
     finally:
         settings.trusted_proxies = []
 
