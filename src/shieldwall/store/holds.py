@@ -3,7 +3,9 @@
 It lives in its own module because both sides need it without needing each other:
 the item repository (``ItemStore.purge_expired`` skips held items) and the case
 repository (which reuses the item records). Reading only the tables, it imports
-neither repository, so ``store.items`` and ``store.cases`` no longer import each other.
+neither repository, so ``store.items`` and ``store.cases`` no longer import each other. An
+item may also be held on its own, by a child-safety report on it (``child_safety_reports``,
+``legal_holds.item_id``, migration 0022).
 """
 
 from __future__ import annotations
