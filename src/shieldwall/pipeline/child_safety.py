@@ -273,7 +273,8 @@ def escalate_item(
     decision_id = _restrict(
         items,
         item,
-        key=f"item:{item.id}",
+        # Row ids come back on SQLite once an item is purged: the key names this item's row.
+        key=f"item:{item.id}:{item.content_id}:{item.created_at.isoformat()}",
         source="review",
         evidence=f"escalated to child safety by {by}: {reason[:500]}",
         policy_version=policy_version,

@@ -407,3 +407,17 @@ def test_filing_an_item_report_holds_the_item_past_retention_for_a_year(
         item_id, reason="year passed", released_by="admin", actor="staff:1"
     )
     assert item_id in site.runtime.items.purge_expired()
+
+    # The purged item's report and hold stay readable; an item stored after it (on SQLite it
+    # may take the freed row id) is escalated afresh, not mistaken for the one reported.
+    assert site.runtime.child_safety.get(report.id).subject == "item cs-held"
+    after_id = _scan_item(site, photo_paths[16], "cs-after", "US")
+    page = mod.get(f"/review/items/{after_id}")
+    mod.post(
+        f"/review/items/{after_id}/child-safety",
+        data={"csrf_token": csrf_of(page.text), "reason": "minor"},
+    )
+    (fresh,) = _item_reports(site, after_id)
+    assert fresh.status == "queued" and fresh.id != report.id
+    latest = site.runtime.items.get_item("cs-after").latest_decision_id or ""
+    assert site.runtime.items.get_decision(latest).verdict == "escalate_child_safety"
