@@ -108,6 +108,14 @@ class Settings(BaseSettings):
         default_factory=lambda: {"default": 365},
         description="Days to keep seen items per surface (key `default` for the rest).",
     )
+    portal_receipt_days: int = Field(
+        7,
+        ge=1,
+        le=3650,
+        description="Days a victim-portal receipt (the case a request page created, its sealed "
+        "access code) is kept before housekeeping deletes it; at least 1, as the receipt is "
+        "shown for a day.",
+    )
     platform_jurisdictions: list[str] = Field(
         default_factory=list,
         description='Countries the platform operates in (e.g. ["GB", "US"]); their takedown '

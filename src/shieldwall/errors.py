@@ -26,6 +26,7 @@ input, truncated so that an error can never echo a megabyte back.
     ├── ConflictError                    conflict
     │   ├── BankExistsError              bank_exists
     │   ├── FourEyesError                four_eyes
+    │   ├── LegalHoldError               legal_hold_conflict
     │   ├── ExchangeExistsError          exchange_exists
     │   └── ExchangeBusyError            exchange_busy
     ├── ExchangeFetchError               exchange_fetch_failed
@@ -166,6 +167,13 @@ class FourEyesError(ConflictError):
     against their own decision); see :mod:`shieldwall.casework`."""
 
     code = "four_eyes"
+
+
+class LegalHoldError(ConflictError):
+    """A hold that is already in force was placed again, one that is not in force released,
+    or a hold that a filed child-safety report still requires released early."""
+
+    code = "legal_hold_conflict"
 
 
 class BankExistsError(ConflictError):

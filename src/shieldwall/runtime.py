@@ -55,6 +55,7 @@ from shieldwall.store.case_targets import CaseTargetStore
 from shieldwall.store.change_signal import ChangeListener, can_listen
 from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
+from shieldwall.store.portal_receipts import PortalReceiptStore
 from shieldwall.store.quarantine import QuarantineStore
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.users import UserStore
@@ -459,8 +460,14 @@ class Runtime:
         return CaseNoticeStore(session_factory(self.engine), audit=self.audit)
 
     @cached_property
+    def portal_receipts(self) -> PortalReceiptStore:
+        """The victim portal's receipts, for their retention."""
+        return PortalReceiptStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
     def child_safety(self) -> ChildSafetyStore:
-        """CyberTipline reports prepared from cases, waiting for a person to file them."""
+        """Child-safety reports prepared from cases and items, waiting for a person to file
+        them."""
         return ChildSafetyStore(session_factory(self.engine), audit=self.audit)
 
     def refresh_matcher(self) -> None:

@@ -24,7 +24,8 @@ from shieldwall.casework import CLOSED, WITHDRAWN, status_when_closed
 from shieldwall.errors import ConflictError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.models import Base, BigId, utcnow
-from shieldwall.store.service_models import OutboxRow
+from shieldwall.store.outbox import webhook_row
+from shieldwall.store.records import record_of
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import CaseRow
 
@@ -112,15 +113,7 @@ class CaseNoticeStore(SessionScoped):
             session.add(row)
             session.flush()
             session.add(
-                OutboxRow(
-                    kind="webhook",
-                    payload={**webhook, "notice_id": row.id},
-                    idempotency_key=f"case-notice:{row.id}",
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=at,
-                    created_at=at,
-                )
+                webhook_row({**webhook, "notice_id": row.id}, key=f"case-notice:{row.id}", at=at)
             )
             for action, details in (
                 ("case.closed", {"reason_code": reason_code, "note": note[:1000]}),
@@ -160,17 +153,7 @@ def notices_of(session: Session, case_id: int) -> list[CaseNoticeInfo]:
 
 
 def notice_info(r: CaseNoticeRow) -> CaseNoticeInfo:
-    return CaseNoticeInfo(
-        id=r.id,
-        case_id=r.case_id,
-        kind=r.kind,
-        reason_code=r.reason_code,
-        legal_basis=r.legal_basis,
-        text=r.text,
-        complaint_route=r.complaint_route,
-        created_by=r.created_by,
-        created_at=r.created_at,
-    )
+    return record_of(CaseNoticeInfo, r)
 
 
 __all__ = [

@@ -48,10 +48,12 @@ from shieldwall.casework import (
 )
 from shieldwall.errors import ConflictError, InputError, NotFoundError
 from shieldwall.errors import FourEyesError as FourEyesError
+from shieldwall.errors import LegalHoldError as LegalHoldError
 from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.case_notices import CaseNoticeInfo, notices_of
 from shieldwall.store.models import utcnow
 from shieldwall.store.portal_models import PortalReceiptRow
+from shieldwall.store.records import record_of
 from shieldwall.store.reviews import AppealInfo as AppealInfo
 from shieldwall.store.reviews import AppealNotFoundError as AppealNotFoundError
 from shieldwall.store.reviews import ApprovalInfo as ApprovalInfo
@@ -60,6 +62,7 @@ from shieldwall.store.reviews import QueueTask as QueueTask
 from shieldwall.store.reviews import RevealInfo as RevealInfo
 from shieldwall.store.reviews import ReviewDeskStore as ReviewDeskStore
 from shieldwall.store.secret_hashes import hash_secret, verify_secret
+from shieldwall.store.service_models import ItemRow
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.web_models import (
     CaseHashRow,
@@ -81,27 +84,29 @@ class SubmissionRepeatedError(ConflictError):
     code = "portal_submission_repeated"
 
 
-class LegalHoldError(ConflictError):
-    """A hold that is already in force was placed again, or a case without one released."""
-
-    code = "legal_hold_conflict"
-
-
 @dataclass(frozen=True, slots=True)
 class LegalHoldInfo:
     id: int
-    case_id: int
+    case_id: int | None
     case_number: str
+    """The case's number; empty for a hold on an item alone (``item_id``)."""
     reason: str
     placed_by: str
     placed_at: datetime
     released_by: str | None
     released_at: datetime | None
     release_reason: str | None
+    item_id: int | None = None
+    content_id: str | None = None
 
     @property
     def active(self) -> bool:
         return self.released_at is None
+
+    @property
+    def subject(self) -> str:
+        """What is held, as the dashboard shows it: a case number or an item."""
+        return self.case_number or f"item {self.content_id or self.item_id or '(deleted)'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,16 +529,22 @@ class CaseStore(_Repo):
             return _hold(row, case.case_number)
 
     def holds(self, *, active_only: bool = False, limit: int = 200) -> list[LegalHoldInfo]:
+        """Holds on cases and on items alone (a filed child-safety report on an item),
+        newest first."""
         query = (
-            select(LegalHoldRow, CaseRow.case_number)
-            .join(CaseRow, CaseRow.id == LegalHoldRow.case_id)
+            select(LegalHoldRow, CaseRow.case_number, ItemRow.content_id)
+            .outerjoin(CaseRow, CaseRow.id == LegalHoldRow.case_id)
+            .outerjoin(ItemRow, ItemRow.id == LegalHoldRow.item_id)
             .order_by(LegalHoldRow.id.desc())
             .limit(limit)
         )
         if active_only:
             query = query.where(LegalHoldRow.released_at.is_(None))
         with self._reading() as session:
-            return [_hold(h, number) for h, number in session.execute(query).all()]
+            return [
+                _hold(h, number or "", content_id)
+                for h, number, content_id in session.execute(query).all()
+            ]
 
 
 def new_access_code() -> str:
@@ -597,18 +608,8 @@ def _active_hold(session: Session, case_id: int) -> LegalHoldRow | None:
     )
 
 
-def _hold(r: LegalHoldRow, case_number: str) -> LegalHoldInfo:
-    return LegalHoldInfo(
-        id=r.id,
-        case_id=r.case_id,
-        case_number=case_number,
-        reason=r.reason,
-        placed_by=r.placed_by,
-        placed_at=r.placed_at,
-        released_by=r.released_by,
-        released_at=r.released_at,
-        release_reason=r.release_reason,
-    )
+def _hold(r: LegalHoldRow, case_number: str, content_id: str | None = None) -> LegalHoldInfo:
+    return record_of(LegalHoldInfo, r, case_number=case_number, content_id=content_id)
 
 
 def _variant_rows(regions: Sequence[tuple[str, str]] | None) -> list[list[str]] | None:

@@ -31,6 +31,20 @@ LEASE = timedelta(seconds=60)
 loses its lease and the row is delivered again (at least once)."""
 
 
+def webhook_row(payload: dict[str, Any], *, key: str, at: datetime) -> OutboxRow:
+    """A webhook owed to the platform, due now, for the caller to add in the transaction
+    that records what it announces (so it is never lost, nor sent for what rolled back)."""
+    return OutboxRow(
+        kind="webhook",
+        payload=payload,
+        idempotency_key=key,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=at,
+        created_at=at,
+    )
+
+
 class OutboxEntryNotFoundError(NotFoundError):
     code = "outbox_entry_not_found"
 

@@ -2,17 +2,35 @@
 
 Callers (pipeline, API, CLI) get frozen dataclasses they can keep, compare and
 serialise without a session, and that cannot lazily load behind their back.
+:func:`record_of` copies a row into such a record by field name, so a repository whose
+record mirrors its table does not spell the copy out field by field.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    R = TypeVar("R", bound=DataclassInstance)
+else:
+    R = TypeVar("R")
 
 from shieldwall.types import BankId, BankPurpose, EntryId, EntryStatus, Provenance, SignalType
 
 ChangeOp = Literal["add", "remove"]
+
+
+def record_of(kind: type[R], row: object, **given: Any) -> R:
+    """A ``kind`` record with each field read from ``row``'s attribute of the same name,
+    except those ``given`` (values the row does not hold, or that need converting)."""
+    return kind(
+        **{f.name: getattr(row, f.name) for f in fields(kind) if f.name not in given},
+        **given,
+    )
 
 
 @dataclass(frozen=True, slots=True)

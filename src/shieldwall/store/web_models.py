@@ -13,7 +13,8 @@
 - ``appeals``: an uploader contests a decision; someone other than the decider decides.
 - ``cases`` and ``case_hashes``: requests from the victim portal, their legal clocks, and
   the hashes computed in the requester's browser, pending until a moderator approves them.
-- ``legal_holds``: holds placed on a case, which keep its items past their retention.
+- ``legal_holds``: holds placed on a case, which keep its items past their retention, or on
+  one item.
 """
 
 from __future__ import annotations
@@ -194,16 +195,22 @@ __all__ = [
 
 
 class LegalHoldRow(Base):
-    """One legal hold on a case: in force while ``released_at`` is empty (migration 0007).
+    """One legal hold on a case, or on one item (a child-safety report on an item that
+    belongs to no case, migration 0022): in force while ``released_at`` is empty
+    (migration 0007).
 
     Rows are never deleted, so the history of holds stays readable next to the trail.
     """
 
     __tablename__ = "legal_holds"
-    __table_args__ = (Index("ix_legal_holds_case_id", "case_id"),)
+    __table_args__ = (
+        Index("ix_legal_holds_case_id", "case_id"),
+        Index("ix_legal_holds_item_id", "item_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)
     placed_by: Mapped[str] = mapped_column(String(100))
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)

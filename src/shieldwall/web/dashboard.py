@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.access import DASHBOARD_ROLES, HOLD_ROLES
@@ -241,6 +241,26 @@ def release_hold(
         child_safety.check_release(runtime_of(request).child_safety, case_id)
         _web(request).cases.release_hold(
             case_id, reason=reason, released_by=viewer.username, actor=staff_handle(viewer.user.id)
+        )
+    except ShieldwallError as exc:
+        return _hold_failed(exc.message)
+    return RedirectResponse("/compliance#holds", status_code=303)
+
+
+@router.post("/compliance/holds/items/{item_id}/release")
+def release_item_hold(
+    request: Request,
+    viewer: HoldViewer,
+    item_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Release the hold on an item alone (a filed child-safety report on an item); refused
+    while the report still requires it (audited)."""
+    store = runtime_of(request).child_safety
+    try:
+        child_safety.check_release(store, item_id=item_id)
+        store.release_item_hold(
+            item_id, reason=reason, released_by=viewer.username, actor=staff_handle(viewer.user.id)
         )
     except ShieldwallError as exc:
         return _hold_failed(exc.message)

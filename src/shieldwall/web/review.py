@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import ShieldwallError
+from shieldwall.pipeline import child_safety
 from shieldwall.policy.legal_clocks import countries
 from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
@@ -182,6 +183,8 @@ def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
             "item_kind": workflows.item_kind(item),
             "verdicts": workflows.REVIEW_VERDICTS,
             "banks": banks,
+            "child_reports": rt.child_safety.for_item(item.id),
+            "agencies": child_safety.AGENCIES,
             "error": request.query_params.get("error"),
             "decided": request.query_params.get("decided"),
         },

@@ -1,7 +1,7 @@
 """The review UI's victims' requests: the request list and page (every clock, owed actions,
 the notices sent), approval and its four eyes, closing with a reason code and the reporter's
-notice, regulators' removal notices, and the child-safety queue (prepared reports to NCMEC
-and the National Crime Agency, their filing)."""
+notice, regulators' removal notices, and child safety: escalating a case or an item, the
+queue of prepared reports to NCMEC and the National Crime Agency, their filing."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from shieldwall.web import workflows
 from shieldwall.web.portal_guard import flood_alert
 from shieldwall.web.review import AppealDecider, Reviewer, RowId, countdown_text, desk_page
 from shieldwall.web.security import runtime_of
-from shieldwall.web.site import render
+from shieldwall.web.site import decisions_made, render
 from shieldwall.web.staff import web
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -137,6 +137,37 @@ def escalate_case(
         )
     except ShieldwallError as exc:
         return RedirectResponse(f"/review/cases?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse("/review/child-safety", status_code=303)
+
+
+@router.post("/items/{item_id}/child-safety")
+def escalate_item(
+    request: Request,
+    item_id: RowId,
+    viewer: Reviewer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The item page's "escalate to child safety" decision: the item need belong to no
+    case; a report is queued for each agency that applies and the item is restricted."""
+    state = web(request)
+    item = state.desk.item(item_id)
+    if item is None:
+        return Response(status_code=404)
+    try:
+        done = workflows.escalate_item(
+            runtime_of(request),
+            state.desk,
+            state.reviews,
+            item=item,
+            reason=reason,
+            decided_by=viewer.username,
+            actor=staff_handle(viewer.user.id),
+        )
+    except ShieldwallError as exc:
+        return RedirectResponse(
+            f"/review/items/{item_id}?error={quote(exc.message)}", status_code=303
+        )
+    decisions_made(request, [done.decision_id] if done.decision_id else [])
     return RedirectResponse("/review/child-safety", status_code=303)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from shieldwall.casework import HUNT_DONE, HUNT_HELD
 from shieldwall.errors import ConflictError, FourEyesError, InputError, NotFoundError
-from shieldwall.pipeline import case_actions
+from shieldwall.pipeline import case_actions, child_safety
 from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.pipeline.exchange_feedback import feedback_actions, feedback_verdict
 from shieldwall.policy.reason_kinds import IMAGE, TEXT, categories_for
@@ -226,6 +226,34 @@ def decide(
             item_id=item.id, bank=add_to_bank, requested_by=decided_by, reason=note or category
         ).id
     return DecisionOutcome(tuple(stored), approval_id, statement)
+
+
+def escalate_item(
+    rt: Runtime,
+    desk: ReviewDeskStore,
+    reviews: ReviewStore,
+    *,
+    item: ItemInfo,
+    reason: str,
+    decided_by: str,
+    actor: str,
+) -> child_safety.ItemEscalation:
+    """A moderator's "escalate to child safety" decision on an item, whether or not a case
+    found it: reports queued for each agency that applies, the item restricted, and its open
+    review tasks closed (it is decided; the child-safety queue takes it from here)."""
+    done = child_safety.escalate_item(
+        rt.child_safety,
+        rt.items,
+        item,
+        reason=reason,
+        by=decided_by,
+        actor=actor,
+        policy_version=rt.policies.policy.version,
+        platform_jurisdictions=rt.settings.platform_jurisdictions,
+    )
+    for task_id in desk.open_task_ids(item.id):
+        reviews.close(task_id)
+    return done
 
 
 REVIEW_BANK_PURPOSES = (BankPurpose.VICTIM, BankPurpose.INTERNAL)

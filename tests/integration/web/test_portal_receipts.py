@@ -11,17 +11,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from web_support import PASSWORD, Site, portal_fields
 
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
+from shieldwall.store.audit_store import AuditStore
 from shieldwall.store.cases import CaseInfo, CaseStore
+from shieldwall.store.portal_models import PortalReceiptRow
 from shieldwall.store.users import UserStore
 from shieldwall.web import create_site
+from shieldwall.worker.housekeeping import housekeep
 
 VALID = {
     "jurisdiction": "GB",
@@ -99,6 +104,53 @@ def test_a_token_cannot_read_or_change_another_victims_case(site: Site) -> None:
     assert TestClient(site.client.app).get(f"/report/receipt/{token}").status_code == 404
     (case,) = _cases(site, "victim@example.org")
     assert case.case_number == number and case.details["signature"] == "Robin Example"
+
+
+def test_old_receipts_are_pruned_and_a_fresh_one_still_shows_its_case(site: Site) -> None:
+    started = datetime.now(UTC)
+    old_client, fresh_client = site.client_for(None), site.client_for(None)
+    fields, _ = _page(old_client)
+    old_sent = old_client.post("/report", data={**fields, **VALID, "email": "old@example.org"})
+    old_number, old_code = _receipt(old_client, old_sent.headers["location"])
+    fields, _ = _page(fresh_client)
+    fresh_sent = fresh_client.post(
+        "/report", data={**fields, **VALID, "email": "fresh@example.org"}
+    )
+    fresh = _receipt(fresh_client, fresh_sent.headers["location"])
+    (old_case,) = _cases(site, "old@example.org")
+    (fresh_case,) = _cases(site, "fresh@example.org")
+    days = site.runtime.settings.portal_receipt_days
+    with site.runtime.engine.begin() as conn:  # the first was sent longer ago than that
+        conn.execute(
+            sa.update(PortalReceiptRow)
+            .where(PortalReceiptRow.case_id == old_case.id)
+            .values(created_at=datetime.now(UTC) - timedelta(days=days, hours=1))
+        )
+
+    done = housekeep(site.runtime)
+
+    assert done["purged_receipts"] == 1
+    with site.runtime.engine.connect() as conn:
+        left = set(conn.scalars(sa.select(PortalReceiptRow.case_id)))
+    assert old_case.id not in left and fresh_case.id in left
+    # Reloading the fresh receipt still shows the victim their case and code.
+    assert _receipt(fresh_client, fresh_sent.headers["location"]) == fresh
+    # The old receipt is gone, not the case: its number and code still open the status page.
+    gone = old_client.get(old_sent.headers["location"])
+    assert gone.status_code == 404 and old_code not in gone.text
+    assert (
+        'id="add-form"'
+        in old_client.post(
+            "/status",
+            data={
+                **portal_fields(old_client.get("/status").text),
+                "case_number": old_number,
+                "access_code": old_code,
+            },
+        ).text
+    )
+    trail = AuditStore(session_factory(site.runtime.engine)).events_between(since=started)
+    assert [e.details["count"] for e in trail if e.action == "portal.receipts_purged"] == [1]
 
 
 def _status_fields(client: TestClient, number: str, code: str) -> dict[str, str]:
