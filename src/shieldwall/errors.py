@@ -162,6 +162,11 @@ class ConflictError(ShieldwallError):
     http_status = 409
 
 
+class DuplicateDecisionError(ConflictError):
+    """A decision with this id is already stored: deterministic ids (an escalation, a case's
+    action) make a repeat, or two people acting at once, a no-op instead of a second row."""
+
+
 class FourEyesError(ConflictError):
     """The same person tried to be both eyes (approve their own request, decide on an appeal
     against their own decision); see :mod:`shieldwall.casework`."""

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shieldwall.errors import InputError, LegalHoldError, NotFoundError
+from shieldwall.errors import DuplicateDecisionError, InputError, LegalHoldError, NotFoundError
 from shieldwall.policy.legal_clocks import countries
 from shieldwall.store.case_targets import TargetInfo
 from shieldwall.store.cases import CaseInfo
@@ -347,35 +347,38 @@ def _restrict(
         "policy_version": policy_version,
         "source": source,
     }
-    items.add_decision(
-        item_id=item.id,
-        decision=NewDecision(
-            id=did,
-            source=source,
-            verdict=ESCALATION,
-            policy_version=policy_version,
-            fired=[
-                {
-                    "rule_id": "child-safety-escalation",
-                    "category": "child_safety",
-                    "outcomes": [{"outcome": ESCALATION}],
-                    "evidence": [evidence],
-                }
-            ],
-            reasons=[reason],
-            matches=[],
-            signals=[],
-            notes=[reason],
-            actions=[
-                NewAction(
-                    "webhook",
-                    {"event": "decision.updated", "decision": public},
-                    f"{did}:webhook",
-                )
-            ],
-            decided_by=decided_by,
-        ),
-    )
+    try:
+        items.add_decision(
+            item_id=item.id,
+            decision=NewDecision(
+                id=did,
+                source=source,
+                verdict=ESCALATION,
+                policy_version=policy_version,
+                fired=[
+                    {
+                        "rule_id": "child-safety-escalation",
+                        "category": "child_safety",
+                        "outcomes": [{"outcome": ESCALATION}],
+                        "evidence": [evidence],
+                    }
+                ],
+                reasons=[reason],
+                matches=[],
+                signals=[],
+                notes=[reason],
+                actions=[
+                    NewAction(
+                        "webhook",
+                        {"event": "decision.updated", "decision": public},
+                        f"{did}:webhook",
+                    )
+                ],
+                decided_by=decided_by,
+            ),
+        )
+    except DuplicateDecisionError:  # another moderator escalated it at the same moment
+        return None
     return did
 
 

@@ -20,9 +20,10 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shieldwall.errors import NotFoundError
+from shieldwall.errors import DuplicateDecisionError, NotFoundError
 from shieldwall.store.audit_store import AuditWriter, decision_audit
 from shieldwall.store.holds import held_item_ids
 from shieldwall.store.models import utcnow
@@ -135,18 +136,31 @@ class ItemStore(SessionScoped):
             return [r for r in out if r is not None]
 
     def add_decision(self, *, item_id: int, decision: NewDecision) -> DecisionInfo:
-        """A further decision on a stored item (retro-hunt, review, appeal), with its actions."""
-        with self._writing() as session:
-            row = session.get(ItemRow, item_id)
-            if row is None:
-                raise ItemNotFoundError("no item with this id", value=item_id)
-            conn = session.connection()
-            stored = _add_decision(conn, row.id, row.content_id, decision)
-            conn.execute(
-                update(_ITEMS).where(_ITEMS.c.id == row.id).values(latest_decision_id=decision.id)
-            )
-            self._audit.append(session, **decision_audit(row, stored, decision))  # same transaction
-            return stored
+        """A further decision on a stored item (retro-hunt, review, appeal), with its actions.
+
+        Raises :class:`DuplicateDecisionError` when ``decision.id`` is already stored (two
+        writers of one deterministic id at once: the second writes nothing)."""
+        try:
+            with self._writing() as session:
+                row = session.get(ItemRow, item_id)
+                if row is None:
+                    raise ItemNotFoundError("no item with this id", value=item_id)
+                conn = session.connection()
+                stored = _add_decision(conn, row.id, row.content_id, decision)
+                conn.execute(
+                    update(_ITEMS)
+                    .where(_ITEMS.c.id == row.id)
+                    .values(latest_decision_id=decision.id)
+                )
+                self._audit.append(session, **decision_audit(row, stored, decision))
+                return stored
+        except IntegrityError:
+            with self._reading() as session:
+                if session.get(DecisionRow, decision.id) is None:
+                    raise
+            raise DuplicateDecisionError(
+                "a decision with this id is already stored", value=decision.id
+            ) from None
 
     def purge_expired(self, *, now: datetime | None = None) -> list[int]:
         """Delete items past their retention; returns their ids (for the seen index).
