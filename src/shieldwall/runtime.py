@@ -173,23 +173,30 @@ class Runtime:
     @cached_property
     def match_holds(self) -> MatchHolds:
         """Which matches may not act alone (review-only exchanges, quarantined entries)."""
-        return MatchHolds(
+        holds = MatchHolds(
             self.exchanges,
             self.quarantine,
             flood_matches=self.settings.flood_matches,
             flood_window_s=self.settings.flood_window_s,
+            refresh_s=self.settings.change_feed_fallback_s,
         )
+        holds.refresh()  # loaded here, with the matcher; a lookup never reads them
+        return holds
 
     @cached_property
     def change_feed(self) -> ChangeFeed:
         """Keeps :attr:`matcher` in step with bank changes made by other processes, on a
         thread of its own (``pipeline/change_feed.py``); ``serve`` starts it. Pushed by
-        PostgreSQL ``NOTIFY`` with a slow fallback poll; polled on SQLite."""
+        PostgreSQL ``NOTIFY`` with a slow fallback poll; polled on SQLite. It also reloads
+        :attr:`match_holds` (trust levels, quarantine) every fallback interval. With
+        ``change_feed=poll`` requests read the change log themselves, and the feed only
+        reloads the holds."""
         url = self.settings.effective_database_url
         pushed = can_listen(url)
         matcher = self.matcher
+        applies_log = self.settings.change_feed == "push"
         return ChangeFeed(
-            refresh=matcher.refresh,
+            refresh=matcher.refresh if applies_log else (lambda: 0),
             position=lambda: matcher.change_seq,
             listener=(lambda notify: ChangeListener(url, notify)) if pushed else None,
             fallback_s=(
@@ -197,6 +204,7 @@ class Runtime:
                 if pushed
                 else self.settings.change_feed_local_poll_s
             ),
+            also=(self.match_holds.refresh_if_due,),
         )
 
     def change_feed_status(self) -> FeedStatus | None:
