@@ -52,11 +52,13 @@ from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.case_clocks import CaseClockStore
 from shieldwall.store.case_notices import CaseNoticeStore
 from shieldwall.store.case_targets import CaseTargetStore
+from shieldwall.store.cases import CaseStore
 from shieldwall.store.change_signal import ChangeListener, can_listen
 from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
+from shieldwall.store.portal_attempts import PortalAttemptStore
 from shieldwall.store.quarantine import QuarantineStore
-from shieldwall.store.reviews import ReviewStore
+from shieldwall.store.reviews import ReviewDeskStore, ReviewStore
 from shieldwall.store.users import UserStore
 from shieldwall.types import SignalResult
 
@@ -440,6 +442,21 @@ class Runtime:
     def users(self) -> UserStore:
         """Staff accounts for the review UI (the CLI creates the first admin)."""
         return UserStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def cases(self) -> CaseStore:
+        """Victims' requests (cases), their hashes, holds and appeals."""
+        return CaseStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def review_desk(self) -> ReviewDeskStore:
+        """What the review UI reads and writes besides items: reveals, notes, the queue."""
+        return ReviewDeskStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def portal_attempts(self) -> PortalAttemptStore:
+        """The victim portal's sends and status checks, for its limits and flood alert."""
+        return PortalAttemptStore(session_factory(self.engine), audit=self.audit)
 
     @cached_property
     def reviews(self) -> ReviewStore:

@@ -24,12 +24,12 @@ from shieldwall.api.deps import ScanCaller
 from shieldwall.casework import INCOMPLETE, can_add_content
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
 from shieldwall.pipeline import case_clocks, child_safety
-from shieldwall.store.cases import (
+from shieldwall.pipeline.records import (
     CaseInfo,
     SubmissionRepeatedError,
     new_access_code,
+    utcnow,
 )
-from shieldwall.store.models import utcnow
 from shieldwall.web import portal_admission as admission
 from shieldwall.web import portal_receipts as receipts
 from shieldwall.web import workflows

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from shieldwall.store.cases import ReceiptInfo
+from shieldwall.pipeline.records import ReceiptInfo
 from shieldwall.web.portal_guard import (
     CHALLENGE_MAX_AGE_S,
     PORTAL_FLOODS,
