@@ -423,6 +423,7 @@ class Runtime:
             matcher=self.matcher,
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
+            refresh_holds=self.match_holds.refresh,
         )
 
     def corpus_hunt(self) -> CorpusHunt:
@@ -435,6 +436,7 @@ class Runtime:
             matcher=self.matcher,
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
+            refresh_holds=self.match_holds.refresh,
         )
         return CorpusHunt(hunter=hunter, items=self.items, banks=self.store)
 
