@@ -138,6 +138,32 @@ def test_a_lost_notification_is_repaired_by_the_fallback_poll() -> None:
         f.stop()
 
 
+def test_a_failing_also_callback_is_retried_and_never_stops_the_log() -> None:
+    """The holds reload rides on the feed: a database away for it must not stop the
+    matcher's changes, and it is tried again on the next wake."""
+    log = FakeLog()
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise ConnectionError("database away")
+
+    f = ChangeFeed(
+        refresh=log.refresh,
+        position=lambda: log.applied,
+        listener=None,
+        fallback_s=0.02,
+        also=(flaky,),
+    )
+    f.start()
+    try:
+        log.head = 4
+        _until(lambda: log.applied == 4 and len(calls) >= 4)
+    finally:
+        f.stop()
+
+
 def test_a_flood_of_forged_notifications_costs_a_few_reads_and_moves_nothing() -> None:
     """Anyone who may connect to the database can NOTIFY the channel. A notification is never
     trusted: it only wakes the feed, wake-ups coalesce, and the position comes from the log."""
