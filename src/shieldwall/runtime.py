@@ -200,7 +200,9 @@ class Runtime:
         return ChangeFeed(
             refresh=matcher.refresh if applies_log else (lambda: 0),
             position=lambda: matcher.change_seq,
-            listener=(lambda notify: ChangeListener(url, notify)) if pushed else None,
+            listener=(lambda notify: ChangeListener(url, notify))
+            if pushed and applies_log
+            else None,
             fallback_s=(
                 self.settings.change_feed_fallback_s
                 if pushed
