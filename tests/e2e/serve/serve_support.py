@@ -1,5 +1,6 @@
-"""What the kill tests of ``shieldwall serve`` share: a database on SQLite or PostgreSQL, a
-site with one victim bank and a lookup key, and a real ``serve`` subprocess that is ready.
+"""What the kill tests of ``shieldwall serve`` share: a site with one victim bank and a
+lookup key (on the ``database_url`` fixture's SQLite file or PostgreSQL schema), the
+environment of a process on it, and a real ``serve`` subprocess that is ready.
 
 ``test_serve_kill.py`` kills one server once; ``test_serve_kill_rounds.py`` kills and
 restarts it again and again. Both build the same site and start the server the same way,
@@ -12,29 +13,16 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import httpx
-import pytest
 
 from shieldwall.config import Settings, load_settings
 from shieldwall.runtime import Runtime
 from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
-from tests.conftest import postgres_schema
 
 EXE = str(Path(sys.executable).parent / "shieldwall")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL: a SQLite file, or a fresh schema in this worker's PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shieldwall.db'}"
-        return
-    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
-        yield url
 
 
 def seed_site(database: str, data_dir: Path, banked: str) -> tuple[Settings, str]:
@@ -52,8 +40,9 @@ def seed_site(database: str, data_dir: Path, banked: str) -> tuple[Settings, str
     return settings, key
 
 
-def serve_env(database: str, data_dir: Path) -> dict[str, str]:
-    """The environment of a ``serve`` on that site, with no Redis (everything in-process)."""
+def site_env(database: str, data_dir: Path) -> dict[str, str]:
+    """The environment of a ``shieldwall`` process (``serve``, a CLI command) on that site,
+    with no Redis (everything in-process)."""
     env = {
         **os.environ,
         "SHIELDWALL_DATA_DIR": str(data_dir),

@@ -25,7 +25,7 @@ from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
 from tests.conftest import free_port
-from tests.e2e.serve.serve_support import seed_site, serve_env, start_serve, wait_ready
+from tests.e2e.serve.serve_support import seed_site, site_env, start_serve, wait_ready
 
 BANKED = "c3" * 32
 CLIENTS = 8
@@ -34,10 +34,10 @@ ACKED_BEFORE_KILL = 150
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # a server start-up under load; minutes on a busy shared machine
-def test_a_killed_server_loses_no_acknowledged_lookup(database: str, tmp_path: Path) -> None:
-    settings, key = seed_site(database, tmp_path / "data", BANKED)
+def test_a_killed_server_loses_no_acknowledged_lookup(database_url: str, tmp_path: Path) -> None:
+    settings, key = seed_site(database_url, tmp_path / "data", BANKED)
     port = free_port()
-    env = serve_env(database, tmp_path / "data")
+    env = site_env(database_url, tmp_path / "data")
     log_path = tmp_path / "serve.log"
     acked: dict[str, tuple[str, str]] = {}  # content_id -> (decision_id, verdict)
     lock = threading.Lock()

@@ -4,7 +4,7 @@ A platform's upload handler retries a lookup whose connection broke. So this tes
 real ``shieldwall serve`` through several rounds: clients send lookups (single and batched,
 a fifth matching a victim bank), the server is killed with SIGKILL at a moment drawn at
 random (after a random number of answers, plus a random few milliseconds, so the kill lands
-between batches or inside one), then started again on the same database, and every client
+between batches or inside one), then started again on the same database_url, and every client
 first resends what was never answered before going on. At the end:
 
 * every lookup answered 2xx is stored with the decision (id and verdict) it was answered
@@ -39,7 +39,7 @@ from tests.conftest import free_port
 from tests.e2e.serve.serve_support import (
     EXE,
     seed_site,
-    serve_env,
+    site_env,
     start_serve,
     wait_ready,
 )
@@ -126,10 +126,10 @@ def _client(c: int, rnd: int, base: str, key: str, ledger: Ledger, stop: threadi
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # several server starts under load
 def test_kills_at_random_moments_lose_nothing_and_decide_nothing_twice(
-    database: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    settings, key = seed_site(database, tmp_path / "data", BANKED)
-    env = serve_env(database, tmp_path / "data")
+    settings, key = seed_site(database_url, tmp_path / "data", BANKED)
+    env = site_env(database_url, tmp_path / "data")
     seed = int(os.environ.get("SHIELDWALL_KILL_SEED", time.time_ns() % 10**6))
     chance = random.Random(seed)
     ledger = Ledger()
