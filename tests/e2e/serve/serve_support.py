@@ -52,9 +52,12 @@ def site_env(database: str, data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_serve(port: int, env: dict[str, str], log: IO[str]) -> subprocess.Popen[bytes]:
-    """``shieldwall serve`` in one process (so SIGKILL takes all of it), output to ``log``."""
-    command = [EXE, "serve", "--port", str(port), "--workers", "1"]
+def start_serve(
+    port: int, env: dict[str, str], log: IO[str], *, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """``shieldwall serve`` with ``workers`` processes (one by default, so SIGKILL takes all
+    of it), output to ``log``."""
+    command = [EXE, "serve", "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
