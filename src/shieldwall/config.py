@@ -226,7 +226,9 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="PostgreSQL: how often `serve` also reads the change log in case a "
-        "notification was lost (a reconnect, a dropped connection).",
+        "notification was lost (a reconnect, a dropped connection). Any database: how often "
+        "`serve` reloads exchange trust levels and quarantined entries (on the same thread, "
+        "never in a lookup).",
     )
     change_feed_local_poll_s: float = Field(
         0.1,

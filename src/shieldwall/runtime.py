@@ -52,12 +52,14 @@ from shieldwall.store.audit_store import AuditWriter
 from shieldwall.store.case_clocks import CaseClockStore
 from shieldwall.store.case_notices import CaseNoticeStore
 from shieldwall.store.case_targets import CaseTargetStore
+from shieldwall.store.cases import CaseStore
 from shieldwall.store.change_signal import ChangeListener, can_listen
 from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
+from shieldwall.store.portal_attempts import PortalAttemptStore
 from shieldwall.store.portal_receipts import PortalReceiptStore
 from shieldwall.store.quarantine import QuarantineStore
-from shieldwall.store.reviews import ReviewStore
+from shieldwall.store.reviews import ReviewDeskStore, ReviewStore
 from shieldwall.store.users import UserStore
 from shieldwall.types import SignalResult
 
@@ -174,30 +176,40 @@ class Runtime:
     @cached_property
     def match_holds(self) -> MatchHolds:
         """Which matches may not act alone (review-only exchanges, quarantined entries)."""
-        return MatchHolds(
+        holds = MatchHolds(
             self.exchanges,
             self.quarantine,
             flood_matches=self.settings.flood_matches,
             flood_window_s=self.settings.flood_window_s,
+            refresh_s=self.settings.change_feed_fallback_s,
         )
+        holds.refresh()  # loaded here, with the matcher; a lookup never reads them
+        return holds
 
     @cached_property
     def change_feed(self) -> ChangeFeed:
         """Keeps :attr:`matcher` in step with bank changes made by other processes, on a
         thread of its own (``pipeline/change_feed.py``); ``serve`` starts it. Pushed by
-        PostgreSQL ``NOTIFY`` with a slow fallback poll; polled on SQLite."""
+        PostgreSQL ``NOTIFY`` with a slow fallback poll; polled on SQLite. It also reloads
+        :attr:`match_holds` (trust levels, quarantine) every fallback interval. With
+        ``change_feed=poll`` requests read the change log themselves, and the feed only
+        reloads the holds."""
         url = self.settings.effective_database_url
         pushed = can_listen(url)
         matcher = self.matcher
+        applies_log = self.settings.change_feed == "push"
         return ChangeFeed(
-            refresh=matcher.refresh,
+            refresh=matcher.refresh if applies_log else (lambda: 0),
             position=lambda: matcher.change_seq,
-            listener=(lambda notify: ChangeListener(url, notify)) if pushed else None,
+            listener=(lambda notify: ChangeListener(url, notify))
+            if pushed and applies_log
+            else None,
             fallback_s=(
                 self.settings.change_feed_fallback_s
                 if pushed
                 else self.settings.change_feed_local_poll_s
             ),
+            also=(self.match_holds.refresh_if_due,),
         )
 
     def change_feed_status(self) -> FeedStatus | None:
@@ -414,6 +426,7 @@ class Runtime:
             matcher=self.matcher,
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
+            refresh_holds=self.match_holds.refresh,
         )
 
     def corpus_hunt(self) -> CorpusHunt:
@@ -426,6 +439,7 @@ class Runtime:
             matcher=self.matcher,
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
+            refresh_holds=self.match_holds.refresh,
         )
         return CorpusHunt(hunter=hunter, items=self.items, banks=self.store)
 
@@ -433,6 +447,21 @@ class Runtime:
     def users(self) -> UserStore:
         """Staff accounts for the review UI (the CLI creates the first admin)."""
         return UserStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def cases(self) -> CaseStore:
+        """Victims' requests (cases), their hashes, holds and appeals."""
+        return CaseStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def review_desk(self) -> ReviewDeskStore:
+        """What the review UI reads and writes besides items: reveals, notes, the queue."""
+        return ReviewDeskStore(session_factory(self.engine), audit=self.audit)
+
+    @cached_property
+    def portal_attempts(self) -> PortalAttemptStore:
+        """The victim portal's sends and status checks, for its limits and flood alert."""
+        return PortalAttemptStore(session_factory(self.engine), audit=self.audit)
 
     @cached_property
     def reviews(self) -> ReviewStore:

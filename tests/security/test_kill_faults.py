@@ -10,13 +10,11 @@ After each restart: nothing acknowledged is lost, nothing is decided twice for t
 
 from __future__ import annotations
 
-import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +25,7 @@ from shieldwall.api import create_app
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
 from shieldwall.types import BankPurpose
-from tests.conftest import postgres_schema
+from tests.e2e.serve.serve_support import site_env
 
 CLI = str(Path(sys.executable).parent / "shieldwall")
 LINES = 30_000
@@ -36,25 +34,10 @@ PLANTED = 60
 """Items seen before the import whose PDQ is one of its lines, spread over every chunk."""
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shieldwall.db'}"
-        return
-    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
-        yield url
-
-
-def _env(database: str, data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "SHIELDWALL_DATA_DIR": str(data_dir), "SHIELDWALL_DATABASE_URL": database}
-    env.pop("SHIELDWALL_REDIS_URL", None)
-    return env
-
-
-def _audit_verifies(database: str, data_dir: Path) -> None:
+def _audit_verifies(database_url: str, data_dir: Path) -> None:
     done = subprocess.run(
         [CLI, "audit", "verify", "--json"],
-        env=_env(database, data_dir),
+        env=site_env(database_url, data_dir),
         capture_output=True,
         text=True,
         timeout=600,
@@ -62,8 +45,8 @@ def _audit_verifies(database: str, data_dir: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
-def _count(database: str, sql: str) -> int:
-    engine = sa.create_engine(database)
+def _count(database_url: str, sql: str) -> int:
+    engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
             return int(conn.execute(sa.text(sql)).scalar_one())
@@ -74,14 +57,14 @@ def _count(database: str, sql: str) -> int:
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_bank_import_killed_half_way_loses_no_entry_and_no_hunt(
-    database: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     """SIGKILL ``shieldwall bank import`` after its first chunks committed, run it again:
     every line is in the bank once, every item seen before that matches a line has exactly
     one retro-hunt decision (none lost between a chunk's commit and its hunt, none twice),
     and the audit chain verifies."""
     data_dir = tmp_path / "data"
-    settings = load_settings(data_dir=data_dir, database_url=database)
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
     values = [secrets.token_hex(32) for _ in range(LINES)]
     planted = values[:: LINES // PLANTED][:PLANTED]
     rt = Runtime.open(settings, migrate=True)
@@ -102,7 +85,7 @@ def test_a_bank_import_killed_half_way_loses_no_entry_and_no_hunt(
     feed.write_text("".join(f"pdq {v}\n" for v in values))
     command = [CLI, "bank", "import", "victims", str(feed), "--format", "threatexchange"]
     command.append("--json")
-    env = _env(database, data_dir)
+    env = site_env(database_url, data_dir)
 
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 600
@@ -112,7 +95,7 @@ def test_a_bank_import_killed_half_way_loses_no_entry_and_no_hunt(
             assert first.poll() is None, "the import ended before it could be killed"
             assert time.monotonic() < deadline, "no chunk committed in time"
             time.sleep(0.02)
-            stored = _count(database, "SELECT count(*) FROM bank_entries")
+            stored = _count(database_url, "SELECT count(*) FROM bank_entries")
         first.send_signal(signal.SIGKILL)
         assert first.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -123,8 +106,8 @@ def test_a_bank_import_killed_half_way_loses_no_entry_and_no_hunt(
 
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert _count(database, "SELECT count(*) FROM bank_entries") == LINES
-    assert _count(database, "SELECT count(DISTINCT value) FROM bank_entries") == LINES
+    assert _count(database_url, "SELECT count(*) FROM bank_entries") == LINES
+    assert _count(database_url, "SELECT count(DISTINCT value) FROM bank_entries") == LINES
     rt = Runtime.open(settings, migrate=False)
     try:
         hunted: dict[int, list[str]] = {}
@@ -136,7 +119,7 @@ def test_a_bank_import_killed_half_way_loses_no_entry_and_no_hunt(
         assert all(len(sources) == 1 for sources in hunted.values()), (stored, repr(hunted))
     finally:
         rt.close()
-    _audit_verifies(database, data_dir)
+    _audit_verifies(database_url, data_dir)
 
 
 def _png(seed: int) -> bytes:
@@ -180,7 +163,7 @@ def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_server_killed_with_scans_in_flight_decides_nothing_twice_after_restart(
-    database: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     """SIGKILL ``shieldwall serve`` while uploads are in flight, start it again, and let every
     client re-send every upload it had begun (acknowledged or not), as a platform retrying
@@ -191,14 +174,14 @@ def test_a_server_killed_with_scans_in_flight_decides_nothing_twice_after_restar
     import httpx
 
     data_dir = tmp_path / "data"
-    settings = load_settings(data_dir=data_dir, database_url=database)
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
     rt = Runtime.open(settings, migrate=True)
     try:
         key, _ = rt.keys.create_api_key(name="kill", scopes=["scan"], rate_limit_per_minute=10**6)
     finally:
         rt.close()
     images = [_png(n) for n in range(8)]
-    env = _env(database, data_dir)
+    env = site_env(database_url, data_dir)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "image/png"}
@@ -262,10 +245,10 @@ def test_a_server_killed_with_scans_in_flight_decides_nothing_twice_after_restar
             proc.wait()
     assert "Traceback" not in log.read_text()
     per_content = _count(
-        database,
+        database_url,
         "SELECT count(*) FROM (SELECT content_id FROM decisions "
         "GROUP BY content_id HAVING count(*) > 1) AS twice",
     )
     assert per_content == 0
-    assert _count(database, "SELECT count(DISTINCT content_id) FROM items") == len(begun)
-    _audit_verifies(database, data_dir)
+    assert _count(database_url, "SELECT count(DISTINCT content_id) FROM items") == len(begun)
+    _audit_verifies(database_url, data_dir)

@@ -99,7 +99,7 @@ def create_app(
 
         app.state.decided = decided
         rt.scanner.on_stored = remember
-        if pushed:
+        if runtime is None:  # push: the matcher and the holds; poll: the holds only
             rt.change_feed.start()
         try:
             yield

@@ -23,7 +23,7 @@ from shieldwall.api.key_throttle import FailedKeys, VerificationThrottle
 from shieldwall.api.metrics import REDIS_FALLBACKS
 
 if TYPE_CHECKING:
-    from shieldwall.store import KeyStore
+    from shieldwall.pipeline.records import KeyStore
 
 SCOPES = ("scan", "lookup", "banks:read", "banks:write", "auditor", "admin")
 """Scopes a key can hold; ``admin`` implies all of them."""

@@ -19,8 +19,8 @@ from shieldwall.api.auth import (
 from shieldwall.api.client_address import client_address
 from shieldwall.api.problems import ProblemError
 from shieldwall.audit import ActorKind
+from shieldwall.pipeline.audit_log import acting_as
 from shieldwall.runtime import Runtime
-from shieldwall.store.audit_store import acting_as
 
 
 def get_runtime(request: Request) -> Runtime:

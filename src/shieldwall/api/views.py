@@ -11,8 +11,7 @@ from shieldwall.api.schemas import (
     OutboxPublic,
     SignalPublic,
 )
-from shieldwall.store import BankInfo, EntryInfo
-from shieldwall.store.service_records import DecisionInfo, ItemInfo, OutboxInfo
+from shieldwall.pipeline.records import BankInfo, DecisionInfo, EntryInfo, ItemInfo, OutboxInfo
 
 
 def decision_public(

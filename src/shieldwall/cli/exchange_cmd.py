@@ -14,7 +14,7 @@ from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline.exchange_fetch import add_exchange
 
 if TYPE_CHECKING:  # an annotation only: the CLI reaches the store through the runtime
-    from shieldwall.store import ExchangeInfo
+    from shieldwall.pipeline.records import ExchangeInfo
 
 exchange_app = typer.Typer(help="Hash exchanges fetched on a schedule (StopNCII-style, files).")
 

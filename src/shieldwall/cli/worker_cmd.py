@@ -23,7 +23,7 @@ from shieldwall.cli.output import emit_json, error_exit, stdout
 from shieldwall.errors import ShieldwallError
 
 if TYPE_CHECKING:
-    from shieldwall.store.service_records import OutboxInfo
+    from shieldwall.pipeline.records import OutboxInfo
 
 outbox_app = typer.Typer(help="Inspect the outbox and replay dead letters.", no_args_is_help=True)
 

@@ -32,6 +32,7 @@ from shieldwall.audit import (
 from shieldwall.errors import NotFoundError
 from shieldwall.store import ItemStore, OutboxStore
 from shieldwall.store.audit_store import DEFAULT_CHECKPOINT_EVERY, AuditStore, AuditWriter
+from shieldwall.store.audit_store import acting_as as acting_as  # shells name the actor here
 from shieldwall.store.transactions import writing
 
 SIGNING_KEY_FILE = "audit_signing_key.pem"

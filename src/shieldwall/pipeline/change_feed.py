@@ -20,6 +20,10 @@ What wakes the thread:
   per process, which is cheaper than a file or pipe signal that every writer (CLI, worker,
   another ``serve``) would have to remember to send after its commit.
 
+State that has no change log of its own (the match holds: trust levels and quarantined
+entries) rides on the same thread: ``also`` callbacks run on every wake, so they are
+reloaded within the fallback interval and no request reads them either.
+
 The log stays the one source of truth for catch-up: a replica that was down, or a new one
 started from a snapshot, replays it from its position before it serves.
 """
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -70,7 +74,9 @@ class ChangeFeed:
 
     ``refresh`` applies the log after the matcher's position and returns how many changes it
     applied; ``position`` is that position. ``listener`` is built with :meth:`notify` as its
-    callback, or is ``None`` where the database pushes nothing.
+    callback, or is ``None`` where the database pushes nothing. ``also`` runs after every
+    wake (each callback decides itself whether a reload is due; a failing one is logged and
+    retried on the next wake).
     """
 
     def __init__(
@@ -80,8 +86,10 @@ class ChangeFeed:
         position: Callable[[], int],
         listener: Callable[[Callable[[int | None], None]], Listener] | None,
         fallback_s: float,
+        also: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._refresh = refresh
+        self._also = tuple(also)
         self._position = position
         self._listener = None if listener is None else listener(self.notify)
         self._fallback_s = fallback_s
@@ -132,6 +140,7 @@ class ChangeFeed:
             self._wake.clear()
             if self._stop.is_set():
                 return
+            self._run_also()
             try:
                 applied = self._refresh()
             except Exception as exc:  # the database is away: keep serving what we have
@@ -151,3 +160,10 @@ class ChangeFeed:
                 else:
                     self._polled += 1
                     _log.debug("change_feed_poll_found changes=%s", applied)
+
+    def _run_also(self) -> None:
+        for callback in self._also:
+            try:
+                callback()
+            except Exception as exc:  # the database is away: keep the holds we have
+                _log.warning("change_feed_also_failed error=%s", type(exc).__name__)

@@ -15,7 +15,15 @@ Two reasons hold a match:
 
 Counting is per process (each process sees its share of the traffic, so with N processes
 the flood threshold is reached at most N times later); the quarantine itself is shared
-through the database and every process reloads it every ``refresh_s`` seconds.
+through the database.
+
+Why nothing here reads on a lookup: the trust levels and the quarantine are loaded when
+the holds are built, and a serving process reloads them on its change-feed thread
+(:meth:`MatchHolds.refresh_if_due`, every ``refresh_s``: the feed's fallback interval), so
+:meth:`MatchHolds.apply` only reads memory. A flood this process trips is marked at once,
+without a read (the write that quarantines it is the one database call a lookup may make,
+once per flood); a change made elsewhere (a release, a new trust level) arrives with the
+next reload.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ class MatchHolds:
         *,
         flood_matches: int,
         flood_window_s: float,
-        refresh_s: float = 5.0,
+        refresh_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._exchanges = exchanges
@@ -63,7 +71,8 @@ class MatchHolds:
         self._recent: OrderedDict[int, deque[float]] = OrderedDict()
 
     def refresh(self) -> None:
-        """Reload review-only banks and quarantined entries now."""
+        """Reload review-only banks and quarantined entries now (two small reads)."""
+        started = self._clock()  # what is read is at least this fresh
         review = {
             info.bank: info.name
             for info in self._exchanges.list_exchanges()
@@ -72,15 +81,22 @@ class MatchHolds:
         quarantined = self._quarantine.active_ids()
         with self._lock:
             self._review_banks, self._quarantined = review, quarantined
-            self._loaded_at = self._clock()
+            self._loaded_at = started
+
+    def refresh_if_due(self) -> None:
+        """Reload when the last load is ``refresh_s`` old: the change feed calls this on its
+        thread each time it wakes, which is at least every fallback interval."""
+        loaded = self._loaded_at
+        if loaded is None or self._clock() - loaded >= self._refresh_s:
+            self.refresh()
 
     def apply(self, outcome: MatchOutcome) -> MatchOutcome:
-        """``outcome`` with its held matches marked; counts its matches towards floods."""
+        """``outcome`` with its held matches marked; counts its matches towards floods.
+
+        Reads memory only (see the module doc); the rare flood it trips writes a row."""
         if not outcome.matches:
             return outcome
         now = self._clock()
-        if self._loaded_at is None or now - self._loaded_at >= self._refresh_s:
-            self.refresh()
         acting = [
             m
             for m in outcome.matches
@@ -137,6 +153,11 @@ class MatchHolds:
         except Exception:  # the lookup that tripped it must still be answered
             log.exception("holds.quarantine_failed entry=%s", m.entry_id)
             return
-        if new:
-            log.warning("holds.entry_quarantined entry=%s bank=%s %s", m.entry_id, m.bank, reason)
-        self.refresh()
+        if not new:
+            # Another process's row, or a person's release, stands: read which (rare: the
+            # lookup that gets here has just tried a write).
+            self.refresh()
+            return
+        log.warning("holds.entry_quarantined entry=%s bank=%s %s", m.entry_id, m.bank, reason)
+        with self._lock:  # held here at once; other processes see it on their next reload
+            self._quarantined = self._quarantined | {m.entry_id}

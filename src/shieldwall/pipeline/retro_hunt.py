@@ -192,6 +192,9 @@ class RetroHunter:
     matcher: Matcher
     policies: PolicyHolder
     quality_threshold: int = 50
+    refresh_holds: Callable[[], None] | None = None
+    """Reloads trust levels and quarantine before a hunt decides: a worker has no change
+    feed to keep them current (``pipeline/match_holds.py``), and a hunt is no lookup."""
 
     def hunt(
         self,
@@ -253,6 +256,8 @@ class RetroHunter:
             return RetroHuntReport(len(live), 0, (), (time.perf_counter() - start) * 1000)
         stored = self.items.items_by_ids(list(hits))
         self.matcher.refresh()
+        if self.refresh_holds is not None:
+            self.refresh_holds()
         decisions = []
         for item_id, via in sorted(hits.items()):
             seen_item = stored.get(item_id)

@@ -22,16 +22,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shieldwall.access import DASHBOARD_ROLES, HOLD_ROLES
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline import child_safety
-from shieldwall.pipeline.audit_log import AuditLog
+from shieldwall.pipeline.records import DEAD, staff_handle, utcnow
 from shieldwall.reports.render import bar_svg, hist_svg
 from shieldwall.reports.render import render as render_report
 from shieldwall.reports.source import load_report
 from shieldwall.reports.transparency import TransparencyReport
 from shieldwall.runtime import Runtime
-from shieldwall.store import session_factory
-from shieldwall.store.models import utcnow
-from shieldwall.store.outbox import DEAD
-from shieldwall.store.users import staff_handle
 from shieldwall.web.security import Viewer, require_role, runtime_of
 from shieldwall.web.site import render
 from shieldwall.web.state import WebState
@@ -102,7 +98,7 @@ def _trail(rt: Runtime) -> TrailStatus:
     opened at, but it is the page's slowest part on a very long trail.
     """
     signer = rt.audit.signer
-    log = AuditLog(session_factory(rt.engine), signer=signer)
+    log = rt.audit_log(signer=signer)
     report = log.verify()
     checkpoints = log.store.checkpoints()
     last = checkpoints[-1] if checkpoints else None

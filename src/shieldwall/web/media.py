@@ -22,8 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PIL import Image, ImageFilter, ImageOps
 
-from shieldwall.store.cases import RevealInfo, ReviewDeskStore
-from shieldwall.store.models import utcnow
+from shieldwall.pipeline.records import RevealInfo, ReviewDeskStore, utcnow
 
 KEY_FILE = "review_media.key"
 PREVIEW_SIDE = 480

@@ -24,12 +24,12 @@ from shieldwall.api.deps import ScanCaller
 from shieldwall.casework import INCOMPLETE, can_add_content
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
 from shieldwall.pipeline import case_clocks, child_safety
-from shieldwall.store.cases import (
+from shieldwall.pipeline.records import (
     CaseInfo,
     SubmissionRepeatedError,
     new_access_code,
+    utcnow,
 )
-from shieldwall.store.models import utcnow
 from shieldwall.web import portal_admission as admission
 from shieldwall.web import portal_receipts as receipts
 from shieldwall.web import workflows
@@ -295,12 +295,15 @@ def status_form(request: Request) -> Response:
 
 async def _case_from_form(
     request: Request,
-) -> tuple[CaseInfo | None, dict[str, str], Response | None]:
-    """The case the form's number and code open, the form, and the refusal to send instead.
+) -> tuple[CaseInfo | None, dict[str, str], admission.CheckedPage | Response]:
+    """The case the form's number and code open, the form, and the checked page (or the
+    refusal to send instead).
 
     Guarded like the report form (``web/portal_guard.py``): the page's proof-of-work, then
     at most ``portal_status_failures_per_hour`` wrong codes per client address, before any
-    argon2 work, so the page can be neither flooded nor used to guess codes cheaply.
+    argon2 work, so the page can be neither flooded nor used to guess codes cheaply. The
+    page's challenge is counted here; an "add later" hands the :class:`CheckedPage` on to
+    :func:`admission.admit` for the limits of new content.
     """
     settings = runtime_of(request).settings
     await check_portal_csrf(request, settings.secret_key)
@@ -325,7 +328,7 @@ async def _case_from_form(
             ),
         )
     state = web(request)
-    admission = await run_in_threadpool(
+    checked = await run_in_threadpool(
         state.attempts.admit_status_check,
         address_key=address_key(
             settings.secret_key, client_address(request, settings.trusted_proxies)
@@ -333,14 +336,14 @@ async def _case_from_form(
         challenge_key=challenge_key(fields["pow_challenge"]) if settings.portal_pow_bits else None,
         failures_per_hour=settings.portal_status_failures_per_hour,
     )
-    if not admission.admitted:
-        PORTAL_REFUSED.labels(f"status_{admission.reason}").inc()
-        if admission.reason == "replay":
+    if not checked.admitted:
+        PORTAL_REFUSED.labels(f"status_{checked.reason}").inc()
+        if checked.reason == "replay":
             return None, fields, _status_refused(request, REFUSALS["replay"], 400)
         return (
             None,
             fields,
-            _status_refused(request, STATUS_TOO_MANY, 429, retry_after=admission.retry_after_s),
+            _status_refused(request, STATUS_TOO_MANY, 429, retry_after=checked.retry_after_s),
         )
     # argon2 verification takes tens of milliseconds of CPU: never on the event loop.
     case = await run_in_threadpool(
@@ -348,9 +351,10 @@ async def _case_from_form(
         fields.get("case_number", "")[:40],
         fields.get("access_code", "")[:40],
     )
-    if case is not None and admission.attempt_id is not None:
-        await run_in_threadpool(state.attempts.status_check_passed, admission.attempt_id)
-    return case, fields, None
+    if case is not None and checked.attempt_id is not None:
+        await run_in_threadpool(state.attempts.status_check_passed, checked.attempt_id)
+    page = admission.CheckedPage(fields.get("pow_challenge", ""), challenge_counted=True)
+    return case, fields, page
 
 
 STATUS_TOO_MANY = (
@@ -382,9 +386,9 @@ def _wrong_code(request: Request) -> Response:
 
 @router.post("/status", response_class=HTMLResponse)
 async def status_page(request: Request) -> Response:
-    case, fields, refused = await _case_from_form(request)
-    if refused is not None:
-        return refused
+    case, fields, checked = await _case_from_form(request)
+    if isinstance(checked, Response):
+        return checked
     if case is None:
         return _wrong_code(request)
     return _portal(request, "status.html", {"case": case, "code": fields["access_code"]})
@@ -398,9 +402,9 @@ async def complete(request: Request) -> Response:
     codes limited per address). Sending photos or places also passes the limits of a new
     request (per address and per set of hashes), so "add later" is no way around them."""
     settings = runtime_of(request).settings
-    case, fields, refused = await _case_from_form(request)
-    if refused is not None:
-        return refused
+    case, fields, checked = await _case_from_form(request)
+    if isinstance(checked, Response):
+        return checked
     if case is None:
         return _wrong_code(request)
     merged = merged_answers(
@@ -423,12 +427,8 @@ async def complete(request: Request) -> Response:
     if req.files or new_places:
         if not can_add_content(case.status, case.hunt_state, case.reviewed_by):
             return _portal(request, "status.html", {**page, "refused": ADD_CLOSED}, status_code=409)
-        refusal = await admission.guard(
-            request,
-            fields,
-            pattern=pattern_key(value for _, value, _ in req.hash_rows()),
-            allow_wait=not req.files,
-            pow_checked=True,  # by the status guard above; a challenge is only spent once
+        refusal = await admission.admit(
+            request, checked, pattern=pattern_key(value for _, value, _ in req.hash_rows())
         )
         if refusal is not None:
             message, status, retry_after = refusal
@@ -468,9 +468,9 @@ ADD_CLOSED = (
 
 @router.post("/status/withdraw", response_class=HTMLResponse)
 async def withdraw(request: Request) -> Response:
-    case, fields, refused = await _case_from_form(request)
-    if refused is not None:
-        return refused
+    case, fields, checked = await _case_from_form(request)
+    if isinstance(checked, Response):
+        return checked
     if case is None:
         return _wrong_code(request)
     if fields.get("confirm") == "yes":

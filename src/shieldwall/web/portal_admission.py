@@ -5,17 +5,24 @@ must carry the page's proof-of-work (or, from a page with JavaScript off and no 
 have been open :data:`NOJS_WAIT_S`), and pass the per-address and per-pattern limits of
 ``portal_attempts`` (see ``portal_guard.py``). :func:`guard` answers why not, in words
 the page shows; :func:`wait_for_receipt` covers one page sent twice at the same moment.
+
+The guard is two steps, so that a page's check is made and its challenge counted once
+however a send arrives: :func:`check_page` (the proof-of-work, or the wait) gives a
+:class:`CheckedPage`, and :func:`admit` applies the limits to it. A new request runs both
+(:func:`guard`); an "add later" was checked by the status guard, which hands on the
+:class:`CheckedPage` it made, so only the limits are left for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from shieldwall.store.cases import ReceiptInfo
+from shieldwall.pipeline.records import ReceiptInfo
 from shieldwall.web.portal_guard import (
     CHALLENGE_MAX_AGE_S,
     PORTAL_FLOODS,
@@ -61,29 +68,30 @@ async def wait_for_receipt(request: Request, key: str) -> ReceiptInfo | None:
     return None
 
 
-async def guard(
-    request: Request,
-    fields: dict[str, str],
-    *,
-    pattern: str | None,
-    allow_wait: bool,
-    pow_checked: bool = False,
-) -> tuple[str, int, int] | None:
-    """The checks every sending of the portal passes (proof-of-work, or for a page with
-    JavaScript off, a wait; then the per-address and per-pattern limits): None when it may
-    go on, else ``(message, status, retry_after_s)``. ``pow_checked``: the caller's own
-    guard already checked and spent this page's challenge (the status forms)."""
+Refusal = tuple[str, int, int]
+"""Why a send may not go on: (message the page shows, HTTP status, Retry-After seconds)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPage:
+    """A page whose check passed: the proof-of-work, or with JavaScript off, the wait.
+
+    ``challenge_counted``: the challenge was already recorded as used (the status guard
+    does that with its wrong-code limit), so :func:`admit` must not count it again."""
+
+    challenge: str
+    challenge_counted: bool = False
+
+
+async def check_page(
+    request: Request, fields: dict[str, str], *, allow_wait: bool
+) -> CheckedPage | Refusal:
+    """The page's proof-of-work or, for a page with JavaScript off, a wait (link-only
+    sends: ``allow_wait``)."""
     settings = runtime_of(request).settings
     challenge = fields.get("pow_challenge", "")
-    problem = (
-        None
-        if pow_checked
-        else check_pow(
-            settings.secret_key,
-            challenge,
-            fields.get("pow_nonce", ""),
-            bits=settings.portal_pow_bits,
-        )
+    problem = check_pow(
+        settings.secret_key, challenge, fields.get("pow_nonce", ""), bits=settings.portal_pow_bits
     )
     if problem is not None and allow_wait and fields.get("nojs") == "1":
         # No script, so no work done: a page open long enough stands in for it (link-only).
@@ -110,15 +118,21 @@ async def guard(
             400,
             0,
         )
+    return CheckedPage(challenge)
+
+
+async def admit(request: Request, page: CheckedPage, *, pattern: str | None) -> Refusal | None:
+    """The per-address and per-pattern limits of a checked page (and, unless already
+    counted, its challenge spent: a page is sent once)."""
+    settings = runtime_of(request).settings
+    count_challenge = settings.portal_pow_bits and not page.challenge_counted
     admission = await run_in_threadpool(
         web(request).attempts.admit,
         address_key=address_key(
             settings.secret_key, client_address(request, settings.trusted_proxies)
         ),
         pattern_key=pattern,
-        challenge_key=(
-            challenge_key(challenge) if settings.portal_pow_bits and not pow_checked else None
-        ),
+        challenge_key=challenge_key(page.challenge) if count_challenge else None,
         limits=limits_of(settings),
     )
     if admission.flood_started:
@@ -132,3 +146,14 @@ async def guard(
         400 if admission.reason == "replay" else 429,
         admission.retry_after_s,
     )
+
+
+async def guard(
+    request: Request, fields: dict[str, str], *, pattern: str | None, allow_wait: bool
+) -> Refusal | None:
+    """Every check of a new request: :func:`check_page`, then :func:`admit`. None when it
+    may go on, else why not."""
+    page = await check_page(request, fields, allow_wait=allow_wait)
+    if not isinstance(page, CheckedPage):
+        return page
+    return await admit(request, page, pattern=pattern)

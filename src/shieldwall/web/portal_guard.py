@@ -11,7 +11,7 @@ in the review queue. Three defences, none of which sends anything anywhere:
   A person sending one request waits a second; a script sending ten thousand pays for
   every one of them.
 - **Limits** per client address per hour and per set of hashes per day
-  (:class:`shieldwall.store.portal_attempts.PortalAttemptStore`), answered with 429 and
+  (:class:`~shieldwall.pipeline.records.PortalAttemptStore`), answered with 429 and
   ``Retry-After``. Addresses are kept only as keyed hashes, for two days.
 - **Flood alert**: more requests in an hour than ``portal_flood_per_hour`` counts a
   metric, chains ``portal.flood_detected`` into the audit trail, and puts a banner on
@@ -33,8 +33,7 @@ from prometheus_client import Counter
 from shieldwall.api.client_address import client_address as client_address
 from shieldwall.api.metrics import REGISTRY
 from shieldwall.config import Settings
-from shieldwall.store.models import utcnow
-from shieldwall.store.portal_attempts import FLOOD_WINDOW, Limits, PortalAttemptStore
+from shieldwall.pipeline.records import FLOOD_WINDOW, Limits, PortalAttemptStore, utcnow
 
 CHALLENGE_MAX_AGE_S = 24 * 3600
 """A page left open this long must be reloaded before sending (its challenge expires)."""

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline import child_safety
+from shieldwall.pipeline.records import utcnow
 from shieldwall.policy.legal_clocks import countries
-from shieldwall.store.models import utcnow
 from shieldwall.web import workflows
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
 from shieldwall.web.security import APPEAL_DECIDERS, REVIEWERS, Viewer, require_role, runtime_of

@@ -14,8 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.pipeline import case_clocks, case_close, child_safety
-from shieldwall.store.models import utcnow
-from shieldwall.store.users import staff_handle
+from shieldwall.pipeline.records import staff_handle, utcnow
 from shieldwall.web import workflows
 from shieldwall.web.portal_guard import flood_alert
 from shieldwall.web.review import AppealDecider, Reviewer, RowId, countdown_text, desk_page

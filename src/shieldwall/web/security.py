@@ -24,8 +24,8 @@ from shieldwall.access import ADMINS as ADMINS
 from shieldwall.access import APPEAL_DECIDERS as APPEAL_DECIDERS
 from shieldwall.access import AUDITORS as AUDITORS
 from shieldwall.access import REVIEWERS as REVIEWERS
+from shieldwall.pipeline.records import SessionInfo, UserInfo, UserStore
 from shieldwall.runtime import Runtime
-from shieldwall.store.users import SessionInfo, UserInfo, UserStore
 
 SESSION_COOKIE = "sw_session"
 PORTAL_COOKIE = "sw_portal"

@@ -62,7 +62,7 @@ def create_site(
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         async with inner_lifespan(app_):
             rt: Runtime = app_.state.runtime
-            web = _with_audit(WebState.build(rt, keep_review_media=keep), rt)
+            web = WebState.build(rt, keep_review_media=keep)
             app_.state.web = web
             if keep:
                 _keep_scanned_media(rt, web)
@@ -91,30 +91,6 @@ def create_site(
         return render(request, "forbidden.html", {"message": exc.message}, status_code=403)
 
     return app
-
-
-def _with_audit(web: WebState, rt: Runtime) -> WebState:
-    """The web state with its writing stores on the runtime's shared audit writer, so logins,
-    reveals and legal holds are chained with the same signer and checkpoint cadence as
-    decisions. (``WebState.build`` could take the writer itself; this keeps it untouched.)"""
-    from dataclasses import replace
-
-    from shieldwall.store import session_factory
-    from shieldwall.store.cases import CaseStore, ReviewDeskStore
-    from shieldwall.store.portal_attempts import PortalAttemptStore
-    from shieldwall.store.users import UserStore
-    from shieldwall.web.media import MediaVault
-
-    sessions = session_factory(rt.engine)
-    desk = ReviewDeskStore(sessions, audit=rt.audit)
-    return replace(
-        web,
-        users=UserStore(sessions, audit=rt.audit),
-        desk=desk,
-        cases=CaseStore(sessions, audit=rt.audit),
-        vault=MediaVault(desk, rt.settings.data_dir),
-        attempts=PortalAttemptStore(sessions, audit=rt.audit),
-    )
 
 
 def _keep_scanned_media(rt: Runtime, web: WebState) -> None:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shieldwall.access import ROLES
 from shieldwall.api.client_address import client_address
 from shieldwall.errors import ShieldwallError
-from shieldwall.store.users import LOCK_MINUTES
+from shieldwall.pipeline.records import LOCK_MINUTES
 from shieldwall.web.security import (
     ADMINS,
     AUDITORS,

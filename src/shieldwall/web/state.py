@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shieldwall.pipeline.records import (
+    CaseStore,
+    PortalAttemptStore,
+    ReviewDeskStore,
+    ReviewStore,
+    UserStore,
+)
 from shieldwall.runtime import Runtime
-from shieldwall.store import session_factory
-from shieldwall.store.cases import CaseStore, ReviewDeskStore
-from shieldwall.store.portal_attempts import PortalAttemptStore
-from shieldwall.store.reviews import ReviewStore
-from shieldwall.store.users import UserStore
 from shieldwall.web.media import MediaVault
 
 SESSION_LIMIT_MINUTES = 90
@@ -29,14 +31,15 @@ class WebState:
 
     @classmethod
     def build(cls, rt: Runtime, *, keep_review_media: bool) -> WebState:
-        sessions = session_factory(rt.engine)
-        desk = ReviewDeskStore(sessions)
+        """The runtime's repositories (those that write audit events chain them with the
+        runtime's shared writer: logins, reveals and legal holds share the decisions'
+        signer and checkpoint cadence) and the review media vault."""
         return cls(
-            users=UserStore(sessions),
-            desk=desk,
-            cases=CaseStore(sessions),
-            reviews=ReviewStore(sessions),
-            vault=MediaVault(desk, rt.settings.data_dir),
+            users=rt.users,
+            desk=rt.review_desk,
+            cases=rt.cases,
+            reviews=rt.reviews,
+            vault=MediaVault(rt.review_desk, rt.settings.data_dir),
             keep_review_media=keep_review_media,
-            attempts=PortalAttemptStore(sessions),
+            attempts=rt.portal_attempts,
         )

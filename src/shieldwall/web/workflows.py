@@ -21,12 +21,20 @@ from shieldwall.errors import ConflictError, FourEyesError, InputError, NotFound
 from shieldwall.pipeline import case_actions, child_safety
 from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.pipeline.exchange_feedback import feedback_actions, feedback_verdict
+from shieldwall.pipeline.records import (
+    AppealInfo,
+    CaseInfo,
+    CaseStore,
+    DecisionInfo,
+    ItemInfo,
+    NewAction,
+    NewDecision,
+    ReviewDeskStore,
+    ReviewStore,
+    utcnow,
+)
 from shieldwall.policy.reason_kinds import IMAGE, TEXT, categories_for
 from shieldwall.runtime import Runtime
-from shieldwall.store.cases import AppealInfo, CaseInfo, CaseStore, ReviewDeskStore
-from shieldwall.store.models import utcnow
-from shieldwall.store.reviews import ReviewStore
-from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewAction, NewDecision
 from shieldwall.types import BankPurpose, EntryId, NewEntry, Provenance, SignalType
 
 DEADLINE_HOURS: dict[str, float] = {"GB": 48, "UK": 48, "US": 48, "AU": 24}

@@ -11,78 +11,33 @@ SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from shieldwall.audit.verify import verify_chain
-from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from tests.conftest import free_port
+from tests.e2e.serve.serve_support import seed_site, site_env, start_serve, wait_ready
 
 BANKED = "c3" * 32
 CLIENTS = 8
 ACKED_BEFORE_KILL = 150
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shieldwall.db'}"
-        return
-    base: str = request.getfixturevalue("postgres_url")
-    schema = f"k_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # a server start-up under load; minutes on a busy shared machine
-def test_a_killed_server_loses_no_acknowledged_lookup(database: str, tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path / "data", database_url=database)
-    rt = Runtime.open(settings, migrate=True)
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
-    rt.store.add_entries(
-        bank="victims", entries=[NewEntry(SignalType.PDQ, BANKED, Provenance(source="test"))]
-    )
-    key, _ = rt.keys.create_api_key(name="kill", scopes=["lookup"], rate_limit_per_minute=10**6)
-    rt.close()
-
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SHIELDWALL_DATA_DIR": str(tmp_path / "data"),
-        "SHIELDWALL_DATABASE_URL": database,
-    }
-    env.pop("SHIELDWALL_REDIS_URL", None)
+def test_a_killed_server_loses_no_acknowledged_lookup(database_url: str, tmp_path: Path) -> None:
+    settings, key = seed_site(database_url, tmp_path / "data", BANKED)
+    port = free_port()
+    env = site_env(database_url, tmp_path / "data")
     log_path = tmp_path / "serve.log"
     acked: dict[str, tuple[str, str]] = {}  # content_id -> (decision_id, verdict)
     lock = threading.Lock()
@@ -110,21 +65,11 @@ def test_a_killed_server_loses_no_acknowledged_lookup(database: str, tmp_path: P
                         acked[cid] = (body["decision_id"], body["verdict"])
 
     with log_path.open("w") as log:
-        command = [str(Path(sys.executable).parent / "shieldwall"), "serve", "--port", str(port)]
-        command += ["--workers", "1"]  # one process: SIGKILL takes all of it
-        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = start_serve(port, env, log)
         threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
         try:
+            wait_ready(proc, base, log_path, timeout=120)
             deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
             for t in threads:
                 t.start()
             while len(acked) < ACKED_BEFORE_KILL:

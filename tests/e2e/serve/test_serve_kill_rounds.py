@@ -4,7 +4,7 @@ A platform's upload handler retries a lookup whose connection broke. So this tes
 real ``shieldwall serve`` through several rounds: clients send lookups (single and batched,
 a fifth matching a victim bank), the server is killed with SIGKILL at a moment drawn at
 random (after a random number of answers, plus a random few milliseconds, so the kill lands
-between batches or inside one), then started again on the same database, and every client
+between batches or inside one), then started again on the same database_url, and every client
 first resends what was never answered before going on. At the end:
 
 * every lookup answered 2xx is stored with the decision (id and verdict) it was answered
@@ -21,56 +21,32 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from tests.conftest import free_port
+from tests.e2e.serve.serve_support import (
+    EXE,
+    seed_site,
+    site_env,
+    start_serve,
+    wait_ready,
+)
 
 BANKED = "3c" * 32
 CLIENTS = 6
 ROUNDS = 3
-EXE = str(Path(sys.executable).parent / "shieldwall")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shieldwall.db'}"
-        return
-    base: str = request.getfixturevalue("postgres_url")
-    schema = f"kr_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Ledger:
@@ -147,58 +123,31 @@ def _client(c: int, rnd: int, base: str, key: str, ledger: Ledger, stop: threadi
                 ledger.answered(cid, body)
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while True:
-        assert proc.poll() is None, log.read_text()
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.2)
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # several server starts under load
 def test_kills_at_random_moments_lose_nothing_and_decide_nothing_twice(
-    database: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    settings = load_settings(data_dir=tmp_path / "data", database_url=database)
-    rt = Runtime.open(settings, migrate=True)
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
-    rt.store.add_entries(
-        bank="victims", entries=[NewEntry(SignalType.PDQ, BANKED, Provenance(source="test"))]
-    )
-    key, _ = rt.keys.create_api_key(name="kill", scopes=["lookup"], rate_limit_per_minute=10**6)
-    rt.close()
-
-    env = {
-        **os.environ,
-        "SHIELDWALL_DATA_DIR": str(tmp_path / "data"),
-        "SHIELDWALL_DATABASE_URL": database,
-    }
-    env.pop("SHIELDWALL_REDIS_URL", None)
+    settings, key = seed_site(database_url, tmp_path / "data", BANKED)
+    env = site_env(database_url, tmp_path / "data")
     seed = int(os.environ.get("SHIELDWALL_KILL_SEED", time.time_ns() % 10**6))
     chance = random.Random(seed)
     ledger = Ledger()
     for rnd in range(ROUNDS):
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = tmp_path / f"serve-{rnd}.log"
         stop = threading.Event()
         acked_before = len(ledger.acked)
         kill_after = chance.randint(20, 120)  # answers this round before the kill
         with log_path.open("w") as log:
-            command = [EXE, "serve", "--port", str(port), "--workers", "1"]
-            proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = start_serve(port, env, log)
             threads = [
                 threading.Thread(target=_client, args=(c, rnd, base, key, ledger, stop))
                 for c in range(CLIENTS)
             ]
             try:
-                _wait_ready(proc, base, log_path)
+                wait_ready(proc, base, log_path)
                 for t in threads:
                     t.start()
                 deadline = time.monotonic() + 300

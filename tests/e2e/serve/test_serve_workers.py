@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,14 +24,10 @@ from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
+from tests.conftest import free_port
+from tests.e2e.serve.serve_support import start_serve, wait_ready
 
 BANKED = "5a" * 32
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -42,27 +36,17 @@ def _servers(tmp_path: Path, *workers: int) -> Iterator[list[tuple[str, subproce
     until every one is ready, stop them all afterwards."""
     env = {**os.environ, "SHIELDWALL_DATA_DIR": str(tmp_path / "data")}
     env.pop("SHIELDWALL_DATABASE_URL", None)
-    exe = str(Path(sys.executable).parent / "shieldwall")
     started: list[tuple[str, subprocess.Popen[bytes], Path]] = []
     try:
         for count in workers:
-            port = _free_port()
+            port = free_port()
             log_path = tmp_path / f"serve-{port}.log"
             with log_path.open("w") as log:
-                command = [exe, "serve", "--port", str(port), "--workers", str(count)]
-                proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+                proc = start_serve(port, env, log, workers=count)
             started.append((f"http://127.0.0.1:{port}", proc, log_path))
         deadline = time.monotonic() + 600
         for base, proc, log_path in started:
-            while True:
-                assert proc.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
+            wait_ready(proc, base, log_path, timeout=max(deadline - time.monotonic(), 1.0))
         yield [(base, proc) for base, proc, _ in started]
     finally:
         for _, proc, _ in started:

@@ -163,3 +163,30 @@ def test_a_second_process_tripping_the_same_flood_does_not_fail_the_lookup(
     finally:
         first.close()
         second.close()
+
+
+def test_a_retro_hunt_in_another_process_holds_an_entry_quarantined_since_it_loaded(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A worker has no change feed to reload the holds: its retro-hunt reloads them first,
+    so an entry quarantined by another process after the worker loaded does not act."""
+    from shieldwall.types import NewEntry, SignalType
+
+    worker = _open(database_url, tmp_path / "d")
+    other = _open(database_url, tmp_path / "d")
+    try:
+        worker.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+        assert _lookup(worker, "seen-before")[0] == "allow"  # remembered; holds loaded
+        (entry,) = other.store.add_entries(
+            bank="victims", entries=[NewEntry(SignalType.PDQ, PDQ)]
+        ).ids
+        other.quarantine.quarantine(
+            entry_id=entry, bank="victims", hits=9, window_s=60, reason="test flood"
+        )
+        report = worker.retro_hunter.hunt([entry])
+        (decision,) = report.decisions
+        assert decision.verdict == "review"
+        assert "quarantined" in str(decision.matches[0]["held"])
+    finally:
+        worker.close()
+        other.close()

@@ -8,6 +8,9 @@
   table; a damaged snapshot is rebuilt from the store instead of stopping the start.
 - Served in push mode, lookups read no change log at all (the old way read it every 50 ms),
   and a change made by another process still arrives.
+- Served in either mode, lookups read no match holds (trust levels, quarantine: the old way
+  reloaded them inside a lookup every 5 s); the feed reloads them, so another process's
+  quarantine and release still take effect.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from shieldwall.config import load_settings
 from shieldwall.pipeline.change_feed import ChangeFeed
 from shieldwall.pipeline.matcher import Query
 from shieldwall.runtime import Runtime
-from shieldwall.store import BankStore, make_engine, session_factory, upgrade
+from shieldwall.store import BankStore, ExchangeStore, make_engine, session_factory, upgrade
 from shieldwall.store.change_signal import CHANNEL, ChangeListener
 from shieldwall.store.migrations.versions import r0016_change_notify
+from shieldwall.store.quarantine import QuarantineStore
 from shieldwall.types import BankPurpose, NewEntry, SignalType
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -130,6 +134,32 @@ def test_a_lost_notification_is_repaired_by_the_fallback_poll() -> None:
         log.head = 7  # committed, but its notification never came
         _until(lambda: log.applied == 7)
         assert f.status().polled == 1 and f.status().pushed == 0
+    finally:
+        f.stop()
+
+
+def test_a_failing_also_callback_is_retried_and_never_stops_the_log() -> None:
+    """The holds reload rides on the feed: a database away for it must not stop the
+    matcher's changes, and it is tried again on the next wake."""
+    log = FakeLog()
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise ConnectionError("database away")
+
+    f = ChangeFeed(
+        refresh=log.refresh,
+        position=lambda: log.applied,
+        listener=None,
+        fallback_s=0.02,
+        also=(flaky,),
+    )
+    f.start()
+    try:
+        log.head = 4
+        _until(lambda: log.applied == 4 and len(calls) >= 4)
     finally:
         f.stop()
 
@@ -283,6 +313,61 @@ def test_served_lookups_read_no_change_log_and_still_see_other_processes_changes
     setup.close()
     # While lookups were answered, every read of the log was the feed's, none a request's.
     assert set(reads[before:]) == {"shieldwall-change-feed"}
+
+
+@pytest.mark.parametrize("mode", ["push", "poll"])
+def test_served_lookups_read_no_match_holds_and_still_see_another_process_quarantine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        change_feed=mode,
+        change_feed_local_poll_s=0.02,
+        change_feed_fallback_s=0.05,
+    )
+    setup = Runtime.open(settings, migrate=True)
+    key, _ = setup.keys.create_api_key(name="t", scopes=["admin"], rate_limit_per_minute=10**6)
+    setup.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    banked = "cd" * 32
+    (entry,) = setup.store.add_entries(
+        bank="victims", entries=[NewEntry(SignalType.PDQ, banked)]
+    ).ids
+    reads: list[str] = []
+    for store, name in ((ExchangeStore, "list_exchanges"), (QuarantineStore, "active_ids")):
+        original = getattr(store, name)
+
+        def counted(self: object, *, _read: object = original) -> object:
+            reads.append(threading.current_thread().name)
+            return _read(self)  # type: ignore[operator]
+
+        monkeypatch.setattr(store, name, counted)
+    auth = {"Authorization": f"Bearer {key}"}
+    asked = iter(range(10**6))
+
+    def verdict() -> str:
+        content = {"content_id": f"h-{next(asked)}", "pdq": banked}  # new each time: not a replay
+        r = client.post("/v1/lookup", json=content, headers=auth)
+        assert r.status_code == 200, r.text
+        return str(r.json()["verdict"])
+
+    with TestClient(create_app(settings)) as client:
+        assert verdict() == "remove"
+        # Another process quarantines the entry; the feed's reload holds its matches here.
+        setup.quarantine.quarantine(
+            entry_id=entry, bank="victims", hits=9, window_s=60, reason="test flood"
+        )
+        _until(lambda: verdict() == "review")
+        setup.quarantine.release(entry, by="alice", note="checked")
+        _until(lambda: verdict() == "remove")
+        # The loads so far include the one made before the feed started (the lifespan's).
+        _until(lambda: "shieldwall-change-feed" in reads)
+        before = len(reads)
+        for _ in range(20):
+            assert verdict() == "remove"
+            time.sleep(0.01)
+        during = reads[before:]
+    setup.close()
+    assert during and set(during) == {"shieldwall-change-feed"}
 
 
 # -- a new replica: a shared snapshot plus the log's tail -----------------------------------------

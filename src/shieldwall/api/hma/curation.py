@@ -17,8 +17,8 @@ from shieldwall.api.hma.hashing import URL_FETCH_REFUSED
 from shieldwall.api.hma.uploads import content_id_from, is_multipart, read_upload
 from shieldwall.errors import InputError, UnsupportedFeatureError
 from shieldwall.pipeline import hma_compat
+from shieldwall.pipeline.records import BankInfo
 from shieldwall.runtime import Runtime
-from shieldwall.store import BankInfo
 from shieldwall.types import BankPurpose
 
 router = APIRouter(prefix="/c", tags=["hma"])

@@ -24,8 +24,8 @@ from shieldwall.errors import EntryNotFoundError
 from shieldwall.exchange import ExchangeFormat, ExportRecord, write_entries
 from shieldwall.hashing.values import normalize_hash
 from shieldwall.pipeline.banking import add_to_bank, withdraw_from_bank
+from shieldwall.pipeline.records import EntryInfo
 from shieldwall.runtime import Runtime
-from shieldwall.store import EntryInfo
 from shieldwall.types import EntryStatus, NewEntry, Provenance
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from shieldwall.api.deps import Admin, RuntimeDep
 from shieldwall.errors import InputError
 from shieldwall.pipeline.exchange_fetch import TRUST_LEVELS, add_exchange
-from shieldwall.store import ExchangeInfo
+from shieldwall.pipeline.records import ExchangeInfo
 
 router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"])
 

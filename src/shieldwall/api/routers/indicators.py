@@ -42,15 +42,15 @@ from shieldwall.exchange.indicators import (
     to_stix_bundle,
     write_csv,
 )
-from shieldwall.runtime import Runtime
-from shieldwall.signals.text import Indicator, IndicatorKind, InvalidIndicatorError
-from shieldwall.store.indicators import (
+from shieldwall.pipeline.records import (
     DESCRIPTION_MAX,
     ImportReport,
     IndicatorListInfo,
     StoredIndicator,
     default_id,
 )
+from shieldwall.runtime import Runtime
+from shieldwall.signals.text import Indicator, IndicatorKind, InvalidIndicatorError
 
 router = APIRouter(prefix="/v1/indicator-lists", tags=["indicator lists"])
 

@@ -10,8 +10,6 @@ from pydantic import BaseModel, Field
 
 from shieldwall.api.deps import Admin, RuntimeDep
 from shieldwall.pipeline import case_clocks
-from shieldwall.store import session_factory
-from shieldwall.store.cases import CaseStore
 
 router = APIRouter(prefix="/v1/regulator-notices", tags=["cases"])
 
@@ -40,7 +38,7 @@ def record_notice(body: NoticeCreate, rt: RuntimeDep, caller: Admin) -> list[Clo
     """Record an eSafety removal notice for a case: 24 hours from ``given_at`` plus the
     extension the Commissioner allowed (send the same notice again to extend). Returns every
     clock of the case."""
-    case = CaseStore(session_factory(rt.engine)).find_by_number(body.case_number)
+    case = rt.cases.find_by_number(body.case_number)
     clocks = case_clocks.record_removal_notice(
         rt.case_clocks,
         case,

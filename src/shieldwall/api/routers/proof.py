@@ -14,14 +14,13 @@ from shieldwall.audit import CheckpointSigner
 from shieldwall.evidence import build_bundle
 from shieldwall.pipeline.audit_log import AuditLog, evidence_for_content, signing_key_path
 from shieldwall.runtime import Runtime
-from shieldwall.store import session_factory
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
 def _log(rt: Runtime) -> AuditLog:
     signer = CheckpointSigner.load_or_generate(signing_key_path(rt.settings.data_dir))
-    return AuditLog(session_factory(rt.engine), signer=signer)
+    return rt.audit_log(signer=signer)
 
 
 @router.get("/verify")

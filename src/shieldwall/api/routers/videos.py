@@ -17,13 +17,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from shieldwall.api.deps import BanksWriter, RuntimeDep, ScanCaller
 from shieldwall.errors import FileTooLargeError, InputError
+from shieldwall.pipeline.records import BankedVideo
 from shieldwall.pipeline.video_bank import (
     DEFAULT_MIN_PCT,
     VideoMatchReport,
     hash_video_bytes,
     video_bank_for,
 )
-from shieldwall.store.videos import BankedVideo
 from shieldwall.types import Provenance
 
 router = APIRouter(tags=["videos"])

@@ -17,11 +17,10 @@
  *
  * Before sending, the page solves the server's proof-of-work challenge (#pow_challenge):
  * a nonce such that SHA-256("<challenge>:<nonce>") starts with data-bits zero bits. It
- * starts when the page opens, in small slices so the page stays responsive, with the same
- * SHA-256 code the hasher uses; nothing is asked of any third party.
+ * starts when the page opens (pow.js: the one solver the status pages use too).
  */
 import { hashFile, ImageDecodeError } from './hasher.js';
-import { Sha256 } from './sha256.js';
+import { solve } from './pow.js';
 
 // -- the error summary: focused on arrival, its links focus their fields ------------------
 const summary = document.querySelector('[data-focus]');
@@ -198,42 +197,11 @@ if (form && input) {
 
 const powField = form ? form.querySelector('#pow_challenge') : null;
 const powNonce = form ? form.querySelector('#pow_nonce') : null;
-const encoder = new TextEncoder();
-
-function zeroBits(bytes) {
-  let bits = 0;
-  for (const b of bytes) {
-    if (b === 0) { bits += 8; continue; }
-    return bits + Math.clz32(b) - 24;
-  }
-  return bits;
-}
-
-function digestBytes(text) {
-  const hex = new Sha256().update(encoder.encode(text)).hex();
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i += 1) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** Solve the challenge in slices of a few thousand tries; resolves with the nonce. */
-const powSolved = new Promise((resolve) => {
-  const challenge = powField ? powField.value : '';
-  const bits = powField ? Number(powField.dataset.bits || 0) : 0;
-  if (!challenge || !bits) { resolve(''); return; }
-  let nonce = 0;
-  const slice = () => {
-    const end = nonce + 4000;
-    for (; nonce < end; nonce += 1) {
-      if (zeroBits(digestBytes(`${challenge}:${nonce}`)) >= bits) {
-        resolve(String(nonce));
-        return;
-      }
-    }
-    setTimeout(slice, 0);
-  };
-  setTimeout(slice, 0);
-});
+/** Solved from the moment the page opens (pow.js); resolves with the nonce. */
+const powSolved = solve(
+  powField ? powField.value : '',
+  powField ? Number(powField.dataset.bits || 0) : 0,
+);
 powSolved.then((nonce) => {
   if (powNonce) powNonce.value = nonce;
   if (form) form.dataset.powState = 'done';
