@@ -33,6 +33,7 @@ from shieldwall.api.routers import (
     videos,
 )
 from shieldwall.config import Settings, load_settings
+from shieldwall.pipeline.faults import temporary_fault
 from shieldwall.pipeline.scan import ScanOutcome
 from shieldwall.runtime import Runtime
 
@@ -87,8 +88,19 @@ def create_app(
             if on_decisions is not None and decision_ids:
                 try:
                     on_decisions(rt, decision_ids)
-                except Exception:
-                    logging.getLogger("shieldwall.api").exception("on_decisions hook failed")
+                except Exception as exc:
+                    api_log = logging.getLogger("shieldwall.api")
+                    fault = temporary_fault(exc)
+                    if fault is None:
+                        api_log.exception("on_decisions hook failed")
+                    else:
+                        # Committed already; the worker's sweep finds the rows when it is back.
+                        api_log.warning(
+                            "outbox.enqueue_deferred decisions=%s code=%s error=%s",
+                            len(decision_ids),
+                            fault.code,
+                            type(exc).__name__,
+                        )
 
         def remember(outcome: ScanOutcome) -> None:
             metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()

@@ -20,8 +20,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from shieldwall.api.faults import FAULT_TYPES, temporary_fault
 from shieldwall.errors import OverloadedError, ShieldwallError, UnavailableError, truncate
+from shieldwall.pipeline.faults import FAULT_TYPES, temporary_fault
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("shieldwall.api")

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shieldwall.config import Settings
+from shieldwall.pipeline.faults import temporary_fault
 from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.outcome import MAX_RETRY_DELAY_S, Outcome, retry_delay
 
@@ -108,7 +109,17 @@ class Deliverer:
         try:
             outcome = self.performer.perform(entry)
         except Exception as exc:
-            log.exception("outbox.perform_crashed id=%s kind=%s", entry.id, entry.kind)
+            fault = temporary_fault(exc)
+            if fault is None:
+                log.exception("outbox.perform_crashed id=%s kind=%s", entry.id, entry.kind)
+            else:
+                log.warning(
+                    "outbox.perform_deferred id=%s kind=%s code=%s error=%s",
+                    entry.id,
+                    entry.kind,
+                    fault.code,
+                    type(exc).__name__,
+                )
             outcome = Outcome.retry(f"internal error: {type(exc).__name__}: {exc}")
         return self._record(entry, outcome)
 

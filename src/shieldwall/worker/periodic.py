@@ -2,6 +2,8 @@
 
 Housekeeping and the exchange schedule are the same loop with different jobs: run, log a
 failure without letting it end the loop (the next pass retries), wait, until stopped.
+A database outage is not a bug: :class:`OutageNotice` logs it as one warning line when it
+begins and one when it ends, not a traceback every pass.
 """
 
 from __future__ import annotations
@@ -10,7 +12,38 @@ import logging
 import threading
 from collections.abc import Callable
 
+from shieldwall.pipeline.faults import temporary_fault
+
 log = logging.getLogger("shieldwall.worker")
+
+
+class OutageNotice:
+    """Tells a loop's temporary faults (the database away) from its bugs, for the log."""
+
+    def __init__(self, loop: str, failure_event: str) -> None:
+        self._loop = loop
+        self._failure_event = failure_event
+        self.down = False
+
+    def failed(self, exc: Exception) -> None:
+        """After a pass raised ``exc`` (call inside the ``except`` block)."""
+        fault = temporary_fault(exc)
+        if fault is None:
+            log.exception(self._failure_event)
+        elif not self.down:
+            self.down = True
+            log.warning(
+                "worker.database_unavailable loop=%s code=%s error=%s",
+                self._loop,
+                fault.code,
+                type(exc).__name__,
+            )
+
+    def passed(self) -> None:
+        """After a pass that did not raise."""
+        if self.down:
+            self.down = False
+            log.warning("worker.database_back loop=%s", self._loop)
 
 
 class PeriodicJob:
@@ -33,9 +66,11 @@ class PeriodicJob:
         self._thread.join()
 
     def _run(self) -> None:
+        notice = OutageNotice(self._thread.name, self._failure_event)
         while not self._stop.is_set():
             try:
                 self._job()
-            except Exception:
-                log.exception(self._failure_event)
+                notice.passed()
+            except Exception as exc:
+                notice.failed(exc)
             self._stop.wait(self._every)

@@ -22,6 +22,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from sqlalchemy.engine import make_url
 
 from shieldwall.config import Settings
+from shieldwall.pipeline.faults import temporary_fault
 from shieldwall.worker.delivery import AttemptResult, Deliverer
 
 log = logging.getLogger("shieldwall.worker")
@@ -82,7 +83,21 @@ def make_huey(
 
     @huey.task(name=TASK_NAME)  # type: ignore[untyped-decorator]
     def deliver(outbox_id: int, claim_token: int | None = None) -> None:
-        result: AttemptResult = slot.get().deliver(outbox_id, claim_token)
+        try:
+            result: AttemptResult = slot.get().deliver(outbox_id, claim_token)
+        except Exception as exc:
+            fault = temporary_fault(exc)
+            if fault is None:
+                raise
+            # The database is away: the row stays in the outbox (pending, or leased until
+            # its lease runs out) and the sweeper queues it again when it is due.
+            log.warning(
+                "outbox.deliver_deferred id=%s code=%s error=%s",
+                outbox_id,
+                fault.code,
+                type(exc).__name__,
+            )
+            return
         if result.retry_in_s is not None:
             # Claimed without a token when it runs: whoever is first when the row is due
             # (this task or the sweeper) performs it, the other finds it leased.

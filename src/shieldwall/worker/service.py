@@ -27,6 +27,7 @@ from shieldwall.worker.actions import ActionPerformer
 from shieldwall.worker.delivery import Deliverer
 from shieldwall.worker.exchanges import ExchangeScheduler
 from shieldwall.worker.housekeeping import Housekeeper
+from shieldwall.worker.periodic import OutageNotice
 from shieldwall.worker.queue import bind_deliverer, enqueue_delivery, make_huey
 from shieldwall.worker.webhook import WebhookSender
 
@@ -139,11 +140,13 @@ class Sweeper:
         return len(claimed)
 
     def _run(self) -> None:
+        notice = OutageNotice("sweeper", "worker.sweep_failed")  # the rows wait in the outbox
         while not self._stop.is_set():
             try:
                 self.sweep()
-            except Exception:
-                log.exception("worker.sweep_failed")
+                notice.passed()
+            except Exception as exc:
+                notice.failed(exc)
             self._stop.wait(self._poll_s)
 
 

@@ -159,7 +159,7 @@ def test_real_database_faults_are_classified_as_temporary(tmp_path: Path) -> Non
 
     import sqlalchemy as sa
 
-    from shieldwall.api.faults import temporary_fault
+    from shieldwall.pipeline.faults import temporary_fault
 
     # PostgreSQL down: a real connection attempt to a closed loopback port.
     down = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{CLOSED_PORT}/x")

@@ -1,11 +1,13 @@
-"""Temporary faults under a request, told apart from bugs: 503 with Retry-After, not 500.
+"""Temporary faults under a use case, told apart from bugs: retry later, not a crash.
 
 A database restart, a SQLite lock held past its timeout or a full disk used to answer a
 bare ``500 internal_error``, so a client could not tell a safe retry from a bug. These
 are raised before anything is committed (every accepted item is persisted before it is
-acknowledged), so a retry is always safe: the answer is 503, a stable code and
-``Retry-After``, logged as one warning line without a traceback. Anything else stays a
-500 with the traceback logged.
+acknowledged), so a retry is always safe. The API answers 503, a stable code and
+``Retry-After`` (``api/problems.py``); the worker leaves the outbox row for its sweeper to
+take again when it is due (``worker/``). Either logs one warning line without a traceback.
+Anything else stays a bug: a 500, or a failed task, with the traceback logged.
+(Here, below both shells, because the API and the worker must not import each other.)
 """
 
 from __future__ import annotations
