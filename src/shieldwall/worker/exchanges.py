@@ -4,15 +4,19 @@ Every worker process runs this loop; the database lease (not this loop) is what
 keeps one fetcher per exchange across processes and replicas, so a second worker
 finding an exchange busy just moves on. A fetch that fails is logged and recorded
 on the exchange (``last_error``) and retried at its next interval, from its
-checkpoint.
+checkpoint. The database going away ends the pass instead: every other exchange would
+fail the same way, and the loop logs the outage once rather than a traceback per exchange.
 """
 
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from shieldwall.errors import ExchangeBusyError
 from shieldwall.pipeline.exchange_fetch import FetchReport
+from shieldwall.pipeline.faults import temporary_fault
 from shieldwall.runtime import Runtime
 from shieldwall.worker.periodic import PeriodicJob
 
@@ -27,6 +31,10 @@ def fetch_due(runtime: Runtime) -> list[FetchReport]:
             done.append(runtime.fetch_exchange(name))
         except ExchangeBusyError:
             continue
+        except SQLAlchemyError as exc:
+            if temporary_fault(exc) is not None:
+                raise  # the database is away: one warning for the pass (PeriodicJob), no traceback
+            log.exception("worker.exchange_fetch_failed name=%s", name)
         except Exception:
             log.exception("worker.exchange_fetch_failed name=%s", name)
     return done
