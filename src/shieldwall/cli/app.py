@@ -169,6 +169,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     data_dir: Annotated[
         Path | None,
         typer.Option("--data-dir", envvar="SHIELDWALL_DATA_DIR", help="Where state is kept."),
@@ -181,6 +182,7 @@ def _root(
     """Shieldwall: hash, bank, match and serve."""
     state.data_dir = data_dir
     state.database_url = database_url
+    ctx.call_on_close(state.reset)
 
 
 @app.command()

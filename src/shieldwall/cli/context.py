@@ -46,6 +46,16 @@ class CliState:
         self.data_dir: Path | None = None
         self.database_url: str | None = None
 
+    def reset(self) -> None:
+        """Forget the global options once their command has ended.
+
+        Why: ``state`` lives for the process. A program (or test) that runs one command
+        through the root app and then a sub-app directly would otherwise send the second
+        command to the first one's database, whatever its own environment says.
+        """
+        self.data_dir = None
+        self.database_url = None
+
     @property
     def settings(self) -> Settings:
         return settings_from(self.data_dir, self.database_url)
