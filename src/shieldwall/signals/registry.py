@@ -55,18 +55,22 @@ class BuiltinModule:
     name: str
     """The signal's name, shown when the module cannot be imported."""
     extra: str | None = None
-    """The Shieldwall extra that installs the module's optional dependencies."""
+    """The Shieldwall extra that installs the module's optional dependencies; it must be
+    one the distribution declares (a test checks the built-in list)."""
 
 
 BUILTIN_SIGNAL_MODULES: tuple[BuiltinModule, ...] = (
     BuiltinModule("shieldwall.signals.registry:text_indicator_signals", "text_indicators"),
     BuiltinModule("shieldwall.signals.provenance", "provenance"),
-    BuiltinModule("shieldwall.signals.watermark", "watermark", extra="watermark"),
-    BuiltinModule("shieldwall.signals.nudity", "nudity", extra="nudity"),
-    BuiltinModule("shieldwall.signals.faces", "faces", extra="nudity"),
-    BuiltinModule("shieldwall.signals.intimate", "intimate_real_person", extra="nudity"),
+    BuiltinModule("shieldwall.signals.watermark", "watermark"),
+    BuiltinModule("shieldwall.signals.nudity", "nudity"),
+    BuiltinModule("shieldwall.signals.faces", "faces"),
+    BuiltinModule("shieldwall.signals.intimate", "intimate_real_person"),
     BuiltinModule("shieldwall.signals.guard", "generation_guard"),
 )
+"""The built-in detectors' packages are Shieldwall's own dependencies, so none names an
+extra: a missing one is reinstalled by its package name (an extra that does not exist
+would send an operator to a ``pip install`` that fails)."""
 
 PIP_NAMES: dict[str, str] = {
     "cv2": "opencv-python-headless",

@@ -19,7 +19,7 @@ from shieldwall.signals import (
     load_builtin_signals,
     run_signals,
 )
-from shieldwall.signals.registry import install_hint
+from shieldwall.signals.registry import BUILTIN_SIGNAL_MODULES, install_hint
 from shieldwall.signals.text import Indicator, IndicatorKind, IndicatorSet
 
 
@@ -147,3 +147,20 @@ def test_registry_usable_lists_only_runnable_signals() -> None:
 )
 def test_install_hints_name_the_distribution(missing: str, extra: str | None, hint: str) -> None:
     assert install_hint(missing, extra) == hint
+
+
+def test_every_extra_an_install_hint_names_exists() -> None:
+    """An install hint must work when pasted: each extra named by a built-in signal module,
+    and each ``shieldwall[...]`` written in a hint anywhere in the package, is one the
+    installed distribution declares."""
+    import re
+    from importlib import metadata
+
+    import shieldwall
+
+    declared = set(metadata.metadata("shieldwall").get_all("Provides-Extra") or [])
+    named = {entry.extra for entry in BUILTIN_SIGNAL_MODULES if entry.extra}
+    source = Path(shieldwall.__file__).parent
+    for path in source.rglob("*.py"):
+        named |= set(re.findall(r"shieldwall\[([a-z0-9_-]+)\]", path.read_text()))
+    assert named <= declared, f"hints name extras that do not exist: {sorted(named - declared)}"
