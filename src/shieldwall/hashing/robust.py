@@ -49,10 +49,6 @@ from PIL import Image
 from shieldwall.hashing import borders, views
 from shieldwall.hashing.borders import Box
 from shieldwall.hashing.decode import DecodedImage
-
-# The dihedral hashes of the exact (full-resolution-weighted) grid: these helpers
-# are private to pdq.py but are exactly the steps needed, and re-implementing
-# them here would be a second PDQ to keep bit-identical.
 from shieldwall.hashing.pdq import (
     DIHEDRAL_NAMES,
     _bits_to_hex,
@@ -64,6 +60,11 @@ from shieldwall.hashing.pdq import (
     pdq_dihedral_of_regions,
     pdq_from_pixels,
 )
+
+# The dihedral hashes of the exact (full-resolution-weighted) grid: these helpers
+# are private to pdq.py but are exactly the steps needed, and re-implementing
+# them here would be a second PDQ to keep bit-identical.
+from shieldwall.hashing.values import MatchedVariant
 from shieldwall.types import DEFAULT_QUALITY_THRESHOLD
 
 __all__ = [
@@ -205,14 +206,14 @@ def _pct(fraction: float) -> int:
 def describe_variant(name: str | None) -> str:
     """A phrase for decision evidence: ``"matched after horizontal flip"``.
 
-    A hit on a bank-side variant is named ``"<query variant>@bank:<window>"`` by the
-    matcher; both sides are told: ``"matched after horizontal flip, against the
+    A hit on a bank-side variant (a :class:`MatchedVariant` with a ``bank`` side) tells
+    both sides: ``"matched after horizontal flip, against the
     submitter's hash of crop(center,80%)"``.
     """
-    if name is not None and "@bank:" in name:
-        query, window = name.split("@bank:", 1)
-        against = f"against the submitter's hash of {window}"
-        phrase = describe_variant(query or None)
+    seen = MatchedVariant.parse(name)
+    if seen.bank is not None:
+        against = f"against the submitter's hash of {seen.bank}"
+        phrase = describe_variant(seen.query)
         return f"{phrase} {against}" if phrase == "matched as submitted" else f"{phrase}, {against}"
     if name is None or name == "original":
         return "matched as submitted"

@@ -8,6 +8,7 @@ rejects the same malformed values with the same error.
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 
 from shieldwall.errors import InvalidHashError, InvalidRecordError
 from shieldwall.types import SignalType
@@ -52,6 +53,51 @@ VARIANT_NAME_MAX = 64
 """Longest bank-side variant name (the bank store's column is this wide)."""
 
 _RESERVED_NAMES = frozenset({"original"})
+
+ORIGINAL = "original"
+"""The name of the query as submitted (no transform)."""
+_BANK_SEPARATOR = "@bank:"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedVariant:
+    """Which view of the query met which stored hash: the one place that knows how a hit
+    on a bank-side variant is written in ``Match.variant``.
+
+    ``query`` is the query's variant (``None``: as submitted), ``bank`` the stored
+    hash's variant name (``None``: the entry's plain hash). Written ``str()`` as
+    ``"<query>@bank:<bank>"`` when the bank side is a variant (so the JSON stays a plain
+    string for API clients and stored decisions), else as the query's name alone.
+    """
+
+    query: str | None = None
+    bank: str | None = None
+
+    def __str__(self) -> str:
+        if self.bank is None:
+            return self.query or ORIGINAL
+        return f"{self.query or ORIGINAL}{_BANK_SEPARATOR}{self.bank}"
+
+    @property
+    def transformed(self) -> bool:
+        """Whether the query was transformed (anything but the picture as submitted)."""
+        return self.query not in (None, ORIGINAL)
+
+    @classmethod
+    def parse(cls, written: str | None) -> MatchedVariant:
+        """The inverse of ``str()``; ``None`` is the plain query on the plain hash."""
+        if written is None:
+            return cls()
+        query, sep, bank = written.partition(_BANK_SEPARATOR)
+        return cls(query or None, bank if sep else None)
+
+    @classmethod
+    def wire(cls, query: str | None, bank: str | None) -> str | None:
+        """What ``Match.variant`` holds for this hit: ``None`` for the plain query on the
+        plain hash (the common case, kept ``None`` so it costs nothing), else ``str()``."""
+        if bank is None:
+            return query
+        return str(cls(query, bank))
 
 
 def check_variant_name(name: object, *, where: str = "variant name") -> str:

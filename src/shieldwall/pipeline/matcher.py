@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shieldwall.hashing.robust import compatible, describe_variant, meets_windows
+from shieldwall.hashing.values import MatchedVariant
 from shieldwall.index import CorruptIndexError
 from shieldwall.pipeline.match_indexes import (
     SLOTS,
@@ -330,11 +331,8 @@ class Matcher:
             # (robust.compatible): it is what keeps ~100 probes from adding false matches.
             if kind is SignalType.PDQ and not compatible(variant, bank_name):
                 continue
-            if bank_name is not None:
-                variant = f"{variant or 'original'}@bank:{bank_name}"
-            transforms = (variant is not None and not variant.startswith("original@")) + (
-                slot is not None
-            )
+            transforms = MatchedVariant(variant).transformed + (slot is not None)
+            variant = MatchedVariant.wire(variant, bank_name)
             candidates.setdefault((entry_id, kind), []).append(
                 (transforms, distance, slot is not None, variant)
             )

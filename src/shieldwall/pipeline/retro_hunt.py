@@ -34,6 +34,7 @@ import numpy as np
 
 from shieldwall.errors import NotFoundError
 from shieldwall.hashing.robust import describe_variant
+from shieldwall.hashing.values import MatchedVariant
 from shieldwall.hashing.views import MAX_SEEN_VIEWS
 from shieldwall.index import MihPdqIndex
 from shieldwall.pipeline.matcher import Matcher, Query
@@ -377,7 +378,7 @@ class RetroHunter:
         decision = evaluate(self.policies.policy, ctx, quality_threshold=self.quality_threshold)
         new = build_decision(decision, outcome, (), source="retro_hunt", item=item, decision_id=did)
         found = [
-            f"retro-hunt: entry {e} {describe_variant(f'original@bank:{name}')}"
+            f"retro-hunt: entry {e} {describe_variant(MatchedVariant.wire(None, name))}"
             for e, (name, _) in sorted(via.items())
             if name is not None
         ] + [
