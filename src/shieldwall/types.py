@@ -14,7 +14,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NewType
+from typing import Final, Literal, NewType, get_args
+
+Surface = Literal["post", "message", "profile", "ad", "other"]
+"""Where on the platform the content appears; rules often treat messages differently.
+Defined once: the API schema, the policy's ``surface`` predicate and the context's check
+all read it."""
+SURFACES: Final[frozenset[str]] = frozenset(get_args(Surface))
 
 BankId = NewType("BankId", int)
 EntryId = NewType("EntryId", int)

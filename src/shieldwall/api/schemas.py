@@ -7,7 +7,7 @@ oversized or malformed field is a 422 with the field's path, never a 500.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -21,14 +21,13 @@ from pydantic import (
 from shieldwall.errors import InputError
 from shieldwall.exchange.variants import MAX_VARIANTS, VARIANT_NAME_MAX, parse_variants
 from shieldwall.storable import value_problem
-from shieldwall.types import BankPurpose, SignalType
+from shieldwall.types import BankPurpose, SignalType, Surface
 
 UPLOADER_ID_MAX = 255
 """The ``items.uploader_id`` column's width: a longer value is refused, never truncated."""
 CONTENT_ID_MAX = 255
 ContentId = Annotated[str, StringConstraints(min_length=1, max_length=CONTENT_ID_MAX)]
 Hex = Annotated[str, StringConstraints(min_length=32, max_length=64, pattern=r"^[0-9a-fA-F]+$")]
-Surface = Literal["post", "message", "profile", "ad", "other"]
 Jurisdiction = Annotated[str, StringConstraints(min_length=2, max_length=8)]
 PdqHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
 VariantName = Annotated[

@@ -18,7 +18,7 @@ from shieldwall.policy.conditions import (
     PredicateResult,
     PredicateSpec,
 )
-from shieldwall.policy.context import SURFACES, PolicyContext
+from shieldwall.policy.context import PolicyContext
 from shieldwall.policy.decision import (
     Action,
     ActionKind,
@@ -39,6 +39,7 @@ from shieldwall.policy.loader import (
 )
 from shieldwall.policy.model import OutcomeSpec, Policy, Rule
 from shieldwall.policy.predicates import DEFAULT_REGISTRY
+from shieldwall.types import SURFACES
 
 __all__ = [
     "DEFAULT_REGISTRY",

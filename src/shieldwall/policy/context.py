@@ -11,13 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
 
 from shieldwall.errors import InputError
-from shieldwall.types import Match, SignalResult
-
-SURFACES: Final = frozenset({"post", "message", "profile", "ad", "other"})
-"""Where on the platform the content appears; rules often treat messages differently."""
+from shieldwall.types import SURFACES, Match, SignalResult
 
 
 def _freeze(metadata: Mapping[str, object]) -> Mapping[str, object]:

@@ -25,7 +25,7 @@ from shieldwall.policy.conditions import (
     PredicateResult,
 )
 from shieldwall.policy.context import PolicyContext
-from shieldwall.types import PDQ_BITS, BankPurpose, Match, SignalType
+from shieldwall.types import PDQ_BITS, BankPurpose, Match, SignalType, Surface
 
 DEFAULT_REGISTRY: Final = PredicateRegistry()
 """The built-in predicates. Copy it (``DEFAULT_REGISTRY.copy()``) to add your own."""
@@ -41,7 +41,6 @@ def _one_or_many(value: Any) -> Any:
 
 Names = Annotated[tuple[str, ...], BeforeValidator(_one_or_many), Field(min_length=1)]
 Scalar = str | int | float | bool
-Surface = Literal["post", "message", "profile", "ad", "other"]
 
 
 def _upper_codes(value: Any) -> Any:
