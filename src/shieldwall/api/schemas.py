@@ -158,6 +158,8 @@ class BankUpdate(StrictBody):
 
 
 class BankPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     purpose: str
     description: str
@@ -270,6 +272,8 @@ class DecisionsPage(BaseModel):
 
 
 class OutboxPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     decision_id: str | None
     kind: str

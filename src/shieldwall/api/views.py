@@ -49,35 +49,15 @@ def decision_public(
 
 
 def item_public(item: ItemInfo, decisions: list[DecisionInfo]) -> ItemPublic:
-    return ItemPublic(
-        content_id=item.content_id,
-        source=item.source,
-        surface=item.surface,
-        uploader_id=item.uploader_id,
-        media_type=item.media_type,
-        pdq=item.pdq,
-        pdq_quality=item.pdq_quality,
-        md5=item.md5,
-        sha256=item.sha256,
-        width=item.width,
-        height=item.height,
-        jurisdictions=list(item.jurisdictions),
-        created_at=item.created_at,
-        expires_at=item.expires_at,
-        decisions=[decision_public(d) for d in decisions],
+    # The record's fields are the schema's, by name; only the decisions are added.
+    fields = {name: getattr(item, name) for name in ItemPublic.model_fields if name != "decisions"}
+    return ItemPublic.model_validate(
+        {**fields, "decisions": [decision_public(d) for d in decisions]}
     )
 
 
 def bank_public(b: BankInfo) -> BankPublic:
-    return BankPublic(
-        name=b.name,
-        purpose=b.purpose.value,
-        description=b.description,
-        threshold=b.threshold,
-        enabled=b.enabled,
-        active_entries=b.active_entries,
-        created_at=b.created_at,
-    )
+    return BankPublic.model_validate(b, from_attributes=True)
 
 
 def entry_public(e: EntryInfo) -> EntryPublic:
@@ -97,14 +77,4 @@ def entry_public(e: EntryInfo) -> EntryPublic:
 
 
 def outbox_public(o: OutboxInfo) -> OutboxPublic:
-    return OutboxPublic(
-        id=o.id,
-        decision_id=o.decision_id,
-        kind=o.kind,
-        status=o.status,
-        attempts=o.attempts,
-        next_attempt_at=o.next_attempt_at,
-        last_error=o.last_error,
-        created_at=o.created_at,
-        delivered_at=o.delivered_at,
-    )
+    return OutboxPublic.model_validate(o, from_attributes=True)
