@@ -38,7 +38,9 @@ input, truncated so that an error can never echo a megabyte back.
     │   ├── StorageFullError             storage_full
     │   └── OverloadedError              overloaded
     └── ConfigurationError               configuration
-        └── ExtraMissingError            extra_missing
+        ├── ExtraMissingError            extra_missing
+        ├── DuplicatePredicateError      duplicate_predicate
+        └── DuplicateActionKindError     duplicate_action_kind
 """
 
 from __future__ import annotations
@@ -258,6 +260,20 @@ class ExtraMissingError(ConfigurationError):
     (the message says how)."""
 
     code = "extra_missing"
+
+
+class DuplicatePredicateError(ConfigurationError):
+    """Two providers (built-in or plug-in) register the same policy predicate name; a rule
+    naming it would be ambiguous, so the set is refused."""
+
+    code = "duplicate_predicate"
+
+
+class DuplicateActionKindError(ConfigurationError):
+    """Two providers (built-in or plug-in) register the same action kind; which one performs
+    a stored row would be ambiguous, so the set is refused."""
+
+    code = "duplicate_action_kind"
 
 
 class OverloadedError(UnavailableError):

@@ -11,10 +11,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from shieldwall.actions import DetectAction
 from shieldwall.audit import CheckpointSigner
 from shieldwall.config import Settings
 from shieldwall.exchange.connectors import ExchangeRegistry
@@ -32,6 +32,7 @@ from shieldwall.pipeline.matcher import Matcher
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
 from shieldwall.pipeline.scan import ScanMeta, ScanService
+from shieldwall.policy import PredicateRegistry
 from shieldwall.signals import SignalContext, SignalInput
 from shieldwall.signals.base import Signal, is_heavy
 from shieldwall.signals.registry import SignalRegistry, TextIndicatorAdapter
@@ -218,8 +219,15 @@ class Runtime:
         return feed.status() if isinstance(feed, ChangeFeed) else None
 
     @cached_property
+    def predicates(self) -> PredicateRegistry:
+        """Every installed policy predicate (built-in and plug-in), by name."""
+        from shieldwall.plugins import collect_predicates, get_plugin_manager
+
+        return collect_predicates(get_plugin_manager())
+
+    @cached_property
     def policies(self) -> PolicyHolder:
-        return PolicyHolder(self.keys)
+        return PolicyHolder(self.keys, predicates=self.predicates)
 
     @cached_property
     def seen(self) -> SeenIndex:
@@ -384,7 +392,7 @@ class Runtime:
 
     def defer_scan_signals(
         self, meta: ScanMeta, media: bytes, media_type: str
-    ) -> dict[str, Any] | None:
+    ) -> DetectAction | None:
         """The ``detect`` action a scan owes the worker: the heavy detectors not run in line."""
         if not self._heavy_deferred(meta.surface) or not media_type.startswith("image/"):
             return None

@@ -22,10 +22,12 @@ FileArg = Annotated[Path, typer.Argument(help="A policy YAML file.", exists=True
 
 
 def _load(file: Path) -> object:
+    from shieldwall.plugins import collect_predicates, get_plugin_manager
     from shieldwall.policy import PolicyLoadError, load_policy
 
     try:
-        return load_policy(file)
+        # Plug-in predicates count: a policy using one validates where the plug-in is installed.
+        return load_policy(file, registry=collect_predicates(get_plugin_manager()))
     except PolicyLoadError as exc:
         for problem in exc.problems:
             stderr.print(escape(f"{file}:{problem.line or '?'}: {problem.path}: {problem.message}"))

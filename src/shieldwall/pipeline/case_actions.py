@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from shieldwall.actions import WebhookAction
 from shieldwall.errors import InputError, NotFoundError
 from shieldwall.policy.model import Policy
 from shieldwall.store.case_targets import OUTCOMES, CaseTargetStore, NewTarget, TargetInfo
@@ -119,11 +120,9 @@ def act_on_case(
     for aid, item in removals:
         _remove(items, policy, aid, item, case=case, decided_by=reviewed_by)
     for aid, kind, location, seen in locates:
-        outbox.enqueue(
-            kind="webhook",
-            idempotency_key=f"{aid}:locate",
-            payload={
-                "event": "case.locate_and_remove",
+        locate = WebhookAction(
+            event="case.locate_and_remove",
+            extra={
                 "action_id": aid,
                 "case": case.case_number,
                 "kind": kind,
@@ -132,6 +131,9 @@ def act_on_case(
                 "due_at": case.due_at.isoformat() if case.due_at else None,
                 "respond": f"/v1/actions/{aid}/outcome",
             },
+        )
+        outbox.enqueue(
+            kind=locate.kind, idempotency_key=f"{aid}:locate", payload=locate.to_payload()
         )
     return _settle(targets, case.id, recorded, approving=True)
 
@@ -224,9 +226,10 @@ def _remove(
             signals=[],
             notes=[statement],
             actions=[
-                NewAction(
-                    "webhook",
-                    {"event": "decision.updated", "decision": public, "action_id": aid},
+                NewAction.of(
+                    WebhookAction(
+                        event="decision.updated", decision=public, extra={"action_id": aid}
+                    ),
                     f"{aid}:webhook",
                 )
             ],

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from shieldwall.actions import WebhookAction
 from shieldwall.errors import DuplicateDecisionError, InputError, LegalHoldError, NotFoundError
 from shieldwall.policy.legal_clocks import countries
 from shieldwall.store.case_targets import TargetInfo
@@ -368,9 +369,8 @@ def _restrict(
                 signals=[],
                 notes=[reason],
                 actions=[
-                    NewAction(
-                        "webhook",
-                        {"event": "decision.updated", "decision": public},
+                    NewAction.of(
+                        WebhookAction(event="decision.updated", decision=public),
                         f"{did}:webhook",
                     )
                 ],

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shieldwall.actions import DetectAction
 from shieldwall.errors import InputError, NotFoundError
 from shieldwall.hashing import DecodeLimits, decode_image
 from shieldwall.pipeline.matcher import MatchOutcome
@@ -52,14 +53,15 @@ HeavyRunner = Callable[[SignalInput, Sequence[str]], tuple[SignalResult, ...]]
 
 def detect_payload(
     *, content_id: str, media: bytes, media_type: str, signals: Sequence[str]
-) -> dict[str, Any]:
-    """The ``detect`` action's payload (the scan adds ``decision_id``)."""
-    return {
-        "content_id": content_id,
-        "media_type": media_type,
-        "signals": list(signals),
-        "media_b64": base64.b64encode(media).decode("ascii"),
-    }
+) -> DetectAction:
+    """The ``detect`` action a scan owes (the scan sets ``decision_id`` once it has one)."""
+    return DetectAction(
+        decision_id="",
+        content_id=content_id,
+        media_type=media_type,
+        signals=tuple(signals),
+        media_b64=base64.b64encode(media).decode("ascii"),
+    )
 
 
 def scrubbed(payload: Mapping[str, Any], findings: Sequence[SignalResult]) -> dict[str, Any]:
@@ -89,18 +91,21 @@ class DeferredDetection:
     limits: DecodeLimits
     quality_threshold: int = 50
 
-    def perform(self, payload: Mapping[str, Any]) -> FollowUp:
+    def perform(self, payload: DetectAction | Mapping[str, Any]) -> FollowUp:
         """Run the owed detectors for one stored decision; may store a follow-up decision.
 
         Raises :class:`InputError` for a payload that can never be performed (no media, bad
         base64, an undecodable image) and :class:`NotFoundError` when the decision is gone
         (the item was deleted: nothing to decide).
         """
-        decision_id = str(payload["decision_id"])
-        names = [str(n) for n in payload.get("signals") or ()]
+        action = (
+            payload if isinstance(payload, DetectAction) else DetectAction.from_payload(payload)
+        )
+        decision_id = action.decision_id
+        names = list(action.signals)
         try:
-            media = base64.b64decode(str(payload["media_b64"]), validate=True)
-        except (KeyError, ValueError) as exc:
+            media = base64.b64decode(action.media_b64, validate=True)
+        except ValueError as exc:
             raise InputError("detect: the payload carries no readable media") from exc
         first = self.items.get_decision(decision_id)
         did = str(uuid.uuid5(_NAMESPACE, f"detect:{first.id}"))
@@ -110,9 +115,7 @@ class DeferredDetection:
             pass
         item = self.items.get_item(first.content_id)
         decoded = decode_image(media, limits=self.limits)
-        subject = SignalInput(
-            media=media, pixels=decoded.pixels, media_type=str(payload.get("media_type") or "")
-        )
+        subject = SignalInput(media=media, pixels=decoded.pixels, media_type=action.media_type)
         findings = self.run_heavy(subject, names)
         summary = ", ".join(_brief(s) for s in findings) or "no heavy detector could run"
         latest = self.items.find_item_with_decision(item.content_id)

@@ -17,15 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from shieldwall.errors import InputError, NotFoundError
+from shieldwall.actions import FEEDBACK_VERDICTS, ExchangeFeedbackAction
+from shieldwall.errors import NotFoundError
 from shieldwall.exchange.connectors import ExchangeContext, ExchangeRegistry, Feedback
 from shieldwall.store import BankStore, ExchangeStore
 from shieldwall.store.service_records import NewAction
 from shieldwall.types import EntryId
 
 EXCHANGE_HOLDER_PREFIX = "exchange:"
-FEEDBACK_KIND = "exchange_feedback"
-VERDICTS = ("confirmed", "rejected")
+FEEDBACK_KIND = ExchangeFeedbackAction.kind
+VERDICTS = FEEDBACK_VERDICTS
 
 
 def feedback_verdict(review_verdict: str) -> str | None:
@@ -68,21 +69,16 @@ def feedback_actions(
         for name in _exchange_names(holders.get(EntryId(entry_id), [])):
             if name not in takes:
                 continue
-            actions.append(
-                NewAction(
-                    FEEDBACK_KIND,
-                    {
-                        "exchange": name,
-                        "signal_type": entry.signal_type.value,
-                        "value": entry.value,
-                        "verdict": verdict,
-                        "external_id": entry.provenance.external_id,
-                        "case_id": entry.provenance.case_id,
-                        "entry_id": entry_id,
-                    },
-                    f"{key}:feedback:{name}:{entry_id}",
-                )
+            action = ExchangeFeedbackAction(
+                exchange=name,
+                signal_type=entry.signal_type.value,
+                value=entry.value,
+                verdict="confirmed" if verdict == "confirmed" else "rejected",
+                external_id=entry.provenance.external_id,
+                case_id=entry.provenance.case_id,
+                entry_id=entry_id,
             )
+            actions.append(NewAction.of(action, f"{key}:feedback:{name}:{entry_id}"))
     return actions
 
 
@@ -111,7 +107,7 @@ def _feedback_takers(
 def deliver_feedback(
     exchanges: ExchangeStore,
     registry: ExchangeRegistry,
-    payload: Mapping[str, Any],
+    payload: ExchangeFeedbackAction | Mapping[str, Any],
     *,
     credentials: Callable[[str], Mapping[str, str]],
 ) -> None:
@@ -121,26 +117,23 @@ def deliver_feedback(
     or refuses (the worker retries), :class:`~shieldwall.errors.InputError` or
     :class:`~shieldwall.errors.NotFoundError` when it never can succeed (dead letter).
     """
-    verdict = str(payload["verdict"])
-    if verdict not in VERDICTS:
-        raise InputError("feedback verdict must be confirmed or rejected", value=verdict)
-    name = str(payload["exchange"])
-    info = exchanges.get(name)
+    action = (
+        payload
+        if isinstance(payload, ExchangeFeedbackAction)
+        else ExchangeFeedbackAction.from_payload(payload)
+    )
+    info = exchanges.get(action.exchange)
     connector = registry.build(
-        info.kind, ExchangeContext(config=info.config, credentials=credentials(name))
+        info.kind, ExchangeContext(config=info.config, credentials=credentials(action.exchange))
     )
     connector.submit_feedback(
         [
             Feedback(
-                signal_type=str(payload["signal_type"]),
-                value=str(payload["value"]),
-                verdict=verdict,
-                external_id=_opt(payload.get("external_id")),
-                case_id=_opt(payload.get("case_id")),
+                signal_type=action.signal_type,
+                value=action.value,
+                verdict=action.verdict,
+                external_id=action.external_id,
+                case_id=action.case_id,
             )
         ]
     )
-
-
-def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -32,6 +32,7 @@ from datetime import datetime
 
 import numpy as np
 
+from shieldwall.actions import ReviewAction
 from shieldwall.errors import NotFoundError
 from shieldwall.hashing.robust import describe_variant
 from shieldwall.hashing.values import MatchedVariant
@@ -42,7 +43,7 @@ from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.scan import build_decision
 from shieldwall.policy import PolicyContext, evaluate
 from shieldwall.store import BankStore, EntryInfo, ItemStore
-from shieldwall.store.service_records import DecisionInfo, ItemInfo, SeenHash
+from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewAction, SeenHash
 from shieldwall.types import SignalType
 
 SeenSearch = Callable[[Sequence[str], int], list[list[tuple[int, int]]]]
@@ -393,11 +394,16 @@ class RetroHunter:
                 *found,
                 *new.reasons,
             ],
-            actions=[
-                dataclasses.replace(a, payload={**a.payload, "due_at": review_due_at.isoformat()})
-                if review_due_at is not None and a.kind == "review"
-                else a
-                for a in new.actions
-            ],
+            actions=[_with_due(a, review_due_at) for a in new.actions],
         )
         return self.items.add_decision(item_id=item.id, decision=new)
+
+
+def _with_due(action: NewAction, due_at: datetime | None) -> NewAction:
+    """A review action that inherits a victim's case deadline; any other action as it is."""
+    if due_at is None or action.kind != ReviewAction.kind:
+        return action
+    review = ReviewAction.from_payload(action.payload)
+    return NewAction.of(
+        dataclasses.replace(review, due_at=due_at.isoformat()), action.idempotency_key
+    )

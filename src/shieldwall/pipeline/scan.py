@@ -27,6 +27,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shieldwall.actions import (
+    AddToBankAction,
+    BankValue,
+    ChildSafetyReportAction,
+    DetectAction,
+    ReviewAction,
+    TypedAction,
+    WebhookAction,
+)
 from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
 from shieldwall.hashing.pdq import pdq_from_reduced
@@ -35,7 +44,7 @@ from shieldwall.hashing.views import seen_views
 from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
-from shieldwall.policy import ActionKind, Decision, PolicyContext, evaluate
+from shieldwall.policy import Action, ActionKind, Decision, PolicyContext, evaluate
 from shieldwall.store import ItemStore
 from shieldwall.store.service_records import (
     DecisionInfo,
@@ -50,9 +59,10 @@ from shieldwall.types import BankPurpose, Match, SignalResult, SignalType
 SignalHook = Callable[["ScanMeta", bytes | None, Any], tuple[SignalResult, ...]]
 """Runs the installed signals for one item: (meta, media bytes, decoded pixels) -> results."""
 
-DeferHook = Callable[["ScanMeta", bytes, str], dict[str, Any] | None]
-"""(meta, media bytes, media type) -> the payload of a ``detect`` action for the heavy
-detectors to run in the worker, or None when none is owed (see pipeline/detect.py)."""
+DeferHook = Callable[["ScanMeta", bytes, str], DetectAction | None]
+"""(meta, media bytes, media type) -> the ``detect`` action for the heavy detectors to run in
+the worker (the scan sets its ``decision_id``), or None when none is owed (see
+pipeline/detect.py)."""
 
 MAX_CONTENT_ID = 255
 
@@ -368,7 +378,7 @@ class ScanService:
         source: str,
         start: float,
         *,
-        deferred: dict[str, Any] | None = None,
+        deferred: DetectAction | None = None,
     ) -> _Prepared:
         outcome = self.matcher.match(query)
         ctx = PolicyContext(
@@ -389,9 +399,58 @@ class ScanService:
         if deferred is not None:
             # Stored with the decision, in the same transaction: the heavy detectors owed to
             # an accepted item survive a crash like any other action (pipeline/detect.py).
-            owed = NewAction("detect", {**deferred, "decision_id": new.id}, f"{new.id}:detect")
+            owed = NewAction.of(replace(deferred, decision_id=new.id), f"{new.id}:detect")
             new = replace(new, actions=[*new.actions, owed])
         return _Prepared(item, new, start)
+
+
+def _typed_action(
+    action: Action,
+    did: str,
+    public: dict[str, Any],
+    decision: Decision,
+    *,
+    source: str,
+    item: NewItem | ItemInfo,
+) -> TypedAction | None:
+    """The outbox action a policy action asks for (``item_id`` is filled in by the store)."""
+    params = action.to_dict()["params"]
+    if action.kind is ActionKind.NOTIFY:
+        first = source in ("upload", "lookup", "batch")  # an item's first decision
+        event = "decision.created" if first else "decision.updated"
+        return WebhookAction(event=event, decision=public)
+    if action.kind is ActionKind.ENQUEUE_REVIEW:
+        sla = params.get("sla_hours")
+        return ReviewAction(
+            decision_id=did,
+            queue=str(params.get("queue", "default")),
+            priority=str(params.get("priority", "normal")),
+            sla_hours=None if sla is None else float(sla),
+        )
+    if action.kind is ActionKind.ADD_TO_BANK:
+        hashes = (
+            (SignalType.PDQ, item.pdq),
+            (SignalType.MD5, item.md5),
+            (SignalType.SHA256, item.sha256),
+        )
+        return AddToBankAction(
+            bank=str(params.get("bank") or ""),
+            entries=tuple(BankValue(kind, value) for kind, value in hashes if value),
+            source=f"decision:{did}",
+            # The item this decision is about is already decided: the hunt that follows
+            # the bank add must not decide it a second time.
+            content_id=decision.content_id,
+        )
+    if action.kind is ActionKind.PREPARE_CHILD_SAFETY_REPORT:
+        return ChildSafetyReportAction(
+            decision_id=did,
+            content_id=decision.content_id,
+            categories=tuple(decision.categories),
+            reasons=tuple(decision.reasons),
+            matches=tuple(public["matches"]),
+            hashes={"pdq": item.pdq, "md5": item.md5, "sha256": item.sha256},
+        )
+    return None
 
 
 def build_decision(
@@ -422,66 +481,9 @@ def build_decision(
     actions: list[NewAction] = []
     for action in decision.actions:
         key = f"{did}:{action.idempotency_key}"
-        params = action.to_dict()["params"]
-        if action.kind is ActionKind.NOTIFY:
-            first = source in ("upload", "lookup", "batch")  # an item's first decision
-            event = "decision.created" if first else "decision.updated"
-            actions.append(NewAction("webhook", {"event": event, "decision": public}, key))
-        elif action.kind is ActionKind.ENQUEUE_REVIEW:
-            actions.append(
-                NewAction(
-                    "review",
-                    {
-                        "item_id": None,
-                        "decision_id": did,
-                        "queue": params.get("queue", "default"),
-                        "priority": params.get("priority", "normal"),
-                        "sla_hours": params.get("sla_hours"),
-                    },
-                    key,
-                )
-            )
-        elif action.kind is ActionKind.ADD_TO_BANK:
-            entries = [
-                {"signal_type": kind.value, "value": value}
-                for kind, value in (
-                    (SignalType.PDQ, item.pdq),
-                    (SignalType.MD5, item.md5),
-                    (SignalType.SHA256, item.sha256),
-                )
-                if value
-            ]
-            actions.append(
-                NewAction(
-                    "add_to_bank",
-                    {
-                        "bank": params.get("bank"),
-                        "entries": entries,
-                        "source": f"decision:{did}",
-                        "case_id": None,
-                        # The item this decision is about is already decided: the hunt
-                        # that follows the bank add must not decide it a second time.
-                        "content_id": decision.content_id,
-                    },
-                    key,
-                )
-            )
-        elif action.kind is ActionKind.PREPARE_CHILD_SAFETY_REPORT:
-            actions.append(
-                NewAction(
-                    "child_safety_report",
-                    {
-                        "item_id": None,
-                        "decision_id": did,
-                        "content_id": decision.content_id,
-                        "categories": list(decision.categories),
-                        "reasons": list(decision.reasons),
-                        "matches": matches,
-                        "hashes": {"pdq": item.pdq, "md5": item.md5, "sha256": item.sha256},
-                    },
-                    key,
-                )
-            )
+        typed = _typed_action(action, did, public, decision, source=source, item=item)
+        if typed is not None:
+            actions.append(NewAction.of(typed, key))
     return NewDecision(
         id=did,
         source=source,

@@ -14,15 +14,20 @@ third-party packages add theirs through the ``shieldwall`` entry-point group::
     def shieldwall_register_signals(context):
         return [MySignal()]
 
-Every hook takes one context object (never a growing list of positional parameters), so a new
-field never breaks an existing plug-in.
+The hooks are ``shieldwall_register_signals``, ``shieldwall_register_exchanges``,
+``shieldwall_register_predicates`` (policy predicates) and ``shieldwall_register_actions``
+(action kinds the worker performs). Every hook takes at most one context object (never a
+growing list of positional parameters), so a new field never breaks an existing plug-in.
 """
 
+from shieldwall.plugins.actions import ActionContext, ActionRegistry, ActionRequest, ActionType
 from shieldwall.plugins.hookspecs import PROJECT_NAME, hookimpl, hookspec
 from shieldwall.plugins.manager import (
     DEFAULT_PLUGINS,
     ENTRY_POINT_GROUP,
+    collect_actions,
     collect_exchanges,
+    collect_predicates,
     collect_signals,
     get_plugin_manager,
 )
@@ -31,7 +36,13 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "PROJECT_NAME",
+    "ActionContext",
+    "ActionRegistry",
+    "ActionRequest",
+    "ActionType",
+    "collect_actions",
     "collect_exchanges",
+    "collect_predicates",
     "collect_signals",
     "get_plugin_manager",
     "hookimpl",

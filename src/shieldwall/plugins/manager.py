@@ -2,25 +2,35 @@
 
 ``collect_signals`` calls each plug-in's hook on its own, so a plug-in that raises shows up as
 one unusable entry named after the plug-in instead of hiding every other signal.
+``collect_predicates`` and ``collect_actions`` do the same: a plug-in that raises is logged
+and named in the registry's ``failed`` (its names are then unknown, and say why), the others
+load; a name or kind provided twice is refused with an error naming both providers.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterable, Sequence
 from typing import cast
 
 import pluggy
 
 from shieldwall.plugins import hookspecs
+from shieldwall.plugins.actions import ActionRegistry, ActionType
+from shieldwall.policy.conditions import PredicateRegistry, PredicateSpec
 from shieldwall.signals.base import Signal
 from shieldwall.signals.registry import SignalContext, SignalRegistry, UnavailableSignal
+
+log = logging.getLogger("shieldwall.plugins")
 
 ENTRY_POINT_GROUP = "shieldwall"
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "shieldwall.plugins.builtin_signals",
     "shieldwall.exchange.connectors.builtin",
+    "shieldwall.plugins.builtin_predicates",
+    "shieldwall.plugins.builtin_actions",
 )
 """Modules registered as plug-ins before any third-party one."""
 
@@ -78,3 +88,45 @@ def collect_exchanges(pm: pluggy.PluginManager) -> list[type]:
     for impl in pm.hook.shieldwall_register_exchanges.get_hookimpls():
         found.extend(cast(Iterable[type], impl.function()))
     return found
+
+
+def _failure(kind: str, plugin_name: str, exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}"
+    log.warning("plugins.%s_failed plugin=%s error=%r", kind, plugin_name, error)
+    return error
+
+
+def collect_predicates(pm: pluggy.PluginManager) -> PredicateRegistry:
+    """Every plug-in's policy predicates in one registry, built-ins first.
+
+    Raises :class:`~shieldwall.errors.DuplicatePredicateError` when two providers use the
+    same name; a plug-in whose hook raises is left out and named in ``registry.failed``.
+    """
+    registry = PredicateRegistry()
+    for impl in pm.hook.shieldwall_register_predicates.get_hookimpls():
+        try:
+            specs = list(cast(Iterable[PredicateSpec], impl.function()))
+        except Exception as exc:
+            registry.failed[impl.plugin_name] = _failure("predicates", impl.plugin_name, exc)
+            continue
+        for spec in specs:
+            registry.add(spec, provider=_provider(impl.plugin_name))
+    return registry
+
+
+def collect_actions(pm: pluggy.PluginManager) -> ActionRegistry:
+    """Every plug-in's action kinds in one registry, built-ins first.
+
+    Raises :class:`~shieldwall.errors.DuplicateActionKindError` when two providers use the
+    same kind; a plug-in whose hook raises is left out and named in ``registry.failed``.
+    """
+    registry = ActionRegistry()
+    for impl in pm.hook.shieldwall_register_actions.get_hookimpls():
+        try:
+            kinds = list(cast(Iterable[ActionType], impl.function()))
+        except Exception as exc:
+            registry.failed[impl.plugin_name] = _failure("actions", impl.plugin_name, exc)
+            continue
+        for action in kinds:
+            registry.register(action, provider=_provider(impl.plugin_name))
+    return registry

@@ -17,6 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from shieldwall.errors import DuplicatePredicateError
 from shieldwall.policy.context import PolicyContext
 from shieldwall.types import DEFAULT_QUALITY_THRESHOLD, Match
 
@@ -105,9 +106,38 @@ Condition: TypeAlias = AllOf | AnyOf | NotOf | PredicateCall
 
 @dataclass
 class PredicateRegistry:
-    """Named predicates. ``DEFAULT_REGISTRY`` holds the built-ins; tests use :meth:`copy`."""
+    """Named predicates. ``DEFAULT_REGISTRY`` holds the built-ins; tests use :meth:`copy`.
+
+    The runtime's registry is collected from plug-ins (``shieldwall.plugins.
+    collect_predicates``): each spec comes with its ``provider`` (``builtin`` or ``plugin
+    <name>``), and ``failed`` names the plug-ins whose hook raised, with the error, so an
+    unknown predicate can be explained.
+    """
 
     _specs: dict[str, PredicateSpec] = field(default_factory=dict)
+    _providers: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def add(self, spec: PredicateSpec, *, provider: str = "builtin") -> None:
+        """Register a ready spec (what a plug-in returns); a name taken is refused."""
+        if spec.name in COMBINATORS:
+            raise DuplicatePredicateError(
+                f"{provider} registers predicate {spec.name!r}, which is a combinator name",
+                value=spec.name,
+            )
+        if spec.name in self._specs:
+            taken = self._providers.get(spec.name, "builtin")
+            raise DuplicatePredicateError(
+                f"policy predicate {spec.name!r} is provided by both {taken} and {provider}; "
+                "uninstall or rename one",
+                value=spec.name,
+            )
+        self._specs[spec.name] = spec
+        self._providers[spec.name] = provider
+
+    def provider(self, name: str) -> str:
+        """Who provides ``name`` (``builtin`` unless a plug-in registered it)."""
+        return self._providers.get(name, "builtin")
 
     def register(
         self, name: str, args_model: type[A], *, help: str = ""
@@ -138,7 +168,7 @@ class PredicateRegistry:
 
     def copy(self) -> PredicateRegistry:
         """An independent registry with the same predicates (register more without leaking)."""
-        return PredicateRegistry(dict(self._specs))
+        return PredicateRegistry(dict(self._specs), dict(self._providers), dict(self.failed))
 
     def call(self, name: str, **args: Any) -> PredicateCall:
         """Build a validated call in Python (tests, programmatic policies)."""

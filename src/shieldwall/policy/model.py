@@ -298,8 +298,11 @@ def compile_condition(
         known = [*COMBINATORS, *registry.names()]
         close = difflib.get_close_matches(str(key), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
+        failed = "".join(
+            f"; plug-in {name} failed to load ({error})" for name, error in registry.failed.items()
+        )
         problems.append(
-            Problem(here, f"unknown predicate {key!r}; {hint}known: {', '.join(known)}")
+            Problem(here, f"unknown predicate {key!r}; {hint}known: {', '.join(known)}{failed}")
         )
         return None
     try:

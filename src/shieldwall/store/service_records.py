@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shieldwall.actions import TypedAction
+
 
 @dataclass(frozen=True, slots=True)
 class NewItem:
@@ -78,9 +80,17 @@ class NewDecision:
 
 @dataclass(frozen=True, slots=True)
 class NewAction:
+    """An outbox row to write: ``payload`` is the stored JSON of a typed action
+    (:mod:`shieldwall.actions`); build it with :meth:`of`."""
+
     kind: str
     payload: dict[str, Any]
     idempotency_key: str
+
+    @classmethod
+    def of(cls, action: TypedAction, idempotency_key: str) -> NewAction:
+        """The row for a typed action (its kind and stored payload)."""
+        return cls(action.kind, action.to_payload(), idempotency_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,51 +1,21 @@
 """What one attempt at an action came to, and when the next attempt is due.
 
-Every performer (webhook, review, bank, report) answers with an
-:class:`Outcome`; the delivery loop alone turns it into outbox state, so the
-retry policy lives in one place (:func:`retry_delay`).
+Every performer (webhook, review, bank, report, a plug-in's kind) answers with an
+:class:`Outcome` (defined in :mod:`shieldwall.actions`, so plug-ins need no shell import);
+the delivery loop alone turns it into outbox state, so the retry policy lives in one place
+(:func:`retry_delay`).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Any, Literal
+
+from shieldwall.actions import Outcome, Status
+
+__all__ = ["MAX_RETRY_DELAY_S", "Outcome", "Status", "retry_delay", "retry_window_s"]
 
 MAX_RETRY_DELAY_S = 3600.0
 """No retry waits longer than an hour, however many attempts failed."""
-
-Status = Literal["delivered", "retry", "dead", "held"]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """``delivered``: done (``message`` is an optional note); ``retry``: a passing failure
-    worth another attempt; ``dead``: refused for good, straight to the dead letters;
-    ``held``: not attempted, because this worker cannot perform it as configured (no
-    webhook URL): the row stays owed, ``message`` says why, and no attempt is used up."""
-
-    status: Status
-    message: str | None = None
-    payload: dict[str, Any] | None = None
-    """For ``delivered``: what the row's payload becomes (e.g. the media dropped)."""
-
-    @classmethod
-    def delivered(
-        cls, note: str | None = None, *, payload: dict[str, Any] | None = None
-    ) -> Outcome:
-        return cls("delivered", note, payload)
-
-    @classmethod
-    def retry(cls, error: str) -> Outcome:
-        return cls("retry", error)
-
-    @classmethod
-    def dead(cls, error: str) -> Outcome:
-        return cls("dead", error)
-
-    @classmethod
-    def held(cls, reason: str) -> Outcome:
-        return cls("held", reason)
 
 
 def retry_delay(
