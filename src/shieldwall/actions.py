@@ -15,7 +15,7 @@ receives, the child-safety report a person files); their unknown keys are kept i
 ``item_id`` of a review or report action is ``None`` until stored: the id of a new item is
 known only inside the transaction that writes it, and the item store fills it in there.
 
-:class:`Outcome` is here, not in the worker, so that a plug-in performing its own action kind
+:class:`Attempt` is here, not in the worker, so that a plug-in performing its own action kind
 (``shieldwall_register_actions``) answers with it without importing a shell.
 """
 
@@ -32,7 +32,7 @@ Status = Literal["delivered", "retry", "dead", "held"]
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Attempt:
     """``delivered``: done (``message`` is an optional note); ``retry``: a passing failure
     worth another attempt; ``dead``: refused for good, straight to the dead letters;
     ``held``: not attempted, because this worker cannot perform it as configured (no
@@ -46,19 +46,19 @@ class Outcome:
     @classmethod
     def delivered(
         cls, note: str | None = None, *, payload: dict[str, Any] | None = None
-    ) -> Outcome:
+    ) -> Attempt:
         return cls("delivered", note, payload)
 
     @classmethod
-    def retry(cls, error: str) -> Outcome:
+    def retry(cls, error: str) -> Attempt:
         return cls("retry", error)
 
     @classmethod
-    def dead(cls, error: str) -> Outcome:
+    def dead(cls, error: str) -> Attempt:
         return cls("dead", error)
 
     @classmethod
-    def held(cls, reason: str) -> Outcome:
+    def held(cls, reason: str) -> Attempt:
         return cls("held", reason)
 
 

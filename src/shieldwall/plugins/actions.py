@@ -17,9 +17,9 @@ from typing import Any
 
 from shieldwall.actions import (
     AddToBankAction,
+    Attempt,
     DetectAction,
     ExchangeFeedbackAction,
-    Outcome,
     ReviewAction,
 )
 from shieldwall.errors import DuplicateActionKindError
@@ -50,7 +50,7 @@ class ActionContext:
     """
 
     data_dir: Path
-    send_webhook: Callable[[dict[str, Any], str], Outcome] | None = None
+    send_webhook: Callable[[dict[str, Any], str], Attempt] | None = None
     statements: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     open_review: Callable[[ReviewAction, str], bool] | None = None
     add_to_bank: Callable[[AddToBankAction], str | None] | None = None
@@ -58,7 +58,7 @@ class ActionContext:
     detect: Callable[[DetectAction], tuple[str | None, dict[str, Any]]] | None = None
 
 
-Perform = Callable[[ActionRequest, ActionContext], Outcome]
+Perform = Callable[[ActionRequest, ActionContext], Attempt]
 """Performs one row. Raise :class:`~shieldwall.errors.InputError` (or ``NotFoundError``) for a
 row that can never succeed (a dead letter), another ``ShieldwallError`` for a passing failure
 (retried); any other exception is retried as an internal error."""

@@ -31,10 +31,10 @@ from pathlib import Path
 
 from shieldwall.actions import (
     AddToBankAction,
+    Attempt,
     ChildSafetyReportAction,
     DetectAction,
     ExchangeFeedbackAction,
-    Outcome,
     ReviewAction,
     WebhookAction,
 )
@@ -50,53 +50,53 @@ REPORTS_FOLDER = "child_safety_reports"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def send_webhook(request: ActionRequest, context: ActionContext) -> Outcome:
+def send_webhook(request: ActionRequest, context: ActionContext) -> Attempt:
     action = WebhookAction.from_payload(request.payload)
     if context.send_webhook is None:
         log.warning("outbox.webhook_held id=%s reason=%r", request.id, NO_WEBHOOK_URL)
-        return Outcome.held(NO_WEBHOOK_URL)
+        return Attempt.held(NO_WEBHOOK_URL)
     body = action.to_payload()
     if context.statements is not None:
         body = context.statements(body)
     return context.send_webhook(body, request.idempotency_key)
 
 
-def open_review(request: ActionRequest, context: ActionContext) -> Outcome:
+def open_review(request: ActionRequest, context: ActionContext) -> Attempt:
     action = ReviewAction.from_payload(request.payload)
     if action.item_id is None:
         raise InputError("malformed review payload: item_id is required (an integer)")
     if not action.decision_id and request.decision_id:
         action = replace(action, decision_id=request.decision_id)
     if context.open_review is None:
-        return Outcome.retry("this worker has no review queue wired")
+        return Attempt.retry("this worker has no review queue wired")
     created = context.open_review(action, request.idempotency_key)
-    return Outcome.delivered(None if created else "review task already open")
+    return Attempt.delivered(None if created else "review task already open")
 
 
-def add_to_bank(request: ActionRequest, context: ActionContext) -> Outcome:
+def add_to_bank(request: ActionRequest, context: ActionContext) -> Attempt:
     action = AddToBankAction.from_payload(request.payload)
     if context.add_to_bank is None:
-        return Outcome.retry("this worker has no banks wired")
-    return Outcome.delivered(context.add_to_bank(action))
+        return Attempt.retry("this worker has no banks wired")
+    return Attempt.delivered(context.add_to_bank(action))
 
 
-def send_feedback(request: ActionRequest, context: ActionContext) -> Outcome:
+def send_feedback(request: ActionRequest, context: ActionContext) -> Attempt:
     action = ExchangeFeedbackAction.from_payload(request.payload)
     if context.send_feedback is None:
-        return Outcome.retry("this worker has no exchange feedback wired")
+        return Attempt.retry("this worker has no exchange feedback wired")
     context.send_feedback(action)
-    return Outcome.delivered()
+    return Attempt.delivered()
 
 
-def detect(request: ActionRequest, context: ActionContext) -> Outcome:
+def detect(request: ActionRequest, context: ActionContext) -> Attempt:
     action = DetectAction.from_payload(request.payload)
     if context.detect is None:
-        return Outcome.retry("this worker has no detectors wired")
+        return Attempt.retry("this worker has no detectors wired")
     note, kept = context.detect(action)
-    return Outcome.delivered(note, payload=kept)
+    return Attempt.delivered(note, payload=kept)
 
 
-def prepare_report(request: ActionRequest, context: ActionContext) -> Outcome:
+def prepare_report(request: ActionRequest, context: ActionContext) -> Attempt:
     ChildSafetyReportAction.from_payload(request.payload)  # refuses a malformed row
     folder = context.data_dir / REPORTS_FOLDER
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -112,7 +112,7 @@ def prepare_report(request: ActionRequest, context: ActionContext) -> Outcome:
     }
     _write_private(target, json.dumps(document, indent=2, sort_keys=True, default=str))
     log.info("outbox.report_prepared id=%s file=%s", request.id, target.name)
-    return Outcome.delivered()
+    return Attempt.delivered()
 
 
 BUILTIN_ACTION_TYPES: tuple[ActionType, ...] = (

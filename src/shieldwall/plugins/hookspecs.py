@@ -55,6 +55,6 @@ def shieldwall_register_actions() -> list[ActionType]:  # type: ignore[empty-bod
     """Return the action kinds this plug-in performs (:class:`~shieldwall.plugins.ActionType`).
 
     The worker performs an outbox row of that kind by calling ``perform(request, context)``,
-    which answers an :class:`~shieldwall.actions.Outcome`. Kinds must be unique across all
+    which answers an :class:`~shieldwall.actions.Attempt`. Kinds must be unique across all
     plug-ins and built-ins.
     """

@@ -8,9 +8,10 @@ Public surface::
     build_deliverer(runtime).drain()         # `shieldwall worker --once`
 """
 
+from shieldwall.actions import Attempt
 from shieldwall.worker.actions import NO_WEBHOOK_URL, ActionPerformer
 from shieldwall.worker.delivery import AttemptResult, Deliverer
-from shieldwall.worker.outcome import Outcome, retry_delay
+from shieldwall.worker.outcome import retry_delay
 from shieldwall.worker.queue import bind_deliverer, enqueue_delivery, make_huey, queue_name
 from shieldwall.worker.service import Sweeper, WorkerService, build_deliverer
 from shieldwall.worker.webhook import WebhookSender, classify, webhook_body
@@ -18,9 +19,9 @@ from shieldwall.worker.webhook import WebhookSender, classify, webhook_body
 __all__ = [
     "NO_WEBHOOK_URL",
     "ActionPerformer",
+    "Attempt",
     "AttemptResult",
     "Deliverer",
-    "Outcome",
     "Sweeper",
     "WebhookSender",
     "WorkerService",

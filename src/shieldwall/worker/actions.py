@@ -6,7 +6,7 @@ Which kinds exist, and what performing each means, comes from plug-ins
 :mod:`shieldwall.plugins.builtin_actions`, where each is described. This module wires the
 :class:`~shieldwall.plugins.ActionContext` they perform with (the webhook sender, the review
 store, the bank and detection use cases, the exchange feedback) and turns what a performer
-raises into an :class:`Outcome`.
+raises into an :class:`Attempt`.
 
 Every performer is idempotent, because delivery is at least once.
 """
@@ -18,7 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shieldwall.actions import AddToBankAction, DetectAction, ExchangeFeedbackAction, ReviewAction
+from shieldwall.actions import (
+    AddToBankAction,
+    Attempt,
+    DetectAction,
+    ExchangeFeedbackAction,
+    ReviewAction,
+)
 from shieldwall.errors import InputError, NotFoundError, ShieldwallError
 from shieldwall.pipeline.banking import Banking, add_to_bank
 from shieldwall.pipeline.detect import DeferredDetection, scrubbed
@@ -31,7 +37,6 @@ from shieldwall.plugins import (
 )
 from shieldwall.plugins.builtin_actions import NO_WEBHOOK_URL, REPORTS_FOLDER, report_file_stem
 from shieldwall.types import NewEntry, Provenance
-from shieldwall.worker.outcome import Outcome
 from shieldwall.worker.webhook import WebhookSender
 
 if TYPE_CHECKING:  # annotations only: the worker reaches the store through the runtime
@@ -42,7 +47,7 @@ __all__ = ["NO_WEBHOOK_URL", "REPORTS_FOLDER", "ActionPerformer", "report_file_s
 
 
 class ActionPerformer:
-    """Performs one outbox row by its ``kind``; answers an :class:`Outcome`, never raises
+    """Performs one outbox row by its ``kind``; answers an :class:`Attempt`, never raises
     for a problem with the row itself (bad payload, missing bank: dead letter).
 
     ``kinds`` is the registry of action kinds (built-in and plug-in); by default it is
@@ -85,14 +90,14 @@ class ActionPerformer:
     def context(self) -> ActionContext:
         return self._context
 
-    def perform(self, entry: OutboxInfo) -> Outcome:
+    def perform(self, entry: OutboxInfo) -> Attempt:
         action_type = self._registry.get(entry.kind)
         if action_type is None:
             failed = "".join(
                 f"; plug-in {name} failed to load ({error})"
                 for name, error in self._registry.failed.items()
             )
-            return Outcome.dead(
+            return Attempt.dead(
                 f"unknown action kind {entry.kind!r} (known: {', '.join(self.kinds)}){failed}"
             )
         request = ActionRequest(
@@ -107,21 +112,21 @@ class ActionPerformer:
         except (InputError, NotFoundError) as exc:
             # The payload names something that does not exist or is malformed: a retry
             # would fail the same way, so an operator has to look at it.
-            return Outcome.dead(
+            return Attempt.dead(
                 f"{exc.code}: {exc.message}" + (f": {exc.value}" if exc.value else "")
             )
         except (KeyError, TypeError, ValueError) as exc:
-            return Outcome.dead(f"malformed {entry.kind} payload: {type(exc).__name__}: {exc}")
+            return Attempt.dead(f"malformed {entry.kind} payload: {type(exc).__name__}: {exc}")
         except ShieldwallError as exc:
-            return Outcome.retry(f"{exc.code}: {exc.message}")
+            return Attempt.retry(f"{exc.code}: {exc.message}")
 
     def close(self) -> None:
         if self._webhook is not None:
             self._webhook.close()
 
 
-def _sender(webhook: WebhookSender) -> Callable[[dict[str, Any], str], Outcome]:
-    def send(body: dict[str, Any], idempotency_key: str) -> Outcome:
+def _sender(webhook: WebhookSender) -> Callable[[dict[str, Any], str], Attempt]:
+    def send(body: dict[str, Any], idempotency_key: str) -> Attempt:
         return webhook.send(body, idempotency_key=idempotency_key)
 
     return send

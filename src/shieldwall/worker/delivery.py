@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from shieldwall.actions import Attempt
 from shieldwall.config import Settings
 from shieldwall.pipeline.faults import temporary_fault
 from shieldwall.worker.actions import ActionPerformer
-from shieldwall.worker.outcome import MAX_RETRY_DELAY_S, Outcome, retry_delay
+from shieldwall.worker.outcome import MAX_RETRY_DELAY_S, retry_delay
 
 if TYPE_CHECKING:  # annotations only: the worker reaches the store through the runtime
     from shieldwall.store.outbox import OutboxStore
@@ -39,7 +40,7 @@ class AttemptResult:
     (``None`` unless the outcome is a retry that has attempts left)."""
 
     outbox_id: int
-    outcome: Outcome | None
+    outcome: Attempt | None
     retry_in_s: float | None = None
 
     @property
@@ -120,10 +121,10 @@ class Deliverer:
                     fault.code,
                     type(exc).__name__,
                 )
-            outcome = Outcome.retry(f"internal error: {type(exc).__name__}: {exc}")
+            outcome = Attempt.retry(f"internal error: {type(exc).__name__}: {exc}")
         return self._record(entry, outcome)
 
-    def _record(self, entry: OutboxInfo, outcome: Outcome) -> AttemptResult:
+    def _record(self, entry: OutboxInfo, outcome: Attempt) -> AttemptResult:
         if outcome.status == "delivered":
             self.outbox.mark_delivered(entry.id, note=outcome.message, payload=outcome.payload)
             log.info(
@@ -172,7 +173,7 @@ class Deliverer:
             entry.attempts,
             error[:200],
         )
-        return AttemptResult(entry.id, Outcome.dead(error))
+        return AttemptResult(entry.id, Attempt.dead(error))
 
     def drain(self, *, workers: int = 1, batch: int = 50) -> list[AttemptResult]:
         """Perform every row that is due now, ``workers`` at a time; return when none is left.

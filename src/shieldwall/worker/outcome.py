@@ -1,7 +1,7 @@
-"""What one attempt at an action came to, and when the next attempt is due.
+"""When the next attempt at an action is due.
 
 Every performer (webhook, review, bank, report, a plug-in's kind) answers with an
-:class:`Outcome` (defined in :mod:`shieldwall.actions`, so plug-ins need no shell import);
+:class:`~shieldwall.actions.Attempt` (in the core, so plug-ins need no shell import);
 the delivery loop alone turns it into outbox state, so the retry policy lives in one place
 (:func:`retry_delay`).
 """
@@ -9,10 +9,6 @@ the delivery loop alone turns it into outbox state, so the retry policy lives in
 from __future__ import annotations
 
 import random
-
-from shieldwall.actions import Outcome, Status
-
-__all__ = ["MAX_RETRY_DELAY_S", "Outcome", "Status", "retry_delay", "retry_window_s"]
 
 MAX_RETRY_DELAY_S = 3600.0
 """No retry waits longer than an hour, however many attempts failed."""

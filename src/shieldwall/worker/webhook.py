@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
+from shieldwall.actions import Attempt
 from shieldwall.signing import EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
-from shieldwall.worker.outcome import Outcome
 
 log = logging.getLogger("shieldwall.worker")
 
@@ -49,10 +49,10 @@ class WebhookSender:
         self._secret = secret
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=False, transport=transport)
 
-    def send(self, payload: dict[str, Any], *, idempotency_key: str) -> Outcome:
+    def send(self, payload: dict[str, Any], *, idempotency_key: str) -> Attempt:
         event = payload.get("event")
         if not isinstance(event, str) or not event:
-            return Outcome.dead("webhook payload has no 'event' name")
+            return Attempt.dead("webhook payload has no 'event' name")
         body = webhook_body(payload)
         headers = {
             "Content-Type": "application/json",
@@ -63,20 +63,20 @@ class WebhookSender:
         try:
             response = self._client.post(self.url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
-            return Outcome.retry(f"timeout: {type(exc).__name__}")
+            return Attempt.retry(f"timeout: {type(exc).__name__}")
         except httpx.TransportError as exc:
-            return Outcome.retry(f"connection error: {type(exc).__name__}: {exc}")
+            return Attempt.retry(f"connection error: {type(exc).__name__}: {exc}")
         return classify(response.status_code, response.text)
 
     def close(self) -> None:
         self._client.close()
 
 
-def classify(status: int, text: str) -> Outcome:
+def classify(status: int, text: str) -> Attempt:
     """Map an HTTP answer to an outcome (see the module docstring for the rules)."""
     if 200 <= status < 300:
-        return Outcome.delivered()
+        return Attempt.delivered()
     detail = f"HTTP {status}: {text[:ERROR_BODY_CHARS]}"
     if status in RETRYABLE_4XX or status >= 500:
-        return Outcome.retry(detail)
-    return Outcome.dead(detail)
+        return Attempt.retry(detail)
+    return Attempt.dead(detail)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shieldwall.actions import Outcome
+from shieldwall.actions import Attempt
 from shieldwall.errors import DuplicateActionKindError, DuplicatePredicateError, InputError
 from shieldwall.plugins import (
     ActionContext,
@@ -49,11 +49,11 @@ def uploader(args: UploaderArgs, ctx: PolicyContext, env: PredicateEnv) -> Predi
 UPLOADER = PredicateSpec("uploader", UploaderArgs, uploader, help="the uploader is one of ids")
 
 
-def carrier_pigeon(request: ActionRequest, context: ActionContext) -> Outcome:
+def carrier_pigeon(request: ActionRequest, context: ActionContext) -> Attempt:
     if "loft" not in request.payload:
         raise InputError("malformed carrier_pigeon payload: loft is required")
     (context.data_dir / f"pigeon-{request.idempotency_key}").write_text(str(request.payload))
-    return Outcome.delivered(f"flown to {request.payload['loft']}")
+    return Attempt.delivered(f"flown to {request.payload['loft']}")
 
 
 class AcmePlugin:
@@ -204,7 +204,7 @@ def test_the_worker_performs_a_plugin_action_kind(tmp_path: Path) -> None:
     assert "carrier_pigeon" in performer.kinds and "webhook" in performer.kinds
     row = _row("carrier_pigeon", {"loft": "north"})
     outcome = performer.perform(row)
-    assert outcome == Outcome.delivered("flown to north")
+    assert outcome == Attempt.delivered("flown to north")
     assert (tmp_path / f"pigeon-{row.idempotency_key}").exists()
     bad = performer.perform(_row("carrier_pigeon", {}))
     assert bad.status == "dead"
