@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
 import pluggy
@@ -96,6 +96,23 @@ def _failure(kind: str, plugin_name: str, exc: Exception) -> str:
     return error
 
 
+def _each_provided(
+    pm: pluggy.PluginManager, hook: str, failed: dict[str, str]
+) -> Iterator[tuple[str, object]]:
+    """(provider, item) for every item every plug-in's ``hook`` returns, built-ins first; a
+    plug-in whose hook raises is left out and its error recorded in ``failed``."""
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        try:
+            items = list(cast(Iterable[object], impl.function()))
+        except Exception as exc:
+            failed[impl.plugin_name] = _failure(
+                hook.removeprefix("shieldwall_register_"), impl.plugin_name, exc
+            )
+            continue
+        for item in items:
+            yield _provider(impl.plugin_name), item
+
+
 def collect_predicates(pm: pluggy.PluginManager) -> PredicateRegistry:
     """Every plug-in's policy predicates in one registry, built-ins first.
 
@@ -103,14 +120,8 @@ def collect_predicates(pm: pluggy.PluginManager) -> PredicateRegistry:
     same name; a plug-in whose hook raises is left out and named in ``registry.failed``.
     """
     registry = PredicateRegistry()
-    for impl in pm.hook.shieldwall_register_predicates.get_hookimpls():
-        try:
-            specs = list(cast(Iterable[PredicateSpec], impl.function()))
-        except Exception as exc:
-            registry.failed[impl.plugin_name] = _failure("predicates", impl.plugin_name, exc)
-            continue
-        for spec in specs:
-            registry.add(spec, provider=_provider(impl.plugin_name))
+    for provider, spec in _each_provided(pm, "shieldwall_register_predicates", registry.failed):
+        registry.add(cast(PredicateSpec, spec), provider=provider)
     return registry
 
 
@@ -121,12 +132,6 @@ def collect_actions(pm: pluggy.PluginManager) -> ActionRegistry:
     same kind; a plug-in whose hook raises is left out and named in ``registry.failed``.
     """
     registry = ActionRegistry()
-    for impl in pm.hook.shieldwall_register_actions.get_hookimpls():
-        try:
-            kinds = list(cast(Iterable[ActionType], impl.function()))
-        except Exception as exc:
-            registry.failed[impl.plugin_name] = _failure("actions", impl.plugin_name, exc)
-            continue
-        for action in kinds:
-            registry.register(action, provider=_provider(impl.plugin_name))
+    for provider, action in _each_provided(pm, "shieldwall_register_actions", registry.failed):
+        registry.register(cast(ActionType, action), provider=provider)
     return registry
