@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,19 +21,7 @@ exchange_app = typer.Typer(help="Hash exchanges fetched on a schedule (StopNCII-
 
 
 def _dict(e: ExchangeInfo) -> dict[str, Any]:
-    return {
-        "name": e.name,
-        "kind": e.kind,
-        "bank": e.bank,
-        "config": e.config,
-        "trust": e.trust,
-        "enabled": e.enabled,
-        "interval_s": e.interval_s,
-        "checkpoint": e.checkpoint,
-        "last_fetch_at": e.last_fetch_at.isoformat() if e.last_fetch_at else None,
-        "last_success_at": e.last_success_at.isoformat() if e.last_success_at else None,
-        "last_error": e.last_error,
-    }
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in e.public().items()}
 
 
 def _fail(exc: ShieldwallError) -> typer.Exit:

@@ -40,6 +40,23 @@ class ExchangeInfo:
     last_success_at: datetime | None
     last_error: str | None
 
+    def public(self) -> dict[str, Any]:
+        """What the API and the CLI show of it (the lease is shown as ``fetching``)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "bank": self.bank,
+            "config": self.config,
+            "trust": self.trust,
+            "enabled": self.enabled,
+            "interval_s": self.interval_s,
+            "checkpoint": self.checkpoint,
+            "fetching": self.lease_owner is not None,
+            "last_fetch_at": self.last_fetch_at,
+            "last_success_at": self.last_success_at,
+            "last_error": self.last_error,
+        }
+
 
 def _changed(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE changed (every driver reports it for these)."""

@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 from shieldwall.api.deps import Admin, RuntimeDep
 from shieldwall.errors import InputError
 from shieldwall.pipeline.exchange_fetch import TRUST_LEVELS, add_exchange
-from shieldwall.pipeline.records import ExchangeInfo
 
 router = APIRouter(prefix="/v1/exchanges", tags=["exchanges"])
 
@@ -36,26 +35,9 @@ class ExchangeUpdate(BaseModel):
     interval_s: int | None = Field(None, ge=1)
 
 
-def _public(e: ExchangeInfo) -> dict[str, Any]:
-    return {
-        "name": e.name,
-        "kind": e.kind,
-        "bank": e.bank,
-        "config": e.config,
-        "trust": e.trust,
-        "enabled": e.enabled,
-        "interval_s": e.interval_s,
-        "checkpoint": e.checkpoint,
-        "fetching": e.lease_owner is not None,
-        "last_fetch_at": e.last_fetch_at,
-        "last_success_at": e.last_success_at,
-        "last_error": e.last_error,
-    }
-
-
 @router.get("")
 def list_exchanges(rt: RuntimeDep, _: Admin) -> list[dict[str, Any]]:
-    return [_public(e) for e in rt.exchanges.list_exchanges()]
+    return [e.public() for e in rt.exchanges.list_exchanges()]
 
 
 @router.get("/kinds")
@@ -76,23 +58,22 @@ def create_exchange(body: ExchangeCreate, rt: RuntimeDep, _: Admin) -> dict[str,
         trust=body.trust,
         interval_s=body.interval_s,
     )
-    return _public(info)
+    return info.public()
 
 
 @router.get("/{name}")
 def get_exchange(name: str, rt: RuntimeDep, _: Admin) -> dict[str, Any]:
-    return _public(rt.exchanges.get(name))
+    return rt.exchanges.get(name).public()
 
 
 @router.patch("/{name}")
 def update_exchange(name: str, body: ExchangeUpdate, rt: RuntimeDep, _: Admin) -> dict[str, Any]:
     if body.trust is not None and body.trust not in TRUST_LEVELS:
         raise InputError(f"trust must be one of {', '.join(TRUST_LEVELS)}", value=body.trust)
-    return _public(
-        rt.exchanges.update(
-            name, enabled=body.enabled, trust=body.trust, interval_s=body.interval_s
-        )
+    updated = rt.exchanges.update(
+        name, enabled=body.enabled, trust=body.trust, interval_s=body.interval_s
     )
+    return updated.public()
 
 
 @router.delete("/{name}", status_code=204)
