@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.access import DASHBOARD_ROLES, HOLD_ROLES
+from shieldwall.casework import effective_deadline
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline import child_safety
 from shieldwall.pipeline.records import DEAD, staff_handle, utcnow
@@ -31,7 +32,6 @@ from shieldwall.runtime import Runtime
 from shieldwall.web.security import Viewer, require_role, runtime_of
 from shieldwall.web.site import render
 from shieldwall.web.state import WebState
-from shieldwall.web.workflows import effective_deadline
 
 router = APIRouter(include_in_schema=False)
 
