@@ -11,14 +11,12 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from shieldwall.api import create_app
 from shieldwall.api.app import DecisionsHook
@@ -27,16 +25,10 @@ from shieldwall.pipeline.scan import ScanMeta, ScanOutcome
 from shieldwall.runtime import Runtime
 from shieldwall.types import SignalResult
 from shieldwall.web.headers import SecurityHeadersMiddleware
-from shieldwall.web.security import (
-    LoginRequired,
-    PageForbidden,
-    current_viewer,
-)
+from shieldwall.web.routes import dashboard, portal, review, review_cases, staff
+from shieldwall.web.security import LoginRequired, PageForbidden
 from shieldwall.web.state import WebState
-
-HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
-TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+from shieldwall.web.templating import STATIC_DIR, render
 
 KEEP_REVIEW_MEDIA = False
 """Store scanned images, encrypted, for moderators to see (opt-in; proposed setting)."""
@@ -52,8 +44,6 @@ def create_site(
     """The whole web service: API under ``/v1``, review UI under ``/review``, portal at
     ``/report`` and ``/status``. ``on_decisions`` is the API's hook (e.g. queue the outbox
     now); the pages call it too for the decisions people make."""
-    from shieldwall.web import dashboard, portal, review, review_cases, staff
-
     keep = KEEP_REVIEW_MEDIA if keep_review_media is None else keep_review_media
     app = create_app(settings, runtime=runtime, on_decisions=on_decisions)
     inner_lifespan = app.router.lifespan_context
@@ -114,24 +104,3 @@ def _keep_scanned_media(rt: Runtime, web: WebState) -> None:
 
     rt.scanner.run_signals = signals
     rt.scanner.on_stored = stored
-
-
-def decisions_made(request: Request, decision_ids: list[str]) -> None:
-    """Tell the API's ``on_decisions`` hook about decisions made on a page (best effort)."""
-    decided = getattr(request.app.state, "decided", None)
-    if decided is not None and decision_ids:
-        decided(decision_ids)
-
-
-def render(
-    request: Request,
-    template: str,
-    context: dict[str, Any] | None = None,
-    *,
-    status_code: int = 200,
-) -> HTMLResponse:
-    """Render a page with the signed-in person (if any) and their CSRF token."""
-    viewer = getattr(request.state, "viewer", None) or current_viewer(request)
-    ctx: dict[str, Any] = {"viewer": viewer, "csrf": viewer.csrf if viewer else ""}
-    ctx.update(context or {})
-    return TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)

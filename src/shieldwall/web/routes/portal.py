@@ -32,6 +32,7 @@ from shieldwall.pipeline.records import (
 )
 from shieldwall.web import portal_admission as admission
 from shieldwall.web import portal_receipts as receipts
+from shieldwall.web.deps import web
 from shieldwall.web.portal_admission import REFUSALS
 from shieldwall.web.portal_form import (
     FIELD_IDS,
@@ -60,8 +61,7 @@ from shieldwall.web.security import (
     runtime_of,
     set_cookie,
 )
-from shieldwall.web.site import render
-from shieldwall.web.staff import web
+from shieldwall.web.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

@@ -1,7 +1,7 @@
 """The review UI: one queue by deadline (matches, near-copies and victim requests), the item
 page (blurred preview, matches, evidence, history, cluster, the reasons that fit the item),
 decisions, four-eyes bank additions and appeals. Victims' requests and the child-safety queue
-are in :mod:`shieldwall.web.review_cases`."""
+are in :mod:`shieldwall.web.routes.review_cases`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.casework import effective_deadline
@@ -17,16 +17,12 @@ from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline import appeals, bank_review, child_safety, review
 from shieldwall.pipeline.records import utcnow
 from shieldwall.policy.legal_clocks import countries
+from shieldwall.web.deps import AppealDecider, Reviewer, RowId, decisions_made, web
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
-from shieldwall.web.security import APPEAL_DECIDERS, REVIEWERS, Viewer, require_role, runtime_of
-from shieldwall.web.site import decisions_made, render
-from shieldwall.web.staff import web
+from shieldwall.web.security import Viewer, runtime_of
+from shieldwall.web.templating import render
 
 router = APIRouter(prefix="/review", include_in_schema=False)
-Reviewer = Annotated[Viewer, Depends(require_role(*REVIEWERS))]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-"""A row id in a path: larger than a 64-bit integer answers 422, not a database overflow."""
-AppealDecider = Annotated[Viewer, Depends(require_role(*APPEAL_DECIDERS))]
 
 
 def countdown_text(deadline: datetime, now: datetime) -> tuple[str, bool]:

@@ -30,8 +30,8 @@ from shieldwall.reports.source import load_report
 from shieldwall.reports.transparency import TransparencyReport
 from shieldwall.runtime import Runtime
 from shieldwall.web.security import Viewer, require_role, runtime_of
-from shieldwall.web.site import render
 from shieldwall.web.state import WebState
+from shieldwall.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,11 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.pipeline import case_clocks, case_close, casework, child_safety, review
 from shieldwall.pipeline.records import staff_handle, utcnow
+from shieldwall.web.deps import AppealDecider, Reviewer, RowId, decisions_made, web
 from shieldwall.web.portal_guard import flood_alert
-from shieldwall.web.review import AppealDecider, Reviewer, RowId, countdown_text, desk_page
+from shieldwall.web.routes.review import countdown_text, desk_page
 from shieldwall.web.security import runtime_of
-from shieldwall.web.site import decisions_made, render
-from shieldwall.web.staff import web
+from shieldwall.web.templating import render
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 
