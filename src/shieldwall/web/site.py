@@ -8,10 +8,8 @@ Content-Security-Policy, so the pages make no third-party request at all.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
@@ -21,9 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from shieldwall.api import create_app
 from shieldwall.api.app import DecisionsHook
 from shieldwall.config import Settings
-from shieldwall.pipeline.scan import ScanMeta, ScanOutcome
+from shieldwall.pipeline.scan import ScanOutcome
 from shieldwall.runtime import Runtime
-from shieldwall.types import SignalResult
 from shieldwall.web.headers import SecurityHeadersMiddleware
 from shieldwall.web.routes import dashboard, portal, review, review_cases, staff
 from shieldwall.web.security import LoginRequired, PageForbidden
@@ -54,9 +51,11 @@ def create_site(
             rt: Runtime = app_.state.runtime
             web = WebState.build(rt, keep_review_media=keep)
             app_.state.web = web
-            if keep:
-                _keep_scanned_media(rt, web)
-            yield
+            remove_sink = _keep_scanned_media(rt, web) if keep else _nothing
+            try:
+                yield
+            finally:
+                remove_sink()
 
     app.router.lifespan_context = lifespan
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
@@ -83,24 +82,15 @@ def create_site(
     return app
 
 
-def _keep_scanned_media(rt: Runtime, web: WebState) -> None:
-    """Encrypt each newly scanned image into ``review_media``. The scanner hands the bytes to
-    its signal hook before storing the item and calls ``on_stored`` in the same thread
-    after, so a thread-local carries the bytes from one to the other."""
-    pending = threading.local()
-    run_signals, on_stored = rt.scanner.run_signals, rt.scanner.on_stored
+def _nothing() -> None:
+    return None
 
-    def signals(meta: ScanMeta, data: bytes | None, decoded: Any) -> tuple[SignalResult, ...]:
-        pending.data = (meta.content_id, data) if data else None
-        return run_signals(meta, data, decoded) if run_signals else ()
 
-    def stored(outcome: ScanOutcome) -> None:
-        data = getattr(pending, "data", None)
-        pending.data = None
-        if data and outcome.created and data[0] == outcome.item.content_id:
-            web.vault.keep(outcome.item.id, data[1], outcome.item.media_type or "")
-        if on_stored is not None:
-            on_stored(outcome)
+def _keep_scanned_media(rt: Runtime, web: WebState) -> Callable[[], None]:
+    """Encrypt each newly scanned image into ``review_media`` (the scanner's media sink
+    gets the upload's bytes after the item is stored); returns the sink's remover."""
 
-    rt.scanner.run_signals = signals
-    rt.scanner.on_stored = stored
+    def keep(outcome: ScanOutcome, data: bytes) -> None:
+        web.vault.keep(outcome.item.id, data, outcome.item.media_type or "")
+
+    return rt.scanner.add_media_sink(keep)
