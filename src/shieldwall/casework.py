@@ -10,11 +10,15 @@ seen were hunted), and ends ``withdrawn`` (by the requester) or ``closed``.
 
 Four eyes: a request to add an item to a bank is approved by someone other than who
 asked, and an appeal is decided by someone other than who made the first decision.
+
+Legal clocks: a request must be acted on within the shortest deadline among the
+jurisdictions it names (:func:`deadline_hours`, :func:`effective_deadline`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from shieldwall.errors import FourEyesError
 
@@ -60,3 +64,23 @@ def require_second_pair_of_eyes(first: str, second: str, *, what: str) -> None:
     """Refuse when ``second`` (who decides) is ``first`` (who asked, or decided first)."""
     if first == second:
         raise FourEyesError(what)
+
+
+DEADLINE_HOURS: dict[str, float] = {"GB": 48, "UK": 48, "US": 48, "AU": 24}
+"""Legal clocks by jurisdiction: 48 h under the UK Online Safety Act guidance and the US
+TAKE IT DOWN Act, 24 h for an Australian eSafety removal notice. (Proposed setting.)"""
+DEFAULT_DEADLINE_HOURS = 48.0
+
+
+def deadline_hours(jurisdictions: Iterable[str]) -> float:
+    """The shortest legal clock among ``jurisdictions`` (the default when none apply)."""
+    hours = [DEADLINE_HOURS[j.upper()] for j in jurisdictions if j.upper() in DEADLINE_HOURS]
+    return min(hours) if hours else DEFAULT_DEADLINE_HOURS
+
+
+def effective_deadline(
+    due_at: datetime | None, created_at: datetime, jurisdictions: Iterable[str]
+) -> datetime:
+    """The deadline that applies: the task's own, or the legal clock if that is sooner."""
+    legal = created_at + timedelta(hours=deadline_hours(jurisdictions))
+    return legal if due_at is None else min(due_at, legal)

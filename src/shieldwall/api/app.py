@@ -110,12 +110,14 @@ def create_app(
                 decided([outcome.decision.id])
 
         app.state.decided = decided
-        rt.scanner.on_stored = remember
+        # A sink, not an attribute: another app on the same runtime keeps its own.
+        remove_sink = rt.scanner.add_stored_sink(remember)
         if runtime is None:  # push: the matcher and the holds; poll: the holds only
             rt.change_feed.start()
         try:
             yield
         finally:
+            remove_sink()
             if runtime is None:
                 rt.close()
 

@@ -1,6 +1,6 @@
 """Act on every place a victim reported, and call a case done only when the platform says so.
 
-After a moderator approves a request (``web/workflows.approve_case``: hashes banked, retro-hunt
+After a moderator approves a request (``pipeline/casework.approve_case``: hashes banked, retro-hunt
 run), :func:`act_on_case` turns the request into targets (``store/case_targets.py``):
 
 - every copy the retro-hunt took down is a target whose action id is its decision's id;

@@ -44,6 +44,7 @@ from shieldwall.hashing.views import seen_views
 from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
+from shieldwall.pipeline.scan_sinks import MediaSink, ScanSinks, StoredSink
 from shieldwall.policy import Action, ActionKind, Decision, PolicyContext, evaluate
 from shieldwall.store import ItemStore
 from shieldwall.store.service_records import (
@@ -161,9 +162,12 @@ class ScanService:
     robust_matching: bool = True
     retention_days: Mapping[str, int] = field(default_factory=lambda: {"default": 365})
     run_signals: SignalHook | None = None
+    """Set once, by the composition root (``Runtime.scanner``); a shell that wants to hear
+    of what a scan stored adds a sink instead (:meth:`add_stored_sink`)."""
     defer_signals: DeferHook | None = None
-    on_stored: Callable[[ScanOutcome], None] | None = None
-    """Called after a new decision is committed (e.g. to wake the worker, index the item)."""
+    sinks: ScanSinks = field(default_factory=ScanSinks)
+    """Told of each new decision after it is committed (e.g. to wake the worker, index the
+    item, keep the upload for review): every sink added, see ``pipeline/scan_sinks.py``."""
     committer: GroupCommitter | None = None
     """Where writes go (grouped); None stores each call in its own transaction."""
     recent: RecentIds = field(default_factory=RecentIds)
@@ -209,7 +213,7 @@ class ScanService:
         assert item.media_type is not None
         deferred = self.defer_signals(meta, data, item.media_type) if self.defer_signals else None
         prepared = self._prepare(meta, item, query, signals, "upload", start, deferred=deferred)
-        return self._finish(prepared, self._store([prepared])[0].result())
+        return self._finish(prepared, self._store([prepared])[0].result(), media=data)
 
     def lookup(self, meta: ScanMeta, query: Query) -> ScanOutcome:
         """Decide on hashes the platform computed (no media involved)."""
@@ -350,19 +354,30 @@ class ScanService:
             recorded.item, recorded.decision, recorded.created, elapsed, recorded.outbox_ids
         )
 
-    def _finish(self, prepared: _Prepared, recorded: Recorded) -> ScanOutcome:
+    def add_stored_sink(self, sink: StoredSink) -> Callable[[], None]:
+        """The one way to hear of new decisions; returns the function that removes ``sink``."""
+        return self.sinks.add_stored(sink)
+
+    def add_media_sink(self, sink: MediaSink) -> Callable[[], None]:
+        """The one way to receive a new upload's bytes after it is stored; returns the
+        function that removes ``sink``."""
+        return self.sinks.add_media(sink)
+
+    def _finish(
+        self, prepared: _Prepared, recorded: Recorded, *, media: bytes | None = None
+    ) -> ScanOutcome:
         result = self._outcome(prepared, recorded)
-        if result.created and self.on_stored is not None:
-            self.on_stored(result)
+        if result.created and self.sinks:
+            self.sinks.tell(result, media)
         return result
 
     async def _finish_async(self, prepared: _Prepared, recorded: Recorded) -> ScanOutcome:
         result = self._outcome(prepared, recorded)
-        if result.created and self.on_stored is not None:
-            if result.outbox_ids:  # the hook queues the actions for the worker: I/O
-                await asyncio.to_thread(self.on_stored, result)
+        if result.created and self.sinks:
+            if result.outbox_ids:  # a sink queues the actions for the worker: I/O
+                await asyncio.to_thread(self.sinks.tell, result)
             else:  # metrics and the in-memory seen index only
-                self.on_stored(result)
+                self.sinks.tell(result)
         return result
 
     def _expiry(self, surface: str) -> datetime | None:

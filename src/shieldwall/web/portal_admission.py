@@ -23,6 +23,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from shieldwall.pipeline.records import ReceiptInfo
+from shieldwall.web.deps import web
 from shieldwall.web.portal_guard import (
     CHALLENGE_MAX_AGE_S,
     PORTAL_FLOODS,
@@ -35,7 +36,6 @@ from shieldwall.web.portal_guard import (
     limits_of,
 )
 from shieldwall.web.security import runtime_of
-from shieldwall.web.staff import web
 
 log = logging.getLogger(__name__)
 

@@ -8,35 +8,24 @@ Content-Security-Policy, so the pages make no third-party request at all.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from shieldwall.api import create_app
 from shieldwall.api.app import DecisionsHook
 from shieldwall.config import Settings
-from shieldwall.pipeline.scan import ScanMeta, ScanOutcome
+from shieldwall.pipeline.scan import ScanOutcome
 from shieldwall.runtime import Runtime
-from shieldwall.types import SignalResult
 from shieldwall.web.headers import SecurityHeadersMiddleware
-from shieldwall.web.security import (
-    LoginRequired,
-    PageForbidden,
-    current_viewer,
-)
+from shieldwall.web.routes import dashboard, portal, review, review_cases, staff
+from shieldwall.web.security import LoginRequired, PageForbidden
 from shieldwall.web.state import WebState
-
-HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
-TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+from shieldwall.web.templating import STATIC_DIR, render
 
 KEEP_REVIEW_MEDIA = False
 """Store scanned images, encrypted, for moderators to see (opt-in; proposed setting)."""
@@ -52,8 +41,6 @@ def create_site(
     """The whole web service: API under ``/v1``, review UI under ``/review``, portal at
     ``/report`` and ``/status``. ``on_decisions`` is the API's hook (e.g. queue the outbox
     now); the pages call it too for the decisions people make."""
-    from shieldwall.web import dashboard, portal, review, review_cases, staff
-
     keep = KEEP_REVIEW_MEDIA if keep_review_media is None else keep_review_media
     app = create_app(settings, runtime=runtime, on_decisions=on_decisions)
     inner_lifespan = app.router.lifespan_context
@@ -64,9 +51,11 @@ def create_site(
             rt: Runtime = app_.state.runtime
             web = WebState.build(rt, keep_review_media=keep)
             app_.state.web = web
-            if keep:
-                _keep_scanned_media(rt, web)
-            yield
+            remove_sink = _keep_scanned_media(rt, web) if keep else _nothing
+            try:
+                yield
+            finally:
+                remove_sink()
 
     app.router.lifespan_context = lifespan
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
@@ -93,45 +82,15 @@ def create_site(
     return app
 
 
-def _keep_scanned_media(rt: Runtime, web: WebState) -> None:
-    """Encrypt each newly scanned image into ``review_media``. The scanner hands the bytes to
-    its signal hook before storing the item and calls ``on_stored`` in the same thread
-    after, so a thread-local carries the bytes from one to the other."""
-    pending = threading.local()
-    run_signals, on_stored = rt.scanner.run_signals, rt.scanner.on_stored
-
-    def signals(meta: ScanMeta, data: bytes | None, decoded: Any) -> tuple[SignalResult, ...]:
-        pending.data = (meta.content_id, data) if data else None
-        return run_signals(meta, data, decoded) if run_signals else ()
-
-    def stored(outcome: ScanOutcome) -> None:
-        data = getattr(pending, "data", None)
-        pending.data = None
-        if data and outcome.created and data[0] == outcome.item.content_id:
-            web.vault.keep(outcome.item.id, data[1], outcome.item.media_type or "")
-        if on_stored is not None:
-            on_stored(outcome)
-
-    rt.scanner.run_signals = signals
-    rt.scanner.on_stored = stored
+def _nothing() -> None:
+    return None
 
 
-def decisions_made(request: Request, decision_ids: list[str]) -> None:
-    """Tell the API's ``on_decisions`` hook about decisions made on a page (best effort)."""
-    decided = getattr(request.app.state, "decided", None)
-    if decided is not None and decision_ids:
-        decided(decision_ids)
+def _keep_scanned_media(rt: Runtime, web: WebState) -> Callable[[], None]:
+    """Encrypt each newly scanned image into ``review_media`` (the scanner's media sink
+    gets the upload's bytes after the item is stored); returns the sink's remover."""
 
+    def keep(outcome: ScanOutcome, data: bytes) -> None:
+        web.vault.keep(outcome.item.id, data, outcome.item.media_type or "")
 
-def render(
-    request: Request,
-    template: str,
-    context: dict[str, Any] | None = None,
-    *,
-    status_code: int = 200,
-) -> HTMLResponse:
-    """Render a page with the signed-in person (if any) and their CSRF token."""
-    viewer = getattr(request.state, "viewer", None) or current_viewer(request)
-    ctx: dict[str, Any] = {"viewer": viewer, "csrf": viewer.csrf if viewer else ""}
-    ctx.update(context or {})
-    return TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)
+    return rt.scanner.add_media_sink(keep)

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from web_support import Site, csrf_of
 
+from shieldwall.pipeline.casework import VICTIM_BANK
 from shieldwall.store.web_models import ReviewMediaRow
 from shieldwall.types import BankPurpose
-from shieldwall.web.workflows import VICTIM_BANK
 
 
 def _scan(site: Site, key: str, path: Path, content_id: str, uploader: str = "u1") -> int:

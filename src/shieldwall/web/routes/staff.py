@@ -13,11 +13,11 @@ from shieldwall.access import ROLES
 from shieldwall.api.client_address import client_address
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline.records import LOCK_MINUTES
+from shieldwall.web.deps import Reviewer, web
 from shieldwall.web.security import (
     ADMINS,
     AUDITORS,
     PORTAL_COOKIE,
-    REVIEWERS,
     SESSION_COOKIE,
     Viewer,
     check_csrf,
@@ -29,19 +29,12 @@ from shieldwall.web.security import (
     runtime_of,
     set_cookie,
 )
-from shieldwall.web.site import render
-from shieldwall.web.state import WebState
+from shieldwall.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 AdminViewer = Annotated[Viewer, Depends(require_role(*ADMINS))]
 AuditViewer = Annotated[Viewer, Depends(require_role(*AUDITORS))]
-Reviewer = Annotated[Viewer, Depends(require_role(*REVIEWERS))]
-
-
-def web(request: Request) -> WebState:
-    state: WebState = request.app.state.web
-    return state
 
 
 def _safe_next(target: str | None) -> str:

@@ -21,9 +21,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shieldwall.api.deps import ScanCaller
-from shieldwall.casework import INCOMPLETE, can_add_content
+from shieldwall.casework import INCOMPLETE, can_add_content, deadline_hours
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
-from shieldwall.pipeline import case_clocks, child_safety
+from shieldwall.pipeline import appeals, case_clocks, casework, child_safety
 from shieldwall.pipeline.records import (
     CaseInfo,
     SubmissionRepeatedError,
@@ -32,7 +32,7 @@ from shieldwall.pipeline.records import (
 )
 from shieldwall.web import portal_admission as admission
 from shieldwall.web import portal_receipts as receipts
-from shieldwall.web import workflows
+from shieldwall.web.deps import web
 from shieldwall.web.portal_admission import REFUSALS
 from shieldwall.web.portal_form import (
     FIELD_IDS,
@@ -61,8 +61,7 @@ from shieldwall.web.security import (
     runtime_of,
     set_cookie,
 )
-from shieldwall.web.site import render
-from shieldwall.web.staff import web
+from shieldwall.web.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -205,7 +204,7 @@ async def submit_report(request: Request) -> Response:
                 missing=missing,
                 hashes=req.hash_rows(),
                 variants=req.pdq_variants(),
-                due_hours=workflows.deadline_hours([req.jurisdiction]),
+                due_hours=deadline_hours([req.jurisdiction]),
                 code=code,
                 receipt=(key, receipts.seal(settings.secret_key, token, code)) if key else None,
             )
@@ -449,7 +448,7 @@ async def complete(request: Request) -> Response:
             case.id,
             details=details,
             missing=missing,
-            due_hours=workflows.deadline_hours([req.jurisdiction]),
+            due_hours=deadline_hours([req.jurisdiction]),
             jurisdiction=req.jurisdiction if req.jurisdiction in JURISDICTIONS else "other",
             hashes=req.hash_rows(),
             variants=req.pdq_variants(),
@@ -475,7 +474,7 @@ async def withdraw(request: Request) -> Response:
         return _wrong_code(request)
     if fields.get("confirm") == "yes":
         case = await run_in_threadpool(
-            workflows.withdraw_case, runtime_of(request), web(request).cases, case
+            casework.withdraw_case, runtime_of(request), web(request).cases, case
         )
     return _portal(request, "status.html", {"case": case, "code": fields["access_code"]})
 
@@ -496,7 +495,7 @@ class AppealPublic(BaseModel):
 def create_appeal(body: AppealCreate, request: Request, _: ScanCaller) -> AppealPublic:
     """An uploader's appeal against the latest decision on their item (platform relays it).
     Someone other than the original decider decides it in the review UI."""
-    appeal = workflows.file_appeal(
+    appeal = appeals.file_appeal(
         runtime_of(request), web(request).desk, content_id=body.content_id, reason=body.reason
     )
     return AppealPublic(

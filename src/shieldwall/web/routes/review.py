@@ -1,7 +1,7 @@
 """The review UI: one queue by deadline (matches, near-copies and victim requests), the item
 page (blurred preview, matches, evidence, history, cluster, the reasons that fit the item),
 decisions, four-eyes bank additions and appeals. Victims' requests and the child-safety queue
-are in :mod:`shieldwall.web.review_cases`."""
+are in :mod:`shieldwall.web.routes.review_cases`."""
 
 from __future__ import annotations
 
@@ -9,24 +9,20 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shieldwall.casework import effective_deadline
 from shieldwall.errors import ShieldwallError
-from shieldwall.pipeline import child_safety
+from shieldwall.pipeline import appeals, bank_review, child_safety, review
 from shieldwall.pipeline.records import utcnow
 from shieldwall.policy.legal_clocks import countries
-from shieldwall.web import workflows
+from shieldwall.web.deps import AppealDecider, Reviewer, RowId, decisions_made, web
 from shieldwall.web.media import blurred_preview, clear_preview, recently_revealed, record_reveal
-from shieldwall.web.security import APPEAL_DECIDERS, REVIEWERS, Viewer, require_role, runtime_of
-from shieldwall.web.site import decisions_made, render
-from shieldwall.web.staff import web
+from shieldwall.web.security import Viewer, runtime_of
+from shieldwall.web.templating import render
 
 router = APIRouter(prefix="/review", include_in_schema=False)
-Reviewer = Annotated[Viewer, Depends(require_role(*REVIEWERS))]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-"""A row id in a path: larger than a 64-bit integer answers 422, not a database overflow."""
-AppealDecider = Annotated[Viewer, Depends(require_role(*APPEAL_DECIDERS))]
 
 
 def countdown_text(deadline: datetime, now: datetime) -> tuple[str, bool]:
@@ -68,7 +64,7 @@ def queue_page(
             continue
         if jurisdiction and jurisdiction.upper() not in {j.upper() for j in t.item.jurisdictions}:
             continue
-        deadline = workflows.effective_deadline(t.due_at, t.created_at, t.item.jurisdictions)
+        deadline = effective_deadline(t.due_at, t.created_at, t.item.jurisdictions)
         text, breached = countdown_text(deadline, now)
         rows.append(
             {
@@ -162,7 +158,7 @@ def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
         for i in (state.desk.uploader_items(item.uploader_id) if item.uploader_id else [])
         if i.id != item.id
     ]
-    related = list(rt.items.items_by_ids(workflows.cluster_items(rt, item)[:20]).values())
+    related = list(rt.items.items_by_ids(review.cluster_items(rt, item)[:20]).values())
     banks = [b for b in rt.store.list_banks() if b.purpose.value in ("victim", "internal")]
     return desk_page(
         request,
@@ -179,9 +175,9 @@ def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
             "is_video": (item.media_type or "").startswith("video/"),
             "blur": viewer.user.blur_strength,
             "reveals": state.desk.reveals(item_id=item.id, limit=20),
-            "categories": workflows.reasons_for(rt, item),
-            "item_kind": workflows.item_kind(item),
-            "verdicts": workflows.REVIEW_VERDICTS,
+            "categories": review.reasons_for(rt, item),
+            "item_kind": review.item_kind(item),
+            "verdicts": review.REVIEW_VERDICTS,
             "banks": banks,
             "child_reports": rt.child_safety.for_item(item.id),
             "agencies": child_safety.AGENCIES,
@@ -247,7 +243,7 @@ def decide(
     if item is None:
         return Response(status_code=404)
     try:
-        outcome = workflows.decide(
+        outcome = review.decide(
             rt,
             state.desk,
             state.reviews,
@@ -290,7 +286,7 @@ def decide_approval(
 ) -> Response:
     state = web(request)
     try:
-        workflows.approve_bank_addition(
+        bank_review.approve_bank_addition(
             runtime_of(request),
             state.desk,
             approval_id=approval_id,
@@ -324,7 +320,7 @@ def decide_appeal(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
-        appeal = workflows.decide_appeal(
+        appeal = appeals.decide_appeal(
             runtime_of(request),
             web(request).desk,
             appeal_id=appeal_id,

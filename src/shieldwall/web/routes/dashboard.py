@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.access import DASHBOARD_ROLES, HOLD_ROLES
+from shieldwall.casework import effective_deadline
 from shieldwall.errors import ShieldwallError
 from shieldwall.pipeline import child_safety
 from shieldwall.pipeline.records import DEAD, staff_handle, utcnow
@@ -29,9 +30,8 @@ from shieldwall.reports.source import load_report
 from shieldwall.reports.transparency import TransparencyReport
 from shieldwall.runtime import Runtime
 from shieldwall.web.security import Viewer, require_role, runtime_of
-from shieldwall.web.site import render
 from shieldwall.web.state import WebState
-from shieldwall.web.workflows import effective_deadline
+from shieldwall.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -13,14 +13,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shieldwall.errors import InputError, ShieldwallError
-from shieldwall.pipeline import case_clocks, case_close, child_safety
+from shieldwall.pipeline import case_clocks, case_close, casework, child_safety, review
 from shieldwall.pipeline.records import staff_handle, utcnow
-from shieldwall.web import workflows
+from shieldwall.web.deps import AppealDecider, Reviewer, RowId, decisions_made, web
 from shieldwall.web.portal_guard import flood_alert
-from shieldwall.web.review import AppealDecider, Reviewer, RowId, countdown_text, desk_page
+from shieldwall.web.routes.review import countdown_text, desk_page
 from shieldwall.web.security import runtime_of
-from shieldwall.web.site import decisions_made, render
-from shieldwall.web.staff import web
+from shieldwall.web.templating import render
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 
@@ -83,7 +82,7 @@ def case_page(request: Request, case_id: RowId, viewer: Reviewer) -> Response:
         case = state.cases.get(case_id)
     except ShieldwallError:
         return render(request, "not_found.html", {"what": "request"}, status_code=404)
-    preview = workflows.case_match_preview(rt, case)
+    preview = casework.case_match_preview(rt, case)
     return desk_page(
         request,
         viewer,
@@ -153,7 +152,7 @@ def escalate_item(
     if item is None:
         return Response(status_code=404)
     try:
-        done = workflows.escalate_item(
+        done = review.escalate_item(
             runtime_of(request),
             state.desk,
             state.reviews,
@@ -252,9 +251,9 @@ def decide_case(
     rt = runtime_of(request)
     try:
         if decision == "approve":
-            workflows.approve_case(rt, state.cases, case_id=case_id, reviewed_by=viewer.username)
+            casework.approve_case(rt, state.cases, case_id=case_id, reviewed_by=viewer.username)
         elif decision == "confirm_removal":
-            workflows.confirm_case_removal(
+            casework.confirm_case_removal(
                 rt, state.cases, case_id=case_id, confirmed_by=viewer.username
             )
         elif decision == "close":
