@@ -154,7 +154,7 @@ def prepare(url: str, root: Path) -> str:
 
     rt = Runtime.open(load_settings(data_dir=root / "setup", database_url=url), migrate=True)
     try:
-        rt.store.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=31)
+        rt.banks.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=31)
         key, _ = rt.keys.create_api_key(name="bench", scopes=["admin"], rate_limit_per_minute=10**9)
     finally:
         rt.close()
@@ -217,7 +217,7 @@ def in_process(url: str, root: Path, changes: int) -> dict[str, Any]:
     change feed (NOTIFY listener, as in ``serve``) applies the change; polled every 0.5 ms."""
     from shieldwall.config import load_settings
     from shieldwall.runtime import Runtime
-    from shieldwall.types import NewEntry, SignalType
+    from shieldwall.types import NewEntry, HashKind
 
     writer = Runtime.open(load_settings(data_dir=root / "w", database_url=url))
     reader = Runtime.open(
@@ -231,11 +231,11 @@ def in_process(url: str, root: Path, changes: int) -> dict[str, Any]:
         while not feed.status().connected:
             time.sleep(0.01)
         for _ in range(changes):
-            writer.store.add_entries(
-                bank=BANK, entries=[NewEntry(SignalType.PDQ, secrets.token_hex(32))]
+            writer.banks.add_entries(
+                bank=BANK, entries=[NewEntry(HashKind.PDQ, secrets.token_hex(32))]
             )
             t0 = time.perf_counter()
-            target = writer.store.latest_change_seq()
+            target = writer.banks.latest_change_seq()
             while matcher.change_seq < target:
                 time.sleep(0.0005)
             lags.append(time.perf_counter() - t0)
@@ -252,14 +252,14 @@ def in_process(url: str, root: Path, changes: int) -> dict[str, Any]:
 
 
 def random_entries(n: int) -> Iterator[Any]:
-    from shieldwall.types import NewEntry, Provenance, SignalType
+    from shieldwall.types import NewEntry, Provenance, HashKind
 
     prov = Provenance(source="bench")
     rng = np.random.default_rng()
     for start in range(0, n, 100_000):
         raw = rng.integers(0, 256, size=(min(100_000, n - start), 32), dtype=np.uint8)
         for row in raw:
-            yield NewEntry(SignalType.PDQ, row.tobytes().hex(), prov)
+            yield NewEntry(HashKind.PDQ, row.tobytes().hex(), prov)
 
 
 def catch_up(url: str, root: Path, replicas: list[Replica], n: int) -> dict[str, Any]:
@@ -272,7 +272,7 @@ def catch_up(url: str, root: Path, replicas: list[Replica], n: int) -> dict[str,
         # (a) in-process: a loaded matcher that missed n changes.
         matcher = rt.matcher
         began = time.perf_counter()
-        rt.store.add_entries(bank=BANK, entries=random_entries(n))
+        rt.banks.add_entries(bank=BANK, entries=random_entries(n))
         out["import_s"] = round(time.perf_counter() - began, 2)
         began = time.perf_counter()
         applied = matcher.refresh()
@@ -282,9 +282,9 @@ def catch_up(url: str, root: Path, replicas: list[Replica], n: int) -> dict[str,
         # (b) live: running replicas follow an import of n entries.
         a, b, c = replicas
         began = time.perf_counter()
-        rt.store.add_entries(bank=BANK, entries=random_entries(n))
+        rt.banks.add_entries(bank=BANK, entries=random_entries(n))
         committed = time.perf_counter()
-        target = rt.store.latest_change_seq()
+        target = rt.banks.latest_change_seq()
         for r in (a, b, c):
             while r.position() < target:
                 time.sleep(0.01)
@@ -295,7 +295,7 @@ def catch_up(url: str, root: Path, replicas: list[Replica], n: int) -> dict[str,
 
         # (c) a replica down while n changes are made, then restarted.
         c.stop()
-        rt.store.add_entries(bank=BANK, entries=random_entries(n))
+        rt.banks.add_entries(bank=BANK, entries=random_entries(n))
         out["restart_after_missing_s"] = round(c.start(), 2)
         c.stop()
         out["restart_missing_nothing_s"] = round(c.start(), 2)
@@ -314,15 +314,15 @@ def snapshot_start(url: str, root: Path, env: dict[str, str], entries: int) -> d
     snapshots = root / "shared-index"
     rt = Runtime.open(load_settings(data_dir=root / "setup", database_url=url))
     try:
-        have = sum(b.active_entries for b in rt.store.list_banks())
+        have = sum(b.active_entries for b in rt.banks.list_banks())
         if have < entries:
             began = time.perf_counter()
-            rt.store.add_entries(bank=BANK, entries=random_entries(entries - have))
+            rt.banks.add_entries(bank=BANK, entries=random_entries(entries - have))
             out["import_s"] = round(time.perf_counter() - began, 1)
-        out["entries"] = sum(b.active_entries for b in rt.store.list_banks())
+        out["entries"] = sum(b.active_entries for b in rt.banks.list_banks())
 
         began = time.perf_counter()
-        rebuilt = Matcher(rt.store, snapshot_dir=snapshots)  # none there yet: reads the table
+        rebuilt = Matcher(rt.banks, snapshot_dir=snapshots)  # none there yet: reads the table
         rebuilt.load()
         out["rebuild_from_table_s"] = round(time.perf_counter() - began, 2)
         began = time.perf_counter()
@@ -330,10 +330,10 @@ def snapshot_start(url: str, root: Path, env: dict[str, str], entries: int) -> d
         out["snapshot_write_s"] = round(time.perf_counter() - began, 2)
         del rebuilt
         tail = 10_000
-        rt.store.add_entries(bank=BANK, entries=random_entries(tail))
+        rt.banks.add_entries(bank=BANK, entries=random_entries(tail))
         out["tail_changes"] = tail
         began = time.perf_counter()
-        fresh = Matcher(rt.store, snapshot_dir=snapshots)
+        fresh = Matcher(rt.banks, snapshot_dir=snapshots)
         fresh.load()
         out["snapshot_plus_tail_s"] = round(time.perf_counter() - began, 2)
         out["snapshot_plus_tail_entries"] = len(fresh)

@@ -108,10 +108,10 @@ def one_hash_hunts(
     from shieldwall.config import load_settings
     from shieldwall.pipeline.retro_hunt import RetroHunter, SeenIndex
     from shieldwall.runtime import Runtime
-    from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+    from shieldwall.types import BankPurpose, NewEntry, Provenance, HashKind
 
     rt = Runtime.open(load_settings(), migrate=True)
-    rt.store.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=THRESHOLD)
+    rt.banks.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=THRESHOLD)
     targets = rng.integers(0, 256, (hunts + 1, 32), dtype=np.uint8)
     began = time.perf_counter()
     planted = store_real_items(rt, real_items, targets[:hunts], rng)
@@ -130,7 +130,7 @@ def one_hash_hunts(
     hunter = RetroHunter(
         seen=seen,
         items=rt.items,
-        banks=rt.store,
+        banks=rt.banks,
         matcher=rt.matcher,
         policies=rt.policies,
         quality_threshold=rt.settings.quality_threshold,
@@ -140,7 +140,7 @@ def one_hash_hunts(
     decisions: list[int] = []
     for i in range(hunts + 1):  # the extra one matches nothing stored
         value = targets[i].tobytes().hex()
-        added = rt.store.add_entries(bank=BANK, entries=[NewEntry(SignalType.PDQ, value, prov)])
+        added = rt.banks.add_entries(bank=BANK, entries=[NewEntry(HashKind.PDQ, value, prov)])
         began = time.perf_counter()
         report = hunter.hunt(list(added.ids))
         hunt_ms.append((time.perf_counter() - began) * 1000)

@@ -91,11 +91,11 @@ def prepare(env: dict[str, str], entries: int, rng: np.random.Generator) -> dict
     os.environ.update(env)
     from shieldwall.config import load_settings
     from shieldwall.runtime import Runtime
-    from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+    from shieldwall.types import BankPurpose, NewEntry, Provenance, HashKind
 
     rt = Runtime.open(load_settings(), migrate=True)
     try:
-        rt.store.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=31)
+        rt.banks.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=31)
         prov = Provenance(source="bench")
         bank_sample: list[str] = []
         began = time.perf_counter()
@@ -103,8 +103,8 @@ def prepare(env: dict[str, str], entries: int, rng: np.random.Generator) -> dict
         for start in range(0, entries, chunk):
             hexes = random_hexes(rng, min(chunk, entries - start))
             bank_sample += hexes[:: max(1, len(hexes) // 500)]
-            rt.store.add_entries(
-                bank=BANK, entries=(NewEntry(SignalType.PDQ, h, prov) for h in hexes)
+            rt.banks.add_entries(
+                bank=BANK, entries=(NewEntry(HashKind.PDQ, h, prov) for h in hexes)
             )
         import_s = time.perf_counter() - began
         began = time.perf_counter()

@@ -195,17 +195,17 @@ def prepare_shieldwall(env: dict[str, str], hexes: list[str]) -> tuple[str, floa
     try:
         from shieldwall.config import load_settings
         from shieldwall.runtime import Runtime
-        from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+        from shieldwall.types import BankPurpose, NewEntry, Provenance, HashKind
 
         rt = Runtime.open(load_settings(), migrate=True)
         try:
             began = time.perf_counter()
-            rt.store.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=31)
+            rt.banks.create_bank(name=BANK, purpose=BankPurpose.VICTIM, threshold=31)
             prov = Provenance(source="bench")
             for start in range(0, len(hexes), 100_000):
                 chunk = hexes[start : start + 100_000]
-                rt.store.add_entries(
-                    bank=BANK, entries=(NewEntry(SignalType.PDQ, h, prov) for h in chunk)
+                rt.banks.add_entries(
+                    bank=BANK, entries=(NewEntry(HashKind.PDQ, h, prov) for h in chunk)
                 )
             rt.matcher.save_snapshot()
             took = time.perf_counter() - began

@@ -22,9 +22,9 @@ from shieldwall.errors import ShieldwallError  # noqa: E402
 from shieldwall.types import (  # noqa: E402
     BankPurpose,
     EntryStatus,
+    HashKind,
     ImageHashes,
     Match,
-    SignalType,
 )
 
 __version__ = "0.1.0"
@@ -32,9 +32,9 @@ __version__ = "0.1.0"
 __all__ = [
     "BankPurpose",
     "EntryStatus",
+    "HashKind",
     "ImageHashes",
     "Match",
     "ShieldwallError",
-    "SignalType",
     "__version__",
 ]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeAlias
 
 from shieldwall.errors import InputError
-from shieldwall.types import SignalType
+from shieldwall.types import HashKind
 
 Status = Literal["delivered", "retry", "dead", "held"]
 
@@ -228,7 +228,7 @@ class ReviewAction:
 class BankValue:
     """One hash to add to a bank."""
 
-    signal_type: SignalType
+    signal_type: HashKind
     value: str
 
 
@@ -264,9 +264,9 @@ class AddToBankAction:
             kind = raw.get("signal_type")
             value = raw.get("value")
             try:
-                signal_type = SignalType(str(kind))
+                signal_type = HashKind(str(kind))
             except ValueError:
-                known = ", ".join(s.value for s in SignalType)
+                known = ", ".join(s.value for s in HashKind)
                 raise _bad(
                     cls.kind, f"entries[{i}].signal_type must be one of {known}", kind
                 ) from None

@@ -60,7 +60,7 @@ from shieldwall.store.indicators import IndicatorStore
 from shieldwall.store.portal_attempts import PortalAttemptStore
 from shieldwall.store.portal_receipts import PortalReceiptStore
 from shieldwall.store.quarantine import QuarantineStore
-from shieldwall.store.reviews import ReviewDeskStore, ReviewStore
+from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.users import UserStore
 from shieldwall.types import SignalResult
 
@@ -74,7 +74,7 @@ class Runtime:
 
     settings: Settings
     engine: Engine
-    store: BankStore
+    banks: BankStore
     items: ItemStore
     keys: KeyStore
     outbox: OutboxStore
@@ -114,7 +114,7 @@ class Runtime:
         return cls(
             settings=settings,
             engine=engine,
-            store=BankStore(sessions, audit=audit),
+            banks=BankStore(sessions, audit=audit),
             items=ItemStore(sessions, audit=audit),
             keys=KeyStore(sessions, audit=audit),
             outbox=OutboxStore(sessions, audit=audit),
@@ -160,7 +160,7 @@ class Runtime:
         """The process's matcher, loaded on first use (snapshot + change log)."""
         if self._matcher is None:
             self._matcher = Matcher(
-                self.store,
+                self.banks,
                 snapshot_dir=self.settings.index_dir,
                 quality_threshold=self.settings.quality_threshold,
                 refresh_interval_s=self.matcher_refresh_s,
@@ -430,7 +430,7 @@ class Runtime:
         return RetroHunter(
             seen=self.seen,
             items=self.items,
-            banks=self.store,
+            banks=self.banks,
             matcher=self.matcher,
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
@@ -443,13 +443,13 @@ class Runtime:
         hunter = RetroHunter(
             seen=SeenIndex(self.items),
             items=self.items,
-            banks=self.store,
+            banks=self.banks,
             matcher=self.matcher,
             policies=self.policies,
             quality_threshold=self.settings.quality_threshold,
             refresh_holds=self.match_holds.refresh,
         )
-        return CorpusHunt(hunter=hunter, items=self.items, banks=self.store)
+        return CorpusHunt(hunter=hunter, items=self.items, banks=self.banks)
 
     @cached_property
     def users(self) -> UserStore:
@@ -462,19 +462,15 @@ class Runtime:
         return CaseStore(session_factory(self.engine), audit=self.audit)
 
     @cached_property
-    def review_desk(self) -> ReviewDeskStore:
-        """What the review UI reads and writes besides items: reveals, notes, the queue."""
-        return ReviewDeskStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
     def portal_attempts(self) -> PortalAttemptStore:
         """The victim portal's sends and status checks, for its limits and flood alert."""
         return PortalAttemptStore(session_factory(self.engine), audit=self.audit)
 
     @cached_property
     def reviews(self) -> ReviewStore:
-        """Review tasks (the worker opens them for the policy's ``review`` action)."""
-        return ReviewStore(session_factory(self.engine))
+        """The review desk: tasks (the worker opens them for the policy's ``review``
+        action), the queue, reveals, notes, four-eyes bank additions and appeals."""
+        return ReviewStore(session_factory(self.engine), audit=self.audit)
 
     def audit_log(self, *, signer: CheckpointSigner | None = None) -> AuditLog:
         """The audit trail for verifying, exporting, checkpointing and evidence (``signer``
@@ -518,7 +514,7 @@ class Runtime:
         """The bank use cases' dependencies (:mod:`shieldwall.pipeline.banking`); the
         retro-hunter, and with it the seen-items index, is built only when first needed."""
         return Banking(
-            banks=self.store,
+            banks=self.banks,
             refresh_matcher=self.refresh_matcher,
             retro_hunter=lambda: self.retro_hunter,
         )

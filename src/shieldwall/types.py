@@ -37,12 +37,15 @@ DEFAULT_QUALITY_THRESHOLD = 50
 """PDQ quality below which a hash never creates a match on its own (flat, low-detail images)."""
 
 
-class SignalType(enum.StrEnum):
+class HashKind(enum.StrEnum):
     """The kinds of hash Shieldwall stores and matches.
 
     The string values are the ones used on the wire and in exchange files;
     ``pdq``, ``md5`` and ``sha256`` match ThreatExchange's names so partner
-    files round-trip.
+    files round-trip. (It was called ``SignalType``, ThreatExchange's word; in
+    Shieldwall a *signal* is a detector, so the class says what it is. The wire
+    field, the database column and the records' attribute keep the name
+    ``signal_type``, which HMA's clients and partner files use.)
     """
 
     PDQ = "pdq"
@@ -52,12 +55,12 @@ class SignalType(enum.StrEnum):
     @property
     def hex_length(self) -> int:
         """Length of the hex form of a value of this type."""
-        return {SignalType.PDQ: 64, SignalType.MD5: 32, SignalType.SHA256: 64}[self]
+        return {HashKind.PDQ: 64, HashKind.MD5: 32, HashKind.SHA256: 64}[self]
 
     @property
     def is_exact(self) -> bool:
         """True for cryptographic digests, which only match byte-identical files."""
-        return self is not SignalType.PDQ
+        return self is not HashKind.PDQ
 
 
 class BankPurpose(enum.StrEnum):
@@ -112,7 +115,7 @@ class Provenance:
 class NewEntry:
     """A hash about to be added to a bank (before it has an id)."""
 
-    signal_type: SignalType
+    signal_type: HashKind
     value: str
     provenance: Provenance = field(default_factory=Provenance)
     category: str | None = None
@@ -139,7 +142,7 @@ class Match:
 
     bank: str
     entry_id: int
-    signal_type: SignalType
+    signal_type: HashKind
     distance: int
     bank_purpose: BankPurpose = BankPurpose.INTERNAL
     threshold: int = DEFAULT_PDQ_THRESHOLD

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry, Provenance
 from tests.conftest import free_port
 from tests.security.fault_load import (
     BANKED,
@@ -58,9 +58,9 @@ def _prepare(database: str, data_dir: Path) -> str:
     """Migrate, bank the PDQ that every fifth lookup matches; an API key for the load."""
     rt = Runtime.open(load_settings(data_dir=data_dir, database_url=database), migrate=True)
     try:
-        rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
-        rt.store.add_entries(
-            bank="victims", entries=[NewEntry(SignalType.PDQ, BANKED, Provenance(source="test"))]
+        rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
+        rt.banks.add_entries(
+            bank="victims", entries=[NewEntry(HashKind.PDQ, BANKED, Provenance(source="test"))]
         )
         key, _ = rt.keys.create_api_key(
             name="disk-full", scopes=["lookup", "scan"], rate_limit_per_minute=10**6

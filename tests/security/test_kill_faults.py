@@ -69,7 +69,7 @@ def test_a_bank_import_killed_half_way_loses_no_entry_and_no_hunt(
     planted = values[:: LINES // PLANTED][:PLANTED]
     rt = Runtime.open(settings, migrate=True)
     try:
-        rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
+        rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
         key, _ = rt.keys.create_api_key(name="seen", scopes=["lookup"])
         with TestClient(create_app(runtime=rt)) as client:
             for n, value in enumerate(planted):

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 from shieldwall.config import load_settings
 from shieldwall.runtime import Runtime
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry, Provenance
 from tests.conftest import free_port
 from tests.integration.worker.webhook_receiver import Receiver
 from tests.security.fault_load import (
@@ -79,9 +79,9 @@ def test_postgresql_killed_mid_stream_loses_nothing_acknowledged_and_owes_nothin
     settings = load_settings(data_dir=data_dir, database_url=database)
     rt = Runtime.open(settings, migrate=True)
     try:
-        rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
-        rt.store.add_entries(
-            bank="victims", entries=[NewEntry(SignalType.PDQ, BANKED, Provenance(source="test"))]
+        rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
+        rt.banks.add_entries(
+            bank="victims", entries=[NewEntry(HashKind.PDQ, BANKED, Provenance(source="test"))]
         )
         key, _ = rt.keys.create_api_key(
             name="pg-kill", scopes=["lookup", "scan"], rate_limit_per_minute=10**6

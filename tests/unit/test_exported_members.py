@@ -50,9 +50,9 @@ def test_every_name_in_all_is_importable(module: ModuleType) -> None:
 
 
 def test_the_documented_one_liner_works() -> None:
-    from shieldwall import BankPurpose, EntryStatus, ImageHashes, Match, SignalType
+    from shieldwall import BankPurpose, EntryStatus, HashKind, ImageHashes, Match
 
     assert Match.__module__ == "shieldwall.types"
-    assert {BankPurpose, EntryStatus, ImageHashes, SignalType} <= {
+    assert {BankPurpose, EntryStatus, ImageHashes, HashKind} <= {
         getattr(shieldwall, name) for name in shieldwall.__all__ if name != "__version__"
     }

@@ -22,7 +22,7 @@ from shieldwall.actions import (
     parse_action,
 )
 from shieldwall.errors import InputError
-from shieldwall.types import SignalType
+from shieldwall.types import HashKind
 
 text = st.text(max_size=12)
 name = st.text(min_size=1, max_size=12)
@@ -56,7 +56,7 @@ actions: st.SearchStrategy[TypedAction] = st.one_of(
         AddToBankAction,
         bank=name,
         entries=st.lists(
-            st.builds(BankValue, signal_type=st.sampled_from(SignalType), value=name),
+            st.builds(BankValue, signal_type=st.sampled_from(HashKind), value=name),
             min_size=1,
             max_size=3,
         ).map(tuple),
@@ -159,7 +159,7 @@ def test_rows_in_the_stored_format_parse() -> None:
     )
     old_bank = {"bank": "b", "entries": [{"signal_type": "md5", "value": "0" * 32}]}
     assert parse_action("add_to_bank", old_bank) == AddToBankAction(
-        bank="b", entries=(BankValue(SignalType.MD5, "0" * 32),)
+        bank="b", entries=(BankValue(HashKind.MD5, "0" * 32),)
     )
     locate = {"event": "case.locate_and_remove", "action_id": "a", "case": "C-1"}
     hook = parse_action("webhook", locate)

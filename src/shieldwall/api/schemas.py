@@ -21,7 +21,7 @@ from pydantic import (
 from shieldwall.errors import InputError
 from shieldwall.exchange.variants import MAX_VARIANTS, VARIANT_NAME_MAX, parse_variants
 from shieldwall.storable import value_problem
-from shieldwall.types import BankPurpose, SignalType, Surface
+from shieldwall.types import BankPurpose, HashKind, Surface
 
 UPLOADER_ID_MAX = 255
 """The ``items.uploader_id`` column's width: a longer value is refused, never truncated."""
@@ -177,7 +177,7 @@ class VariantCreate(StrictBody):
 
 
 class EntryCreate(StrictBody):
-    signal_type: SignalType
+    signal_type: HashKind
     value: Hex
     category: Annotated[str, StringConstraints(max_length=255)] | None = None
     source: Annotated[str, StringConstraints(max_length=255)] | None = None

@@ -41,10 +41,10 @@ from shieldwall.pipeline.retro_hunt import RetroHuntReport
 from shieldwall.types import (
     BankPurpose,
     EntryStatus,
+    HashKind,
     ImageHashes,
     NewEntry,
     Provenance,
-    SignalType,
 )
 
 bank_app = typer.Typer(help="Manage hash banks.", no_args_is_help=True)
@@ -83,7 +83,7 @@ def create(
     """Create a bank."""
     with state.runtime() as rt:
         try:
-            bank = rt.store.create_bank(
+            bank = rt.banks.create_bank(
                 name=name,
                 purpose=purpose,
                 threshold=threshold if threshold is not None else rt.settings.pdq_threshold,
@@ -102,7 +102,7 @@ def create(
 def list_banks(json_out: JsonOpt = False) -> None:
     """List banks with their active entry counts."""
     with state.runtime() as rt:
-        banks = rt.store.list_banks()
+        banks = rt.banks.list_banks()
     if json_out:
         for b in banks:
             emit_json(_bank_dict(b))
@@ -121,7 +121,7 @@ def show(name: str, json_out: JsonOpt = False) -> None:
     """Show one bank."""
     with state.runtime() as rt:
         try:
-            bank = rt.store.get_bank(name=name)
+            bank = rt.banks.get_bank(name=name)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
     d = _bank_dict(bank)
@@ -203,9 +203,9 @@ def add(
     failed = 0
     try:
         for kind, values in (
-            (SignalType.PDQ, pdq),
-            (SignalType.MD5, md5),
-            (SignalType.SHA256, sha256),
+            (HashKind.PDQ, pdq),
+            (HashKind.MD5, md5),
+            (HashKind.SHA256, sha256),
         ):
             for v in values or []:
                 entries.append(NewEntry(kind, normalize_hash(kind, v), prov, category))
@@ -221,17 +221,17 @@ def add(
             stderr.print(f"[red]{escape(str(path))}[/red]: {escape(f'[{exc.code}] {exc.message}')}")
             continue
         from_images.append(len(entries))
-        entries.append(NewEntry(SignalType.PDQ, result.pdq, prov, category, variants=regions))
-        entries.append(NewEntry(SignalType.MD5, result.md5, prov, category))
-        entries.append(NewEntry(SignalType.SHA256, result.sha256, prov, category))
+        entries.append(NewEntry(HashKind.PDQ, result.pdq, prov, category, variants=regions))
+        entries.append(NewEntry(HashKind.MD5, result.md5, prov, category))
+        entries.append(NewEntry(HashKind.SHA256, result.sha256, prov, category))
     if not entries and not failed:
         stderr.print("nothing to add: give image paths or --pdq/--md5/--sha256")
         raise typer.Exit(ExitCode.USAGE)
     with state.runtime() as rt:
         try:
-            bank = rt.store.get_bank(name=name)
+            bank = rt.banks.get_bank(name=name)
             res = add_to_bank(rt.banking, bank=bank.name, entries=entries)
-            stored = rt.store.variants_for(entry_ids=[res.entry_ids[i] for i in from_images])
+            stored = rt.banks.variants_for(entry_ids=[res.entry_ids[i] for i in from_images])
         except ShieldwallError as exc:
             raise _fail(exc) from exc
     regions_stored = sum(len(v) for v in stored.values())
@@ -276,7 +276,7 @@ def import_(
     fmt = fmt or (ExchangeFormat.JSONL if str(file) == "-" else detect_format(file))
     with state.runtime() as rt:
         try:
-            bank = rt.store.get_bank(name=name)
+            bank = rt.banks.get_bank(name=name)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
 
@@ -338,11 +338,11 @@ def export(
     require_output_for_json(json_out, output)
     with state.runtime() as rt:
         try:
-            bank = rt.store.get_bank(name=name)
+            bank = rt.banks.get_bank(name=name)
             statuses = (EntryStatus.ACTIVE,) if active_only else tuple(EntryStatus)
             entries = (
                 ExportRecord(entry, status)
-                for entry, status in rt.store.iter_bank_records(bank=bank.name, statuses=statuses)
+                for entry, status in rt.banks.iter_bank_records(bank=bank.name, statuses=statuses)
             )
             if output is None:
                 write_entries(entries, sys.stdout, fmt)
@@ -361,7 +361,7 @@ def withdraw(
     name: str,
     entry_id: Annotated[int | None, typer.Option("--entry-id", help="Entry to withdraw.")] = None,
     value: Annotated[str | None, typer.Option("--value", help="Or the hash value.")] = None,
-    signal_type: Annotated[SignalType, typer.Option("--signal-type")] = SignalType.PDQ,
+    signal_type: Annotated[HashKind, typer.Option("--signal-type")] = HashKind.PDQ,
     json_out: JsonOpt = False,
 ) -> None:
     """Withdraw an entry: it stops matching at once (the record is kept for the audit trail)."""
@@ -395,7 +395,7 @@ def delete(
         raise typer.Exit(ExitCode.USAGE)
     with state.runtime() as rt:
         try:
-            rt.store.delete_bank(name=name)
+            rt.banks.delete_bank(name=name)
         except ShieldwallError as exc:
             raise _fail(exc) from exc
     if json_out:

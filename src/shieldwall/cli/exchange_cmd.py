@@ -65,7 +65,7 @@ def add(
         try:
             info = add_exchange(
                 rt.exchanges,
-                rt.store,
+                rt.banks,
                 rt.exchange_registry,
                 name=name,
                 kind=kind,

@@ -21,7 +21,7 @@ from shieldwall.cli.hash_cmd import JsonOpt
 from shieldwall.cli.output import ExitCode, emit_json, stderr, stdout
 from shieldwall.errors import ShieldwallError
 from shieldwall.hashing import iter_image_files
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry, Provenance
 
 keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
 
@@ -197,9 +197,9 @@ def demo_command(
     """Create a demo bank from PHOTOS and a demo API key, then start the API and the worker."""
     with state.runtime() as rt:
         try:
-            rt.store.get_bank(name=DEMO_BANK)
+            rt.banks.get_bank(name=DEMO_BANK)
         except Exception:
-            rt.store.create_bank(
+            rt.banks.create_bank(
                 name=DEMO_BANK,
                 purpose=BankPurpose.VICTIM,
                 threshold=rt.settings.pdq_threshold,
@@ -216,10 +216,10 @@ def demo_command(
             except ShieldwallError:
                 continue
             entries += [
-                NewEntry(SignalType.PDQ, result.pdq, prov, "demo", variants=regions),
-                NewEntry(SignalType.MD5, result.md5, prov, "demo"),
+                NewEntry(HashKind.PDQ, result.pdq, prov, "demo", variants=regions),
+                NewEntry(HashKind.MD5, result.md5, prov, "demo"),
             ]
-        added = rt.store.add_entries(bank=DEMO_BANK, entries=entries)
+        added = rt.banks.add_entries(bank=DEMO_BANK, entries=entries)
         key = _demo_key(rt)
         password = _demo_admin(rt)
     url = f"http://{host}:{port}"

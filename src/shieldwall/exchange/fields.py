@@ -18,13 +18,13 @@ from shieldwall.exchange.formats import (
     UNSUPPORTED_THREATEXCHANGE_TYPES,
 )
 from shieldwall.hashing.values import normalize_hash
-from shieldwall.types import EntryStatus, NewEntry, Provenance, SignalType
+from shieldwall.types import EntryStatus, HashKind, NewEntry, Provenance
 
 _TEXT_FIELDS = ("category", "source", "external_id", "case_id")
 _TIME_FIELDS = ("submitted_at", "expires_at")
 
 
-def parse_signal_type(name: str) -> SignalType:
+def parse_signal_type(name: str) -> HashKind:
     """Our signal type for ``name`` (ours or threatexchange's), or a per-line error."""
     key = name.strip().lower()
     found = SIGNAL_ALIASES.get(key)
@@ -137,7 +137,7 @@ def fields_from_entry(
     for name, value in text.items():
         if value is not None:
             check_text(name, value)
-    kind = SignalType(entry.signal_type)
+    kind = HashKind(entry.signal_type)
     return {
         "signal_type": kind.value,
         "value": normalize_hash(kind, entry.value),

@@ -11,7 +11,7 @@ import enum
 from pathlib import Path
 
 from shieldwall.errors import InvalidRecordError
-from shieldwall.types import SignalType
+from shieldwall.types import HashKind
 
 
 class ExchangeFormat(enum.StrEnum):
@@ -51,21 +51,21 @@ REQUIRED_FIELDS = ("signal_type", "value")
 TEXT_FIELD_MAX = 255
 """Longest text field accepted; the bank store's columns have the same limit."""
 
-SIGNAL_ALIASES: dict[str, SignalType] = {
-    "pdq": SignalType.PDQ,
-    "md5": SignalType.MD5,
-    "sha256": SignalType.SHA256,
+SIGNAL_ALIASES: dict[str, HashKind] = {
+    "pdq": HashKind.PDQ,
+    "md5": HashKind.MD5,
+    "sha256": HashKind.SHA256,
     # threatexchange names its digests after the content type it hashes them for;
     # the digest of a file is the same whatever the file holds.
-    "video_md5": SignalType.MD5,
-    "video_sha256": SignalType.SHA256,
+    "video_md5": HashKind.MD5,
+    "video_sha256": HashKind.SHA256,
 }
 """Signal-type names accepted on input, ours and threatexchange's."""
 
-THREATEXCHANGE_NAMES: dict[SignalType, str] = {
-    SignalType.PDQ: "pdq",
-    SignalType.MD5: "video_md5",
-    SignalType.SHA256: "video_sha256",
+THREATEXCHANGE_NAMES: dict[HashKind, str] = {
+    HashKind.PDQ: "pdq",
+    HashKind.MD5: "video_md5",
+    HashKind.SHA256: "video_sha256",
 }
 """Names written in threatexchange files, so its ``LocalFileSignalExchangeAPI`` reads them."""
 

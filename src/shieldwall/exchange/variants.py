@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from shieldwall.errors import InvalidHashError, InvalidRecordError
 from shieldwall.hashing.robust import MAX_BANK_VARIANTS
 from shieldwall.hashing.values import VARIANT_NAME_MAX, check_variant_name, normalize_hash
-from shieldwall.types import SignalType
+from shieldwall.types import HashKind
 
 __all__ = [
     "MAX_VARIANTS",
@@ -38,7 +38,7 @@ MAX_VARIANTS = MAX_BANK_VARIANTS
 """Most variants one entry may carry."""
 
 
-def parse_variants(raw: object, *, signal_type: SignalType | str) -> tuple[tuple[str, str], ...]:
+def parse_variants(raw: object, *, signal_type: HashKind | str) -> tuple[tuple[str, str], ...]:
     """A record's ``variants`` as ``(name, pdq)`` pairs, or an :class:`InputError` naming the
     first problem (``variants[2].pdq: ...``).
 
@@ -54,8 +54,8 @@ def parse_variants(raw: object, *, signal_type: SignalType | str) -> tuple[tuple
         )
     if not raw:
         return ()
-    kind = SignalType(signal_type)
-    if kind is not SignalType.PDQ:
+    kind = HashKind(signal_type)
+    if kind is not HashKind.PDQ:
         raise InvalidRecordError(
             f"variants are only for pdq entries, not {kind.value}", value=kind.value
         )
@@ -75,7 +75,7 @@ def parse_variants(raw: object, *, signal_type: SignalType | str) -> tuple[tuple
             raise InvalidRecordError(f"variants[{i}].name repeats {name!r}", value=name)
         seen.add(name)
         try:
-            value = normalize_hash(SignalType.PDQ, item.get("pdq"))  # type: ignore[arg-type]
+            value = normalize_hash(HashKind.PDQ, item.get("pdq"))  # type: ignore[arg-type]
         except InvalidHashError as exc:
             raise InvalidHashError(f"variants[{i}].pdq: {exc.message}", value=exc.value) from exc
         pairs.append((name, value))
@@ -83,7 +83,7 @@ def parse_variants(raw: object, *, signal_type: SignalType | str) -> tuple[tuple
 
 
 def variants_to_records(
-    variants: Sequence[tuple[str, str]], *, signal_type: SignalType | str
+    variants: Sequence[tuple[str, str]], *, signal_type: HashKind | str
 ) -> list[dict[str, str]]:
     """The written form of ``variants``; refuses (:class:`InputError`) what
     :func:`parse_variants` could not read back."""

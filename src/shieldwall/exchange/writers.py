@@ -29,7 +29,7 @@ from shieldwall.exchange.formats import (
 )
 from shieldwall.exchange.records import ExportRecord
 from shieldwall.exchange.variants import variants_to_records
-from shieldwall.types import EntryStatus, NewEntry, SignalType
+from shieldwall.types import EntryStatus, HashKind, NewEntry
 
 _TOMBSTONE_FIELDS = ("signal_type", "value", "external_id", STATUS_FIELD)
 
@@ -83,7 +83,7 @@ def write_entries(
                 continue
             entry = item.entry
             fields = fields_from_entry(entry)
-            name = THREATEXCHANGE_NAMES[SignalType(entry.signal_type)]
+            name = THREATEXCHANGE_NAMES[HashKind(entry.signal_type)]
             stream.write(f"{name} {fields['value']}\n")
             count += 1
     return count

@@ -11,22 +11,22 @@ import string
 from dataclasses import dataclass
 
 from shieldwall.errors import InvalidHashError, InvalidRecordError
-from shieldwall.types import SignalType
+from shieldwall.types import HashKind
 
 _HEX = frozenset(string.hexdigits)
 
 
-def normalize_hash(signal_type: SignalType | str, value: str) -> str:
+def normalize_hash(signal_type: HashKind | str, value: str) -> str:
     """Return ``value`` as canonical lowercase hex, or raise :class:`InvalidHashError`.
 
     Surrounding white space is tolerated (hand-edited CSV files); anything else
     that is not exactly the right number of hex digits is refused.
     """
     try:
-        kind = SignalType(signal_type)
+        kind = HashKind(signal_type)
     except ValueError as exc:
         raise InvalidHashError(
-            f"unknown signal type; expected one of {', '.join(t.value for t in SignalType)}",
+            f"unknown signal type; expected one of {', '.join(t.value for t in HashKind)}",
             value=signal_type,
         ) from exc
     if not isinstance(value, str):
@@ -41,7 +41,7 @@ def normalize_hash(signal_type: SignalType | str, value: str) -> str:
 
 def pdq_to_bytes(value: str) -> bytes:
     """32 bytes of a PDQ hash given as 64 hex characters (validated)."""
-    return bytes.fromhex(normalize_hash(SignalType.PDQ, value))
+    return bytes.fromhex(normalize_hash(HashKind.PDQ, value))
 
 
 def hamming(a: str, b: str) -> int:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from shieldwall.actions import WebhookAction
 from shieldwall.errors import ConflictError, FourEyesError, InputError, NotFoundError
 from shieldwall.pipeline.exchange_feedback import feedback_actions
 from shieldwall.pipeline.records import (
     AppealInfo,
     NewAction,
     NewDecision,
-    ReviewDeskStore,
+    ReviewStore,
     utcnow,
 )
 from shieldwall.pipeline.review import NO_VIOLATION, public_decision
@@ -33,7 +34,7 @@ class NothingToAppealError(ConflictError):
     code = "nothing_to_appeal"
 
 
-def file_appeal(rt: Runtime, desk: ReviewDeskStore, *, content_id: str, reason: str) -> AppealInfo:
+def file_appeal(rt: Runtime, desk: ReviewStore, *, content_id: str, reason: str) -> AppealInfo:
     """An uploader contests the latest decision on their item."""
     reason = reason.strip()
     if not reason or len(reason) > 5000:
@@ -54,7 +55,7 @@ def file_appeal(rt: Runtime, desk: ReviewDeskStore, *, content_id: str, reason: 
 
 def decide_appeal(
     rt: Runtime,
-    desk: ReviewDeskStore,
+    desk: ReviewStore,
     *,
     appeal_id: int,
     reverse: bool,
@@ -112,12 +113,10 @@ def decide_appeal(
                 signals=[],
                 notes=[text],
                 actions=[
-                    NewAction(
-                        "webhook", {"event": "restore", "decision": public}, f"{did}:restore"
-                    ),
+                    NewAction.of(WebhookAction("restore", public), f"{did}:restore"),
                     # The takedown was wrong: exchanges whose hashes it rested on hear so.
                     *feedback_actions(
-                        rt.store,
+                        rt.banks,
                         rt.exchanges,
                         rt.exchange_registry,
                         matches=_decision_matches(rt, appeal.decision_id),

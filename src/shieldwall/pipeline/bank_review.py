@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from shieldwall.errors import InputError
 from shieldwall.pipeline.banking import add_to_bank
-from shieldwall.pipeline.records import ReviewDeskStore, utcnow
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.pipeline.records import ReviewStore, utcnow
+from shieldwall.types import BankPurpose, HashKind, NewEntry, Provenance
 
 if TYPE_CHECKING:  # the composition root sits above this ring; only its type is named
     from shieldwall.runtime import Runtime
@@ -28,13 +28,13 @@ partner bank, or one that does not exist, is refused."""
 
 def check_review_bank(rt: Runtime, name: str) -> None:
     """Refuse a bank that does not exist or that a moderator may not add to."""
-    bank = rt.store.get_bank(name=name)  # BankNotFoundError for a name that is not a bank
+    bank = rt.banks.get_bank(name=name)  # BankNotFoundError for a name that is not a bank
     if bank.purpose not in REVIEW_BANK_PURPOSES:
         raise InputError("choose a victim or internal bank from the list", value=name)
 
 
 def approve_bank_addition(
-    rt: Runtime, desk: ReviewDeskStore, *, approval_id: int, decided_by: str, approve: bool
+    rt: Runtime, desk: ReviewStore, *, approval_id: int, decided_by: str, approve: bool
 ) -> int:
     """The second pair of eyes. On approval the item's hashes enter the bank and every copy
     already seen is hunted; returns how many items the hunt decided on."""
@@ -52,9 +52,9 @@ def approve_bank_addition(
     entries = [
         NewEntry(signal_type=kind, value=value, provenance=provenance)
         for kind, value in (
-            (SignalType.PDQ, item.pdq),
-            (SignalType.MD5, item.md5),
-            (SignalType.SHA256, item.sha256),
+            (HashKind.PDQ, item.pdq),
+            (HashKind.MD5, item.md5),
+            (HashKind.SHA256, item.sha256),
         )
         if value
     ]

@@ -27,7 +27,7 @@ from shieldwall.errors import EntryNotFoundError
 from shieldwall.pipeline.retro_hunt import RetroHunter, RetroHuntReport
 from shieldwall.store import BankStore, EntryInfo
 from shieldwall.store.holders import ReleaseResult
-from shieldwall.types import EntryId, NewEntry, SignalType
+from shieldwall.types import EntryId, HashKind, NewEntry
 
 DecisionsSink = Callable[[Sequence[str]], None]
 """Told the ids of decisions a hunt made (best effort: the outbox already holds their actions)."""
@@ -130,7 +130,7 @@ def withdraw_from_bank(
     *,
     bank: str | None = None,
     entry_id: int | None = None,
-    signal_type: SignalType | str | None = None,
+    signal_type: HashKind | str | None = None,
     value: str | None = None,
 ) -> EntryInfo:
     """Take an entry out of matching at once; it is kept, with status ``withdrawn``.

@@ -21,7 +21,7 @@ from shieldwall.errors import ConflictError, FourEyesError, InputError
 from shieldwall.pipeline import case_actions
 from shieldwall.pipeline.banking import add_to_bank, release_from_bank
 from shieldwall.pipeline.records import CaseInfo, CaseStore, ItemInfo
-from shieldwall.types import BankPurpose, EntryId, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, EntryId, HashKind, NewEntry, Provenance
 
 if TYPE_CHECKING:  # the composition root sits above this ring; only its type is named
     from shieldwall.runtime import Runtime
@@ -47,7 +47,7 @@ def case_match_preview(rt: Runtime, case: CaseInfo) -> MatchPreview:
     """The stored items a case's hashes (pending or approved) hit at the victim bank's
     threshold, so the reviewer sees what approving would take down before approving."""
     threshold = next(
-        (b.threshold for b in rt.store.list_banks() if b.name == VICTIM_BANK),
+        (b.threshold for b in rt.banks.list_banks() if b.name == VICTIM_BANK),
         rt.settings.pdq_threshold,
     )
     live = [h for h in case.hashes if h.status in ("pending", "approved")]
@@ -104,12 +104,12 @@ def approve_case(
         bank=VICTIM_BANK,
         entries=[
             NewEntry(
-                signal_type=SignalType(h.signal_type),
+                signal_type=HashKind(h.signal_type),
                 value=h.value,
                 provenance=provenance,
                 category="ncii_known_match",
                 # The photo's region hashes from the browser: cropped copies match too.
-                variants=h.variants if h.signal_type == SignalType.PDQ else (),
+                variants=h.variants if h.signal_type == HashKind.PDQ else (),
             )
             for h in pending
         ],
@@ -198,9 +198,9 @@ def withdraw_case(rt: Runtime, cases: CaseStore, case: CaseInfo) -> CaseInfo:
 
 def ensure_victim_bank(rt: Runtime) -> None:
     """Create the victim bank on first use (a second request racing to create it is fine)."""
-    if not any(b.name == VICTIM_BANK for b in rt.store.list_banks()):
+    if not any(b.name == VICTIM_BANK for b in rt.banks.list_banks()):
         with contextlib.suppress(ConflictError):  # created meanwhile by another request
-            rt.store.create_bank(
+            rt.banks.create_bank(
                 name=VICTIM_BANK,
                 purpose=BankPurpose.VICTIM,
                 description="Hashes from victims' requests, approved by a moderator.",

@@ -24,7 +24,7 @@ import numpy as np
 from shieldwall.index import MihPdqIndex
 from shieldwall.pipeline.retro_hunt import RetroHunter, RetroHuntReport, SeenSearch
 from shieldwall.store import BankStore, ItemStore
-from shieldwall.types import NewEntry, SignalType
+from shieldwall.types import HashKind, NewEntry
 
 Shard = tuple[np.ndarray, np.ndarray]
 """(item ids as int64, PDQ codes as an N x 32 uint8 array), in id order."""
@@ -125,7 +125,7 @@ class CorpusHunt:
         """Every active entry of ``bank`` (raises NotFoundError for an unknown bank)."""
         info = self.banks.get_bank(name=bank)
         out: list[int] = []
-        for kind in (SignalType.PDQ, SignalType.MD5, SignalType.SHA256):
+        for kind in (HashKind.PDQ, HashKind.MD5, HashKind.SHA256):
             for chunk in self.banks.iter_active_entries(signal_type=kind):
                 out.extend(int(e.id) for e in chunk if e.bank_id == info.id)
         return out
@@ -148,16 +148,16 @@ class CorpusHunt:
         self, entries: Sequence[tuple[int, NewEntry]], search: SeenSearch, *, threshold: int
     ) -> list[ListHit]:
         """What each (line number, entry) of a hash list hits among remembered items."""
-        pdq = [(n, e) for n, e in entries if e.signal_type is SignalType.PDQ]
+        pdq = [(n, e) for n, e in entries if e.signal_type is HashKind.PDQ]
         found: list[tuple[int, NewEntry, int, int]] = []
         if pdq:
             rows = search([e.value for _, e in pdq], threshold)
             for (n, e), row in zip(pdq, rows, strict=True):
                 found.extend((n, e, item_id, d) for item_id, d in row if d <= threshold)
         for n, e in entries:
-            if e.signal_type is SignalType.MD5:
+            if e.signal_type is HashKind.MD5:
                 found.extend((n, e, i.id, 0) for i in self.items.items_by_digest(md5=e.value))
-            elif e.signal_type is SignalType.SHA256:
+            elif e.signal_type is HashKind.SHA256:
                 found.extend((n, e, i.id, 0) for i in self.items.items_by_digest(sha256=e.value))
         stored = self.items.items_by_ids(sorted({f[2] for f in found}))
         return [

@@ -28,13 +28,13 @@ from shieldwall.hashing.values import normalize_hash
 from shieldwall.pipeline.banking import Banking, DecisionsSink, add_to_bank, withdraw_from_bank
 from shieldwall.pipeline.matcher import Matcher, Query
 from shieldwall.store import BankStore, EntryInfo
-from shieldwall.types import EntryStatus, NewEntry, Provenance, SignalType
+from shieldwall.types import EntryStatus, HashKind, NewEntry, Provenance
 
-SIGNAL_TYPES: Mapping[str, SignalType] = {
-    "pdq": SignalType.PDQ,
-    "video_md5": SignalType.MD5,
-    "md5": SignalType.MD5,
-    "sha256": SignalType.SHA256,
+SIGNAL_TYPES: Mapping[str, HashKind] = {
+    "pdq": HashKind.PDQ,
+    "video_md5": HashKind.MD5,
+    "md5": HashKind.MD5,
+    "sha256": HashKind.SHA256,
 }
 """Signal-type names accepted on the HMA surface and the Shieldwall hash each names."""
 
@@ -80,7 +80,7 @@ class HmaContent:
         return HMA_ENABLED if self.enabled else HMA_DISABLED
 
 
-def signal_type_of(name: str) -> SignalType:
+def signal_type_of(name: str) -> HashKind:
     """The Shieldwall hash kind an HMA signal-type name stands for, or a clear error."""
     kind = SIGNAL_TYPES.get(name)
     if kind is None:
@@ -157,9 +157,9 @@ def lookup(
     kind = signal_type_of(signal_name)
     value = normalize_hash(kind, value)
     query = Query(
-        pdq=value if kind is SignalType.PDQ else None,
-        md5=value if kind is SignalType.MD5 else None,
-        sha256=value if kind is SignalType.SHA256 else None,
+        pdq=value if kind is HashKind.PDQ else None,
+        md5=value if kind is HashKind.MD5 else None,
+        sha256=value if kind is HashKind.SHA256 else None,
     )
     outcome = matcher.match(query, banks=list(banks) if banks is not None else None)
     hits = [m for m in outcome.active if m.signal_type is kind and m.variant is None]
@@ -188,7 +188,7 @@ def compare(signal_name: str, left: str, right: str, *, threshold: int) -> tuple
     kind = signal_type_of(signal_name)
     a = normalize_hash(kind, left)
     b = normalize_hash(kind, right)
-    if kind is not SignalType.PDQ:
+    if kind is not HashKind.PDQ:
         return a == b, None
     distance = (int(a, 16) ^ int(b, 16)).bit_count()
     return distance <= threshold, distance
@@ -223,7 +223,7 @@ def add_content(
         signal_type=kind,
         value=value,
         provenance=Provenance(source=HMA_SOURCE, external_id=content_id),
-        variants=variants if kind is SignalType.PDQ else (),
+        variants=variants if kind is HashKind.PDQ else (),
     )
     done = add_to_bank(banking, bank=bank, entries=[entry], notify=decided)
     return int(done.entry_ids[0]), {name: value}
@@ -277,8 +277,8 @@ def index_status(matcher: Matcher) -> dict[str, int]:
     """Active hashes per HMA signal type in this process's index."""
     sizes = matcher.sizes()
     return {
-        "pdq": sizes.get(SignalType.PDQ, 0),
-        "video_md5": sizes.get(SignalType.MD5, 0),
-        "md5": sizes.get(SignalType.MD5, 0),
-        "sha256": sizes.get(SignalType.SHA256, 0),
+        "pdq": sizes.get(HashKind.PDQ, 0),
+        "video_md5": sizes.get(HashKind.MD5, 0),
+        "md5": sizes.get(HashKind.MD5, 0),
+        "sha256": sizes.get(HashKind.SHA256, 0),
     }

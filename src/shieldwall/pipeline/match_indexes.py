@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from shieldwall.hashing.robust import MAX_BANK_VARIANTS
 from shieldwall.index import DigestIndex, MihPdqIndex, PdqIndex, open_pdq_index
-from shieldwall.types import EntryId, SignalType
+from shieldwall.types import EntryId, HashKind
 
 SNAPSHOT_MANIFEST = "matcher.json"
 SNAPSHOT_FORMAT = 2
@@ -54,7 +54,7 @@ class MatchIndexes:
 
     pdq: PdqIndex
     variants: PdqIndex
-    digests: dict[SignalType, DigestIndex] = field(default_factory=dict)
+    digests: dict[HashKind, DigestIndex] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, max_threshold: int) -> MatchIndexes:
@@ -67,10 +67,10 @@ class MatchIndexes:
         """Entries (plain PDQ and digests); bank-side variants are not entries."""
         return len(self.pdq) + sum(len(d) for d in self.digests.values())
 
-    def add(self, kind: SignalType, ids: Sequence[int], values: Sequence[str]) -> None:
+    def add(self, kind: HashKind, ids: Sequence[int], values: Sequence[str]) -> None:
         if not ids:
             return
-        if kind is SignalType.PDQ:
+        if kind is HashKind.PDQ:
             self.pdq.add(np.asarray(ids, dtype=np.int64), hex_codes(values))
         else:
             d = self.digests.setdefault(kind, DigestIndex())
@@ -83,8 +83,8 @@ class MatchIndexes:
             values = [v for rows in variants.values() for _, _, v in rows]
             self.variants.add(np.asarray(ids, dtype=np.int64), hex_codes(values))
 
-    def remove(self, kind: SignalType, ids: Sequence[int]) -> None:
-        if kind is SignalType.PDQ:
+    def remove(self, kind: HashKind, ids: Sequence[int]) -> None:
+        if kind is HashKind.PDQ:
             self.pdq.remove(ids)
             self.variants.remove(variant_id(e, slot) for e in ids for slot in range(SLOTS))
         elif kind in self.digests:
@@ -132,9 +132,7 @@ class MatchIndexes:
             # An older snapshot has no variants index: loading it would silently drop every
             # bank-side variant, so the matcher rebuilds from the store instead.
             return None
-        digests = {
-            SignalType(k): DigestIndex.load(current / k) for k in manifest.get("digests", [])
-        }
+        digests = {HashKind(k): DigestIndex.load(current / k) for k in manifest.get("digests", [])}
         indexes = cls(
             pdq=open_pdq_index(current / "pdq"),
             variants=open_pdq_index(current / "pdq_variants"),

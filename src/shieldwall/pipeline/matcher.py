@@ -44,8 +44,8 @@ from shieldwall.types import (
     DEFAULT_QUALITY_THRESHOLD,
     BankPurpose,
     EntryId,
+    HashKind,
     Match,
-    SignalType,
 )
 
 __all__ = [
@@ -75,7 +75,7 @@ def _runs(changes: Sequence[EntryChange]) -> Iterator[list[EntryChange]]:
         yield run
 
 
-_Hit = tuple[int, SignalType, int, str | None, int | None]
+_Hit = tuple[int, HashKind, int, str | None, int | None]
 """(entry id, signal type, distance, query variant name, bank variant slot)."""
 
 
@@ -160,11 +160,11 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._ensure())
 
-    def sizes(self) -> dict[SignalType, int]:
+    def sizes(self) -> dict[HashKind, int]:
         """Active hashes per kind in the index (bank-side variants not counted)."""
         idx = self._ensure(refresh=True)
         with self._lock:
-            sizes = {SignalType.PDQ: len(idx.pdq)}
+            sizes = {HashKind.PDQ: len(idx.pdq)}
             sizes.update({kind: len(d) for kind, d in idx.digests.items()})
         return sizes
 
@@ -269,7 +269,7 @@ class Matcher:
             with self._lock:
                 hits = idx.pdq.search(hex_codes([v for _, _, v in plain_probes]), search_t)
             for (row, variant, _), row_hits in zip(plain_probes, hits, strict=True):
-                raw[row].extend((h.id, SignalType.PDQ, h.distance, variant, None) for h in row_hits)
+                raw[row].extend((h.id, HashKind.PDQ, h.distance, variant, None) for h in row_hits)
         window_probes = [p for p in probes if meets_windows(p[1])]
         if window_probes and len(idx.variants):
             # The submitters' region hashes.
@@ -277,12 +277,12 @@ class Matcher:
                 hits = idx.variants.search(hex_codes([v for _, _, v in window_probes]), search_t)
             for (row, variant, _), row_hits in zip(window_probes, hits, strict=True):
                 raw[row].extend(
-                    (h.id // SLOTS, SignalType.PDQ, h.distance, variant, h.id % SLOTS)
+                    (h.id // SLOTS, HashKind.PDQ, h.distance, variant, h.id % SLOTS)
                     for h in row_hits
                 )
         for kind, d in idx.digests.items():
             for i, q in enumerate(queries):
-                value = q.md5 if kind is SignalType.MD5 else q.sha256
+                value = q.md5 if kind is HashKind.MD5 else q.sha256
                 if value:
                     with self._lock:
                         ids = d.lookup(bytes.fromhex(value))
@@ -324,12 +324,12 @@ class Matcher:
         matches: list[Match] = []
         negatives: list[Match] = []
         notes: list[str] = []
-        candidates: dict[tuple[int, SignalType], list[tuple[int, int, bool, str | None]]] = {}
+        candidates: dict[tuple[int, HashKind], list[tuple[int, int, bool, str | None]]] = {}
         for entry_id, kind, distance, variant, slot in row:
             bank_name = None if slot is None else names.get((entry_id, slot), f"slot {slot}")
             # A region of the query is only compared with the same region of the original
             # (robust.compatible): it is what keeps ~100 probes from adding false matches.
-            if kind is SignalType.PDQ and not compatible(variant, bank_name):
+            if kind is HashKind.PDQ and not compatible(variant, bank_name):
                 continue
             transforms = MatchedVariant(variant).transformed + (slot is not None)
             variant = MatchedVariant.wire(variant, bank_name)
@@ -341,7 +341,7 @@ class Matcher:
             if entry is None or not entry.matching:
                 continue  # withdrawn between the index read and the store read
             limit = threshold if threshold is not None else entry.bank_threshold
-            within = [h for h in hits if kind is not SignalType.PDQ or h[1] <= limit]
+            within = [h for h in hits if kind is not HashKind.PDQ or h[1] <= limit]
             if not within:
                 continue
             # Of the hits within the bank's threshold, the simplest explanation is reported:
@@ -371,7 +371,7 @@ class Matcher:
         if (
             query.quality is not None
             and query.quality < self._quality_threshold
-            and any(m.signal_type is SignalType.PDQ for m in matches)
+            and any(m.signal_type is HashKind.PDQ for m in matches)
         ):
             notes.append(
                 f"PDQ quality {query.quality} below {self._quality_threshold}: "
@@ -414,12 +414,12 @@ class Matcher:
         # Remember where the log stands before reading, so changes made during the
         # build are replayed afterwards (add and remove are idempotent).
         seq = self._store.latest_change_seq()
-        for kind in SignalType:
+        for kind in HashKind:
             for chunk in self._store.iter_active_entries(signal_type=kind, chunk=_BUILD_CHUNK):
                 ids = [c.id for c in chunk]
                 values = [c.value for c in chunk]
                 idx.add(kind, ids, values)
-                if kind is SignalType.PDQ:
+                if kind is HashKind.PDQ:
                     idx.add_variants(self._store.variants_for(entry_ids=ids))
         self._idx = idx
         self._seq = seq

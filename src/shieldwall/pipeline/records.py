@@ -40,7 +40,7 @@ from shieldwall.store.keys import KeyStore
 from shieldwall.store.models import utcnow
 from shieldwall.store.portal_attempts import FLOOD_WINDOW, Limits, PortalAttemptStore
 from shieldwall.store.records import BankInfo, EntryInfo
-from shieldwall.store.reviews import AppealInfo, RevealInfo, ReviewDeskStore, ReviewStore
+from shieldwall.store.reviews import AppealInfo, RevealInfo, ReviewStore
 from shieldwall.store.service_records import (
     DEAD,
     DecisionInfo,
@@ -76,7 +76,6 @@ __all__ = [
     "PortalAttemptStore",
     "ReceiptInfo",
     "RevealInfo",
-    "ReviewDeskStore",
     "ReviewStore",
     "SessionInfo",
     "StoredIndicator",

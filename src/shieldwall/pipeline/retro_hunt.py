@@ -44,7 +44,7 @@ from shieldwall.pipeline.scan import build_decision
 from shieldwall.policy import PolicyContext, evaluate
 from shieldwall.store import BankStore, EntryInfo, ItemStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewAction, SeenHash
-from shieldwall.types import SignalType
+from shieldwall.types import HashKind
 
 SeenSearch = Callable[[Sequence[str], int], list[list[tuple[int, int]]]]
 """(PDQ hashes, threshold) -> for each hash, the stored items within it: (item_id, distance)."""
@@ -228,7 +228,7 @@ class RetroHunter:
         # sides win ties.
         closest: dict[tuple[int, int], tuple[int, str | None, str | None]] = {}
         for entry, variant, view, row in self._search_pdq(
-            [e for e in live if e.signal_type is SignalType.PDQ], search, with_views=local
+            [e for e in live if e.signal_type is HashKind.PDQ], search, with_views=local
         ):
             for item_id, distance in row:
                 if distance <= entry.bank_threshold:
@@ -238,9 +238,9 @@ class RetroHunter:
                     if had is None or rank < (had[0], had[1] is not None or had[2] is not None):
                         closest[key] = (distance, variant, view)
         for e in live:
-            if e.signal_type is SignalType.MD5:
+            if e.signal_type is HashKind.MD5:
                 found = self.items.items_by_digest(md5=e.value)
-            elif e.signal_type is SignalType.SHA256:
+            elif e.signal_type is HashKind.SHA256:
                 found = self.items.items_by_digest(sha256=e.value)
             else:
                 continue

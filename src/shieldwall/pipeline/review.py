@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from shieldwall.actions import WebhookAction
 from shieldwall.errors import InputError
 from shieldwall.pipeline import child_safety
 from shieldwall.pipeline.bank_review import check_review_bank
@@ -26,7 +27,6 @@ from shieldwall.pipeline.records import (
     ItemInfo,
     NewAction,
     NewDecision,
-    ReviewDeskStore,
     ReviewStore,
     utcnow,
 )
@@ -115,7 +115,7 @@ def cluster_items(rt: Runtime, item: ItemInfo) -> list[int]:
 
 def decide(
     rt: Runtime,
-    desk: ReviewDeskStore,
+    desk: ReviewStore,
     reviews: ReviewStore,
     *,
     item: ItemInfo,
@@ -188,11 +188,9 @@ def decide(
             signals=previous.signals if previous else [],
             notes=[text] + ([f"cluster of item {item.id}"] if target.id != item.id else []),
             actions=[
-                NewAction(
-                    "webhook", {"event": "decision.updated", "decision": public}, f"{did}:webhook"
-                ),
+                NewAction.of(WebhookAction("decision.updated", public), f"{did}:webhook"),
                 *feedback_actions(
-                    rt.store,
+                    rt.banks,
                     rt.exchanges,
                     rt.exchange_registry,
                     matches=matches,
@@ -216,7 +214,7 @@ def decide(
 
 def escalate_item(
     rt: Runtime,
-    desk: ReviewDeskStore,
+    desk: ReviewStore,
     reviews: ReviewStore,
     *,
     item: ItemInfo,

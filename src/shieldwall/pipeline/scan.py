@@ -55,7 +55,7 @@ from shieldwall.store.service_records import (
     NewItem,
     Recorded,
 )
-from shieldwall.types import BankPurpose, Match, SignalResult, SignalType
+from shieldwall.types import BankPurpose, HashKind, Match, SignalResult
 
 SignalHook = Callable[["ScanMeta", bytes | None, Any], tuple[SignalResult, ...]]
 """Runs the installed signals for one item: (meta, media bytes, decoded pixels) -> results."""
@@ -444,9 +444,9 @@ def _typed_action(
         )
     if action.kind is ActionKind.ADD_TO_BANK:
         hashes = (
-            (SignalType.PDQ, item.pdq),
-            (SignalType.MD5, item.md5),
-            (SignalType.SHA256, item.sha256),
+            (HashKind.PDQ, item.pdq),
+            (HashKind.MD5, item.md5),
+            (HashKind.SHA256, item.sha256),
         )
         return AddToBankAction(
             bank=str(params.get("bank") or ""),
@@ -535,7 +535,7 @@ def match_from_dict(m: Mapping[str, Any]) -> Match:
     return Match(
         bank=str(m["bank"]),
         entry_id=int(m["entry_id"]),
-        signal_type=SignalType(str(m["signal_type"])),
+        signal_type=HashKind(str(m["signal_type"])),
         distance=int(m["distance"]),
         bank_purpose=BankPurpose(str(m.get("bank_purpose", "internal"))),
         threshold=int(m.get("threshold", 31)),

@@ -46,10 +46,10 @@ from shieldwall.types import (
     DEFAULT_PDQ_THRESHOLD,
     DEFAULT_QUALITY_THRESHOLD,
     EntryStatus,
+    HashKind,
     Match,
     NewEntry,
     Provenance,
-    SignalType,
 )
 
 __all__ = [
@@ -191,8 +191,8 @@ class VideoBank:
             result = self._banks.add_entries(
                 bank=bank,
                 entries=[
-                    NewEntry(SignalType.MD5, video.md5, provenance, category),
-                    NewEntry(SignalType.SHA256, video.sha256, provenance, category),
+                    NewEntry(HashKind.MD5, video.md5, provenance, category),
+                    NewEntry(HashKind.SHA256, video.sha256, provenance, category),
                 ],
             )
             entry_ids = tuple(result.ids)
@@ -202,7 +202,7 @@ class VideoBank:
     def withdraw(self, video_id: int) -> BankedVideo:
         """Take a banked video out of matching at once, with its MD5/SHA-256 entries."""
         record = self.videos.withdraw_video(video_id=video_id)
-        for kind, value in ((SignalType.MD5, record.md5), (SignalType.SHA256, record.sha256)):
+        for kind, value in ((HashKind.MD5, record.md5), (HashKind.SHA256, record.sha256)):
             try:
                 self._banks.withdraw_entry(bank=record.bank_name, signal_type=kind, value=value)
             except EntryNotFoundError:  # deleted by hand already: nothing left to withdraw
@@ -296,7 +296,7 @@ class _RuntimeLike(Protocol):
     @property
     def settings(self) -> Settings: ...
     @property
-    def store(self) -> BankStore: ...
+    def banks(self) -> BankStore: ...
     @property
     def matcher(self) -> Matcher: ...
 
@@ -318,7 +318,7 @@ def video_bank_for(runtime: _RuntimeLike) -> VideoBank:
     with _SHARED_LOCK:
         bank = getattr(runtime, _ATTRIBUTE, None)
         if bank is None:
-            store = runtime.store
+            store = runtime.banks
             bank = VideoBank(
                 # The bank store's sessions and audit writer, so video events join the same
                 # signed audit chain (Runtime does not expose the writer yet).

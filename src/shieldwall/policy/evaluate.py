@@ -23,7 +23,7 @@ from shieldwall.policy.context import PolicyContext
 from shieldwall.policy.decision import Action, ActionKind, Decision, RuleHit, idempotency_key
 from shieldwall.policy.model import PRIORITY_RANK, OutcomeSpec, Policy
 from shieldwall.policy.predicates import describe_match
-from shieldwall.types import OUTCOME_SEVERITY, Match, Outcome, SignalType
+from shieldwall.types import OUTCOME_SEVERITY, HashKind, Match, Outcome
 
 
 def most_severe(outcomes: Iterable[Outcome]) -> Outcome:
@@ -144,9 +144,7 @@ def _set_aside(ctx: PolicyContext, acted_on: set[Match], threshold: int) -> list
             continue
         if m.suppressed:
             notes.append(f"{describe_match(m)} suppressed by negative bank entry {m.suppressed_by}")
-        elif (
-            m.signal_type is SignalType.PDQ and ctx.quality is not None and ctx.quality < threshold
-        ):
+        elif m.signal_type is HashKind.PDQ and ctx.quality is not None and ctx.quality < threshold:
             notes.append(
                 f"{describe_match(m)}: quality {ctx.quality} below {threshold}: match not acted on"
             )

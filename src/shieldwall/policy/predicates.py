@@ -25,7 +25,7 @@ from shieldwall.policy.conditions import (
     PredicateResult,
 )
 from shieldwall.policy.context import PolicyContext
-from shieldwall.types import PDQ_BITS, BankPurpose, Match, SignalType, Surface
+from shieldwall.types import PDQ_BITS, BankPurpose, HashKind, Match, Surface
 
 DEFAULT_REGISTRY: Final = PredicateRegistry()
 """The built-in predicates. Copy it (``DEFAULT_REGISTRY.copy()``) to add your own."""
@@ -73,7 +73,7 @@ class MatchArgs(PredicateArgs):
 
     banks: Names | None = None
     purposes: Annotated[tuple[BankPurpose, ...], BeforeValidator(_one_or_many)] | None = None
-    signal_types: Annotated[tuple[SignalType, ...], BeforeValidator(_one_or_many)] | None = None
+    signal_types: Annotated[tuple[HashKind, ...], BeforeValidator(_one_or_many)] | None = None
     max_distance: int | None = Field(None, ge=0, le=PDQ_BITS)
     min_distance: int | None = Field(None, ge=0, le=PDQ_BITS)
     min_quality: int | None = Field(None, ge=0, le=100)
@@ -114,7 +114,7 @@ def match_predicate(args: MatchArgs, ctx: PolicyContext, env: PredicateEnv) -> P
         if m.suppressed and not args.include_suppressed:
             notes.append(f"{describe_match(m)} suppressed by negative bank entry {m.suppressed_by}")
             continue
-        gated = m.signal_type is SignalType.PDQ and ctx.quality is not None
+        gated = m.signal_type is HashKind.PDQ and ctx.quality is not None
         if gated and ctx.quality is not None and ctx.quality < min_quality:
             notes.append(
                 f"{describe_match(m)}: quality {ctx.quality} below {min_quality}: "

@@ -1,4 +1,4 @@
-"""Work that people resolve: victims' cases, the review desk, appeals and four-eyes approvals.
+"""Victims' cases: their requests, hashes, holds and the clocks that run on them.
 
 :class:`CaseStore` keeps takedown requests from the victim portal. A case is stored
 from its first submission (``received_at``); the legal clock starts only when every
@@ -7,17 +7,14 @@ browser computed wait in ``case_hashes`` as ``pending``: they match nothing unti
 moderator approves them into a victim bank. The access code is shown once and kept
 only as an argon2 hash.
 
-:class:`ReviewDeskStore` holds what the review UI reads and writes besides items and
-decisions: the open queue joined with its items, uploader history, media reveals,
-bank-addition approvals (a second, different person must approve), appeals, and the
-encrypted review media where a platform opted in.
+What the review UI reads and writes besides items and decisions (the queue, reveals,
+four-eyes approvals, appeals, review media) is :class:`~shieldwall.store.reviews.ReviewStore`.
 
 Legal hold: a case can be put under hold (and released) by an admin or auditor;
 ``legal_holds`` keeps every hold with who placed and released it and why. Items
 linked to a case under hold are kept past their retention (see
-:func:`shieldwall.store.holds.held_item_ids` for what "linked" means). Media reveals
-and hold changes are chained into the audit trail in the transaction that writes their
-row.
+:func:`shieldwall.store.holds.held_item_ids` for what "linked" means). Hold changes
+are chained into the audit trail in the transaction that writes their row.
 """
 
 from __future__ import annotations
@@ -60,7 +57,6 @@ from shieldwall.store.reviews import ApprovalInfo as ApprovalInfo
 from shieldwall.store.reviews import ApprovalNotFoundError as ApprovalNotFoundError
 from shieldwall.store.reviews import QueueTask as QueueTask
 from shieldwall.store.reviews import RevealInfo as RevealInfo
-from shieldwall.store.reviews import ReviewDeskStore as ReviewDeskStore
 from shieldwall.store.secret_hashes import hash_secret, verify_secret
 from shieldwall.store.service_models import ItemRow
 from shieldwall.store.transactions import SessionScoped

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shieldwall.hashing.values import VARIANT_NAME_MAX
-from shieldwall.types import DEFAULT_PDQ_THRESHOLD, BankPurpose, EntryStatus, SignalType
+from shieldwall.types import DEFAULT_PDQ_THRESHOLD, BankPurpose, EntryStatus, HashKind
 
 NAME_MAX = 100
 """Longest bank name."""
@@ -144,7 +144,7 @@ class BankEntryRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
-    signal_type: Mapped[SignalType] = mapped_column(_enum_column(SignalType, "signal_type"))
+    signal_type: Mapped[HashKind] = mapped_column(_enum_column(HashKind, "signal_type"))
     value: Mapped[str] = mapped_column(String(64))
     category: Mapped[str | None] = mapped_column(String(TEXT_FIELD_MAX))
     source: Mapped[str | None] = mapped_column(String(TEXT_FIELD_MAX))
@@ -202,7 +202,7 @@ class EntryChangeRow(Base):
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(BigInteger)
     bank_id: Mapped[int] = mapped_column(Integer)
-    signal_type: Mapped[SignalType] = mapped_column(_enum_column(SignalType, "signal_type"))
+    signal_type: Mapped[HashKind] = mapped_column(_enum_column(HashKind, "signal_type"))
     value: Mapped[str] = mapped_column(String(64))
     op: Mapped[str] = mapped_column(String(8))
     at: Mapped[datetime] = mapped_column(default=utcnow)

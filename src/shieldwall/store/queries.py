@@ -18,7 +18,7 @@ from shieldwall.errors import BankNotFoundError, InputError
 from shieldwall.hashing.values import normalize_hash
 from shieldwall.store.models import BankEntryRow, BankRow, EntryChangeRow, UTCDateTime
 from shieldwall.store.records import BankInfo, EntryInfo
-from shieldwall.types import BankId, EntryId, EntryStatus, Provenance, SignalType
+from shieldwall.types import BankId, EntryId, EntryStatus, HashKind, Provenance
 
 ACTIVE = BankEntryRow.status == EntryStatus.ACTIVE
 
@@ -38,16 +38,16 @@ CHANGE_COLUMNS = ("entry_id", "bank_id", "signal_type", "value", "op", "at")
 def check_locator(
     entry_id: int | None,
     bank: str | None,
-    signal_type: SignalType | str | None,
+    signal_type: HashKind | str | None,
     value: str | None,
-) -> tuple[str, SignalType, str] | None:
+) -> tuple[str, HashKind, str] | None:
     """Validate "by id" or "by bank + type + value"; the latter is returned normalised."""
     by_value = (bank, signal_type, value)
     if entry_id is not None and all(part is None for part in by_value):
         return None
     if entry_id is None and all(part is not None for part in by_value):
         assert bank is not None and signal_type is not None and value is not None
-        return bank, SignalType(signal_type), normalize_hash(signal_type, value)
+        return bank, HashKind(signal_type), normalize_hash(signal_type, value)
     raise InputError("give either entry_id, or bank, signal_type and value")
 
 
@@ -74,7 +74,7 @@ def entries_with_banks() -> Select[BankEntryRow, BankRow]:
     return select(BankEntryRow, BankRow).join(BankRow, BankRow.id == BankEntryRow.bank_id)
 
 
-def change_source(op: str, at: datetime) -> Select[int, int, SignalType, str, str, datetime]:
+def change_source(op: str, at: datetime) -> Select[int, int, HashKind, str, str, datetime]:
     return select(
         BankEntryRow.id,
         BankEntryRow.bank_id,

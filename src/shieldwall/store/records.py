@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 else:
     R = TypeVar("R")
 
-from shieldwall.types import BankId, BankPurpose, EntryId, EntryStatus, Provenance, SignalType
+from shieldwall.types import BankId, BankPurpose, EntryId, EntryStatus, HashKind, Provenance
 
 ChangeOp = Literal["add", "remove"]
 
@@ -62,7 +62,7 @@ class EntryInfo:
     bank_purpose: BankPurpose
     bank_threshold: int
     bank_enabled: bool
-    signal_type: SignalType
+    signal_type: HashKind
     value: str
     category: str | None
     provenance: Provenance
@@ -105,7 +105,7 @@ class EntryChange:
     seq: int
     entry_id: EntryId
     bank_id: BankId
-    signal_type: SignalType
+    signal_type: HashKind
     value: str
     op: ChangeOp
     at: datetime

@@ -84,9 +84,9 @@ from shieldwall.types import (
     BankPurpose,
     EntryId,
     EntryStatus,
+    HashKind,
     NewEntry,
     Provenance,
-    SignalType,
 )
 
 CHANGE_LOCK_KEY = 0x5348_4C44_0001
@@ -347,7 +347,7 @@ class BankStore(SessionScoped):
         *,
         entry_id: int | None = None,
         bank: str | None = None,
-        signal_type: SignalType | str | None = None,
+        signal_type: HashKind | str | None = None,
         value: str | None = None,
     ) -> EntryInfo:
         """Take an entry out of matching at once (by id, or by bank + type + value).
@@ -362,7 +362,7 @@ class BankStore(SessionScoped):
         *,
         entry_id: int | None = None,
         bank: str | None = None,
-        signal_type: SignalType | str | None = None,
+        signal_type: HashKind | str | None = None,
         value: str | None = None,
     ) -> EntryInfo:
         """Mark an entry deleted (added by mistake); it stops matching at once."""
@@ -373,7 +373,7 @@ class BankStore(SessionScoped):
         status: EntryStatus,
         entry_id: int | None,
         bank: str | None,
-        signal_type: SignalType | str | None,
+        signal_type: HashKind | str | None,
         value: str | None,
     ) -> EntryInfo:
         by_value = check_locator(entry_id, bank, signal_type, value)
@@ -418,7 +418,7 @@ class BankStore(SessionScoped):
             )
             return entry_info(entry, owner)
 
-    def find_entry(self, *, bank: str, signal_type: SignalType | str, value: str) -> EntryInfo:
+    def find_entry(self, *, bank: str, signal_type: HashKind | str, value: str) -> EntryInfo:
         """The entry of ``bank`` holding this hash, whatever its status; raises
         :class:`EntryNotFoundError`."""
         located = check_locator(None, bank, signal_type, value)
@@ -537,7 +537,7 @@ class BankStore(SessionScoped):
         return {EntryId(k): v for k, v in found.items()}
 
     def iter_active_entries(
-        self, *, signal_type: SignalType | str, chunk: int = 50_000
+        self, *, signal_type: HashKind | str, chunk: int = 50_000
     ) -> Iterator[list[ActiveEntry]]:
         """Every matching entry of one signal type, in id order, ``chunk`` at a time.
 
@@ -545,7 +545,7 @@ class BankStore(SessionScoped):
         so memory stays at one chunk. For an exact index, call
         :meth:`latest_change_seq` before and replay :meth:`changes_since` after.
         """
-        kind = SignalType(signal_type)
+        kind = HashKind(signal_type)
         query = (
             select(BankEntryRow.id, BankEntryRow.bank_id, BankEntryRow.value)
             .join(BankRow, BankRow.id == BankEntryRow.bank_id)
@@ -644,7 +644,7 @@ class BankStore(SessionScoped):
                 EntryChangeRow.seq > seq,
                 EntryChangeRow.seq <= changes[-1].seq,
                 EntryChangeRow.op == OP_ADD,
-                EntryChangeRow.signal_type == SignalType.PDQ,
+                EntryChangeRow.signal_type == HashKind.PDQ,
             )
             rows = session.execute(
                 select(

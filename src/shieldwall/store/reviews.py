@@ -3,7 +3,7 @@
 Tasks: opened by the worker, worked in due-date order. The desk: the queue as the pages
 list it, the uploader's history, media reveals (audited), four-eyes bank additions,
 appeals, and opt-in encrypted review media. It used to be split in two repositories
-(``ReviewStore`` here, ``ReviewDeskStore`` in ``cases.py``) over the same tables.
+(``ReviewStore``) over the same tables.
 
 A decision that needs a human writes a ``review`` action to the outbox; the
 worker turns it into a task here. The outbox delivers at least once, so opening
@@ -43,8 +43,7 @@ class ReviewTaskNotFoundError(NotFoundError):
 class ReviewStore(SessionScoped):
     """The review desk: tasks (opened by the worker, worked in due-date order), the queue as
     the pages list it, uploader history, media reveals, four-eyes bank additions, appeals
-    and opt-in review media. One repository for one aggregate, the review of an item;
-    ``ReviewDeskStore`` is its former second half, kept as an alias."""
+    and opt-in review media. One repository for one aggregate, the review of an item."""
 
     def __init__(
         self, sessions: sessionmaker[Session], *, audit: AuditWriter | None = None
@@ -370,7 +369,6 @@ class ReviewStore(SessionScoped):
             return None if row is None else (row.media_type, row.nonce, row.ciphertext)
 
 
-ReviewDeskStore = ReviewStore
 """The former name of the review desk's half of :class:`ReviewStore`."""
 
 

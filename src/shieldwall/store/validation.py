@@ -16,7 +16,7 @@ from shieldwall.errors import InputError, InvalidHashError, InvalidRecordError
 from shieldwall.hashing.robust import MAX_BANK_VARIANTS
 from shieldwall.hashing.values import check_variant_name, normalize_hash
 from shieldwall.store.models import NAME_MAX, TEXT_FIELD_MAX
-from shieldwall.types import NewEntry, SignalType
+from shieldwall.types import HashKind, NewEntry
 
 BANK_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 """Bank names appear in URLs, CLI arguments and file names: keep them plain."""
@@ -49,7 +49,7 @@ def check_threshold(threshold: int) -> int:
 class CleanEntry:
     """A :class:`NewEntry` after validation, flattened to the columns it fills."""
 
-    signal_type: SignalType
+    signal_type: HashKind
     value: str
     category: str | None
     source: str | None
@@ -84,7 +84,7 @@ def clean_entry(entry: NewEntry) -> CleanEntry:
     if not isinstance(entry, NewEntry):
         raise InvalidRecordError("expected a NewEntry", value=entry)
     value = normalize_hash(entry.signal_type, entry.value)  # refuses unknown types too
-    signal_type = SignalType(entry.signal_type)
+    signal_type = HashKind(entry.signal_type)
     variants = clean_variants(signal_type, entry.variants)
     prov = entry.provenance
     return CleanEntry(
@@ -100,7 +100,7 @@ def clean_entry(entry: NewEntry) -> CleanEntry:
     )
 
 
-def clean_variants(signal_type: SignalType, variants: object) -> tuple[tuple[str, str], ...]:
+def clean_variants(signal_type: HashKind, variants: object) -> tuple[tuple[str, str], ...]:
     """Validate an entry's bank-side variants: PDQ only, at most ``MAX_BANK_VARIANTS``,
     named (unique, and as :func:`~shieldwall.hashing.values.check_variant_name` says, the
     rule the API and imports apply too), PDQ hex values.
@@ -111,7 +111,7 @@ def clean_variants(signal_type: SignalType, variants: object) -> tuple[tuple[str
         return ()
     if not isinstance(variants, tuple | list):
         raise InvalidRecordError("variants must be a list of (name, hash) pairs", value=variants)
-    if signal_type is not SignalType.PDQ:
+    if signal_type is not HashKind.PDQ:
         raise InvalidRecordError(
             f"variants are stored only with PDQ entries, not {signal_type.value}",
             value=signal_type.value,
@@ -132,7 +132,7 @@ def clean_variants(signal_type: SignalType, variants: object) -> tuple[tuple[str
             raise InvalidRecordError(f"variant {i} repeats the name {name!r}", value=name)
         names.add(name)
         try:
-            normal = normalize_hash(SignalType.PDQ, hex_value)
+            normal = normalize_hash(HashKind.PDQ, hex_value)
         except InvalidHashError as exc:
             raise InvalidHashError(f"variant {name!r}: {exc.message}", value=exc.value) from exc
         cleaned.append((name, normal))

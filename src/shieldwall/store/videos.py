@@ -28,7 +28,7 @@ from shieldwall.store.models import TEXT_FIELD_MAX, BankRow, utcnow
 from shieldwall.store.queries import bank_row, batched
 from shieldwall.store.transactions import SessionScoped
 from shieldwall.store.video_models import BankedVideoRow, VideoFrameRow
-from shieldwall.types import BankId, BankPurpose, EntryStatus, Provenance, SignalType
+from shieldwall.types import BankId, BankPurpose, EntryStatus, HashKind, Provenance
 
 __all__ = ["BankedVideo", "FrameRecord", "VideoNotFoundError", "VideoStore"]
 
@@ -112,7 +112,7 @@ def _clean_frames(frames: Sequence[FrameRecord]) -> list[FrameRecord]:
             raise InputError("frame quality must be between 0 and 100", value=quality)
         if not float(t) >= 0.0:  # also refuses NaN
             raise InputError("frame timestamps must be zero or more", value=t)
-        clean.append((float(t), normalize_hash(SignalType.PDQ, pdq), int(quality)))
+        clean.append((float(t), normalize_hash(HashKind.PDQ, pdq), int(quality)))
     return clean
 
 
@@ -141,8 +141,8 @@ class VideoStore(SessionScoped):
         The same file (SHA-256) already in the bank is returned unchanged, whatever its
         status: withdrawing is a decision that re-adding the file must not quietly undo.
         """
-        md5 = normalize_hash(SignalType.MD5, md5)
-        sha256 = normalize_hash(SignalType.SHA256, sha256)
+        md5 = normalize_hash(HashKind.MD5, md5)
+        sha256 = normalize_hash(HashKind.SHA256, sha256)
         clean = _clean_frames(frames)
         provenance = provenance or Provenance()
         for name, text in (

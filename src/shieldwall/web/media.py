@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PIL import Image, ImageFilter, ImageOps
 
-from shieldwall.pipeline.records import RevealInfo, ReviewDeskStore, utcnow
+from shieldwall.pipeline.records import RevealInfo, ReviewStore, utcnow
 
 KEY_FILE = "review_media.key"
 PREVIEW_SIDE = 480
@@ -35,7 +35,7 @@ REVEAL_WINDOW = timedelta(minutes=10)
 class MediaVault:
     """Encrypts media into ``review_media`` and decrypts it back for review."""
 
-    def __init__(self, desk: ReviewDeskStore, data_dir: Path) -> None:
+    def __init__(self, desk: ReviewStore, data_dir: Path) -> None:
         self._desk = desk
         self._key_path = Path(data_dir) / KEY_FILE
         self._aead: AESGCM | None = None
@@ -105,9 +105,7 @@ def clear_preview(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def record_reveal(
-    desk: ReviewDeskStore, *, item_id: int, user_id: int, username: str
-) -> RevealInfo:
+def record_reveal(desk: ReviewStore, *, item_id: int, user_id: int, username: str) -> RevealInfo:
     """Record that ``username`` revealed item ``item_id``: THE hook for the audit trail.
 
     Every reveal in the review UI goes through here and nowhere else. The desk writes the
@@ -117,7 +115,7 @@ def record_reveal(
     return desk.add_reveal(item_id=item_id, user_id=user_id, username=username)
 
 
-def recently_revealed(desk: ReviewDeskStore, *, item_id: int, username: str) -> bool:
+def recently_revealed(desk: ReviewStore, *, item_id: int, username: str) -> bool:
     since = utcnow() - REVEAL_WINDOW
     return any(
         r.username == username and r.revealed_at >= since

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from shieldwall.pipeline.records import (
     CaseStore,
     PortalAttemptStore,
-    ReviewDeskStore,
     ReviewStore,
     UserStore,
 )
@@ -21,7 +20,7 @@ SESSION_LIMIT_MINUTES = 90
 @dataclass(frozen=True)
 class WebState:
     users: UserStore
-    desk: ReviewDeskStore
+    desk: ReviewStore
     cases: CaseStore
     reviews: ReviewStore
     vault: MediaVault
@@ -36,10 +35,10 @@ class WebState:
         signer and checkpoint cadence) and the review media vault."""
         return cls(
             users=rt.users,
-            desk=rt.review_desk,
+            desk=rt.reviews,
             cases=rt.cases,
             reviews=rt.reviews,
-            vault=MediaVault(rt.review_desk, rt.settings.data_dir),
+            vault=MediaVault(rt.reviews, rt.settings.data_dir),
             keep_review_media=keep_review_media,
             attempts=rt.portal_attempts,
         )

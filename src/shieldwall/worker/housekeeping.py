@@ -25,7 +25,7 @@ HOUSEKEEPING_INTERVAL_S = 60.0
 def housekeep(runtime: Runtime, *, now: datetime | None = None) -> dict[str, int]:
     """One pass; returns what it did (for logs and tests)."""
     at = now or datetime.now(UTC)
-    expired = runtime.store.expire_entries(now=at)
+    expired = runtime.banks.expire_entries(now=at)
     purged = runtime.items.purge_expired(now=at)
     receipts = runtime.portal_receipts.purge_older_than(
         at - timedelta(days=runtime.settings.portal_receipt_days)

@@ -128,9 +128,9 @@ def test_withdraw_by_id_through_another_bank_is_refused_and_the_entry_keeps_matc
     refused = run(data_dir, "bank", "withdraw", "scratch", "--entry-id", str(entry_id))
     assert refused.returncode == 4
     assert "entry_not_found" in refused.stderr
-    assert runtime.store.get_entry(entry_id=entry_id).matching
+    assert runtime.banks.get_entry(entry_id=entry_id).matching
 
     done = run(data_dir, "bank", "withdraw", "victims", "--entry-id", str(entry_id), "--json")
     assert done.returncode == 0, done.stderr
     assert lines(done) == [{"bank": "victims", "entry_id": entry_id, "status": "withdrawn"}]
-    assert not runtime.store.get_entry(entry_id=entry_id).matching
+    assert not runtime.banks.get_entry(entry_id=entry_id).matching

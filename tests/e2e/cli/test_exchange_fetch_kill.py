@@ -89,7 +89,7 @@ def test_a_killed_fetch_resumes_at_its_checkpoint_and_applies_every_hash_once(
     try:
         info = rt.exchanges.get("sncii")
         saved, lease_until = info.checkpoint, info.lease_until
-        half = rt.store.get_bank(name="stopncii").active_entries
+        half = rt.banks.get_bank(name="stopncii").active_entries
     finally:
         rt.close()
     assert saved is not None and 0 < half < N  # killed half-way, with pages stored
@@ -106,7 +106,7 @@ def test_a_killed_fetch_resumes_at_its_checkpoint_and_applies_every_hash_once(
 
     rt = Runtime.open(load_settings(data_dir=data_dir), migrate=False)
     try:
-        assert rt.store.get_bank(name="stopncii").active_entries == N
+        assert rt.banks.get_bank(name="stopncii").active_entries == N
         assert rt.exchanges.get("sncii").lease_owner is None
     finally:
         rt.close()

@@ -10,7 +10,7 @@ from shieldwall.pipeline.matcher import Query
 from shieldwall.pipeline.scan import ScanMeta
 from shieldwall.policy import default_policy_text
 from shieldwall.runtime import Runtime
-from shieldwall.types import BankPurpose, NewEntry, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry
 from tests.e2e.cli.test_cli_e2e import lines, run
 
 PDQ = "f8110d4425fa063b8c759efa81036da9985387cd0ce663e5f31e6de28a9837cf"
@@ -33,10 +33,10 @@ def test_a_broken_policy_names_the_line_and_field(tmp_path: Path) -> None:
 def test_replay_shows_what_a_stricter_policy_would_change_without_acting(tmp_path: Path) -> None:
     data = tmp_path / "d"
     rt = Runtime.open(load_settings(data_dir=data))
-    rt.store.create_bank(
+    rt.banks.create_bank(
         name="v", purpose=BankPurpose.VICTIM, threshold=31, description="", enabled=True
     )
-    rt.store.add_entries(bank="v", entries=[NewEntry(SignalType.PDQ, PDQ)])
+    rt.banks.add_entries(bank="v", entries=[NewEntry(HashKind.PDQ, PDQ)])
     for i, distance in enumerate([3, 15, 25]):
         rt.scanner.lookup(ScanMeta(content_id=f"c{i}"), Query(pdq=_flip(PDQ, distance), quality=90))
     outbox_before = rt.outbox.counts()

@@ -20,7 +20,7 @@ import httpx
 
 from shieldwall.config import Settings, load_settings
 from shieldwall.runtime import Runtime
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry, Provenance
 
 EXE = str(Path(sys.executable).parent / "shieldwall")
 
@@ -30,9 +30,9 @@ def seed_site(database: str, data_dir: Path, banked: str) -> tuple[Settings, str
     settings = load_settings(data_dir=data_dir, database_url=database)
     rt = Runtime.open(settings, migrate=True)
     try:
-        rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
-        rt.store.add_entries(
-            bank="victims", entries=[NewEntry(SignalType.PDQ, banked, Provenance(source="test"))]
+        rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
+        rt.banks.add_entries(
+            bank="victims", entries=[NewEntry(HashKind.PDQ, banked, Provenance(source="test"))]
         )
         key, _ = rt.keys.create_api_key(name="kill", scopes=["lookup"], rate_limit_per_minute=10**6)
     finally:

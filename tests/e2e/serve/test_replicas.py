@@ -213,7 +213,7 @@ def cluster(database: str, tmp_path: Path) -> Iterator[Cluster]:
     settings = load_settings(data_dir=tmp_path / "setup", database_url=database)
     rt = Runtime.open(settings, migrate=True)
     key, _ = rt.keys.create_api_key(name="ops", scopes=["admin"], rate_limit_per_minute=10**6)
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM, enabled=True)
     rt.close()
     redis_port = _free_port()
     redis = _redis(redis_port, tmp_path)

@@ -39,7 +39,7 @@ def test_bank_a_video_then_find_its_copy_clip_and_compilation(
     env = {**os.environ, "SHIELDWALL_DATA_DIR": str(data_dir)}
     env.pop("SHIELDWALL_DATABASE_URL", None)
     rt = Runtime.open(load_settings(data_dir=data_dir), migrate=True)
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     rt.close()
 
     added = _run(env, "bank", "add", "victims", str(clips.original), "--json")

@@ -19,7 +19,7 @@ from shieldwall.pipeline.banking import add_to_bank
 from shieldwall.pipeline.case_clocks import start_request_clocks
 from shieldwall.store import session_factory
 from shieldwall.store.cases import CaseStore
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry, Provenance
 
 OpenPage = Callable[[], Page]
 
@@ -80,7 +80,7 @@ def test_every_restricting_webhook_carries_the_uploaders_statement(
     live: LiveSite, photo_paths: list[Path]
 ) -> None:
     rt = live.runtime
-    rt.store.create_bank(name="victim-e2e", purpose=BankPurpose.VICTIM, description="e2e")
+    rt.banks.create_bank(name="victim-e2e", purpose=BankPurpose.VICTIM, description="e2e")
     photo = photo_paths[3]
     h = hash_image_file(photo)
     add_to_bank(
@@ -88,7 +88,7 @@ def test_every_restricting_webhook_carries_the_uploaders_statement(
         bank="victim-e2e",
         entries=[
             NewEntry(
-                signal_type=SignalType.PDQ,
+                signal_type=HashKind.PDQ,
                 value=h.pdq,
                 provenance=Provenance(source="victim-portal", case_id="SW-E2E"),
             )

@@ -90,6 +90,6 @@ def test_region_hashes_made_in_the_page_are_pythons_bank_variants_and_banked(
     (case,) = [c for c in cases.list_cases(statuses=["actioned"]) if c.case_number == number]
     with_regions = [h for h in case.hashes if h.signal_type == "pdq" and h.variants]
     assert with_regions
-    stored = live.runtime.store.variants_for(entry_ids=[h.entry_id or 0 for h in with_regions])
+    stored = live.runtime.banks.variants_for(entry_ids=[h.entry_id or 0 for h in with_regions])
     for h in with_regions:
         assert [(n, v) for _, n, v in stored[EntryId(h.entry_id or 0)]] == list(h.variants)

@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 from web_e2e_support import LiveSite, sign_in
 
 from shieldwall.hashing import hash_image_file
-from shieldwall.types import BankPurpose, NewEntry, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry
 
 OpenPage = Callable[[], Page]
 
@@ -35,10 +35,10 @@ def test_moderator_reveals_decides_and_the_platform_is_told(
     live: LiveSite, new_page: OpenPage, photo_paths: list[Path]
 ) -> None:
     photo = photo_paths[0]
-    live.runtime.store.create_bank(name="internal-e2e", purpose=BankPurpose.INTERNAL)
-    live.runtime.store.add_entries(
+    live.runtime.banks.create_bank(name="internal-e2e", purpose=BankPurpose.INTERNAL)
+    live.runtime.banks.add_entries(
         bank="internal-e2e",
-        entries=[NewEntry(signal_type=SignalType.PDQ, value=hash_image_file(photo).pdq)],
+        entries=[NewEntry(signal_type=HashKind.PDQ, value=hash_image_file(photo).pdq)],
     )
     assert _scan(live, photo, "e2e-review")["verdict"] == "review"
     live.drain()  # the worker opens the review task

@@ -49,7 +49,7 @@ def test_a_worker_killed_mid_bank_additions_hunts_every_item_once(
     hashes = _hashes(JOBS)
     rt = Runtime.open(settings, migrate=True)
     try:
-        rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+        rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
         for i, h in enumerate(hashes):  # remembered uploads, one per hash to be banked
             rt.scanner.lookup(ScanMeta(content_id=f"seen-{i}", surface="post"), Query(pdq=h))
         for i, h in enumerate(hashes):
@@ -103,7 +103,7 @@ def test_a_worker_killed_mid_bank_additions_hunts_every_item_once(
         procs[1].wait(timeout=30)
 
         assert rt.outbox.counts().get("dead", 0) == 0
-        assert rt.store.get_bank(name="victims").active_entries == JOBS
+        assert rt.banks.get_bank(name="victims").active_entries == JOBS
         for i in range(JOBS):
             item = rt.items.get_item(f"seen-{i}")
             hunts = [d for d in rt.items.decisions_for_item(item.id) if d.source == "retro_hunt"]

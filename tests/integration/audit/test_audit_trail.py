@@ -14,7 +14,7 @@ from shieldwall.audit import CheckpointSigner, ProblemKind, reveal
 from shieldwall.pipeline.audit_log import AuditLog
 from shieldwall.store import BankStore, ItemStore, KeyStore, OutboxStore
 from shieldwall.store.audit_store import AuditWriter, acting_as
-from shieldwall.types import BankPurpose, NewEntry, Provenance, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry, Provenance
 from tests.integration.audit.conftest import new_decision, new_item
 
 
@@ -83,7 +83,7 @@ def test_bank_changes_keys_policies_and_deliveries_are_chained(
     with acting_as("cli:ops", "human"):
         banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
         entries = [
-            NewEntry(SignalType.MD5, f"{i:032x}", Provenance(source="test")) for i in range(2500)
+            NewEntry(HashKind.MD5, f"{i:032x}", Provenance(source="test")) for i in range(2500)
         ]
         result = banks.add_entries(bank="victims", entries=entries)
         banks.withdraw_entry(entry_id=result.ids[0])

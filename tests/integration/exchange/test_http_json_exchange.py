@@ -83,7 +83,7 @@ def rt(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     runtime = Runtime.open(
         load_settings(data_dir=tmp_path / "d", database_url=database_url), migrate=True
     )
-    runtime.store.create_bank(name="list", purpose=BankPurpose.PARTNER)
+    runtime.banks.create_bank(name="list", purpose=BankPurpose.PARTNER)
     yield runtime
     runtime.close()
 
@@ -91,7 +91,7 @@ def rt(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
 def _add(rt: Runtime, url: str, **extra: Any) -> None:
     add_exchange(
         rt.exchanges,
-        rt.store,
+        rt.banks,
         rt.exchange_registry,
         name="partner-list",
         kind="http_json",
@@ -117,14 +117,14 @@ def test_mapped_fields_paging_tombstones_and_resume(fake: FakeList, rt: Runtime)
     report = _fetch(rt)
     assert (report.pages, report.added) == (3, 5)
     assert fake.cursors == [None, "2", "4"]
-    entry = rt.store.find_entry(bank="list", signal_type="pdq", value=H[0])
+    entry = rt.banks.find_entry(bank="list", signal_type="pdq", value=H[0])
     assert entry.provenance.external_id == "70"
     # The list grows on its last page and withdraws an earlier hash there.
     fake.records.append({"hash": H[0], "algo": "pdq", "state": "withdrawn"})
     again = _fetch(rt)
     assert fake.cursors[-1] == "4"  # resumed at the last page, not from the start
     assert again.withdrawn == 1
-    assert rt.store.find_entry(bank="list", signal_type="pdq", value=H[0]).status is (
+    assert rt.banks.find_entry(bank="list", signal_type="pdq", value=H[0]).status is (
         EntryStatus.WITHDRAWN
     )
 
@@ -148,7 +148,7 @@ def test_bad_records_are_per_record_errors_and_a_cursor_loop_stops(
     fake.records = [{"hash": H[3], "algo": "pdq"}, {"hash": H[4], "algo": "pdq"}]
     add_exchange(
         rt.exchanges,
-        rt.store,
+        rt.banks,
         rt.exchange_registry,
         name="loop-list",
         kind="http_json",
@@ -174,7 +174,7 @@ def test_configuration_is_checked(rt: Runtime) -> None:
         with pytest.raises(InputError, match=message):
             add_exchange(
                 rt.exchanges,
-                rt.store,
+                rt.banks,
                 rt.exchange_registry,
                 name="bad",
                 kind="http_json",

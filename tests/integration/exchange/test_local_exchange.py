@@ -26,7 +26,7 @@ def rt(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
 
 
 def test_a_folder_is_read_file_by_file_and_tombstones_apply(rt: Runtime, tmp_path: Path) -> None:
-    banks, exchanges, registry = rt.store, rt.exchanges, rt.exchange_registry
+    banks, exchanges, registry = rt.banks, rt.exchanges, rt.exchange_registry
     banks.create_bank(name="partner", purpose=BankPurpose.PARTNER)
     drop = tmp_path / "drop"
     drop.mkdir()

@@ -41,8 +41,8 @@ def stores(database_url: str, tmp_path: Path) -> Iterator[Stores]:
     rt = Runtime.open(
         load_settings(data_dir=tmp_path / "d", database_url=database_url), migrate=True
     )
-    rt.store.create_bank(name="stopncii", purpose=BankPurpose.VICTIM)
-    pair = Stores((rt.store, rt.exchanges))
+    rt.banks.create_bank(name="stopncii", purpose=BankPurpose.VICTIM)
+    pair = Stores((rt.banks, rt.exchanges))
     pair.rt = rt
     yield pair
     rt.close()

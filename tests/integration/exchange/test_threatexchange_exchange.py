@@ -36,7 +36,7 @@ def rt(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     runtime = Runtime.open(
         load_settings(data_dir=tmp_path / "d", database_url=database_url), migrate=True
     )
-    runtime.store.create_bank(name="te", purpose=BankPurpose.PARTNER)
+    runtime.banks.create_bank(name="te", purpose=BankPurpose.PARTNER)
     yield runtime
     runtime.close()
 
@@ -44,7 +44,7 @@ def rt(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
 def _setup(rt: Runtime, url: str, page_size: int = 2) -> None:
     add_exchange(
         rt.exchanges,
-        rt.store,
+        rt.banks,
         rt.exchange_registry,
         name="te-ncii",
         kind="threatexchange",
@@ -65,7 +65,7 @@ def _fetch(rt: Runtime, token: str = TOKEN) -> FetchReport:
 
 
 def _status(rt: Runtime, value: str, kind: str = "pdq") -> EntryStatus:
-    return rt.store.find_entry(bank="te", signal_type=kind, value=value).status
+    return rt.banks.find_entry(bank="te", signal_type=kind, value=value).status
 
 
 def test_cursor_pages_are_followed_and_the_next_window_starts_at_the_newest_change(
@@ -79,7 +79,7 @@ def test_cursor_pages_are_followed_and_the_next_window_starts_at_the_newest_chan
     assert [r.get("after") for r in server.requests] == [None, "2", "4"]
     state = json.loads(rt.exchanges.get("te-ncii").checkpoint or "")
     assert state == {"since": server.clock, "after": None, "high": server.clock}
-    entry = rt.store.find_entry(bank="te", signal_type="pdq", value=H[0])
+    entry = rt.banks.find_entry(bank="te", signal_type="pdq", value=H[0])
     assert entry.provenance.external_id == "100"  # the descriptor, for feedback later
     again = _fetch(rt)  # nothing new: one request from the newest change seen
     assert again.added == 0 and server.requests[-1]["start_time"] == str(server.clock)
@@ -133,7 +133,7 @@ def test_hostile_records_are_refused_one_by_one_and_a_bad_token_applies_nothing(
     _setup(rt, server.start(), page_size=10)
     with pytest.raises(ExchangeFetchError):
         _fetch(rt, token="wrong")
-    assert rt.store.get_bank(name="te").active_entries == 0
+    assert rt.banks.get_bank(name="te").active_entries == 0
     report = _fetch(rt)
     assert (report.added, report.errors) == (1, 3)
 
@@ -142,7 +142,7 @@ def test_configuration_is_checked_before_anything_is_stored(rt: Runtime) -> None
     with pytest.raises(InputError, match="privacy_group"):
         add_exchange(
             rt.exchanges,
-            rt.store,
+            rt.banks,
             rt.exchange_registry,
             name="te-bad",
             kind="threatexchange",

@@ -52,10 +52,10 @@ def test_review_only_trust_sends_matches_to_people_and_auto_lets_the_policy_act(
 ) -> None:
     rt = _open(database_url, tmp_path / "d")
     try:
-        rt.store.create_bank(name="partner", purpose=BankPurpose.PARTNER)
+        rt.banks.create_bank(name="partner", purpose=BankPurpose.PARTNER)
         add_exchange(
             rt.exchanges,
-            rt.store,
+            rt.banks,
             rt.exchange_registry,
             name="unvetted",
             kind="local",
@@ -85,12 +85,12 @@ def test_a_flooding_hash_is_quarantined_reported_and_held_until_released(
     data_dir = tmp_path / "d"
     rt = _open(database_url, data_dir, flood_matches=3, flood_window_s=3600)
     try:
-        rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
-        from shieldwall.types import NewEntry, SignalType
+        rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+        from shieldwall.types import HashKind, NewEntry
 
-        rt.store.add_entries(
+        rt.banks.add_entries(
             bank="victims",
-            entries=[NewEntry(SignalType.PDQ, PDQ), NewEntry(SignalType.PDQ, OTHER)],
+            entries=[NewEntry(HashKind.PDQ, PDQ), NewEntry(HashKind.PDQ, OTHER)],
         )
         verdicts = [_lookup(rt, f"meme-{i}")[0] for i in range(5)]
         # Three matches are a victim's image reposted; the fourth within the hour trips it.
@@ -147,10 +147,10 @@ def test_a_second_process_tripping_the_same_flood_does_not_fail_the_lookup(
     first = _open(database_url, tmp_path / "d", flood_matches=1)
     second = _open(database_url, tmp_path / "d", flood_matches=1)
     try:
-        first.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
-        from shieldwall.types import NewEntry, SignalType
+        first.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+        from shieldwall.types import HashKind, NewEntry
 
-        first.store.add_entries(bank="victims", entries=[NewEntry(SignalType.PDQ, PDQ)])
+        first.banks.add_entries(bank="victims", entries=[NewEntry(HashKind.PDQ, PDQ)])
         for i, rt in enumerate((first, second, first, second)):
             _lookup(rt, f"race-{i}")
         assert len(first.quarantine.list_quarantined()) == 1
@@ -170,15 +170,15 @@ def test_a_retro_hunt_in_another_process_holds_an_entry_quarantined_since_it_loa
 ) -> None:
     """A worker has no change feed to reload the holds: its retro-hunt reloads them first,
     so an entry quarantined by another process after the worker loaded does not act."""
-    from shieldwall.types import NewEntry, SignalType
+    from shieldwall.types import HashKind, NewEntry
 
     worker = _open(database_url, tmp_path / "d")
     other = _open(database_url, tmp_path / "d")
     try:
-        worker.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+        worker.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
         assert _lookup(worker, "seen-before")[0] == "allow"  # remembered; holds loaded
-        (entry,) = other.store.add_entries(
-            bank="victims", entries=[NewEntry(SignalType.PDQ, PDQ)]
+        (entry,) = other.banks.add_entries(
+            bank="victims", entries=[NewEntry(HashKind.PDQ, PDQ)]
         ).ids
         other.quarantine.quarantine(
             entry_id=entry, bank="victims", hits=9, window_s=60, reason="test flood"

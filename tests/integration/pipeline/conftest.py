@@ -12,7 +12,7 @@ from PIL import Image
 from shieldwall.hashing.pdq import pdq_from_pixels
 from shieldwall.hashing.robust import bank_variants
 from shieldwall.store import BankStore, make_engine, session_factory, upgrade
-from shieldwall.types import NewEntry, SignalType
+from shieldwall.types import HashKind, NewEntry
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +31,14 @@ def cropped(photo: Image.Image) -> Image.Image:
 
 @pytest.fixture(scope="module")
 def plain_entry(photo: Image.Image) -> NewEntry:
-    return NewEntry(SignalType.PDQ, pdq_from_pixels(np.asarray(photo))[0])
+    return NewEntry(HashKind.PDQ, pdq_from_pixels(np.asarray(photo))[0])
 
 
 @pytest.fixture(scope="module")
 def entry_with_variants(photo: Image.Image, plain_entry: NewEntry) -> NewEntry:
     pairs = tuple((v.name, v.pdq) for v in bank_variants(np.asarray(photo)))
     assert pairs, "the photo should give bank-side variants"
-    return NewEntry(SignalType.PDQ, plain_entry.value, variants=pairs)
+    return NewEntry(HashKind.PDQ, plain_entry.value, variants=pairs)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from shieldwall.exchange import ExchangeFormat, ExportRecord, read_entries, writ
 from shieldwall.pipeline.bank_import import import_lines
 from shieldwall.pipeline.matcher import Matcher, Query
 from shieldwall.runtime import Runtime
-from shieldwall.types import BankPurpose, EntryStatus, NewEntry, SignalType
+from shieldwall.types import BankPurpose, EntryStatus, HashKind, NewEntry
 
 A = "a" * 32
 B = "b" * 32
@@ -39,7 +39,7 @@ def _matches(matcher: Matcher, md5: str) -> list[str]:
 
 
 def test_tombstones_withdraw_and_delete_in_file_order(rt: Runtime) -> None:
-    rt.store.create_bank(name="partner", purpose=BankPurpose.PARTNER)
+    rt.banks.create_bank(name="partner", purpose=BankPurpose.PARTNER)
     matcher = rt.matcher
     text = (
         f'{{"signal_type":"md5","value":"{A}"}}\n'
@@ -62,7 +62,7 @@ def test_tombstones_withdraw_and_delete_in_file_order(rt: Runtime) -> None:
     }
     assert _matches(matcher, A) == [] and _matches(matcher, B) == []
     assert _matches(matcher, C) == ["partner"]
-    assert rt.store.find_entry(bank="partner", signal_type="md5", value=A).status is (
+    assert rt.banks.find_entry(bank="partner", signal_type="md5", value=A).status is (
         EntryStatus.WITHDRAWN
     )
     # The same file again changes nothing (idempotent), the withdrawal included.
@@ -71,20 +71,20 @@ def test_tombstones_withdraw_and_delete_in_file_order(rt: Runtime) -> None:
 
 
 def test_an_export_imported_elsewhere_carries_the_withdrawal(rt: Runtime) -> None:
-    rt.store.create_bank(name="origin", purpose=BankPurpose.VICTIM)
-    rt.store.create_bank(name="copy", purpose=BankPurpose.PARTNER)
-    ids = rt.store.add_entries(
-        bank="origin", entries=[NewEntry(SignalType.MD5, A), NewEntry(SignalType.MD5, B)]
+    rt.banks.create_bank(name="origin", purpose=BankPurpose.VICTIM)
+    rt.banks.create_bank(name="copy", purpose=BankPurpose.PARTNER)
+    ids = rt.banks.add_entries(
+        bank="origin", entries=[NewEntry(HashKind.MD5, A), NewEntry(HashKind.MD5, B)]
     ).ids
     import_lines(rt.banking, bank="copy", lines=_lines(f'{{"signal_type":"md5","value":"{A}"}}\n'))
-    rt.store.withdraw_entry(entry_id=ids[0])
+    rt.banks.withdraw_entry(entry_id=ids[0])
     buffer = io.StringIO()
     write_entries(
-        (ExportRecord(e, s) for e, s in rt.store.iter_bank_records(bank="origin")), buffer, "jsonl"
+        (ExportRecord(e, s) for e, s in rt.banks.iter_bank_records(bank="origin")), buffer, "jsonl"
     )
     report = import_lines(rt.banking, bank="copy", lines=_lines(buffer.getvalue()))
     assert (report.added, report.withdrawn) == (1, 1)
-    assert rt.store.find_entry(bank="copy", signal_type="md5", value=A).status is (
+    assert rt.banks.find_entry(bank="copy", signal_type="md5", value=A).status is (
         EntryStatus.WITHDRAWN
     )
 
@@ -92,9 +92,9 @@ def test_an_export_imported_elsewhere_carries_the_withdrawal(rt: Runtime) -> Non
 def test_a_tombstone_cannot_reach_into_another_bank(rt: Runtime) -> None:
     """A partner who can feed one bank must not be able to withdraw a victim's hash held
     in another bank by sending a tombstone for it."""
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
-    rt.store.create_bank(name="partner", purpose=BankPurpose.PARTNER)
-    rt.store.add_entries(bank="victims", entries=[NewEntry(SignalType.MD5, A)])
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    rt.banks.create_bank(name="partner", purpose=BankPurpose.PARTNER)
+    rt.banks.add_entries(bank="victims", entries=[NewEntry(HashKind.MD5, A)])
     matcher = rt.matcher
     text = f'{{"signal_type":"md5","value":"{A}","status":"deleted"}}\n'
     report = import_lines(rt.banking, bank="partner", lines=_lines(text))
@@ -108,8 +108,8 @@ def test_an_exchange_tombstone_cannot_cancel_a_victims_own_case(rt: Runtime) -> 
     exchange's claim, and the victim's protection stays."""
     from shieldwall.pipeline.banking import add_to_bank
 
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
-    add_to_bank(rt.banking, bank="victims", entries=[NewEntry(SignalType.MD5, A)], holder="case:1")
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    add_to_bank(rt.banking, bank="victims", entries=[NewEntry(HashKind.MD5, A)], holder="case:1")
     feed = f'{{"signal_type":"md5","value":"{A}"}}\n'
     import_lines(rt.banking, bank="victims", lines=_lines(feed), holder="exchange:partner")
     tomb = f'{{"signal_type":"md5","value":"{A}","status":"withdrawn"}}\n'

@@ -35,7 +35,7 @@ from shieldwall.store import BankStore, ExchangeStore, make_engine, session_fact
 from shieldwall.store.change_signal import CHANNEL, ChangeListener
 from shieldwall.store.migrations.versions import r0016_change_notify
 from shieldwall.store.quarantine import QuarantineStore
-from shieldwall.types import BankPurpose, NewEntry, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry
 from tests.conftest import POSTGRES_ADMIN_URL
 
 LONG = 60.0
@@ -265,7 +265,7 @@ def test_a_bank_change_is_announced_on_commit_only(own_database: str) -> None:
             conn.rollback()
         store.add_entries(
             bank="victims",
-            entries=[NewEntry(SignalType.MD5, f"{i:032x}") for i in range(1, 4)],
+            entries=[NewEntry(HashKind.MD5, f"{i:032x}") for i in range(1, 4)],
         )
         _until(lambda: len(heard) == 2)
         time.sleep(0.3)  # nothing else arrives
@@ -285,7 +285,7 @@ def test_served_lookups_read_no_change_log_and_still_see_other_processes_changes
     settings = load_settings(data_dir=tmp_path / "data", change_feed_local_poll_s=0.05)
     setup = Runtime.open(settings, migrate=True)
     key, _ = setup.keys.create_api_key(name="t", scopes=["admin"], rate_limit_per_minute=10**6)
-    setup.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    setup.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     reads: list[str] = []
     for name in ("changes_since", "replay_since"):  # every way of reading the log
         original = getattr(BankStore, name)
@@ -299,9 +299,9 @@ def test_served_lookups_read_no_change_log_and_still_see_other_processes_changes
     banked = "ab" * 32
     with TestClient(create_app(settings)) as client:
         # Another process (here: another runtime) adds an entry; the feed brings it in.
-        setup.store.add_entries(bank="victims", entries=[NewEntry(SignalType.PDQ, banked)])
+        setup.banks.add_entries(bank="victims", entries=[NewEntry(HashKind.PDQ, banked)])
         _until(
-            lambda: client.get("/readyz").json()["change_seq"] >= setup.store.latest_change_seq()
+            lambda: client.get("/readyz").json()["change_seq"] >= setup.banks.latest_change_seq()
         )
         before = len(reads)
         for n in range(20):
@@ -327,11 +327,9 @@ def test_served_lookups_read_no_match_holds_and_still_see_another_process_quaran
     )
     setup = Runtime.open(settings, migrate=True)
     key, _ = setup.keys.create_api_key(name="t", scopes=["admin"], rate_limit_per_minute=10**6)
-    setup.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    setup.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     banked = "cd" * 32
-    (entry,) = setup.store.add_entries(
-        bank="victims", entries=[NewEntry(SignalType.PDQ, banked)]
-    ).ids
+    (entry,) = setup.banks.add_entries(bank="victims", entries=[NewEntry(HashKind.PDQ, banked)]).ids
     reads: list[str] = []
     for store, name in ((ExchangeStore, "list_exchanges"), (QuarantineStore, "active_ids")):
         original = getattr(store, name)
@@ -387,14 +385,14 @@ def test_a_new_replica_starts_from_the_shared_snapshot_and_the_changes_after_it(
 ) -> None:
     snapshots = tmp_path / "shared-index"
     first = _runtime(tmp_path, "a", snapshots)
-    first.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    first.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     # Random hashes are ~128 bits apart: none matches another at threshold 31.
-    before = [NewEntry(SignalType.PDQ, secrets.token_hex(32)) for _ in range(199)]
-    first.store.add_entries(bank="victims", entries=before)
+    before = [NewEntry(HashKind.PDQ, secrets.token_hex(32)) for _ in range(199)]
+    first.banks.add_entries(bank="victims", entries=before)
     assert first.matcher.save_snapshot().parent == snapshots
-    after = NewEntry(SignalType.PDQ, secrets.token_hex(32))
-    first.store.add_entries(bank="victims", entries=[after])
-    first.store.withdraw_entry(bank="victims", signal_type="pdq", value=before[0].value)
+    after = NewEntry(HashKind.PDQ, secrets.token_hex(32))
+    first.banks.add_entries(bank="victims", entries=[after])
+    first.banks.withdraw_entry(bank="victims", signal_type="pdq", value=before[0].value)
     first.close()
 
     def no_full_read(self: BankStore, **kwargs: object) -> object:
@@ -415,8 +413,8 @@ def test_a_new_replica_starts_from_the_shared_snapshot_and_the_changes_after_it(
 def test_a_damaged_snapshot_is_rebuilt_from_the_store_not_fatal(tmp_path: Path) -> None:
     snapshots = tmp_path / "shared-index"
     first = _runtime(tmp_path, "a", snapshots)
-    first.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
-    first.store.add_entries(bank="victims", entries=[NewEntry(SignalType.PDQ, "ab" * 32)])
+    first.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    first.banks.add_entries(bank="victims", entries=[NewEntry(HashKind.PDQ, "ab" * 32)])
     first.matcher.save_snapshot()
     first.close()
     (snapshots / "current" / "pdq" / "manifest.json").write_text("{not json")

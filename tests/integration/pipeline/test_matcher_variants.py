@@ -16,7 +16,7 @@ from shieldwall.hashing.pdq import pdq_from_pixels
 from shieldwall.hashing.robust import matcher_variants, query_variants
 from shieldwall.pipeline.matcher import SNAPSHOT_MANIFEST, Matcher, Query
 from shieldwall.store import BankStore
-from shieldwall.types import BankPurpose, NewEntry, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_new_entry_with_variants_matches_and_withdrawal_stops_it(
 def test_plain_hit_beats_a_variant_hit_at_the_same_distance(
     store: BankStore, bank: str, plain_entry: NewEntry
 ) -> None:
-    same = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("whole", plain_entry.value),))
+    same = NewEntry(HashKind.PDQ, plain_entry.value, variants=(("whole", plain_entry.value),))
     store.add_entries(bank=bank, entries=[same])
     (hit,) = Matcher(store).match(Query(pdq=plain_entry.value)).active
     assert (hit.distance, hit.variant) == (0, None)
@@ -152,7 +152,7 @@ def test_the_simplest_explanation_within_the_threshold_is_reported(
     """A re-encoded copy 20 bits from the plain hash reads "matched as submitted", even when
     a crop probe sits closer to the submitter's crop hash."""
     crop = _flip_bits(plain_entry.value, 128)
-    entry = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("crop(center,90%)", crop),))
+    entry = NewEntry(HashKind.PDQ, plain_entry.value, variants=(("crop(center,90%)", crop),))
     store.add_entries(bank=bank, entries=[entry])
     query = Query(pdq=_flip_bits(plain_entry.value, 20), variants=(("crop(center,94%)", crop),))
     (hit,) = Matcher(store).match(query).active
@@ -166,7 +166,7 @@ def test_a_strict_bank_still_takes_a_close_window_hit(
     (20 bits, over this bank's 10) does not hide an exact hit on a stored window."""
     store.create_bank(name="strict", purpose=BankPurpose.VICTIM, threshold=10)
     crop = _flip_bits(plain_entry.value, 128)
-    entry = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("crop(center,90%)", crop),))
+    entry = NewEntry(HashKind.PDQ, plain_entry.value, variants=(("crop(center,90%)", crop),))
     store.add_entries(bank="strict", entries=[entry])
     query = Query(pdq=_flip_bits(plain_entry.value, 20), variants=(("crop(center,94%)", crop),))
     (hit,) = Matcher(store).match(query).active
@@ -191,7 +191,7 @@ def test_a_grid_probe_is_not_taken_against_a_plain_hash_or_another_region(
     """Even at distance 0: a crop of the upload can only be the original's central window,
     a left strip only its left window (robust.compatible)."""
     left = _flip_bits(plain_entry.value, 100)
-    entry = NewEntry(SignalType.PDQ, plain_entry.value, variants=(("window(left,75%)", left),))
+    entry = NewEntry(HashKind.PDQ, plain_entry.value, variants=(("window(left,75%)", left),))
     store.add_entries(bank=bank, entries=[entry])
     matcher = Matcher(store)
     grid_on_plain = Query(variants=(("crop(center,94%)", plain_entry.value),))

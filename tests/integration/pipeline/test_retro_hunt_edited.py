@@ -54,8 +54,8 @@ def test_hunt_finds_mirrored_and_letterboxed_uploads_seen_before(
     assert {mirrored.decision.verdict, boxed.decision.verdict} == {"allow"}
     assert any(name == "flip_horizontal" for name, _ in mirrored.item.pdq_views)
 
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
-    (entry_id,) = rt.store.add_entries(bank="victims", entries=[plain_entry]).ids
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    (entry_id,) = rt.banks.add_entries(bank="victims", entries=[plain_entry]).ids
     rt.matcher.refresh()
     report = rt.retro_hunter.hunt([entry_id])
 

@@ -36,14 +36,14 @@ def test_hunt_finds_a_seen_cropped_copy_through_the_variants(
 ) -> None:
     seen = rt.scanner.scan(ScanMeta(content_id="old-post", surface="post"), _png(cropped))
     assert seen.decision.verdict == "allow"
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
 
     # The plain hash alone does not reach the cropped copy.
-    (entry_id,) = rt.store.add_entries(bank="victims", entries=[plain_entry]).ids
+    (entry_id,) = rt.banks.add_entries(bank="victims", entries=[plain_entry]).ids
     rt.matcher.refresh()
     assert rt.retro_hunter.hunt([entry_id]).items_hit == 0
 
-    rt.store.add_entries(bank="victims", entries=[entry_with_variants])
+    rt.banks.add_entries(bank="victims", entries=[entry_with_variants])
     rt.matcher.refresh()
     report = rt.retro_hunter.hunt([entry_id])
     assert report.items_hit == 1

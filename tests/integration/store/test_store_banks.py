@@ -6,7 +6,7 @@ import pytest
 
 from shieldwall.errors import BankExistsError, BankNotFoundError, EntryNotFoundError, InputError
 from shieldwall.store import BankStore
-from shieldwall.types import BankPurpose, EntryStatus, NewEntry, SignalType
+from shieldwall.types import BankPurpose, EntryStatus, HashKind, NewEntry
 
 MD5_A = "a" * 32
 MD5_B = "b" * 32
@@ -44,7 +44,7 @@ def test_unknown_bank_raises_not_found(store: BankStore) -> None:
     with pytest.raises(BankNotFoundError):
         store.get_bank(name="nope")
     with pytest.raises(BankNotFoundError):
-        store.add_entries(bank="nope", entries=[NewEntry(SignalType.MD5, MD5_A)])
+        store.add_entries(bank="nope", entries=[NewEntry(HashKind.MD5, MD5_A)])
     with pytest.raises(BankNotFoundError):
         store.update_bank(name="nope", threshold=3)
     with pytest.raises(BankNotFoundError):
@@ -76,7 +76,7 @@ def test_list_banks_counts_only_active_entries(store: BankStore) -> None:
     store.create_bank(name="a", purpose=BankPurpose.INTERNAL)
     store.add_entries(
         bank="b",
-        entries=[NewEntry(SignalType.MD5, MD5_A), NewEntry(SignalType.MD5, MD5_B)],
+        entries=[NewEntry(HashKind.MD5, MD5_A), NewEntry(HashKind.MD5, MD5_B)],
     )
     store.withdraw_entry(bank="b", signal_type="md5", value=MD5_A)
     banks = store.list_banks()
@@ -85,7 +85,7 @@ def test_list_banks_counts_only_active_entries(store: BankStore) -> None:
 
 def test_threshold_update_shows_in_match_explanations(store: BankStore) -> None:
     store.create_bank(name="partner", purpose=BankPurpose.PARTNER, threshold=31)
-    (entry_id,) = store.add_entries(bank="partner", entries=[NewEntry(SignalType.PDQ, PDQ_A)]).ids
+    (entry_id,) = store.add_entries(bank="partner", entries=[NewEntry(HashKind.PDQ, PDQ_A)]).ids
     updated = store.update_bank(name="partner", threshold=12, description="tightened")
     assert (updated.threshold, updated.description, updated.active_entries) == (12, "tightened", 1)
     info = store.entries_by_ids(ids=[entry_id])[entry_id]
@@ -94,7 +94,7 @@ def test_threshold_update_shows_in_match_explanations(store: BankStore) -> None:
 
 def test_negative_bank_keeps_its_purpose_for_explanations(store: BankStore) -> None:
     store.create_bank(name="memes", purpose=BankPurpose.NEGATIVE, description="allow-list")
-    (entry_id,) = store.add_entries(bank="memes", entries=[NewEntry(SignalType.PDQ, PDQ_A)]).ids
+    (entry_id,) = store.add_entries(bank="memes", entries=[NewEntry(HashKind.PDQ, PDQ_A)]).ids
     info = store.get_entry(entry_id=entry_id)
     assert info.bank_purpose is BankPurpose.NEGATIVE
     assert info.matching
@@ -106,7 +106,7 @@ def test_negative_bank_keeps_its_purpose_for_explanations(store: BankStore) -> N
 def test_disabling_a_bank_takes_its_entries_out_of_matching_and_back(store: BankStore) -> None:
     store.create_bank(name="b", purpose=BankPurpose.PARTNER)
     ids = store.add_entries(
-        bank="b", entries=[NewEntry(SignalType.MD5, MD5_A), NewEntry(SignalType.MD5, MD5_B)]
+        bank="b", entries=[NewEntry(HashKind.MD5, MD5_A), NewEntry(HashKind.MD5, MD5_B)]
     ).ids
     seq = store.latest_change_seq()
 
@@ -126,7 +126,7 @@ def test_disabling_a_bank_takes_its_entries_out_of_matching_and_back(store: Bank
 
 def test_entries_added_to_a_disabled_bank_log_nothing(store: BankStore) -> None:
     store.create_bank(name="off", purpose=BankPurpose.PARTNER, enabled=False)
-    result = store.add_entries(bank="off", entries=[NewEntry(SignalType.MD5, MD5_A)])
+    result = store.add_entries(bank="off", entries=[NewEntry(HashKind.MD5, MD5_A)])
     assert result.added == 1
     assert store.latest_change_seq() == 0
     store.update_bank(name="off", enabled=True)
@@ -137,9 +137,9 @@ def test_delete_bank_cascades_to_entries_and_logs_removals(store: BankStore) -> 
     store.create_bank(name="gone", purpose=BankPurpose.PARTNER)
     store.create_bank(name="kept", purpose=BankPurpose.PARTNER)
     gone = store.add_entries(
-        bank="gone", entries=[NewEntry(SignalType.MD5, MD5_A), NewEntry(SignalType.PDQ, PDQ_A)]
+        bank="gone", entries=[NewEntry(HashKind.MD5, MD5_A), NewEntry(HashKind.PDQ, PDQ_A)]
     ).ids
-    (kept,) = store.add_entries(bank="kept", entries=[NewEntry(SignalType.MD5, MD5_A)]).ids
+    (kept,) = store.add_entries(bank="kept", entries=[NewEntry(HashKind.MD5, MD5_A)]).ids
     store.withdraw_entry(entry_id=gone[1])
     seq = store.latest_change_seq()
 

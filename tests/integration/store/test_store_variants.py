@@ -7,7 +7,7 @@ import pytest
 
 from shieldwall.errors import InvalidHashError, InvalidRecordError
 from shieldwall.store import BankStore
-from shieldwall.types import BankPurpose, NewEntry, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry
 
 
 def _pdq(i: int) -> str:
@@ -28,7 +28,7 @@ def test_variants_are_stored_with_the_entry_in_slot_order(store: BankStore, bank
     given = (("crop(center,90%)", "AB" * 32 + " "), ("top(75%)", _pdq(7)))
     (entry_id, plain_id) = store.add_entries(
         bank=bank,
-        entries=[NewEntry(SignalType.PDQ, _pdq(1), variants=given), NewEntry("pdq", _pdq(2))],
+        entries=[NewEntry(HashKind.PDQ, _pdq(1), variants=given), NewEntry("pdq", _pdq(2))],
     ).ids
     assert store.variants_for(entry_ids=[entry_id, plain_id, 999]) == {
         entry_id: [(0, "crop(center,90%)", "ab" * 32), (1, "top(75%)", _pdq(7))]
@@ -38,7 +38,7 @@ def test_variants_are_stored_with_the_entry_in_slot_order(store: BankStore, bank
 
 
 def test_sixteen_variants_are_accepted_and_read_in_chunks(store: BankStore, bank: str) -> None:
-    entries = [NewEntry(SignalType.PDQ, _pdq(i), variants=_variants(16, 100 * i)) for i in range(3)]
+    entries = [NewEntry(HashKind.PDQ, _pdq(i), variants=_variants(16, 100 * i)) for i in range(3)]
     ids = store.add_entries(bank=bank, entries=entries).ids
     found = store.variants_for(entry_ids=iter(ids))
     assert [len(found[i]) for i in ids] == [16, 16, 16]
@@ -65,7 +65,7 @@ def test_sixteen_variants_are_accepted_and_read_in_chunks(store: BankStore, bank
 def test_bad_variants_are_refused_before_anything_is_written(
     store: BankStore, bank: str, entry: NewEntry, error: type[Exception], words: str
 ) -> None:
-    ok = NewEntry(SignalType.PDQ, _pdq(50))
+    ok = NewEntry(HashKind.PDQ, _pdq(50))
     with pytest.raises(error, match=r"entry 1: .*" + words.replace("(", r"\(")):
         store.add_entries(bank=bank, entries=[ok, entry])
     assert store.get_bank(name=bank).active_entries == 0

@@ -20,7 +20,7 @@ def _upload(path: Path, **fields: str) -> dict[str, object]:
 def test_bank_then_match_copies_clips_and_compilations(
     client: TestClient, runtime: Runtime, clips: Clips
 ) -> None:
-    runtime.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    runtime.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     writer = bearer(runtime, "banks:write")
     scanner = bearer(runtime, "scan")
 
@@ -69,7 +69,7 @@ _HOSTILE = [
 
 
 def test_hostile_uploads_get_problem_codes(client: TestClient, runtime: Runtime) -> None:
-    runtime.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    runtime.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     for url, scope in (("/v1/videos/match", "scan"), ("/v1/banks/victims/videos", "banks:write")):
         headers = bearer(runtime, scope)
         for content, status, code in _HOSTILE:
@@ -77,13 +77,13 @@ def test_hostile_uploads_get_problem_codes(client: TestClient, runtime: Runtime)
             assert r.status_code == status, (url, code, r.text)
             assert r.headers["content-type"].startswith("application/problem+json")
             assert r.json()["code"] == code
-    assert runtime.store.get_bank(name="victims").active_entries == 0
+    assert runtime.banks.get_bank(name="victims").active_entries == 0
 
 
 def test_truncated_video_is_refused_and_nothing_is_banked(
     client: TestClient, runtime: Runtime, clips: Clips
 ) -> None:
-    runtime.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    runtime.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     data = clips.original.read_bytes()
     r = client.post(
         "/v1/banks/victims/videos",
@@ -93,7 +93,7 @@ def test_truncated_video_is_refused_and_nothing_is_banked(
     # The MP4 index (moov) is written last, so a cut-off file has no readable frames.
     assert r.status_code == 415, r.text
     assert r.json()["code"] == "video_error"
-    assert runtime.store.get_bank(name="victims").active_entries == 0
+    assert runtime.banks.get_bank(name="victims").active_entries == 0
 
 
 def test_scopes_unknown_banks_and_bad_fields(

@@ -20,12 +20,12 @@ from shieldwall.pipeline.video_bank import VideoBank, video_bank_for
 from shieldwall.runtime import Runtime
 from shieldwall.store import session_factory
 from shieldwall.store.videos import VideoNotFoundError, VideoStore
-from shieldwall.types import BankPurpose, EntryStatus, Provenance, SignalType
+from shieldwall.types import BankPurpose, EntryStatus, HashKind, Provenance
 from tests.integration.video.video_clips import Clips
 
 
 def _bank(rt: Runtime, name: str = "victims") -> None:
-    rt.store.create_bank(name=name, purpose=BankPurpose.VICTIM)
+    rt.banks.create_bank(name=name, purpose=BankPurpose.VICTIM)
 
 
 def test_banking_stores_frames_and_file_digests_as_entries(runtime: Runtime, clips: Clips) -> None:
@@ -39,9 +39,9 @@ def test_banking_stores_frames_and_file_digests_as_entries(runtime: Runtime, cli
     assert result.video.provenance.external_id == "case-1"
     entries = {
         (e.signal_type, e.value)
-        for e in runtime.store.entries_by_ids(ids=result.entry_ids).values()
+        for e in runtime.banks.entries_by_ids(ids=result.entry_ids).values()
     }
-    assert entries == {(SignalType.MD5, video.md5), (SignalType.SHA256, video.sha256)}
+    assert entries == {(HashKind.MD5, video.md5), (HashKind.SHA256, video.sha256)}
     again = video_bank_for(runtime).add("victims", video)
     assert not again.created and again.video.id == result.video.id
 
@@ -57,7 +57,7 @@ def test_copies_clips_and_compilations_match_with_telling_percentages(
     assert [(h.video.id, h.query_pct, h.target_pct) for h in same.videos] == [
         (banked.id, 100.0, 100.0)
     ]
-    assert {m.signal_type for m in same.exact} == {SignalType.MD5, SignalType.SHA256}
+    assert {m.signal_type for m in same.exact} == {HashKind.MD5, HashKind.SHA256}
 
     copy = bank.match(hash_video(clips.reencoded))
     assert copy.videos[0].query_pct >= 90 and copy.videos[0].target_pct >= 90
@@ -94,7 +94,7 @@ def test_withdrawal_stops_matching_at_once_here_and_in_another_process(
     # Another process: its own VideoBank over the same database, already loaded.
     there = VideoBank(
         videos=VideoStore(session_factory(runtime.engine)),
-        banks=runtime.store,
+        banks=runtime.banks,
     )
     query = hash_video(clips.reencoded)
     assert not there.match(query).videos
@@ -116,9 +116,9 @@ def test_disabled_bank_videos_do_not_match(runtime: Runtime, clips: Clips) -> No
     _bank(runtime)
     bank = video_bank_for(runtime)
     bank.add("victims", hash_video(clips.original))
-    runtime.store.update_bank(name="victims", enabled=False)
+    runtime.banks.update_bank(name="victims", enabled=False)
     assert not bank.match(hash_video(clips.reencoded)).videos
-    runtime.store.update_bank(name="victims", enabled=True)
+    runtime.banks.update_bank(name="victims", enabled=True)
     assert bank.match(hash_video(clips.reencoded)).videos
 
 
@@ -167,7 +167,7 @@ def test_bank_search_agrees_with_pairwise_matching(runtime: Runtime, data: st.Da
     pool = data.draw(st.lists(_pdq, min_size=3, max_size=6, unique=True))
     name = f"b{next(_names)}"
     _bank(runtime, name)
-    bank = VideoBank(videos=VideoStore(session_factory(runtime.engine)), banks=runtime.store)
+    bank = VideoBank(videos=VideoStore(session_factory(runtime.engine)), banks=runtime.banks)
     banked = {}
     for video in data.draw(st.lists(_videos(pool), min_size=1, max_size=4)):
         record = bank.add(name, video).video

@@ -27,7 +27,7 @@ def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     monkeypatch.setenv("SHIELDWALL_DATABASE_URL", database_url)
     monkeypatch.setenv("SHIELDWALL_MAX_UPLOAD_BYTES", "2000000")
     rt = Runtime.open(load_settings(), migrate=True)
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     rt.close()
     return tmp_path
 

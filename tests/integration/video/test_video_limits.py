@@ -28,7 +28,7 @@ def _client(database_url: str, tmp_path: Path, **settings: object) -> Iterator[T
         load_settings(data_dir=tmp_path / "data", database_url=database_url, **settings),
         migrate=True,
     )
-    rt.store.create_bank(name="victims", purpose=BankPurpose.VICTIM)
+    rt.banks.create_bank(name="victims", purpose=BankPurpose.VICTIM)
     with TestClient(create_app(runtime=rt, warm_signals=False)) as client:
         client.app.state.test_runtime = rt  # type: ignore[attr-defined]
         yield client
@@ -65,7 +65,7 @@ def test_frames_over_the_pixel_limit_are_refused_and_nothing_is_banked(
     assert "160x120" in banked.json()["detail"]
     matched = small_frames.post("/v1/videos/match", files=files, headers=bearer(rt, "scan"))
     assert matched.status_code == 413 and matched.json()["code"] == "decompression_bomb"
-    assert rt.store.get_bank(name="victims").active_entries == 0
+    assert rt.banks.get_bank(name="victims").active_entries == 0
 
 
 def test_a_video_over_8_mib_within_the_documented_limit_is_accepted(

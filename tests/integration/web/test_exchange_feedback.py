@@ -40,10 +40,10 @@ def fsite(tmp_path_factory: pytest.TempPathFactory, exchange: FakeStopNCII) -> I
         exchange_credentials={"sncii": {"api_key": API_KEY}},
     )
     runtime = Runtime.open(settings)
-    runtime.store.create_bank(name="stopncii", purpose=BankPurpose.PARTNER)
+    runtime.banks.create_bank(name="stopncii", purpose=BankPurpose.PARTNER)
     add_exchange(
         runtime.exchanges,
-        runtime.store,
+        runtime.banks,
         runtime.exchange_registry,
         name="sncii",
         kind="stopncii",
@@ -170,16 +170,16 @@ def test_a_hash_held_only_by_a_victim_case_sends_nothing_to_any_exchange(
     """A victim's portal hash is theirs: a moderator's verdict on its match must not reach
     an exchange that never supplied it (the exchange would learn of the victim's case)."""
     from shieldwall.pipeline.banking import add_to_bank
-    from shieldwall.types import NewEntry, Provenance, SignalType
+    from shieldwall.types import HashKind, NewEntry, Provenance
 
     path = photo_paths[3]
-    fsite.runtime.store.create_bank(name="victims-own", purpose=BankPurpose.VICTIM)
+    fsite.runtime.banks.create_bank(name="victims-own", purpose=BankPurpose.VICTIM)
     add_to_bank(
         fsite.runtime.banking,
         bank="victims-own",
         entries=[
             NewEntry(
-                SignalType.PDQ,
+                HashKind.PDQ,
                 hash_image_file(path).pdq,
                 provenance=Provenance(source="portal", case_id="case-x"),
             )

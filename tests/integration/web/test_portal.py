@@ -146,7 +146,7 @@ def test_approval_hunts_copies_and_withdrawal_stops_matching(
     (case,) = [c for c in _cases(site) if c.case_number == number]
     assert {h.status for h in case.hashes} == {"pending"}
     # Pending hashes match nothing yet.
-    assert not any(b.name == "victim-requests" for b in site.runtime.store.list_banks())
+    assert not any(b.name == "victim-requests" for b in site.runtime.banks.list_banks())
     mod = site.client_for("moderator")
     page = mod.get("/review/cases")
     assert number in page.text
@@ -172,7 +172,7 @@ def test_approval_hunts_copies_and_withdrawal_stops_matching(
     assert "Withdrawn by you" in withdrawn
     (case,) = [c for c in _cases(site) if c.case_number == number]
     for h in case.hashes:
-        entry = site.runtime.store.get_entry(entry_id=h.entry_id)
+        entry = site.runtime.banks.get_entry(entry_id=h.entry_id)
         assert entry.status is EntryStatus.WITHDRAWN
 
 

@@ -18,7 +18,7 @@ from shieldwall.hashing.decode import decode_image
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS, bank_variants
 from shieldwall.store import session_factory
 from shieldwall.store.cases import CaseInfo, CaseStore
-from shieldwall.types import EntryId, SignalType
+from shieldwall.types import EntryId, HashKind
 from shieldwall.web.portal_form import MESSAGES, check_request
 
 VALID = {
@@ -89,9 +89,9 @@ def test_region_hashes_are_kept_and_reach_the_bank_entry_on_approval(
         f"/review/cases/{case.id}", data={"csrf_token": csrf_of(page.text), "decision": "approve"}
     )
     (case,) = [c for c in _cases(site) if c.case_number == number.group(1)]
-    (pdq,) = [h for h in case.hashes if h.signal_type == SignalType.PDQ.value]
+    (pdq,) = [h for h in case.hashes if h.signal_type == HashKind.PDQ.value]
     assert pdq.status == "approved" and pdq.entry_id is not None
-    stored = site.runtime.store.variants_for(entry_ids=[pdq.entry_id])
+    stored = site.runtime.banks.variants_for(entry_ids=[pdq.entry_id])
     assert [(name, value) for _, name, value in stored[EntryId(pdq.entry_id)]] == list(expected)
 
 

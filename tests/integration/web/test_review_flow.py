@@ -95,13 +95,13 @@ def test_apply_to_cluster_decides_every_near_copy(
 def test_adding_to_a_bank_needs_a_second_different_moderator(
     site: Site, api_key: str, photo_paths: list[Path]
 ) -> None:
-    site.runtime.store.create_bank(name="internal-confirmed", purpose=BankPurpose.INTERNAL)
+    site.runtime.banks.create_bank(name="internal-confirmed", purpose=BankPurpose.INTERNAL)
     item_id = _scan(site, api_key, photo_paths[3], "bank-me")
     mod = site.client_for("moderator")
     _decide(
         mod, item_id, verdict="remove", category="ncii_possible", add_to_bank="internal-confirmed"
     )
-    assert site.runtime.store.get_bank(name="internal-confirmed").active_entries == 0
+    assert site.runtime.banks.get_bank(name="internal-confirmed").active_entries == 0
     (approval,) = [a for a in _pending(site) if a.item_id == item_id]
     page = mod.get("/review/approvals")
     own = mod.post(
@@ -109,21 +109,18 @@ def test_adding_to_a_bank_needs_a_second_different_moderator(
         data={"csrf_token": csrf_of(page.text), "decision": "approve"},
     )
     assert "error=" in own.headers["location"]
-    assert site.runtime.store.get_bank(name="internal-confirmed").active_entries == 0
+    assert site.runtime.banks.get_bank(name="internal-confirmed").active_entries == 0
     other = site.client_for("moderator2")
     page = other.get("/review/approvals")
     other.post(
         f"/review/approvals/{approval.id}",
         data={"csrf_token": csrf_of(page.text), "decision": "approve"},
     )
-    assert site.runtime.store.get_bank(name="internal-confirmed").active_entries == 3
+    assert site.runtime.banks.get_bank(name="internal-confirmed").active_entries == 3
 
 
 def _pending(site: Site) -> list:  # type: ignore[type-arg]
-    from shieldwall.store import session_factory
-    from shieldwall.store.cases import ReviewDeskStore
-
-    return ReviewDeskStore(session_factory(site.runtime.engine)).approvals()
+    return site.runtime.reviews.approvals()
 
 
 def test_reveal_is_recorded_and_the_clear_image_only_follows_a_reveal(

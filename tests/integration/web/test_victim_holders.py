@@ -25,7 +25,7 @@ from shieldwall.store import session_factory
 from shieldwall.store.audit_models import AuditEventRow
 from shieldwall.store.cases import CaseStore
 from shieldwall.store.users import UserStore
-from shieldwall.types import EntryStatus, NewEntry, Provenance, SignalType
+from shieldwall.types import EntryStatus, HashKind, NewEntry, Provenance
 from shieldwall.web import create_site
 
 VALID = {
@@ -137,9 +137,9 @@ def test_withdrawing_a_second_case_leaves_the_first_victims_entries_matching(
 
     for entry_id in shared:
         assert entry_id is not None
-        assert site.runtime.store.get_entry(entry_id=entry_id).status is EntryStatus.ACTIVE
+        assert site.runtime.banks.get_entry(entry_id=entry_id).status is EntryStatus.ACTIVE
     assert cases.find_by_number(first).status == "actioned"
-    holders = site.runtime.store.entry_holders(entry_ids=[e for e in shared if e])
+    holders = site.runtime.banks.entry_holders(entry_ids=[e for e in shared if e])
     assert all(h == [f"case:{first}"] for h in holders.values())
     # A new upload of the photo still matches the first victim's entries.
     verdict = scan_verdict(site, key, "new-upload-after-withdrawal", photo)
@@ -165,11 +165,11 @@ def test_the_last_holder_withdrawing_stops_matching_and_a_partner_claim_survives
     approve(site, number)
     # A partner's list carries one of the two photos' MD5s as well.
     h = hash_image_file(partner_held)
-    site.runtime.store.add_entries(
+    site.runtime.banks.add_entries(
         bank="victim-requests",
         entries=[
             NewEntry(
-                signal_type=SignalType.MD5,
+                signal_type=HashKind.MD5,
                 value=h.md5,
                 provenance=Provenance(source="partner.example"),
             )
@@ -178,7 +178,7 @@ def test_the_last_holder_withdrawing_stops_matching_and_a_partner_claim_survives
     withdraw(site, number, code)
     case = CaseStore(session_factory(site.runtime.engine)).find_by_number(number)
     status = {
-        (x.value): site.runtime.store.get_entry(entry_id=x.entry_id or 0).status
+        (x.value): site.runtime.banks.get_entry(entry_id=x.entry_id or 0).status
         for x in case.hashes
     }
     assert status.pop(h.md5) is EntryStatus.ACTIVE  # the partner still holds it
@@ -199,4 +199,4 @@ def test_a_new_case_brings_back_hashes_an_earlier_case_withdrew(
     approve(site, second)
     case = CaseStore(session_factory(site.runtime.engine)).find_by_number(second)
     for x in case.hashes:
-        assert site.runtime.store.get_entry(entry_id=x.entry_id or 0).status is EntryStatus.ACTIVE
+        assert site.runtime.banks.get_entry(entry_id=x.entry_id or 0).status is EntryStatus.ACTIVE

@@ -115,7 +115,7 @@ def test_behind_a_trusted_tls_proxy_cookies_are_secure_and_hsts_is_sent(site: Si
 def test_a_forged_add_to_bank_naming_an_allow_list_or_unknown_bank_is_refused(
     site: Site, photo_paths: list[Path]
 ) -> None:
-    site.runtime.store.create_bank(name="memes-allowed", purpose=BankPurpose.NEGATIVE)
+    site.runtime.banks.create_bank(name="memes-allowed", purpose=BankPurpose.NEGATIVE)
     key, _ = site.runtime.keys.create_api_key(name="hardening", scopes=["scan"])
     photo = photo_paths[13]
     response = site.client.post(

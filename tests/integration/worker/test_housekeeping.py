@@ -10,7 +10,7 @@ from shieldwall.pipeline.matcher import Query
 from shieldwall.pipeline.scan import ScanMeta
 from shieldwall.runtime import Runtime
 from shieldwall.store.items import ItemNotFoundError
-from shieldwall.types import BankPurpose, NewEntry, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry
 from shieldwall.worker.housekeeping import housekeep
 
 PDQ = "f8110d4425fa063b8c759efa81036da9985387cd0ce663e5f31e6de28a9837cf"
@@ -24,11 +24,11 @@ def test_expired_entries_stop_matching_and_old_items_are_purged(
     )
     rt = Runtime.open(settings, migrate=True)
     try:
-        rt.store.create_bank(
+        rt.banks.create_bank(
             name="v", purpose=BankPurpose.VICTIM, threshold=31, description="", enabled=True
         )
         past = datetime.now(UTC) - timedelta(minutes=1)
-        rt.store.add_entries(bank="v", entries=[NewEntry(SignalType.PDQ, PDQ, expires_at=past)])
+        rt.banks.add_entries(bank="v", entries=[NewEntry(HashKind.PDQ, PDQ, expires_at=past)])
         kept = rt.scanner.lookup(ScanMeta(content_id="post", surface="post"), Query(pdq=PDQ))
         assert kept.decision.verdict == "remove"  # not yet expired: the worker has not run
         rt.scanner.lookup(ScanMeta(content_id="dm", surface="message"), Query(pdq=PDQ))

@@ -15,7 +15,7 @@ from PIL import Image
 
 from shieldwall.pipeline.scan import ScanMeta
 from shieldwall.runtime import Runtime
-from shieldwall.types import BankPurpose, NewEntry, SignalType
+from shieldwall.types import BankPurpose, HashKind, NewEntry
 from tests.integration.worker.conftest import SettingsFactory
 from tests.integration.worker.test_worker_actions import drain
 
@@ -60,13 +60,13 @@ def test_the_policy_action_hunts_a_copy_uploaded_before_the_confirmed_one(
     rt = Runtime.open(settings)
     try:
         rt.policies.activate(POLICY)
-        rt.store.create_bank(name="partner-list", purpose=BankPurpose.PARTNER)
-        rt.store.create_bank(name="confirmed", purpose=BankPurpose.VICTIM)
+        rt.banks.create_bank(name="partner-list", purpose=BankPurpose.PARTNER)
+        rt.banks.create_bank(name="confirmed", purpose=BankPurpose.VICTIM)
         # A re-encoded copy is uploaded first: no bank knows it, so it stays up.
         early = rt.scanner.scan(ScanMeta(content_id="early-copy", surface="post"), _png(original))
         assert early.decision.verdict == "allow"
-        rt.store.add_entries(
-            bank="partner-list", entries=[NewEntry(SignalType.SHA256, _sha256(original))]
+        rt.banks.add_entries(
+            bank="partner-list", entries=[NewEntry(HashKind.SHA256, _sha256(original))]
         )
         rt.refresh_matcher()
         # Then the exact file on the partner's list: blocked, and its hashes owed to the bank.
@@ -80,8 +80,8 @@ def test_the_policy_action_hunts_a_copy_uploaded_before_the_confirmed_one(
 
     rt = Runtime.open(settings)
     try:
-        banked = {e.signal_type: e.value for e in rt.store.iter_bank_entries(bank="confirmed")}
-        assert banked[SignalType.SHA256] == _sha256(original)
+        banked = {e.signal_type: e.value for e in rt.banks.iter_bank_entries(bank="confirmed")}
+        assert banked[HashKind.SHA256] == _sha256(original)
         item = rt.items.get_item("early-copy")
         assert item.latest_decision_id is not None
         hunted = rt.items.get_decision(item.latest_decision_id)

@@ -19,7 +19,7 @@ from shieldwall.store import BankStore, ItemStore, make_engine, session_factory
 from shieldwall.store.outbox import DEAD, DELIVERED
 from shieldwall.store.reviews import ReviewStore
 from shieldwall.store.service_records import NewAction
-from shieldwall.types import BankPurpose, SignalType
+from shieldwall.types import BankPurpose, HashKind
 from shieldwall.worker import build_deliverer
 from shieldwall.worker.actions import REPORTS_FOLDER, report_file_stem
 from tests.integration.worker.conftest import SettingsFactory, outbox_for, record_actions
@@ -124,8 +124,8 @@ def test_add_to_bank_actions_add_once_with_provenance(make_settings: SettingsFac
 
     entries = list(banks.iter_bank_entries(bank="confirmed_ncii"))
     assert sorted((e.signal_type, e.value) for e in entries) == [
-        (SignalType.MD5, "0" * 32),
-        (SignalType.PDQ, PDQ),
+        (HashKind.MD5, "0" * 32),
+        (HashKind.PDQ, PDQ),
     ]
     assert {e.provenance.case_id for e in entries} == {"case-42"}
     engine.dispose()

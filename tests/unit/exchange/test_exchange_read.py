@@ -18,7 +18,7 @@ from shieldwall.exchange import (
     detect_format,
     read_entries,
 )
-from shieldwall.types import NewEntry, Provenance, SignalType
+from shieldwall.types import HashKind, NewEntry, Provenance
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -46,7 +46,7 @@ def test_csv_with_every_column() -> None:
     parsed = _read(data, "csv")
     assert _entries(parsed) == {
         2: NewEntry(
-            SignalType.PDQ,
+            HashKind.PDQ,
             PDQ,
             Provenance(
                 source="stopncii",
@@ -57,13 +57,13 @@ def test_csv_with_every_column() -> None:
             category="ncii",
             expires_at=datetime(2026, 1, 1, tzinfo=UTC),
         ),
-        3: NewEntry(SignalType.MD5, MD5),
+        3: NewEntry(HashKind.MD5, MD5),
     }
 
 
 def test_csv_needs_only_type_and_value_in_any_order_and_ignores_extra_columns() -> None:
     data = f"Value , SIGNAL_TYPE,partner_note\n{SHA},sha256,hello\n".encode()
-    assert _entries(_read(data, "csv")) == {2: NewEntry(SignalType.SHA256, SHA)}
+    assert _entries(_read(data, "csv")) == {2: NewEntry(HashKind.SHA256, SHA)}
 
 
 def test_csv_header_without_required_columns_stops_at_line_1() -> None:
@@ -77,7 +77,7 @@ def test_csv_header_without_required_columns_stops_at_line_1() -> None:
 def test_bom_crlf_and_blank_lines_are_tolerated() -> None:
     data = b"\xef\xbb\xbfsignal_type,value\r\n\r\n" + f"md5,{MD5}\r\n   \r\n".encode()
     parsed = _read(data, "csv")
-    assert parsed == [ParsedEntry(3, NewEntry(SignalType.MD5, MD5))]
+    assert parsed == [ParsedEntry(3, NewEntry(HashKind.MD5, MD5))]
 
 
 def test_every_csv_line_error_carries_its_line_number() -> None:
@@ -118,7 +118,7 @@ def test_a_huge_line_is_one_error_and_reading_goes_on() -> None:
     data = b"signal_type,value\n" + huge + b"\n" + f"md5,{MD5}\n".encode()
     parsed = _read(data, "csv")
     assert "longer than" in _errors(parsed)[2].error.message
-    assert _entries(parsed) == {3: NewEntry(SignalType.MD5, MD5)}
+    assert _entries(parsed) == {3: NewEntry(HashKind.MD5, MD5)}
     assert len(_errors(parsed)[2].error.value or "") <= 120
 
 
@@ -156,8 +156,8 @@ def test_jsonl_happy_path_and_errors() -> None:
     ]
     parsed = _read("\n".join(lines).encode(), "jsonl")
     assert _entries(parsed) == {
-        1: NewEntry(SignalType.PDQ, PDQ, category="ncii"),
-        7: NewEntry(SignalType.MD5, MD5),
+        1: NewEntry(HashKind.PDQ, PDQ, category="ncii"),
+        7: NewEntry(HashKind.MD5, MD5),
     }
     errors = _errors(parsed)
     assert sorted(errors) == [2, 3, 4, 5, 6]
@@ -178,10 +178,10 @@ def test_threatexchange_lines_as_its_cli_prints_them() -> None:
     ]
     parsed = _read("\n".join(lines).encode(), "threatexchange")
     assert _entries(parsed) == {
-        1: NewEntry(SignalType.PDQ, PDQ),
-        2: NewEntry(SignalType.MD5, MD5),
-        3: NewEntry(SignalType.SHA256, SHA),
-        8: NewEntry(SignalType.MD5, MD5),
+        1: NewEntry(HashKind.PDQ, PDQ),
+        2: NewEntry(HashKind.MD5, MD5),
+        3: NewEntry(HashKind.SHA256, SHA),
+        8: NewEntry(HashKind.MD5, MD5),
     }
     errors = _errors(parsed)
     assert sorted(errors) == [4, 5, 6, 7]
@@ -196,7 +196,7 @@ def test_threatexchange_dataset_csv_export() -> None:
         f"url,https://example.test/x,Sample Data,POSITIVE_CLASS,\n"
     ).encode()
     parsed = _read(data, "threatexchange")
-    assert _entries(parsed) == {2: NewEntry(SignalType.PDQ, PDQ)}
+    assert _entries(parsed) == {2: NewEntry(HashKind.PDQ, PDQ)}
     assert set(_errors(parsed)) == {3}
 
 

@@ -20,7 +20,7 @@ from shieldwall.exchange import (
     read_entries,
     write_entries,
 )
-from shieldwall.types import NewEntry, Provenance, SignalType
+from shieldwall.types import HashKind, NewEntry, Provenance
 
 # Text fields: printable, no control characters (refused by design), up to the 255 limit.
 _text = st.one_of(
@@ -39,7 +39,7 @@ _times = st.one_of(
 
 @st.composite
 def _entries(draw: st.DrawFn) -> NewEntry:
-    kind = draw(st.sampled_from(list(SignalType)))
+    kind = draw(st.sampled_from(list(HashKind)))
     value = draw(st.binary(min_size=kind.hex_length // 2, max_size=kind.hex_length // 2)).hex()
     return NewEntry(
         signal_type=kind,
@@ -80,14 +80,14 @@ def test_threatexchange_round_trips_type_and_value(entries: list[NewEntry]) -> N
 
 def test_csv_writer_starts_with_the_documented_header() -> None:
     buffer = io.StringIO()
-    write_entries([NewEntry(SignalType.MD5, "A" * 32)], buffer, "csv")
+    write_entries([NewEntry(HashKind.MD5, "A" * 32)], buffer, "csv")
     header, row = buffer.getvalue().splitlines()
     assert header == ",".join(FIELDS)
     assert row == "md5," + "a" * 32 + ",,,,,,,active"
 
 
 def test_writer_refuses_text_a_line_reader_could_not_read_back() -> None:
-    entry = NewEntry(SignalType.MD5, "a" * 32, category="two\nlines")
+    entry = NewEntry(HashKind.MD5, "a" * 32, category="two\nlines")
     for fmt in ExchangeFormat:
         with pytest.raises(InvalidRecordError):
             write_entries([entry], io.StringIO(), fmt)
@@ -96,7 +96,7 @@ def test_writer_refuses_text_a_line_reader_could_not_read_back() -> None:
 def test_writers_stream_from_a_generator() -> None:
     def many() -> object:
         for i in range(1000):
-            yield NewEntry(SignalType.PDQ, f"{i:064x}")
+            yield NewEntry(HashKind.PDQ, f"{i:064x}")
 
     buffer = io.StringIO()
     assert write_entries(many(), buffer, "jsonl") == 1000  # type: ignore[arg-type]
@@ -113,9 +113,9 @@ def test_threatexchange_file_api_reads_what_we_write(tmp_path: Path) -> None:
     from threatexchange.signal_type.sha256 import VideoSHA256Signal
 
     entries = [
-        NewEntry(SignalType.PDQ, "ab" * 32),
-        NewEntry(SignalType.MD5, "cd" * 16),
-        NewEntry(SignalType.SHA256, "ef" * 32),
+        NewEntry(HashKind.PDQ, "ab" * 32),
+        NewEntry(HashKind.MD5, "cd" * 16),
+        NewEntry(HashKind.SHA256, "ef" * 32),
     ]
     path = tmp_path / "hashes.txt"
     with path.open("w") as stream:

@@ -17,14 +17,14 @@ from shieldwall.exchange import (
     read_entries,
     write_entries,
 )
-from shieldwall.types import EntryStatus, NewEntry, Provenance, SignalType
+from shieldwall.types import EntryStatus, HashKind, NewEntry, Provenance
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 
 
 def _entry(value: str = PDQ) -> NewEntry:
     return NewEntry(
-        SignalType.PDQ,
+        HashKind.PDQ,
         value,
         Provenance(source="stopncii", external_id="h-1", case_id="case-9"),
         category="ncii",
@@ -83,7 +83,7 @@ def test_threatexchange_lines_leave_retired_entries_out() -> None:
 def test_statuses_round_trip(records: list[tuple[bytes, EntryStatus]], fmt: ExchangeFormat) -> None:
     buffer = io.StringIO()
     write_entries(
-        [ExportRecord(NewEntry(SignalType.PDQ, raw.hex()), status) for raw, status in records],
+        [ExportRecord(NewEntry(HashKind.PDQ, raw.hex()), status) for raw, status in records],
         buffer,
         fmt,
     )

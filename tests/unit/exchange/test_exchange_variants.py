@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shieldwall.errors import InvalidHashError, InvalidRecordError
 from shieldwall.exchange import ExchangeFormat, LineError, ParsedEntry, read_entries, write_entries
 from shieldwall.exchange.variants import MAX_VARIANTS, parse_variants
-from shieldwall.types import NewEntry, Provenance, SignalType
+from shieldwall.types import HashKind, NewEntry, Provenance
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 CROP80 = "0f" * 32
@@ -40,7 +40,7 @@ def _pdq_entries(draw: st.DrawFn) -> NewEntry:
     names = draw(st.lists(_names, max_size=MAX_VARIANTS, unique=True))
     hexes = st.binary(min_size=32, max_size=32).map(bytes.hex)
     return NewEntry(
-        SignalType.PDQ,
+        HashKind.PDQ,
         draw(hexes),
         Provenance(source=draw(st.none() | st.just("partner"))),
         variants=tuple((name, draw(hexes)) for name in names),
@@ -55,10 +55,10 @@ def test_jsonl_round_trips_variants(entries: list[NewEntry]) -> None:
 
 def test_jsonl_writes_variants_as_a_list_of_name_and_pdq() -> None:
     entry = NewEntry(
-        SignalType.PDQ, PDQ, variants=(("crop(center,80%)", CROP80), ("crop(center,70%)", CROP70))
+        HashKind.PDQ, PDQ, variants=(("crop(center,80%)", CROP80), ("crop(center,70%)", CROP70))
     )
     buffer = io.StringIO()
-    write_entries([entry, NewEntry(SignalType.PDQ, CROP80)], buffer, "jsonl")
+    write_entries([entry, NewEntry(HashKind.PDQ, CROP80)], buffer, "jsonl")
     first, second = (json.loads(line) for line in buffer.getvalue().splitlines())
     assert first["variants"] == [
         {"name": "crop(center,80%)", "pdq": CROP80},
@@ -69,7 +69,7 @@ def test_jsonl_writes_variants_as_a_list_of_name_and_pdq() -> None:
 
 @pytest.mark.parametrize("fmt", [ExchangeFormat.CSV, ExchangeFormat.THREATEXCHANGE])
 def test_csv_and_threatexchange_stay_plain(fmt: ExchangeFormat) -> None:
-    entry = NewEntry(SignalType.PDQ, PDQ, variants=(("crop(center,80%)", CROP80),))
+    entry = NewEntry(HashKind.PDQ, PDQ, variants=(("crop(center,80%)", CROP80),))
     buffer = io.StringIO()
     write_entries([entry], buffer, fmt)
     assert CROP80 not in buffer.getvalue()
@@ -132,11 +132,11 @@ def test_bad_variants_are_errors_of_their_own_line_and_the_import_goes_on() -> N
 def test_writer_refuses_variants_it_could_not_read_back() -> None:
     with pytest.raises(InvalidRecordError, match="only for pdq entries"):
         write_entries(
-            [NewEntry(SignalType.MD5, "a" * 32, variants=(("x", CROP80),))], io.StringIO(), "jsonl"
+            [NewEntry(HashKind.MD5, "a" * 32, variants=(("x", CROP80),))], io.StringIO(), "jsonl"
         )
     with pytest.raises(InvalidHashError, match=r"variants\[0\]\.pdq"):
         write_entries(
-            [NewEntry(SignalType.PDQ, PDQ, variants=(("x", "zz"),))], io.StringIO(), "jsonl"
+            [NewEntry(HashKind.PDQ, PDQ, variants=(("x", "zz"),))], io.StringIO(), "jsonl"
         )
 
 

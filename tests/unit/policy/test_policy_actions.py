@@ -13,7 +13,7 @@ from shieldwall.policy import (
     evaluate,
     load_policy,
 )
-from shieldwall.types import BankPurpose, Match, Outcome, SignalResult, SignalType
+from shieldwall.types import BankPurpose, HashKind, Match, Outcome, SignalResult
 
 TWO_REVIEWS = """\
 version: "t"
@@ -35,7 +35,7 @@ rules:
 
 
 def victim(distance: int) -> Match:
-    return Match("victims", 1, SignalType.PDQ, distance, bank_purpose=BankPurpose.VICTIM)
+    return Match("victims", 1, HashKind.PDQ, distance, bank_purpose=BankPurpose.VICTIM)
 
 
 def test_one_review_per_queue_with_the_most_urgent_ask() -> None:

@@ -16,21 +16,21 @@ from shieldwall.policy import (
     evaluate,
     load_policy,
 )
-from shieldwall.types import OUTCOME_SEVERITY, BankPurpose, Match, Outcome, SignalResult, SignalType
+from shieldwall.types import OUTCOME_SEVERITY, BankPurpose, HashKind, Match, Outcome, SignalResult
 
 
 def pdq(distance: int, purpose: BankPurpose = BankPurpose.VICTIM, **kw: object) -> Match:
     return Match(
         bank=f"{purpose.value}-bank",
         entry_id=kw.pop("entry_id", 11),  # type: ignore[arg-type]
-        signal_type=SignalType.PDQ,
+        signal_type=HashKind.PDQ,
         distance=distance,
         bank_purpose=purpose,
         **kw,  # type: ignore[arg-type]
     )
 
 
-def exact(kind: SignalType, purpose: BankPurpose = BankPurpose.VICTIM) -> Match:
+def exact(kind: HashKind, purpose: BankPurpose = BankPurpose.VICTIM) -> Match:
     return Match(f"{purpose.value}-bank", 3, kind, 0, bank_purpose=purpose)
 
 
@@ -63,8 +63,8 @@ def test_close_victim_match_is_blocked_and_removed() -> None:
     assert len(notify) == 1 and notify[0].params["verdict"] == "remove"
 
 
-@pytest.mark.parametrize("kind", [SignalType.MD5, SignalType.SHA256])
-def test_exact_digest_in_victim_bank_is_removed(kind: SignalType) -> None:
+@pytest.mark.parametrize("kind", [HashKind.MD5, HashKind.SHA256])
+def test_exact_digest_in_victim_bank_is_removed(kind: HashKind) -> None:
     decision = evaluate(default_policy(), ctx(matches=(exact(kind),)))
     assert decision.verdict is Outcome.REMOVE
     assert decision.rule_ids == ("exact-known-match",)
@@ -94,7 +94,7 @@ def test_weak_victim_match_goes_to_the_ncii_queue_within_a_day() -> None:
 
 def test_negative_bank_hit_suppresses_a_close_match() -> None:
     suppressed = pdq(4, suppressed_by=7)
-    allow_hit = Match("memes", 7, SignalType.PDQ, 2, bank_purpose=BankPurpose.NEGATIVE)
+    allow_hit = Match("memes", 7, HashKind.PDQ, 2, bank_purpose=BankPurpose.NEGATIVE)
     decision = evaluate(default_policy(), ctx(matches=(suppressed, allow_hit)))
     assert decision.verdict is Outcome.ALLOW
     assert decision.fired == ()
@@ -104,7 +104,7 @@ def test_negative_bank_hit_suppresses_a_close_match() -> None:
 
 
 def test_a_negative_bank_match_alone_never_acts() -> None:
-    allow_hit = Match("memes", 7, SignalType.PDQ, 0, bank_purpose=BankPurpose.NEGATIVE)
+    allow_hit = Match("memes", 7, HashKind.PDQ, 0, bank_purpose=BankPurpose.NEGATIVE)
     assert evaluate(default_policy(), ctx(matches=(allow_hit,))).verdict is Outcome.ALLOW
 
 
@@ -115,7 +115,7 @@ def test_low_quality_hash_does_not_block_and_says_why() -> None:
 
 
 def test_quality_gate_does_not_apply_to_exact_digests() -> None:
-    decision = evaluate(default_policy(), ctx(matches=(exact(SignalType.MD5),), quality=10))
+    decision = evaluate(default_policy(), ctx(matches=(exact(HashKind.MD5),), quality=10))
     assert decision.verdict is Outcome.REMOVE
 
 
@@ -169,7 +169,7 @@ def test_synthetic_origin_with_nudity_is_reviewed_as_synthetic_intimate() -> Non
 
 def test_several_rules_fire_and_all_are_recorded() -> None:
     item = ctx(
-        matches=(exact(SignalType.SHA256), pdq(10), pdq(25, entry_id=12)),
+        matches=(exact(HashKind.SHA256), pdq(10), pdq(25, entry_id=12)),
         signals=(signal("text_indicators", 0.8),),
     )
     decision = evaluate(default_policy(), item)

@@ -10,12 +10,12 @@ from shieldwall.policy import default_policy
 from shieldwall.policy.context import PolicyContext
 from shieldwall.policy.decision import ActionKind
 from shieldwall.policy.evaluate import HELD_QUEUE, evaluate
-from shieldwall.types import BankPurpose, Match, Outcome, SignalType
+from shieldwall.types import BankPurpose, HashKind, Match, Outcome
 
 VICTIM = Match(
     bank="victims",
     entry_id=1,
-    signal_type=SignalType.PDQ,
+    signal_type=HashKind.PDQ,
     distance=4,
     bank_purpose=BankPurpose.VICTIM,
 )

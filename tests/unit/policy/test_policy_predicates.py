@@ -6,7 +6,7 @@ import pytest
 
 from shieldwall.errors import InputError
 from shieldwall.policy import ActionKind, PolicyContext, PolicyLoadError, evaluate, load_policy
-from shieldwall.types import BankPurpose, Match, Outcome, SignalResult, SignalType
+from shieldwall.types import BankPurpose, HashKind, Match, Outcome, SignalResult
 
 
 def one_rule(when: str, then: str = "block", extra: str = "") -> str:
@@ -78,7 +78,7 @@ def test_signal_needs_score_or_label_and_respects_both() -> None:
 
 
 def test_match_filters_by_bank_type_and_distance() -> None:
-    m = Match("partner-x", 5, SignalType.PDQ, 14, bank_purpose=BankPurpose.PARTNER, variant="flip")
+    m = Match("partner-x", 5, HashKind.PDQ, 14, bank_purpose=BankPurpose.PARTNER, variant="flip")
     ctx = item(matches=(m,), quality=80)
     assert fires("{match: {}}", ctx)
     assert fires("{match: {banks: partner-x, min_distance: 14, max_distance: 14}}", ctx)
@@ -95,14 +95,14 @@ def test_match_filters_by_bank_type_and_distance() -> None:
 
 
 def test_match_ignores_negative_banks_unless_asked() -> None:
-    negative = Match("memes", 1, SignalType.PDQ, 0, bank_purpose=BankPurpose.NEGATIVE)
+    negative = Match("memes", 1, HashKind.PDQ, 0, bank_purpose=BankPurpose.NEGATIVE)
     ctx = item(matches=(negative,))
     assert not fires("{match: {}}", ctx)
     assert fires("{match: {purposes: negative}}", ctx)
 
 
 def test_include_suppressed_lets_a_rule_see_a_suppressed_match() -> None:
-    m = Match("v", 5, SignalType.PDQ, 3, bank_purpose=BankPurpose.VICTIM, suppressed_by=9)
+    m = Match("v", 5, HashKind.PDQ, 3, bank_purpose=BankPurpose.VICTIM, suppressed_by=9)
     ctx = item(matches=(m,), quality=90)
     assert not fires("{match: {}}", ctx)
     decision = evaluate(load_policy(one_rule("{match: {include_suppressed: true}}")), ctx)
@@ -113,7 +113,7 @@ def test_include_suppressed_lets_a_rule_see_a_suppressed_match() -> None:
 
 
 def test_a_rule_may_lower_the_quality_gate_explicitly_and_says_so() -> None:
-    m = Match("v", 5, SignalType.PDQ, 3, bank_purpose=BankPurpose.VICTIM)
+    m = Match("v", 5, HashKind.PDQ, 3, bank_purpose=BankPurpose.VICTIM)
     ctx = item(matches=(m,), quality=32)
     assert not fires("{match: {}}", ctx)
     decision = evaluate(load_policy(one_rule("{match: {min_quality: 30}}")), ctx)
@@ -128,7 +128,7 @@ def test_a_rule_may_lower_the_quality_gate_explicitly_and_says_so() -> None:
 
 
 def test_policy_level_quality_threshold() -> None:
-    m = Match("v", 5, SignalType.PDQ, 3, bank_purpose=BankPurpose.VICTIM)
+    m = Match("v", 5, HashKind.PDQ, 3, bank_purpose=BankPurpose.VICTIM)
     policy = load_policy(one_rule("{match: {}}", extra="quality_threshold: 30\n"))
     assert evaluate(policy, item(matches=(m,), quality=32)).verdict is Outcome.BLOCK
     assert evaluate(policy, item(matches=(m,), quality=29)).verdict is Outcome.ALLOW

@@ -54,12 +54,12 @@ async def _json_object(request: Request) -> dict[str, Any]:
 
 @router.get("/banks")
 def banks_index(rt: RuntimeDep, _: BanksReader) -> list[dict[str, Any]]:
-    return [_bank(b) for b in rt.store.list_banks()]
+    return [_bank(b) for b in rt.banks.list_banks()]
 
 
 @router.get("/bank/{bank_name}")
 def bank_show(bank_name: str, rt: RuntimeDep, _: BanksReader) -> dict[str, Any]:
-    return _bank(rt.store.get_bank(name=bank_name))
+    return _bank(rt.banks.get_bank(name=bank_name))
 
 
 @router.post("/banks", status_code=201)
@@ -73,7 +73,7 @@ async def bank_create(request: Request, rt: RuntimeDep, _: BanksWriter) -> dict[
     purpose = body.get("purpose", BankPurpose.INTERNAL.value)
     if purpose not in {p.value for p in BankPurpose}:
         raise InputError("no such bank purpose", value=purpose)
-    bank = rt.store.create_bank(
+    bank = rt.banks.create_bank(
         name=name,
         purpose=BankPurpose(purpose),
         threshold=rt.settings.pdq_threshold,
@@ -94,14 +94,14 @@ async def bank_update(
             "banks cannot be renamed (their name is in audit events and exports)", value=new_name
         )
     enabled = _enabled(body.get("enabled"), body.get("enabled_ratio"))
-    bank = rt.store.update_bank(name=bank_name, enabled=enabled)
+    bank = rt.banks.update_bank(name=bank_name, enabled=enabled)
     rt.matcher.refresh()
     return _bank(bank)
 
 
 @router.delete("/bank/{bank_name}")
 def bank_delete(bank_name: str, rt: RuntimeDep, _: BanksWriter) -> dict[str, str]:
-    rt.store.delete_bank(name=bank_name)
+    rt.banks.delete_bank(name=bank_name)
     rt.matcher.refresh()
     return {"message": "Done"}
 
@@ -115,8 +115,8 @@ def content_get(
     include_signals: bool = False,
     include_metadata: bool = True,
 ) -> dict[str, Any]:
-    content = hma_compat.get_content(rt.store, bank=bank_name, content_id=content_id)
-    bank = rt.store.get_bank(name=bank_name)
+    content = hma_compat.get_content(rt.banks, bank=bank_name, content_id=content_id)
+    bank = rt.banks.get_bank(name=bank_name)
     out: dict[str, Any] = {
         "id": content.entry.id,
         "disable_until_ts": content.disable_until_ts,
@@ -142,7 +142,7 @@ async def content_add(
         raise UnsupportedFeatureError(URL_FETCH_REFUSED)
     if not is_multipart(request):
         raise InputError("Neither `url` nor multipart file upload was received")
-    rt.store.get_bank(name=bank_name)
+    rt.banks.get_bank(name=bank_name)
     upload = await read_upload(request, rt.settings.max_upload_bytes)
     content_id = content_id_from(upload.metadata, upload.note)
     hashes = await run_in_threadpool(
@@ -195,7 +195,7 @@ async def content_update(
         raise UnsupportedFeatureError("notes on bank content are not stored")
     raw = body.get("disable_until_ts")
     if raw is None:
-        content = hma_compat.get_content(rt.store, bank=bank_name, content_id=content_id)
+        content = hma_compat.get_content(rt.banks, bank=bank_name, content_id=content_id)
     else:
         try:
             ts = int(raw)
@@ -210,7 +210,7 @@ async def content_update(
         "id": content.entry.id,
         "disable_until_ts": content.disable_until_ts,
         "original_media_uri": None,
-        "bank": _bank(rt.store.get_bank(name=bank_name)),
+        "bank": _bank(rt.banks.get_bank(name=bank_name)),
         "status": content.entry.status.value,
     }
 
@@ -219,7 +219,7 @@ async def content_update(
 def content_delete(
     bank_name: str, content_id: RowId, rt: RuntimeDep, _: BanksWriter
 ) -> dict[str, int]:
-    rt.store.get_bank(name=bank_name)
+    rt.banks.get_bank(name=bank_name)
     return {"deleted": hma_compat.delete_content(rt.banking, bank=bank_name, content_id=content_id)}
 
 

@@ -56,7 +56,7 @@ def _by_bank(matches: list[HmaMatch]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _lookup(rt: Runtime, signal_type: str, signal: str, banks: list[str] | None) -> list[HmaMatch]:
-    return lookup(rt.matcher, rt.store, signal_type, signal, banks=banks)
+    return lookup(rt.matcher, rt.banks, signal_type, signal, banks=banks)
 
 
 @router.get("/raw_lookup")

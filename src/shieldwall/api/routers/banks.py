@@ -33,7 +33,7 @@ router = APIRouter(prefix="/v1/banks", tags=["banks"])
 
 @router.post("", response_model=BankPublic, status_code=201)
 def create_bank(body: BankCreate, rt: RuntimeDep, _: BanksWriter) -> BankPublic:
-    bank = rt.store.create_bank(
+    bank = rt.banks.create_bank(
         name=body.name,
         purpose=body.purpose,
         threshold=body.threshold if body.threshold is not None else rt.settings.pdq_threshold,
@@ -45,17 +45,17 @@ def create_bank(body: BankCreate, rt: RuntimeDep, _: BanksWriter) -> BankPublic:
 
 @router.get("", response_model=list[BankPublic])
 def list_banks(rt: RuntimeDep, _: BanksReader) -> list[BankPublic]:
-    return [bank_public(b) for b in rt.store.list_banks()]
+    return [bank_public(b) for b in rt.banks.list_banks()]
 
 
 @router.get("/{name}", response_model=BankPublic)
 def get_bank(name: str, rt: RuntimeDep, _: BanksReader) -> BankPublic:
-    return bank_public(rt.store.get_bank(name=name))
+    return bank_public(rt.banks.get_bank(name=name))
 
 
 @router.patch("/{name}", response_model=BankPublic)
 def update_bank(name: str, body: BankUpdate, rt: RuntimeDep, _: BanksWriter) -> BankPublic:
-    bank = rt.store.update_bank(
+    bank = rt.banks.update_bank(
         name=name, threshold=body.threshold, enabled=body.enabled, description=body.description
     )
     rt.matcher.refresh()
@@ -64,7 +64,7 @@ def update_bank(name: str, body: BankUpdate, rt: RuntimeDep, _: BanksWriter) -> 
 
 @router.delete("/{name}", status_code=204)
 def delete_bank(name: str, rt: RuntimeDep, _: BanksWriter) -> Response:
-    rt.store.delete_bank(name=name)
+    rt.banks.delete_bank(name=name)
     rt.matcher.refresh()
     return Response(status_code=204)
 
@@ -108,7 +108,7 @@ def add_entries(
 
 def _with_variants(rt: Runtime, entry: EntryInfo) -> EntryPublic:
     public = entry_public(entry)
-    stored = rt.store.variants_for(entry_ids=[entry.id]).get(entry.id, [])
+    stored = rt.banks.variants_for(entry_ids=[entry.id]).get(entry.id, [])
     public.variants = [VariantPublic(name=name, pdq=value) for _, name, value in sorted(stored)]
     return public
 
@@ -116,7 +116,7 @@ def _with_variants(rt: Runtime, entry: EntryInfo) -> EntryPublic:
 @router.get("/{name}/entries/{entry_id}", response_model=EntryPublic)
 def get_entry(name: str, entry_id: RowId, rt: RuntimeDep, _: BanksReader) -> EntryPublic:
     """One entry, with the region hashes (``variants``) stored with it."""
-    entry = rt.store.get_entry(entry_id=entry_id)
+    entry = rt.banks.get_entry(entry_id=entry_id)
     if entry.bank_name != name:
         raise EntryNotFoundError("no such entry in this bank", value=entry_id)
     return _with_variants(rt, entry)
@@ -133,7 +133,7 @@ def withdraw_entry(name: str, entry_id: RowId, rt: RuntimeDep, _: BanksWriter) -
 @router.delete("/{name}/entries/{entry_id}", response_model=EntryPublic)
 def delete_entry(name: str, entry_id: RowId, rt: RuntimeDep, _: BanksWriter) -> EntryPublic:
     get_entry(name, entry_id, rt, _)
-    entry = rt.store.delete_entry(entry_id=entry_id)
+    entry = rt.banks.delete_entry(entry_id=entry_id)
     rt.matcher.refresh()
     return entry_public(entry)
 
@@ -149,7 +149,7 @@ def export_bank(
     """Stream the bank's entries as JSON Lines, CSV or threatexchange lines; withdrawn and
     deleted ones as tombstones (JSON Lines) or with their ``status`` (CSV), so whoever
     imports the file stops matching them (threatexchange lines carry active entries only)."""
-    rt.store.get_bank(name=name)
+    rt.banks.get_bank(name=name)
     statuses = (EntryStatus.ACTIVE,) if active_only else tuple(EntryStatus)
     media = {"csv": "text/csv", "jsonl": "application/x-ndjson"}.get(format.value, "text/plain")
 
@@ -157,7 +157,7 @@ def export_bank(
         first = True
         entries = (
             ExportRecord(entry, status)
-            for entry, status in rt.store.iter_bank_records(bank=name, statuses=statuses)
+            for entry, status in rt.banks.iter_bank_records(bank=name, statuses=statuses)
         )
         while batch := list(itertools.islice(entries, 5000)):
             buffer = io.StringIO()

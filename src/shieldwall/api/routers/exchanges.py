@@ -49,7 +49,7 @@ def list_kinds(rt: RuntimeDep, _: Admin) -> dict[str, str]:
 def create_exchange(body: ExchangeCreate, rt: RuntimeDep, _: Admin) -> dict[str, Any]:
     info = add_exchange(
         rt.exchanges,
-        rt.store,
+        rt.banks,
         rt.exchange_registry,
         name=body.name,
         kind=body.kind,

@@ -39,7 +39,7 @@ async def bank_feed(
 ) -> Response:
     """Entries, withdrawals and deletions of ``bank`` after ``after``, in order, signed."""
     signer = _signer(rt)
-    page = await run_in_threadpool(feed_page, rt.store, signer, bank=bank, after=after, limit=limit)
+    page = await run_in_threadpool(feed_page, rt.banks, signer, bank=bank, after=after, limit=limit)
     return Response(
         page.body,
         media_type="application/json",
@@ -49,7 +49,7 @@ async def bank_feed(
 
 @router.get("/{bank}/public-key")
 def public_key(bank: str, rt: RuntimeDep, _: BanksReader) -> Response:
-    rt.store.get_bank(name=bank)
+    rt.banks.get_bank(name=bank)
     signer = _signer(rt)
     return Response(
         signer.export_public_key(),

@@ -237,7 +237,7 @@ async def bank_video(
     category = _text(form, "category")
 
     def work() -> BankedVideoCreated:
-        rt.store.get_bank(name=name)  # an unknown bank is a 404 before any decoding
+        rt.banks.get_bank(name=name)  # an unknown bank is a 404 before any decoding
         video = hash_video_bytes(
             data,
             max_bytes=limit,

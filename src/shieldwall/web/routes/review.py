@@ -148,7 +148,7 @@ def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
     decisions = rt.items.decisions_for_item(item.id)
     latest = decisions[-1] if decisions else None
     entry_ids = {int(m["entry_id"]) for d in decisions for m in d.matches if "entry_id" in m}
-    entries = rt.store.entries_by_ids(ids=entry_ids)
+    entries = rt.banks.entries_by_ids(ids=entry_ids)
     matches = [
         {"match": m, "entry": entries.get(int(m["entry_id"]))}  # type: ignore[call-overload]
         for m in (latest.matches if latest else [])
@@ -159,7 +159,7 @@ def item_page(request: Request, item_id: RowId, viewer: Reviewer) -> Response:
         if i.id != item.id
     ]
     related = list(rt.items.items_by_ids(review.cluster_items(rt, item)[:20]).values())
-    banks = [b for b in rt.store.list_banks() if b.purpose.value in ("victim", "internal")]
+    banks = [b for b in rt.banks.list_banks() if b.purpose.value in ("victim", "internal")]
     return desk_page(
         request,
         viewer,
