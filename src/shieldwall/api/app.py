@@ -20,6 +20,7 @@ from shieldwall.api.edge_text import StorableTextMiddleware
 from shieldwall.api.limits import JSON_BODY_LIMIT, BodyLimitMiddleware
 from shieldwall.api.routers import (
     actions,
+    appeals,
     banks,
     exchanges,
     feeds,
@@ -156,6 +157,7 @@ def create_app(
         guard,
         proof,
         actions,
+        appeals,
         notices,
         exchanges,
         feeds,

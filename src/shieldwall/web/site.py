@@ -64,7 +64,6 @@ def create_site(
         review.router,
         review_cases.router,
         portal.router,
-        portal.api_router,
         dashboard.router,
     ):
         app.include_router(router)

@@ -17,13 +17,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from shieldwall.api.deps import ScanCaller
 from shieldwall.casework import INCOMPLETE, can_add_content, deadline_hours
 from shieldwall.hashing.robust import BANK_WINDOWS, MAX_BANK_VARIANTS
-from shieldwall.pipeline import appeals, case_clocks, casework, child_safety
+from shieldwall.pipeline import case_clocks, casework, child_safety
 from shieldwall.pipeline.records import (
     CaseInfo,
     SubmissionRepeatedError,
@@ -65,7 +63,6 @@ from shieldwall.web.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/v1", tags=["appeals"])
 
 STATUS_WORDS = {
     "incomplete": "Received, but something is missing",
@@ -477,30 +474,3 @@ async def withdraw(request: Request) -> Response:
             casework.withdraw_case, runtime_of(request), web(request).cases, case
         )
     return _portal(request, "status.html", {"case": case, "code": fields["access_code"]})
-
-
-class AppealCreate(BaseModel):
-    content_id: str = Field(min_length=1, max_length=255)
-    reason: str = Field(min_length=1, max_length=5000)
-
-
-class AppealPublic(BaseModel):
-    appeal_id: int
-    content_id: str
-    decision_id: str
-    status: str
-
-
-@api_router.post("/appeals", response_model=AppealPublic, status_code=201)
-def create_appeal(body: AppealCreate, request: Request, _: ScanCaller) -> AppealPublic:
-    """An uploader's appeal against the latest decision on their item (platform relays it).
-    Someone other than the original decider decides it in the review UI."""
-    appeal = appeals.file_appeal(
-        runtime_of(request), web(request).desk, content_id=body.content_id, reason=body.reason
-    )
-    return AppealPublic(
-        appeal_id=appeal.id,
-        content_id=body.content_id,
-        decision_id=appeal.decision_id,
-        status=appeal.status,
-    )
