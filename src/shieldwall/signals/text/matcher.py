@@ -10,6 +10,7 @@ so 100k domains cost nothing per text. The brute-force twin the tests compare ag
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ LABELS: dict[IndicatorKind, str] = {
     IndicatorKind.APP_ID: "nudify_app_id",
 }
 SHORTENER_LABEL = "url_shortener"
+_HAS_LETTER = re.compile(r"[a-z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,11 @@ class CompiledIndicators:
             yield from self._match_handles(view, found)
         for view in views.keyword_views():
             yield from self._scan(self.words, view, _word_char, original)
+        if views.numeric is not None:
+            letters = views.words.text
+            for hit, start, end in self._scan_spans(self.words, views.numeric, _word_char):
+                if _HAS_LETTER.search(letters, start, end):
+                    yield hit
         yield from self._scan(self.apps, views.base, _app_char, original)
 
     def shorteners(
@@ -128,6 +135,8 @@ class CompiledIndicators:
     def _match_urls(self, base: View, urls: list[FoundUrl], parser: DomainParser) -> Iterator[Hit]:
         for url in urls:
             extra = {"punycode"} if url.punycode else set()
+            if url.leet_suffix:
+                extra.add("leetspeak")
             for name in parser.candidates(url.host):
                 found = self.domains.get(name)
                 steps = set(extra)
@@ -155,6 +164,13 @@ class CompiledIndicators:
                 yield Hit(ind, start, end, touched | steps, "@" + ind.value, found.via)
 
     def _scan(self, automaton: Any, view: View, is_word: Any, original: str) -> Iterator[Hit]:
+        for hit, _, _ in self._scan_spans(automaton, view, is_word):
+            yield hit
+
+    def _scan_spans(
+        self, automaton: Any, view: View, is_word: Any
+    ) -> Iterator[tuple[Hit, int, int]]:
+        """Hits on word boundaries in ``view``, each with its span in the view."""
         if not len(automaton):
             return
         text = view.text
@@ -171,7 +187,7 @@ class CompiledIndicators:
                 steps = steps | {"lookalike_il"}
             for ind in indicators:
                 shown = "@" + ind.value if ind.kind is IndicatorKind.BOT_HANDLE else ind.value
-                yield Hit(ind, o_start, o_end, steps, shown)
+                yield Hit(ind, o_start, o_end, steps, shown), start, last + 1
 
 
 def _has_prefix(address: str, prefix: str) -> bool:

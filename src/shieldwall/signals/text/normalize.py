@@ -5,11 +5,14 @@ other scripts, full-width or "bold" Unicode letters, zero-width characters insid
 leetspeak, letters spaced out ("n u d i f y") or split by punctuation ("nu-di-fy"), and defanged
 URLs ("nudify-demo[.]example"). This module undoes those tricks, but never in one blind pass:
 
-* ``base`` view: characters folded (NFKD compatibility forms, confusables, accents and invisible
-  characters removed, lowercase) and URLs re-fanged. URLs, domains and handles are read here.
+* ``base`` view: percent-escapes decoded, characters folded (NFKD compatibility forms,
+  confusables, accents and invisible characters removed, lowercase) and URLs re-fanged. URLs,
+  domains and handles are read here.
 * ``words`` view: ``base`` plus spaced-out letters joined and leetspeak undone, whitespace
   squeezed. Keywords match here on word boundaries, so "therapist" never matches "rapist".
 * ``joined`` view: ``words`` plus punctuation inside words removed ("nu-di-fy" -> "nudify").
+* ``numeric`` view (only when there is one): ``words`` with all-digit leet tokens read as
+  letters ("533 through"); a keyword hit there must also cover letters as written.
 
 Every view keeps its offset map (see ``rewrite``), so a hit can quote the original text and
 name the steps that were needed to find it. Only runs of single letters are collapsed, so
@@ -31,6 +34,7 @@ SuffixCheck = Callable[[str], bool]
 """Does a dotted name end in a public suffix? (``urls.DomainParser.has_suffix``)."""
 
 STEP_PHRASES: dict[str, str] = {
+    "percent_encoding": "decoding percent-encoded characters",
     "invisible": "removing zero-width or bidi control characters",
     "compatibility": "folding full-width or styled Unicode letters",
     "homoglyph": "replacing look-alike letters from other scripts",
@@ -61,6 +65,8 @@ _LEET_TOKEN = re.compile(
     r"(?<![a-z0-9@$!|])(?=[a-z0-9@$!|]*[0-9@$!|])(?=[a-z0-9@$!|]*[a-z])[a-z0-9@$!|]+"
 )
 _HAS_LETTER = re.compile(r"[a-z]")
+_DIGIT_TOKEN = re.compile(r"(?<![\w@$!|])[013457]+(?![\w@$!|])")
+"""A token made only of leet digits ("533"): a number, unless it sits inside a phrase."""
 
 _SINGLE = r"(?:[^\W_]|[@$!|])"
 _SEP = r"(?:[^\w@$!|]|_){1,3}"
@@ -68,14 +74,19 @@ _SEP = r"(?:[^\w@$!|]|_){1,3}"
 slashes, bullets, emoji... (one fixed list of separators was one list to step around)."""
 _SPACED = re.compile(
     # Three or more single characters with the same separator between each: "n u d i f y",
-    # "n.u.d.i.f.y". A change of separator ends the run, so "u-n-d-o a.n.y" stays two words.
-    rf"(?<![^\W_])(?<![@$!|]){_SINGLE}({_SEP}){_SINGLE}(?![^\W_])(?:\1{_SINGLE}(?![^\W_]))+"
+    # "n.u.d.i.f.y". A change of separator ends the run, so "u-n-d-o a.n.y" stays two words;
+    # the one exception is a hyphen between two separators, the hyphen of a spaced-out host
+    # ("n•a•k•e•d•-•a•p•p.example"), which stays in the joined word.
+    rf"(?<![^\W_])(?<![@$!|]){_SINGLE}({_SEP}){_SINGLE}(?![^\W_])"
+    rf"(?:\1(?:-\1)?{_SINGLE}(?![^\W_]))+"
 )
-_SPACED_CHAR = re.compile(_SINGLE)
+_HYPHEN_MARK = "\x00"
 _IN_WORD_PUNCT = re.compile(rf"(?<={_WORD})(?:[^\w\s]|_)+(?={_WORD})")
 _IN_WORD_BREAK = re.compile(r"(?<=\w)[^\S ]+(?=\w)")
 """A line break (or tab) straight between two letters, with no space: a word split in two."""
 _SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
+
+_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 
 _HXXP = re.compile(r"\bh(?:xx|\*\*|\[xx\]|xt|tx)p(?=s?(?:\[:\]|\(:\)|:))")
 _BRACKET_COLON = re.compile(r"\[:\]|\(:\)")
@@ -114,14 +125,51 @@ def fold_char(char: str) -> tuple[str, str]:
     return "".join(out), step
 
 
+def _percent_decoded(run: str) -> str:
+    """A run of ``%XX`` escapes as the characters it spells, or ``""`` if it spells none.
+
+    The run is read as UTF-8 (``%D0%B0`` is Cyrillic ``а``); broken UTF-8 or a control
+    character (``%0A``) leaves the whole run as written.
+    """
+    raw = bytes(int(run[i + 1 : i + 3], 16) for i in range(0, len(run), 3))
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    return decoded if decoded.isprintable() else ""
+
+
+def decode_percent(view: View) -> View:
+    """Decode percent-escapes anywhere in the text: ``deepundress%2Etest``, ``%64%65...``.
+
+    A host or handle written wholly in escapes is as readable to a browser as one written
+    plainly. Only escapes that spell printable characters are decoded (``%0A`` and broken
+    UTF-8 stay as written), and the decoded text is folded like any other.
+    """
+    if "%" not in view.text:
+        return view
+    edits = []
+    for m in _PERCENT_RUN.finditer(view.text):
+        decoded = _percent_decoded(m.group())
+        if decoded:
+            edits.append(Edit(m.start(), m.end(), decoded, "percent_encoding"))
+    return view.then(edits)
+
+
 def fold_text(text: str) -> View:
     """Fold every character (see ``fold_char``) and lowercase; the first stage of every view."""
+    return fold_view(View(text))
+
+
+def fold_view(view: View) -> View:
+    """``fold_text`` over a view that earlier stages have already rewritten."""
+    text = view.text
     edits = []
     for m in _NON_ASCII.finditer(text):
         repl, step = fold_char(m.group())
         if repl != m.group():
             edits.append(Edit(m.start(), m.end(), repl, step))
-    view = View(text).then(edits)
+    view = view.then(edits)
     lowered = view.text.lower()
     if len(lowered) == len(view.text):  # always true once non-ASCII is folded; guard anyway
         view.text = lowered
@@ -156,10 +204,11 @@ def refang(view: View, *, is_suffix: SuffixCheck) -> View:
 
 def join_spaced_letters(view: View) -> View:
     """Collapse runs of three or more single characters: "n u d i f y" -> "nudify"."""
-    edits = [
-        Edit(m.start(), m.end(), "".join(_SPACED_CHAR.findall(m.group())), "spaced_letters")
-        for m in _SPACED.finditer(view.text)
-    ]
+    edits = []
+    for m in _SPACED.finditer(view.text):
+        sep = m.group(1)
+        joined = m.group().replace(sep + "-" + sep, _HYPHEN_MARK).replace(sep, "")
+        edits.append(Edit(m.start(), m.end(), joined.replace(_HYPHEN_MARK, "-"), "spaced_letters"))
     return view.then(edits)
 
 
@@ -180,6 +229,20 @@ def undo_leetspeak(view: View) -> View:
             if char == "$" and not (before.isalpha() or after.isalpha()):
                 continue  # "$5" is money
             edits.append(Edit(m.start() + i, m.start() + i + 1, LEET[char], "leetspeak"))
+    return view.then(edits)
+
+
+def undo_numeric_leetspeak(view: View) -> View:
+    """Read tokens made only of leet digits as letters: "533 through" -> "see through".
+
+    Never used on its own: a hit in this view counts only when it also covers letters as
+    written (see ``Views.numeric``), so a bare number never matches a word.
+    """
+    edits = [
+        Edit(m.start() + i, m.start() + i + 1, LEET[char], "leetspeak")
+        for m in _DIGIT_TOKEN.finditer(view.text)
+        for i, char in enumerate(m.group())
+    ]
     return view.then(edits)
 
 
@@ -220,6 +283,10 @@ class Views:
     """The words view read across line breaks inside words ("clothoff_de\nmo_bot"), when
     the text has any; an extra view, because most such breaks are between real words."""
     unbroken_joined: View | None = None
+    numeric: View | None = None
+    """The words view with all-digit leet tokens read as letters ("533 through any outfit"),
+    when it has any; keyword hits here count only if they also cover a letter of ``words``
+    (the two views have the same length, character for character)."""
     letters_joined: bool = False
     """Whether spaced-out letters were joined: only then can the words view hold a host or
     handle the base view does not (leetspeak in hosts is folded when matching)."""
@@ -249,13 +316,15 @@ def join_broken_words(view: View) -> View:
 
 def build_views(text: str, *, is_suffix: SuffixCheck) -> Views:
     """Normalise ``text`` into its base, words and joined views (and the unbroken ones)."""
-    base = refang(fold_text(text), is_suffix=is_suffix)
+    base = refang(fold_view(decode_percent(View(text))), is_suffix=is_suffix)
     spaced = join_spaced_letters(base)
     words = squeeze_spaces(undo_leetspeak(spaced))
     # Leetspeak again after joining: "ph-0t-0" only has letters next to its "0"s once joined.
     joined = undo_leetspeak(remove_in_word_punctuation(words))
     views = Views(base=base, words=words, joined=joined)
     views.letters_joined = spaced.text != base.text
+    if _DIGIT_TOKEN.search(words.text):
+        views.numeric = undo_numeric_leetspeak(words)
     if _IN_WORD_BREAK.search(base.text):
         unbroken = squeeze_spaces(undo_leetspeak(join_spaced_letters(join_broken_words(base))))
         views.unbroken = unbroken

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import tldextract
 
-from shieldwall.signals.text.normalize import fold_char
+from shieldwall.signals.text.normalize import fold_char, leet_fold_label
 
 RESERVED_SUFFIXES = ("test", "example", "invalid", "localhost")
 
@@ -35,7 +35,7 @@ TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 
 _URL = re.compile(
     r"(?:(?:https?|tg)://|www\.)[^\s<>\"'`{}|\\^\[\]]+"
-    r"|(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
+    r"|(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]"
     r"(?::\d{1,5})?(?:[/?#][^\s<>\"'`{}|\\^\[\]]*)?"
 )
 _TRAILING = ".,;:!?)'\"»”’"
@@ -91,6 +91,8 @@ class FoundUrl:
     rest: str
     """Path, query and fragment, as written (without the host)."""
     punycode: bool = False
+    leet_suffix: bool = False
+    """Whether the last label was only a public suffix once leetspeak was read ("t35t")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +133,25 @@ def find_urls(text: str, parser: DomainParser) -> Iterator[FoundUrl]:
         hostport, rest = body[:cut], body[cut:]
         host = hostport.rsplit("@", 1)[-1].split(":", 1)[0]
         host, puny = decode_host(host)
+        leet = False
         if not parser.has_suffix(host):
-            continue
-        yield FoundUrl(m.start(), end, host, rest, puny)
+            host, leet = _leet_suffix(host)
+            if not leet or not parser.has_suffix(host):
+                continue
+        yield FoundUrl(m.start(), end, host, rest, puny, leet)
+
+
+def _leet_suffix(host: str) -> tuple[str, bool]:
+    """``d33pundr355.t35t`` -> ``d33pundr355.test``: the last label with leetspeak read.
+
+    Only a last label with a letter in it is read ("1.5" stays a number); the other labels
+    are left for the matcher's own leet folding.
+    """
+    name, dot, last = host.rpartition(".")
+    if not dot:
+        return host, False
+    folded = leet_fold_label(last)
+    return (f"{name}.{folded}", True) if folded != last else (host, False)
 
 
 def find_handles(text: str, urls: list[FoundUrl]) -> Iterator[FoundHandle]:

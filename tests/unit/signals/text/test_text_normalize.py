@@ -146,3 +146,63 @@ def _separated_hits(text: str) -> set[str]:
 )
 def test_separated_and_broken_hosts_are_read_back(text: str, expected: set[str]) -> None:
     assert _separated_hits(text) == expected
+
+
+# Rules added from bench/bench_text_heldout.py's misses (both of its halves are tuning data
+# now; bench/bench_text_fresh.py is the held-out set). Each rule has a benign counter-example.
+TUNED = [
+    Indicator("n", IndicatorKind.DOMAIN, "nakedify-app.example", "f"),
+    Indicator("d", IndicatorKind.DOMAIN, "deepundress.test", "f"),
+    Indicator("p", IndicatorKind.DOMAIN, "peelai.test", "f"),
+    Indicator("k", IndicatorKind.KEYWORD, "see through any outfit", "f"),
+    Indicator("t", IndicatorKind.KEYWORD, "tease", "f"),
+]
+TUNED_INDEX = CompiledIndicators(TUNED)
+
+
+def _tuned_hits(text: str) -> set[str]:
+    views = build_views(text, is_suffix=PARSER.has_suffix)
+    urls = list(find_urls(views.base.text, PARSER))
+    return {h.indicator.id for h in TUNED_INDEX.match(text, views, PARSER, urls)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A hyphen between two separators is the hyphen of a spaced-out host...
+        ("try n•a•k•e•d•i•f•y•-•a•p•p.example", {"n"}),
+        ("try n_a_k_e_d_i_f_y_-_a_p_p.example", {"n"}),
+        ("try n a k e d i f y - a p p.example", {"n"}),
+        # ...but any other mark between the spaced parts still ends the run.
+        ("try n a k e d i f y, a p p.example", set()),
+        ("try n•a•k•e•d•i•f•y•+•a•p•p.example", set()),
+        # Percent-escapes are decoded wherever they are...
+        ("try deepundress%2Etest now", {"d"}),
+        ("try %64%65%65%70%75%6E%64%72%65%73%73%2E%74%65%73%74 now", {"d"}),
+        ("try https://%70%65%65%6C%61%69%2E%74%65%73%74/ now", {"p"}),
+        # ...unless they spell a control character or broken UTF-8.
+        ("try deepundress%0Atest now", set()),
+        ("try deepundress%E2%2Etest now", set()),
+        # Leetspeak in the last label of a host is read when that makes it a public suffix...
+        ("try d33pundr355.t35t now", {"d"}),
+        ("try p33lai.τ35τ now", {"p"}),
+        # ...but a number is never read as a host, and a label that is no suffix stays one.
+        ("it went from 3.14 to 1.57, peelai.t35 is a typo", set()),
+        # An all-digit leet token counts inside a phrase that also has letters...
+        ("try it, 533 through any outfit", {"k"}),
+        ("try it, 533 thr0ugh 4ny 0utf1t", {"k"}),
+        # ...but a bare number never matches a word on its own.
+        ("order 73453 shipped, ref 7 3 4 5 3", set()),
+    ],
+)
+def test_tuned_rules_and_their_benign_counter_examples(text: str, expected: set[str]) -> None:
+    assert _tuned_hits(text) == expected, text
+
+
+def test_percent_decoding_is_reported_and_maps_back() -> None:
+    text = "see deepundress%2Etest"
+    views = build_views(text, is_suffix=PARSER.has_suffix)
+    urls = list(find_urls(views.base.text, PARSER))
+    (hit,) = list(TUNED_INDEX.match(text, views, PARSER, urls))
+    assert text[hit.start : hit.end] == "deepundress%2Etest"
+    assert "percent_encoding" in hit.steps
