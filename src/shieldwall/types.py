@@ -171,6 +171,13 @@ class Outcome(enum.StrEnum):
     ESCALATE_CHILD_SAFETY = "escalate_child_safety"
 
 
+Verdict = Outcome
+"""What a stored decision says should happen to its item: the policy's outcome, or a
+reviewer's or an appeal's (remove, block, hold, allow), which are outcomes too. Decisions
+carry it typed from the pipeline to the store and back (a value not in the enum cannot
+be stored or read back silently)."""
+
+
 OUTCOME_SEVERITY: dict[Outcome, int] = {
     Outcome.ALLOW: 0,
     Outcome.ADD_TO_BANK: 1,

@@ -23,6 +23,7 @@ from shieldwall.pipeline.records import (
     utcnow,
 )
 from shieldwall.pipeline.review import NO_VIOLATION, public_decision
+from shieldwall.types import Verdict
 
 if TYPE_CHECKING:  # the composition root sits above this ring; only its type is named
     from shieldwall.runtime import Runtime
@@ -98,7 +99,7 @@ def decide_appeal(
             decision=NewDecision(
                 id=did,
                 source="appeal",
-                verdict="allow",
+                verdict=Verdict.ALLOW,
                 policy_version=policy.version,
                 fired=[
                     {

@@ -37,6 +37,7 @@ from shieldwall.store.cases import CaseInfo
 from shieldwall.store.items import ItemStore
 from shieldwall.store.outbox import OutboxStore
 from shieldwall.store.service_records import DecisionInfo, ItemInfo, NewAction, NewDecision
+from shieldwall.types import Verdict
 
 ACTIONING = "actioning"
 """Approved; waiting for the platform to confirm each owed action."""
@@ -211,7 +212,7 @@ def _remove(
         decision=NewDecision(
             id=aid,
             source="case",
-            verdict="remove",
+            verdict=Verdict.REMOVE,
             policy_version=policy.version,
             fired=[
                 {

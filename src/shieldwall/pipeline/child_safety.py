@@ -55,6 +55,7 @@ from shieldwall.store.child_safety import ChildSafetyReportInfo, ChildSafetyStor
 from shieldwall.store.items import ItemStore
 from shieldwall.store.models import utcnow
 from shieldwall.store.service_records import ItemInfo, NewAction, NewDecision
+from shieldwall.types import Verdict
 
 TARGET_HOURS = 24
 """Internal target for filing a prepared report; the law says "as soon as reasonably possible"
@@ -286,7 +287,7 @@ def escalate_item(
     )
 
 
-ESCALATION = "escalate_child_safety"
+ESCALATION = Verdict.ESCALATE_CHILD_SAFETY
 _NAMESPACE = uuid.UUID("0b7f6c52-8d0e-4d5e-9a3f-1c2d3e4f5a6b")
 
 

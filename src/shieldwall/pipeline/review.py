@@ -31,6 +31,7 @@ from shieldwall.pipeline.records import (
     utcnow,
 )
 from shieldwall.policy.reason_kinds import IMAGE, TEXT, categories_for
+from shieldwall.types import Verdict
 
 if TYPE_CHECKING:  # the composition root sits above this ring; only its type is named
     from shieldwall.runtime import Runtime
@@ -173,7 +174,7 @@ def decide(
         new = NewDecision(
             id=did,
             source="review",
-            verdict=verdict,
+            verdict=Verdict(verdict),
             policy_version=policy.version,
             fired=[
                 {

@@ -502,7 +502,7 @@ def build_decision(
     return NewDecision(
         id=did,
         source=source,
-        verdict=decision.verdict.value,
+        verdict=decision.verdict,
         policy_version=decision.policy_version,
         fired=[hit.to_dict() for hit in decision.fired],
         reasons=list(decision.reasons),

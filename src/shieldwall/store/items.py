@@ -37,6 +37,7 @@ from shieldwall.store.service_records import (
     SeenHash,
 )
 from shieldwall.store.transactions import SessionScoped
+from shieldwall.types import Verdict
 
 _ITEMS = cast(Table, ItemRow.__table__)
 _DECISIONS = cast(Table, DecisionRow.__table__)
@@ -543,7 +544,7 @@ def decision_info(r: DecisionRow) -> DecisionInfo:
         item_id=r.item_id,
         content_id=r.content_id,
         source=r.source,
-        verdict=r.verdict,
+        verdict=Verdict(r.verdict),
         policy_version=r.policy_version,
         fired=list(r.fired or []),
         reasons=list(r.reasons or []),

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from shieldwall.actions import TypedAction
+from shieldwall.types import Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class NewDecision:
 
     id: str
     source: str
-    verdict: str
+    verdict: Verdict
     policy_version: str
     fired: list[dict[str, Any]]
     reasons: list[str]
@@ -99,7 +100,7 @@ class DecisionInfo:
     item_id: int
     content_id: str
     source: str
-    verdict: str
+    verdict: Verdict
     policy_version: str
     fired: list[dict[str, Any]]
     reasons: list[str]
