@@ -57,6 +57,7 @@ from shieldwall.store.cases import CaseStore
 from shieldwall.store.change_signal import ChangeListener, can_listen
 from shieldwall.store.child_safety import ChildSafetyStore
 from shieldwall.store.indicators import IndicatorStore
+from shieldwall.store.legal_holds import LegalHoldStore
 from shieldwall.store.portal_attempts import PortalAttemptStore
 from shieldwall.store.portal_receipts import PortalReceiptStore
 from shieldwall.store.quarantine import QuarantineStore
@@ -476,6 +477,11 @@ class Runtime:
         """The audit trail for verifying, exporting, checkpointing and evidence (``signer``
         signs checkpoints and bundles; without one they are only read)."""
         return AuditLog(session_factory(self.engine), signer=signer)
+
+    @cached_property
+    def legal_holds(self) -> LegalHoldStore:
+        """Legal holds on cases (and on items a filed child-safety report holds)."""
+        return LegalHoldStore(session_factory(self.engine), audit=self.audit)
 
     @cached_property
     def case_targets(self) -> CaseTargetStore:

@@ -10,9 +10,10 @@ import pytest
 from proof_gaps_support import ProofSite, csrf_of, seed_decision
 from sqlalchemy import update
 
+from shieldwall.errors import LegalHoldError
 from shieldwall.store import session_factory
 from shieldwall.store.audit_store import AuditStore
-from shieldwall.store.cases import CaseStore, LegalHoldError
+from shieldwall.store.cases import CaseStore
 from shieldwall.store.items import ItemNotFoundError
 from shieldwall.store.models import utcnow
 from shieldwall.store.web_models import CaseHashRow
@@ -45,6 +46,7 @@ def test_items_of_a_held_case_survive_retention_until_release(proof_site: ProofS
     rt = proof_site.runtime
     past = utcnow() - timedelta(days=1)
     case_id = _case(proof_site, MD5)
+    holds = rt.legal_holds
     cases: CaseStore = proof_site.client.app.state.web.cases
     # Same bytes as the case's file; a near copy the retro-hunt matched to the case's entry
     # (entry 4242 stands for the bank entry the case hash became); and an unrelated item.
@@ -65,9 +67,9 @@ def test_items_of_a_held_case_survive_retention_until_release(proof_site: ProofS
     )
     seed_decision(rt, content_id="not-held", source="upload", verdict="allow", expires_at=past)
 
-    hold = cases.place_hold(case_id, reason="litigation", placed_by="auditor", actor="staff:1")
+    hold = holds.place_hold(case_id, reason="litigation", placed_by="auditor", actor="staff:1")
     with pytest.raises(LegalHoldError):
-        cases.place_hold(case_id, reason="again", placed_by="auditor", actor="staff:1")
+        holds.place_hold(case_id, reason="again", placed_by="auditor", actor="staff:1")
     result = housekeep(rt)
     assert result["purged_items"] == 1
     assert _gone(proof_site, "not-held")
@@ -76,7 +78,7 @@ def test_items_of_a_held_case_survive_retention_until_release(proof_site: ProofS
     held = rt.items.get_item("held-copy")
     assert [d.source for d in rt.items.decisions_for_item(held.id)] == ["retro_hunt"]
 
-    cases.release_hold(case_id, reason="case settled", released_by="admin", actor="staff:2")
+    holds.release_hold(case_id, reason="case settled", released_by="admin", actor="staff:2")
     assert housekeep(rt)["purged_items"] == 2
     assert _gone(proof_site, "held-exact") and _gone(proof_site, "held-copy")
 
@@ -93,7 +95,7 @@ def test_items_of_a_held_case_survive_retention_until_release(proof_site: ProofS
         ("case.legal_hold_placed", "staff:1"),
         ("case.legal_hold_released", "staff:2"),
     ]
-    assert hold.active and not cases.holds(active_only=True)
+    assert hold.active and not proof_site.runtime.legal_holds.holds(active_only=True)
 
 
 @pytest.mark.parametrize("role", ["moderator", "senior_moderator"])
@@ -105,7 +107,7 @@ def test_only_admins_and_auditors_may_place_a_hold(proof_site: ProofSite, role: 
         "/compliance/holds", data={"case_number": number, "reason": "x", "csrf_token": "x"}
     )
     assert response.status_code == 403
-    assert not proof_site.client.app.state.web.cases.holds(active_only=True)
+    assert not proof_site.runtime.legal_holds.holds(active_only=True)
 
 
 def test_an_auditor_places_and_releases_a_hold_from_the_dashboard(proof_site: ProofSite) -> None:
@@ -130,8 +132,8 @@ def test_an_auditor_places_and_releases_a_hold_from_the_dashboard(proof_site: Pr
         f"/compliance/holds/{case_id}/release", data={"reason": "closed", "csrf_token": token}
     )
     assert released.status_code == 303
-    assert not cases.holds(active_only=True)
-    (hold,) = [h for h in cases.holds() if h.case_id == case_id]
+    assert not proof_site.runtime.legal_holds.holds(active_only=True)
+    (hold,) = [h for h in proof_site.runtime.legal_holds.holds() if h.case_id == case_id]
     assert (hold.placed_by, hold.released_by, hold.release_reason) == (
         "auditor",
         "auditor",

@@ -141,8 +141,7 @@ def test_escalation_filing_hold_and_preserve(site: Site, photo_paths: list[Path]
     assert "error=" in again.headers["location"]
     assert site.runtime.child_safety.get(report.id).report_id == "CT-2026-123456"
 
-    cases = CaseStore(session_factory(site.runtime.engine))
-    (hold,) = [h for h in cases.holds(active_only=True) if h.case_id == case.id]
+    (hold,) = [h for h in site.runtime.legal_holds.holds(active_only=True) if h.case_id == case.id]
     assert "2258A(h)" in hold.reason
     preserve = [
         o.payload
@@ -159,7 +158,7 @@ def test_escalation_filing_hold_and_preserve(site: Site, photo_paths: list[Path]
         data={"csrf_token": csrf_of(dash.text), "reason": "done"},
     )
     assert "hold_error=" in released.headers["location"]
-    assert [h for h in cases.holds(active_only=True) if h.case_id == case.id]
+    assert [h for h in site.runtime.legal_holds.holds(active_only=True) if h.case_id == case.id]
 
     trail = AuditStore(session_factory(site.runtime.engine)).events_for_subject(
         "case", case.case_number
@@ -214,7 +213,7 @@ def test_a_uk_case_prepares_a_national_crime_agency_report_the_same_way(site: Si
     assert filed.status == "filed" and filed.report_id == "NCA-2026-77"
     assert filed.filed_at is not None and filed.hold_until is not None
     assert filed.hold_until - filed.filed_at >= timedelta(days=365)
-    (hold,) = [h for h in cases.holds(active_only=True) if h.case_id == case.id]
+    (hold,) = [h for h in site.runtime.legal_holds.holds(active_only=True) if h.case_id == case.id]
     assert "s.67(3)" in hold.reason and "NCA-2026-77" in hold.reason
     preserve = [
         o.payload
@@ -369,8 +368,7 @@ def test_filing_an_item_report_holds_the_item_past_retention_for_a_year(
     report = site.runtime.child_safety.get(report.id)
     assert report.status == "filed" and report.hold_until and report.filed_at
     assert report.hold_until - report.filed_at >= timedelta(days=365)
-    cases = CaseStore(session_factory(site.runtime.engine))
-    (hold,) = [h for h in cases.holds(active_only=True) if h.item_id == item_id]
+    (hold,) = [h for h in site.runtime.legal_holds.holds(active_only=True) if h.item_id == item_id]
     assert hold.case_id is None and hold.subject == "item cs-held"
     assert "2258A(h)" in hold.reason and "CT-2026-4242" in hold.reason
     preserve = [
@@ -391,7 +389,7 @@ def test_filing_an_item_report_holds_the_item_past_retention_for_a_year(
         data={"csrf_token": csrf_of(dash.text), "reason": "done"},
     )
     assert "hold_error=" in released.headers["location"]
-    assert [h for h in cases.holds(active_only=True) if h.item_id == item_id]
+    assert [h for h in site.runtime.legal_holds.holds(active_only=True) if h.item_id == item_id]
 
     trail = AuditStore(session_factory(site.runtime.engine)).events_for_subject("item", "cs-held")
     filings = [e for e in trail if e.action == "item.child_safety_report_filed"]

@@ -148,7 +148,7 @@ def dashboard(request: Request, viewer: DashboardViewer) -> Response:
             if getattr(report, field)
         ],
         "has_tta_chart": bool(report.time_to_action_samples),
-        "holds": web.cases.holds(active_only=True),
+        "holds": rt.legal_holds.holds(active_only=True),
         "may_hold": viewer.role in HOLD_ROLES,
         "hold_error": request.query_params.get("hold_error"),
     }
@@ -216,7 +216,7 @@ def place_hold(
     cases = _web(request).cases
     try:
         case = cases.find_by_number(case_number)
-        cases.place_hold(
+        runtime_of(request).legal_holds.place_hold(
             case.id, reason=reason, placed_by=viewer.username, actor=staff_handle(viewer.user.id)
         )
     except ShieldwallError as exc:
@@ -235,7 +235,7 @@ def release_hold(
     try:
         # A hold a filed CyberTipline report requires stays for its year (§2258A(h)).
         child_safety.check_release(runtime_of(request).child_safety, case_id)
-        _web(request).cases.release_hold(
+        runtime_of(request).legal_holds.release_hold(
             case_id, reason=reason, released_by=viewer.username, actor=staff_handle(viewer.user.id)
         )
     except ShieldwallError as exc:
