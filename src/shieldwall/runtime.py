@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Generic, TypeVar, cast
 
 from sqlalchemy.engine import Engine
 
@@ -67,6 +68,32 @@ from shieldwall.types import SignalResult
 
 INDICATOR_REFRESH_S = 2.0
 """How often a process checks whether another process changed the indicator lists (seconds)."""
+
+
+S = TypeVar("S")
+
+
+class _Repository(Generic[S]):
+    """A repository the runtime builds on first use, with its engine and its audit writer.
+
+    Why a descriptor: a dozen stores are built the same way (sessions on the runtime's
+    engine, the shared audit writer so their events are chained and signed with the rest);
+    each is declared on one line with what it holds, and built once per runtime.
+    """
+
+    def __init__(self, cls: Callable[..., S], doc: str) -> None:
+        self._cls = cls
+        self.__doc__ = doc
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, rt: Runtime, owner: type | None = None) -> S:
+        built = rt.__dict__.get(self._name)
+        if built is None:
+            built = rt.__dict__[self._name] = self._cls(session_factory(rt.engine), audit=rt.audit)
+        return cast(S, built)
 
 
 @dataclass
@@ -452,62 +479,45 @@ class Runtime:
         )
         return CorpusHunt(hunter=hunter, items=self.items, banks=self.banks)
 
-    @cached_property
-    def users(self) -> UserStore:
-        """Staff accounts for the review UI (the CLI creates the first admin)."""
-        return UserStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def cases(self) -> CaseStore:
-        """Victims' requests (cases), their hashes, holds and appeals."""
-        return CaseStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def portal_attempts(self) -> PortalAttemptStore:
-        """The victim portal's sends and status checks, for its limits and flood alert."""
-        return PortalAttemptStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def reviews(self) -> ReviewStore:
-        """The review desk: tasks (the worker opens them for the policy's ``review``
-        action), the queue, reveals, notes, four-eyes bank additions and appeals."""
-        return ReviewStore(session_factory(self.engine), audit=self.audit)
+    users = _Repository(
+        UserStore, "Staff accounts for the review UI (the CLI creates the first admin)."
+    )
+    cases = _Repository(CaseStore, "Victims' requests (cases) and their hashes.")
+    portal_attempts = _Repository(
+        PortalAttemptStore,
+        "The victim portal's sends and status checks, for its limits and flood alert.",
+    )
+    reviews = _Repository(
+        ReviewStore,
+        "The review desk: tasks (opened by the worker for the policy's ``review`` action),"
+        " the queue, reveals, notes, four-eyes bank additions and appeals.",
+    )
 
     def audit_log(self, *, signer: CheckpointSigner | None = None) -> AuditLog:
         """The audit trail for verifying, exporting, checkpointing and evidence (``signer``
         signs checkpoints and bundles; without one they are only read)."""
         return AuditLog(session_factory(self.engine), signer=signer)
 
-    @cached_property
-    def legal_holds(self) -> LegalHoldStore:
-        """Legal holds on cases (and on items a filed child-safety report holds)."""
-        return LegalHoldStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def case_targets(self) -> CaseTargetStore:
-        """Where victims' cases must be acted on, and the platform's outcomes."""
-        return CaseTargetStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def case_clocks(self) -> CaseClockStore:
-        """Every legal clock of victims' cases, with its start event."""
-        return CaseClockStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def case_notices(self) -> CaseNoticeStore:
-        """Closing victims' requests with a reason code, and the notices to their reporters."""
-        return CaseNoticeStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def portal_receipts(self) -> PortalReceiptStore:
-        """The victim portal's receipts, for their retention."""
-        return PortalReceiptStore(session_factory(self.engine), audit=self.audit)
-
-    @cached_property
-    def child_safety(self) -> ChildSafetyStore:
-        """Child-safety reports prepared from cases and items, waiting for a person to file
-        them."""
-        return ChildSafetyStore(session_factory(self.engine), audit=self.audit)
+    legal_holds = _Repository(
+        LegalHoldStore, "Legal holds on cases (and on items a filed child-safety report holds)."
+    )
+    case_targets = _Repository(
+        CaseTargetStore, "Where victims' cases must be acted on, and the platform's outcomes."
+    )
+    case_clocks = _Repository(
+        CaseClockStore, "Every legal clock of victims' cases, with its start event."
+    )
+    case_notices = _Repository(
+        CaseNoticeStore,
+        "Closing victims' requests with a reason code, and the notices to their reporters.",
+    )
+    portal_receipts = _Repository(
+        PortalReceiptStore, "The victim portal's receipts, for their retention."
+    )
+    child_safety = _Repository(
+        ChildSafetyStore,
+        "Child-safety reports prepared from cases and items, waiting for a person to file them.",
+    )
 
     def refresh_matcher(self) -> None:
         """Bring this process's matcher up to date, if it has loaded one (a process that
