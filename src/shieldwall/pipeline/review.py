@@ -117,7 +117,6 @@ def cluster_items(rt: Runtime, item: ItemInfo) -> list[int]:
 def decide(
     rt: Runtime,
     desk: ReviewStore,
-    reviews: ReviewStore,
     *,
     item: ItemInfo,
     verdict: str,
@@ -203,7 +202,7 @@ def decide(
         )
         stored.append(rt.items.add_decision(item_id=target.id, decision=new))
         for task_id in desk.open_task_ids(target.id):
-            reviews.close(task_id)
+            desk.close(task_id)
     approval_id = None
     if add_to_bank:
         check_review_bank(rt, add_to_bank)  # refuse now, not at approval
@@ -216,7 +215,6 @@ def decide(
 def escalate_item(
     rt: Runtime,
     desk: ReviewStore,
-    reviews: ReviewStore,
     *,
     item: ItemInfo,
     reason: str,
@@ -237,7 +235,7 @@ def escalate_item(
         platform_jurisdictions=rt.settings.platform_jurisdictions,
     )
     for task_id in desk.open_task_ids(item.id):
-        reviews.close(task_id)
+        desk.close(task_id)
     return done
 
 

@@ -22,7 +22,6 @@ class WebState:
     users: UserStore
     desk: ReviewStore
     cases: CaseStore
-    reviews: ReviewStore
     vault: MediaVault
     keep_review_media: bool
     attempts: PortalAttemptStore
@@ -37,7 +36,6 @@ class WebState:
             users=rt.users,
             desk=rt.reviews,
             cases=rt.cases,
-            reviews=rt.reviews,
             vault=MediaVault(rt.reviews, rt.settings.data_dir),
             keep_review_media=keep_review_media,
             attempts=rt.portal_attempts,

@@ -246,7 +246,6 @@ def decide(
         outcome = review.decide(
             rt,
             state.desk,
-            state.reviews,
             item=item,
             verdict=verdict,
             category=category,

@@ -155,7 +155,6 @@ def escalate_item(
         done = review.escalate_item(
             runtime_of(request),
             state.desk,
-            state.reviews,
             item=item,
             reason=reason,
             decided_by=viewer.username,
