@@ -45,7 +45,7 @@ input, truncated so that an error can never echo a megabyte back.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
 _MAX_VALUE_CHARS = 120
 
@@ -262,14 +262,27 @@ class ExtraMissingError(ConfigurationError):
     code = "extra_missing"
 
 
-class DuplicatePredicateError(ConfigurationError):
+class DuplicateProvidedError(ConfigurationError):
+    """Two providers (built-in or plug-in) register the same name in one registry (signals,
+    policy predicates, action kinds); :meth:`between` words it the same way for all."""
+
+    @classmethod
+    def between(cls, what: str, name: str, taken: str, provider: str) -> Self:
+        """``what`` names the registry's item (``"signal name"``, ``"action kind"``...)."""
+        return cls(
+            f"{what} {name!r} is provided by both {taken} and {provider}; uninstall or rename one",
+            value=name,
+        )
+
+
+class DuplicatePredicateError(DuplicateProvidedError):
     """Two providers (built-in or plug-in) register the same policy predicate name; a rule
     naming it would be ambiguous, so the set is refused."""
 
     code = "duplicate_predicate"
 
 
-class DuplicateActionKindError(ConfigurationError):
+class DuplicateActionKindError(DuplicateProvidedError):
     """Two providers (built-in or plug-in) register the same action kind; which one performs
     a stored row would be ambiguous, so the set is refused."""
 

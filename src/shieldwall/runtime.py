@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from sqlalchemy.engine import Engine
 
@@ -69,6 +69,9 @@ from shieldwall.types import SignalResult
 INDICATOR_REFRESH_S = 2.0
 """How often a process checks whether another process changed the indicator lists (seconds)."""
 
+
+if TYPE_CHECKING:  # annotation only: pluggy loads with the first registry asked for
+    import pluggy
 
 S = TypeVar("S")
 
@@ -156,12 +159,20 @@ class Runtime:
         return ExchangeStore(session_factory(self.engine))
 
     @cached_property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The installed plug-ins, built-ins first: loaded once per process (reading the
+        installed distributions' entry points), whichever registry asks first."""
+        from shieldwall.plugins import get_plugin_manager
+
+        return get_plugin_manager()
+
+    @cached_property
     def exchange_registry(self) -> ExchangeRegistry:
         """Every installed exchange connector (built-in and plug-in), by kind."""
-        from shieldwall.plugins import collect_exchanges, get_plugin_manager
+        from shieldwall.plugins import collect_exchanges
 
         registry = ExchangeRegistry()
-        for connector in collect_exchanges(get_plugin_manager()):
+        for connector in collect_exchanges(self.plugin_manager):
             registry.register(connector)
         return registry
 
@@ -249,9 +260,9 @@ class Runtime:
     @cached_property
     def predicates(self) -> PredicateRegistry:
         """Every installed policy predicate (built-in and plug-in), by name."""
-        from shieldwall.plugins import collect_predicates, get_plugin_manager
+        from shieldwall.plugins import collect_predicates
 
-        return collect_predicates(get_plugin_manager())
+        return collect_predicates(self.plugin_manager)
 
     @cached_property
     def policies(self) -> PolicyHolder:
@@ -331,7 +342,7 @@ class Runtime:
         return self._signals
 
     def _build_signals(self) -> SignalRegistry:
-        from shieldwall.plugins import collect_signals, get_plugin_manager
+        from shieldwall.plugins import collect_signals
 
         anchors = self.settings.c2pa_trust_anchors
         revision, indicators = self._load_indicators()
@@ -340,7 +351,7 @@ class Runtime:
             c2pa_trust_anchors=anchors.read_text() if anchors else None,
             max_image_pixels=self.settings.max_image_pixels,
         )
-        registry = collect_signals(get_plugin_manager(), context)
+        registry = collect_signals(self.plugin_manager, context)
         self._indicator_revision = revision
         self._indicators_checked_at = time.monotonic()
         return registry

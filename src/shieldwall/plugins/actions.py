@@ -90,10 +90,8 @@ class ActionRegistry:
     def register(self, action: ActionType, *, provider: str = "builtin") -> None:
         taken = self._entries.get(action.kind)
         if taken is not None:
-            raise DuplicateActionKindError(
-                f"action kind {action.kind!r} is provided by both {taken.provider} and "
-                f"{provider}; uninstall or rename one",
-                value=action.kind,
+            raise DuplicateActionKindError.between(
+                "action kind", action.kind, taken.provider, provider
             )
         self._entries[action.kind] = RegisteredAction(action, provider)
 

@@ -127,11 +127,7 @@ class PredicateRegistry:
             )
         if spec.name in self._specs:
             taken = self._providers.get(spec.name, "builtin")
-            raise DuplicatePredicateError(
-                f"policy predicate {spec.name!r} is provided by both {taken} and {provider}; "
-                "uninstall or rename one",
-                value=spec.name,
-            )
+            raise DuplicatePredicateError.between("policy predicate", spec.name, taken, provider)
         self._specs[spec.name] = spec
         self._providers[spec.name] = provider
 

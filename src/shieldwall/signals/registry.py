@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, cast
 
-from shieldwall.errors import ConfigurationError
+from shieldwall.errors import DuplicateProvidedError
 from shieldwall.signals.base import Availability, Signal, SignalInput, Subject
 from shieldwall.signals.text import IndicatorSet, TextIndicatorSignal
 from shieldwall.types import SignalResult
@@ -85,7 +85,7 @@ PIP_NAMES: dict[str, str] = {
 """Import names whose PyPI distribution is named differently."""
 
 
-class DuplicateSignalError(ConfigurationError):
+class DuplicateSignalError(DuplicateProvidedError):
     """Two signals (built-in or plug-in) claim the same name; results would be ambiguous."""
 
     code = "duplicate_signal"
@@ -241,11 +241,7 @@ class SignalRegistry:
     def register(self, signal: Signal, *, provider: str = "builtin") -> None:
         taken = self._entries.get(signal.name)
         if taken is not None:
-            raise DuplicateSignalError(
-                f"signal name {signal.name!r} is provided by both {taken.provider} and "
-                f"{provider}; uninstall or rename one",
-                value=signal.name,
-            )
+            raise DuplicateSignalError.between("signal name", signal.name, taken.provider, provider)
         self._entries[signal.name] = RegisteredSignal(signal, provider)
 
     def get(self, name: str) -> Signal:

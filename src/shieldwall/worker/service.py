@@ -21,6 +21,7 @@ from huey.consumer import Consumer
 
 from shieldwall.config import Settings
 from shieldwall.pipeline.exchange_feedback import deliver_feedback
+from shieldwall.plugins import collect_actions
 from shieldwall.reports.uploader_statement import attach_statement
 from shieldwall.runtime import Runtime
 from shieldwall.worker.actions import ActionPerformer
@@ -66,6 +67,7 @@ def build_deliverer(runtime: Runtime) -> Deliverer:
             credentials=runtime.exchange_credentials,
         ),
         statements=partial(attach_statement, runtime.items),
+        kinds=collect_actions(runtime.plugin_manager),
     )
     return Deliverer.from_settings(settings, outbox=runtime.outbox, performer=performer)
 
