@@ -84,3 +84,20 @@ def distances(
                 faiss.swig_ptr(out[a:b]),
             )
     return out
+
+
+def hamming_table(queries: NDArray[np.uint8], rows: NDArray[np.uint8]) -> NDArray[np.int32]:
+    """``(len(queries), len(rows))`` Hamming distances, every query against every row.
+
+    Used for the linear scan of an index's recent additions: faiss's C loop costs ~20 us
+    for one query against 8,192 rows where numpy's XOR and sum over the length-4 axis cost
+    ~220 us, and every lookup pays it.
+    """
+    out = np.empty((len(queries), len(rows)), np.int32)
+    if len(queries) and len(rows):
+        q = np.ascontiguousarray(queries)
+        r = np.ascontiguousarray(rows)
+        faiss.hammings(  # type: ignore[attr-defined]  # SWIG function, not in the stubs
+            faiss.swig_ptr(q), faiss.swig_ptr(r), len(q), len(r), PDQ_BYTES, faiss.swig_ptr(out)
+        )
+    return out

@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from shieldwall.index.mih_tables import Found, nothing_found
-from shieldwall.index.protocol import PDQ_BYTES, as_u64
+from shieldwall.index.chunking import hamming_table
+from shieldwall.index.protocol import PDQ_BYTES
 
 _SCAN_CELLS = 1 << 20
 """Query x entry pairs compared at once: bounds the scan's temporary memory to ~32 MB."""
@@ -83,12 +84,12 @@ class Delta:
         """(query number, id, distance) of every live entry within the threshold."""
         if not self.slot_of:
             return nothing_found()
+        queries = np.ascontiguousarray(q64).view(np.uint8).reshape(len(q64), PDQ_BYTES)
         step = max(1, _SCAN_CELLS // len(q64))
         parts: list[Found] = []
         for lo in range(0, self.n, step):
             hi = min(self.n, lo + step)
-            codes = as_u64(self.codes[lo:hi])
-            dist = np.bitwise_count(codes[None, :, :] ^ q64[:, None, :]).sum(axis=2, dtype=np.int32)
+            dist = hamming_table(queries, self.codes[lo:hi])
             qn, slot = np.nonzero((dist <= threshold) & self.alive[lo:hi])
             parts.append((qn, self.ids[lo:hi][slot], dist[qn, slot]))
         if len(parts) == 1:
