@@ -72,11 +72,17 @@ def is_hex_digest(value: object) -> bool:
 
 def freeze(value: object) -> JSONValue:
     """A read-only deep copy of a JSON value: mappings become proxies, lists become tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
+    kind = type(value)
+    if kind in _SCALARS:  # the common case, without the ABC checks below
+        return value  # type: ignore[return-value]  # validated by the caller
+    if kind is dict or isinstance(value, Mapping):
+        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})  # type: ignore[attr-defined]
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     return value  # type: ignore[return-value]  # scalars, already validated by the caller
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def thaw(value: object) -> object:

@@ -283,7 +283,10 @@ def build_event(
         prev_hash=head.hash,
         hash="",
     )
-    event = dataclasses.replace(unsealed, hash=compute_hash(unsealed))
+    # Sealed in place before anyone sees it: ``dataclasses.replace`` would freeze the
+    # details a second time, on every audited write.
+    object.__setattr__(unsealed, "hash", compute_hash(unsealed))
+    event = unsealed
     side = PersonalData(event_id, personal) if personal else None
     return AuditRecord(event, side)
 

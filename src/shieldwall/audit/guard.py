@@ -40,7 +40,13 @@ def is_secret_key(key: str) -> bool:
     return _SECRET_KEY_PATTERN.search(key.lower()) is not None
 
 
+_ACCEPTED_KEYS: set[str] = set()
+"""Keys that passed :func:`_check_key` (events reuse a few dozen names; bounded below)."""
+
+
 def _check_key(key: object, path: str) -> str:
+    if type(key) is str and key in _ACCEPTED_KEYS:
+        return key
     if not isinstance(key, str) or not _KEY_PATTERN.match(key):
         raise AuditDetailRejectedError(
             f"details key at {path or 'top level'} must be 1-64 ASCII letters, digits, '_', "
@@ -53,10 +59,15 @@ def _check_key(key: object, path: str) -> str:
             "trail (log that a secret changed, not its value)",
             value=key,
         )
+    if type(key) is str and len(_ACCEPTED_KEYS) < 4096:
+        _ACCEPTED_KEYS.add(key)
     return key
 
 
 def _check_value(value: object, path: str, depth: int) -> JSONValue:
+    if type(value) is str:  # the common case first; subclasses take the checks below
+        if value.isascii():
+            return value
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, _BINARY_TYPES):
@@ -117,16 +128,20 @@ def check_details(details: Mapping[str, object]) -> dict[str, JSONValue]:
     clean: dict[str, JSONValue] = {}
     for key, value in details.items():
         _check_key(key, "")
-        checked = _check_value(value, key, 1)
-        size = len(canonical_json(checked))
-        if size > MAX_VALUE_BYTES:
-            raise AuditDetailRejectedError(
-                f"details value {key!r} is {size} bytes once encoded; the limit is "
-                f"{MAX_VALUE_BYTES} (store large evidence elsewhere and record its hash)",
-                value=key,
-            )
-        clean[key] = checked
+        clean[key] = _check_value(value, key, 1)
     total = len(canonical_json(clean))
+    # Each value's encoding is part of the whole's, so only details over the per-value
+    # limit in all can hold a value over it: the common event costs one encoding, not one
+    # per key (the audit append is on every lookup's write path).
+    if total > MAX_VALUE_BYTES:
+        for key, checked in clean.items():
+            size = len(canonical_json(checked))
+            if size > MAX_VALUE_BYTES:
+                raise AuditDetailRejectedError(
+                    f"details value {key!r} is {size} bytes once encoded; the limit is "
+                    f"{MAX_VALUE_BYTES} (store large evidence elsewhere and record its hash)",
+                    value=key,
+                )
     if total > MAX_DETAILS_BYTES:
         raise AuditDetailRejectedError(
             f"details are {total} bytes once encoded; the limit is {MAX_DETAILS_BYTES}",
