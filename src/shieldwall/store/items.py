@@ -45,13 +45,15 @@ _OUTBOX = cast(Table, OutboxRow.__table__)
 # Built once so SQLAlchemy's compiled-statement cache is hit on every call.
 # Items go in with ON CONFLICT DO NOTHING on content_id: a repeat writes nothing, returns
 # no id and leaves the transaction usable, so one repeat never fails its batch-mates.
-_INSERT_ITEM_PG = (
-    pg_insert(_ITEMS).on_conflict_do_nothing(index_elements=["content_id"]).returning(_ITEMS.c.id)
+_INSERT_ITEMS_PG = (
+    pg_insert(_ITEMS)
+    .on_conflict_do_nothing(index_elements=["content_id"])
+    .returning(_ITEMS.c.id, _ITEMS.c.content_id)
 )
-_INSERT_ITEM_SQLITE = (
+_INSERT_ITEMS_SQLITE = (
     sqlite_insert(_ITEMS)
     .on_conflict_do_nothing(index_elements=["content_id"])
-    .returning(_ITEMS.c.id)
+    .returning(_ITEMS.c.id, _ITEMS.c.content_id)
 )
 _INSERT_DECISION = insert(_DECISIONS)
 _INSERT_OUTBOX = insert(_OUTBOX)
@@ -109,8 +111,8 @@ class ItemStore(SessionScoped):
             conn = session.connection()
             fresh: list[tuple[int, ItemInfo, NewDecision]] = []
             repeats: list[int] = []
-            for pos, (item, decision) in enumerate(batch):
-                info = _insert_item(conn, item, latest_decision_id=decision.id)
+            inserted = _insert_items(conn, [(item, decision.id) for item, decision in batch])
+            for pos, ((_, decision), info) in enumerate(zip(batch, inserted, strict=True)):
                 if info is None:
                     repeats.append(pos)
                 else:
@@ -315,20 +317,21 @@ class ItemStore(SessionScoped):
             return int(session.scalar(select(func.count(ItemRow.id))) or 0)
 
 
-def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) -> ItemInfo | None:
-    """Insert ``item`` (already pointing at its first decision); ``None`` when its
-    ``content_id`` is already stored (the unique constraint decides; nothing is written).
+def _insert_items(conn: Connection, batch: Sequence[tuple[NewItem, str]]) -> list[ItemInfo | None]:
+    """Insert each item (already pointing at its first decision) in one statement; ``None``
+    for an item whose ``content_id`` is already stored, or stored by an earlier item of the
+    same batch (the unique constraint decides; nothing is written for it).
 
-    ``latest_decision_id`` is written with the row, which saves the ``UPDATE``
-    the ORM used to issue after the decision; ``items`` has no foreign key to
-    ``decisions``, and nobody sees either row before the transaction commits.
+    One ``INSERT ... ON CONFLICT DO NOTHING ... RETURNING`` for the batch (SQLAlchemy's
+    insertmanyvalues) instead of one round trip per item: a conflicting row returns
+    nothing, so rows are matched back by ``content_id``, the first of a repeated id
+    taking the stored row, as when the batch's requests come one after another.
+    ``latest_decision_id`` is written with the row, which saves the ``UPDATE`` the ORM
+    used to issue after the decision; ``items`` has no foreign key to ``decisions``, and
+    nobody sees either row before the transaction commits.
     """
     created_at = utcnow()
-    jurisdictions = list(item.jurisdictions)
-    metadata = dict(item.metadata)
-    stmt = _INSERT_ITEM_PG if conn.dialect.name == "postgresql" else _INSERT_ITEM_SQLITE
-    new_id = conn.execute(
-        stmt,
+    params = [
         {
             "content_id": item.content_id,
             "source": item.source,
@@ -344,37 +347,49 @@ def _insert_item(conn: Connection, item: NewItem, *, latest_decision_id: str) ->
             "height": item.height,
             "text": item.text,
             "url": item.url,
-            "jurisdictions": jurisdictions,
-            "metadata": metadata,
+            "jurisdictions": list(item.jurisdictions),
+            "metadata": dict(item.metadata),
             "created_at": created_at,
             "expires_at": item.expires_at,
-            "latest_decision_id": latest_decision_id,
-        },
-    ).scalar()
-    if new_id is None:
-        return None
-    return ItemInfo(
-        id=int(new_id),
-        content_id=item.content_id,
-        source=item.source,
-        surface=item.surface,
-        uploader_id=item.uploader_id,
-        media_type=item.media_type,
-        pdq=item.pdq,
-        pdq_quality=item.pdq_quality,
-        pdq_views=item.pdq_views,
-        md5=item.md5,
-        sha256=item.sha256,
-        width=item.width,
-        height=item.height,
-        text=item.text,
-        url=item.url,
-        jurisdictions=tuple(jurisdictions),
-        metadata=metadata,
-        created_at=created_at,
-        expires_at=item.expires_at,
-        latest_decision_id=latest_decision_id,
+            "latest_decision_id": decision_id,
+        }
+        for item, decision_id in batch
+    ]
+    stmt = _INSERT_ITEMS_PG if conn.dialect.name == "postgresql" else _INSERT_ITEMS_SQLITE
+    rows = (
+        conn.execute(stmt, params).all() if len(params) > 1 else conn.execute(stmt, params[0]).all()
     )
+    new_ids = {content_id: int(new_id) for new_id, content_id in rows}
+    out: list[ItemInfo | None] = []
+    for (item, decision_id), row in zip(batch, params, strict=True):
+        new_id = new_ids.pop(item.content_id, None)  # popped: a later repeat gets None
+        out.append(
+            None
+            if new_id is None
+            else ItemInfo(
+                id=new_id,
+                content_id=item.content_id,
+                source=item.source,
+                surface=item.surface,
+                uploader_id=item.uploader_id,
+                media_type=item.media_type,
+                pdq=item.pdq,
+                pdq_quality=item.pdq_quality,
+                pdq_views=item.pdq_views,
+                md5=item.md5,
+                sha256=item.sha256,
+                width=item.width,
+                height=item.height,
+                text=item.text,
+                url=item.url,
+                jurisdictions=tuple(row["jurisdictions"]),
+                metadata=row["metadata"],
+                created_at=created_at,
+                expires_at=item.expires_at,
+                latest_decision_id=decision_id,
+            )
+        )
+    return out
 
 
 def _find_with_decisions(
