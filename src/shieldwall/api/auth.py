@@ -89,6 +89,15 @@ class KeyVerifier:
         self._slot_wait_s = slot_wait_s
         self._in_flight: dict[str, Future[Principal | None]] = {}
 
+    def remembered(self, key: str) -> Principal | None:
+        """The principal of a key that verified in the last ``ttl_s``, else ``None``.
+
+        No database, no argon2, no throttle: what the hot path may ask on the event loop
+        (a ``None`` sends the caller to :meth:`verify`, in a thread)."""
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        hit = self._cache.get(digest)  # one dict read: atomic under the GIL
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
     def verify(self, key: str, *, address: str = "") -> Principal | None:
         """The key's principal, or None when it is not valid (or was revoked).
 

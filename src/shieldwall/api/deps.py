@@ -13,6 +13,7 @@ from shieldwall.api.auth import (
     KeyVerifier,
     Principal,
     RateLimiter,
+    RedisRateLimiter,
     VerifierBusyError,
     retry_after_header,
 )
@@ -86,9 +87,25 @@ def charge(request: Request, principal: Principal, lookups: int, *, paid: int = 
     endpoint carries them (otherwise 1,000 lookups cost what one does). A batch larger than
     the whole per-minute limit could never pass: it is refused with 422 and told to split.
     """
-    limiter: RateLimiter = request.app.state.rate_limiter
-    runtime: Runtime = request.app.state.runtime
-    limit = principal.rate_limit_per_minute or runtime.settings.rate_limit_per_minute
+    charge_key(
+        request.app.state.rate_limiter,
+        request.app.state.runtime.settings.rate_limit_per_minute,
+        principal,
+        lookups,
+        paid=paid,
+    )
+
+
+def charge_key(
+    limiter: RateLimiter | RedisRateLimiter,
+    default_limit: int,
+    principal: Principal,
+    lookups: int,
+    *,
+    paid: int = 0,
+) -> None:
+    """:func:`charge` without a request (the lookup fast lane calls it directly)."""
+    limit = principal.rate_limit_per_minute or default_limit
     if lookups > limit:
         raise ProblemError(
             422,

@@ -48,7 +48,7 @@ HMA_PREFIX = "/hma/"
 
 def _for_hma(request: Request, detail: str) -> dict[str, Any]:
     """HMA's error body is ``{"message": ...}``; under ``/hma`` the problem carries it too."""
-    return {"message": detail} if request.url.path.startswith(HMA_PREFIX) else {}
+    return _for_hma_path(request.url.path, detail)
 
 
 def problem(
@@ -87,30 +87,64 @@ class ProblemError(Exception):
         self.headers = headers
 
 
+def for_shieldwall_error(path: str, exc: ShieldwallError) -> JSONResponse:
+    """The problem for a domain error: its status and code, ``Retry-After`` when temporary."""
+    extra = _for_hma_path(path, exc.message)
+    if isinstance(exc, UnavailableError):  # temporary: say when to come back
+        wait = (
+            max(1, math.ceil(exc.retry_after))
+            if isinstance(exc, OverloadedError)
+            else exc.retry_after_s
+        )
+        return problem(
+            exc.http_status, exc.code, exc.message, headers={"Retry-After": str(wait)}, **extra
+        )
+    if exc.value is not None:
+        extra["value"] = exc.value
+    return problem(exc.http_status, exc.code, exc.message, **extra)
+
+
+def for_problem_error(path: str, exc: ProblemError) -> JSONResponse:
+    """The problem a handler raised (auth, rate limits, body size)."""
+    return problem(
+        exc.status, exc.code, exc.detail, headers=exc.headers, **_for_hma_path(path, exc.detail)
+    )
+
+
+def for_fault_or_bug(path: str, exc: Exception) -> JSONResponse:
+    """503 + ``Retry-After`` for a temporary fault (database down...), else a logged 500."""
+    fault = temporary_fault(exc)
+    if fault is None:
+        log.exception("unhandled error path=%s", path)
+        return problem(500, "internal_error", "Shieldwall failed; the error was logged.")
+    log.warning(
+        "temporary_fault code=%s path=%s error=%s",
+        fault.code,
+        path,
+        truncate(f"{type(exc).__name__}: {exc}", 300),
+    )
+    return problem(
+        fault.http_status,
+        fault.code,
+        fault.message,
+        headers={"Retry-After": str(fault.retry_after_s)},
+    )
+
+
+def _for_hma_path(path: str, detail: str) -> dict[str, Any]:
+    return {"message": detail} if path.startswith(HMA_PREFIX) else {}
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into problem+json."""
 
     @app.exception_handler(ShieldwallError)
     async def _shieldwall(request: Request, exc: ShieldwallError) -> JSONResponse:
-        extra = _for_hma(request, exc.message)
-        if isinstance(exc, UnavailableError):  # temporary: say when to come back
-            wait = (
-                max(1, math.ceil(exc.retry_after))
-                if isinstance(exc, OverloadedError)
-                else exc.retry_after_s
-            )
-            return problem(
-                exc.http_status, exc.code, exc.message, headers={"Retry-After": str(wait)}, **extra
-            )
-        if exc.value is not None:
-            extra["value"] = exc.value
-        return problem(exc.http_status, exc.code, exc.message, **extra)
+        return for_shieldwall_error(request.url.path, exc)
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem(
-            exc.status, exc.code, exc.detail, headers=exc.headers, **_for_hma(request, exc.detail)
-        )
+        return for_problem_error(request.url.path, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -137,22 +171,7 @@ def install(app: FastAPI) -> None:
         )
 
     async def _fault_or_bug(request: Request, exc: Exception) -> JSONResponse:
-        fault = temporary_fault(exc)
-        if fault is None:
-            log.exception("unhandled error path=%s", request.url.path)
-            return problem(500, "internal_error", "Shieldwall failed; the error was logged.")
-        log.warning(
-            "temporary_fault code=%s path=%s error=%s",
-            fault.code,
-            request.url.path,
-            truncate(f"{type(exc).__name__}: {exc}", 300),
-        )
-        return problem(
-            fault.http_status,
-            fault.code,
-            fault.message,
-            headers={"Retry-After": str(fault.retry_after_s)},
-        )
+        return for_fault_or_bug(request.url.path, exc)
 
     # Registered by type (not only under Exception), so Starlette's exception middleware
     # answers them and nothing re-raises them into the server's error log.

@@ -18,7 +18,6 @@ still verifies.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import hashlib
 import re

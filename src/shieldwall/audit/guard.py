@@ -65,9 +65,8 @@ def _check_key(key: object, path: str) -> str:
 
 
 def _check_value(value: object, path: str, depth: int) -> JSONValue:
-    if type(value) is str:  # the common case first; subclasses take the checks below
-        if value.isascii():
-            return value
+    if type(value) is str and value.isascii():  # the common case; the rest is checked below
+        return value
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, _BINARY_TYPES):

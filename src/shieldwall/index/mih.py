@@ -594,4 +594,8 @@ class MihPdqIndex:
         if len(np.unique(delta_ids)) != k or len(index._live_rows(np.sort(delta_ids))):
             raise CorruptIndexError("index delta repeats an id or one still in the base")
         index._delta.add(delta_ids, delta_codes)
+        with index._state:
+            # A snapshot saved while a compaction ran holds its whole backlog in the delta;
+            # left there, every query would scan it linearly until the next write.
+            index._maybe_start(index._limit())
         return index

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from shieldwall.index.mih_tables import Found, nothing_found
 from shieldwall.index.chunking import hamming_table
+from shieldwall.index.mih_tables import Found, nothing_found
 from shieldwall.index.protocol import PDQ_BYTES
 
 _SCAN_CELLS = 1 << 20

@@ -49,6 +49,9 @@ from shieldwall.types import HashKind
 SeenSearch = Callable[[Sequence[str], int], list[list[tuple[int, int]]]]
 """(PDQ hashes, threshold) -> for each hash, the stored items within it: (item_id, distance)."""
 
+PENDING_LIMIT = 512
+"""Items :meth:`SeenIndex.add` keeps waiting before it indexes them together."""
+
 _NAMESPACE = uuid.UUID("6f1c9a52-4c1e-4f57-9a2e-5d0c8b7e3a11")
 
 
@@ -69,14 +72,18 @@ class SeenIndex:
         self._view_names: dict[int, str] = {}
         self._last_id = 0
         self._lock = threading.Lock()
+        self._pending: list[SeenHash] = []
 
     def __len__(self) -> int:
-        return len(self._index)
+        with self._lock:
+            self._flush()
+            return len(self._index)
 
     def refresh(self) -> int:
         """Add items stored since the last refresh (by any process); returns how many."""
         added = 0
         with self._lock:
+            self._flush()
             for chunk in self._items.iter_seen_pdq(after_id=self._last_id):
                 if not chunk:
                     continue
@@ -88,10 +95,25 @@ class SeenIndex:
         return added
 
     def add(self, item_id: int, pdq: str, views: Sequence[tuple[str, str]] = ()) -> None:
-        """Index one item just stored by this process (cheaper than a refresh)."""
+        """Index one item just stored by this process (cheaper than a refresh).
+
+        Every stored lookup comes here, on the request's path: the item waits in a list
+        and goes into the index with up to :data:`PENDING_LIMIT` others at once, or at the
+        next read of the index (one ``add`` of one row cost ~80 us, of 512 rows ~2 us each).
+        """
         with self._lock:
-            self._index.add(np.asarray([item_id], dtype=np.int64), _codes([pdq]))
-            self._add_views([SeenHash(item_id=item_id, pdq=pdq, views=tuple(views))])
+            self._pending.append(SeenHash(item_id=item_id, pdq=pdq, views=tuple(views)))
+            if len(self._pending) >= PENDING_LIMIT:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Put the waiting items into the indexes (lock held)."""
+        if not self._pending:
+            return
+        chunk, self._pending = self._pending, []
+        ids = np.asarray([s.item_id for s in chunk], dtype=np.int64)
+        self._index.add(ids, _codes([s.pdq for s in chunk]))
+        self._add_views(chunk)
 
     def _add_views(self, chunk: Sequence[SeenHash]) -> None:
         ids: list[int] = []
@@ -107,6 +129,7 @@ class SeenIndex:
 
     def remove(self, item_ids: Iterable[int]) -> None:
         with self._lock:
+            self._flush()
             gone = list(item_ids)
             self._index.remove(gone)
             keys = [i * MAX_SEEN_VIEWS + pos for i in gone for pos in range(MAX_SEEN_VIEWS)]
@@ -116,18 +139,20 @@ class SeenIndex:
 
     def search(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
         """For each hash, the stored items within ``threshold``: (item_id, distance)."""
-        if not pdqs or not len(self._index):
-            return [[] for _ in pdqs]
         with self._lock:
+            self._flush()
+            if not pdqs or not len(self._index):
+                return [[] for _ in pdqs]
             hits = self._index.search(_codes(pdqs), threshold)
         return [[(h.id, h.distance) for h in row] for row in hits]
 
     def search_views(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int, str]]]:
         """For each hash, the stored items with a view within ``threshold``:
         (item_id, distance, view name)."""
-        if not pdqs or not len(self._views):
-            return [[] for _ in pdqs]
         with self._lock:
+            self._flush()
+            if not pdqs or not len(self._views):
+                return [[] for _ in pdqs]
             hits = self._views.search(_codes(pdqs), threshold)
             return [
                 [

@@ -331,6 +331,7 @@ def _insert_items(conn: Connection, batch: Sequence[tuple[NewItem, str]]) -> lis
     nobody sees either row before the transaction commits.
     """
     created_at = utcnow()
+    metadata = [dict(item.metadata) for item, _ in batch]  # copied once: stored and returned
     params = [
         {
             "content_id": item.content_id,
@@ -348,12 +349,12 @@ def _insert_items(conn: Connection, batch: Sequence[tuple[NewItem, str]]) -> lis
             "text": item.text,
             "url": item.url,
             "jurisdictions": list(item.jurisdictions),
-            "metadata": dict(item.metadata),
+            "metadata": meta,
             "created_at": created_at,
             "expires_at": item.expires_at,
             "latest_decision_id": decision_id,
         }
-        for item, decision_id in batch
+        for (item, decision_id), meta in zip(batch, metadata, strict=True)
     ]
     stmt = _INSERT_ITEMS_PG if conn.dialect.name == "postgresql" else _INSERT_ITEMS_SQLITE
     rows = (
@@ -361,7 +362,7 @@ def _insert_items(conn: Connection, batch: Sequence[tuple[NewItem, str]]) -> lis
     )
     new_ids = {content_id: int(new_id) for new_id, content_id in rows}
     out: list[ItemInfo | None] = []
-    for (item, decision_id), row in zip(batch, params, strict=True):
+    for (item, decision_id), meta in zip(batch, metadata, strict=True):
         new_id = new_ids.pop(item.content_id, None)  # popped: a later repeat gets None
         out.append(
             None
@@ -382,8 +383,8 @@ def _insert_items(conn: Connection, batch: Sequence[tuple[NewItem, str]]) -> lis
                 height=item.height,
                 text=item.text,
                 url=item.url,
-                jurisdictions=tuple(row["jurisdictions"]),
-                metadata=row["metadata"],
+                jurisdictions=tuple(item.jurisdictions),
+                metadata=meta,
                 created_at=created_at,
                 expires_at=item.expires_at,
                 latest_decision_id=decision_id,

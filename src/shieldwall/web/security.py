@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request, Response
+from starlette.types import Scope
 
 from shieldwall.access import ADMINS as ADMINS
 from shieldwall.access import APPEAL_DECIDERS as APPEAL_DECIDERS
@@ -142,14 +143,20 @@ def is_https(request: Request) -> bool:
     ``trusted_proxies`` that says so in ``X-Forwarded-Proto`` (anyone else's header is
     ignored, so a client cannot switch Secure cookies off or on). Of a list, the last value
     counts: it is the one our proxy wrote; earlier ones are whatever the client sent."""
-    if request.url.scheme == "https":
+    return is_https_scope(request.scope)
+
+
+def is_https_scope(scope: Scope) -> bool:
+    """:func:`is_https` from the ASGI scope (for middleware that builds no ``Request``)."""
+    if scope.get("scheme") == "https":
         return True
-    peer = request.client.host if request.client else None
-    trusted = runtime_of(request).settings.trusted_proxies
-    if peer is None or peer not in trusted:
+    client = scope.get("client")
+    peer = client[0] if client else None
+    if peer is None or peer not in scope["app"].state.runtime.settings.trusted_proxies:
         return False
-    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
-    return proto == "https"
+    forwarded = [v for k, v in scope.get("headers", ()) if k.lower() == b"x-forwarded-proto"]
+    proto = forwarded[-1].decode("latin-1").split(",")[-1] if forwarded else ""
+    return proto.strip().lower() == "https"
 
 
 HSTS = "max-age=31536000; includeSubDomains"

@@ -106,7 +106,7 @@ async def lookup(body: LookupCreate, rt: RuntimeDep, _: LookupCaller) -> Decisio
     Decided on the event loop from memory; the answer waits only for the group commit
     that stores it (503 + Retry-After when too many writes are already waiting).
     """
-    outcome = await rt.scanner.lookup_async(*_lookup_request(body))
+    outcome = await rt.scanner.lookup_async(*lookup_request(body))
     return decision_public(
         outcome.decision,
         created=outcome.created,
@@ -134,7 +134,7 @@ async def lookup_batch(
     requests: list[tuple[ScanMeta, Query] | ShieldwallError] = []
     for raw in body.items:
         try:
-            requests.append(_lookup_request(LookupCreate.model_validate(raw)))
+            requests.append(lookup_request(LookupCreate.model_validate(raw)))
         except ValidationError as exc:
             requests.append(InputError(_first_error(exc)))
         except ShieldwallError as exc:
@@ -158,7 +158,8 @@ async def lookup_batch(
     )
 
 
-def _lookup_request(body: LookupCreate) -> tuple[ScanMeta, Query]:
+def lookup_request(body: LookupCreate) -> tuple[ScanMeta, Query]:
+    """The pipeline's item metadata and query for a lookup body (hex digests lower-cased)."""
     meta = ScanMeta(
         content_id=body.content_id,
         surface=body.surface,
