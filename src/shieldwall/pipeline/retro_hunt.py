@@ -49,9 +49,6 @@ from shieldwall.types import HashKind
 SeenSearch = Callable[[Sequence[str], int], list[list[tuple[int, int]]]]
 """(PDQ hashes, threshold) -> for each hash, the stored items within it: (item_id, distance)."""
 
-PENDING_LIMIT = 512
-"""Items :meth:`SeenIndex.add` keeps waiting before it indexes them together."""
-
 _NAMESPACE = uuid.UUID("6f1c9a52-4c1e-4f57-9a2e-5d0c8b7e3a11")
 
 
@@ -61,6 +58,10 @@ def _codes(pdqs: Sequence[str]) -> np.ndarray[tuple[int, int], np.dtype[np.uint8
 
 class SeenIndex:
     """PDQ hashes of every stored item, kept in step with the ``items`` table by id.
+
+    Filled by :meth:`refresh` from the table, which every reader calls first: the
+    request path does not add each stored lookup (that cost ~80 us a lookup, and the
+    index's compactions stalled the server, for rows a refresh read again anyway).
 
     A second index holds each item's normalised views (``ItemInfo.pdq_views``) under
     ids ``item_id * MAX_SEEN_VIEWS + position``; view names are kept beside it."""
@@ -72,18 +73,14 @@ class SeenIndex:
         self._view_names: dict[int, str] = {}
         self._last_id = 0
         self._lock = threading.Lock()
-        self._pending: list[SeenHash] = []
 
     def __len__(self) -> int:
-        with self._lock:
-            self._flush()
-            return len(self._index)
+        return len(self._index)
 
     def refresh(self) -> int:
         """Add items stored since the last refresh (by any process); returns how many."""
         added = 0
         with self._lock:
-            self._flush()
             for chunk in self._items.iter_seen_pdq(after_id=self._last_id):
                 if not chunk:
                     continue
@@ -93,27 +90,6 @@ class SeenIndex:
                 self._last_id = int(ids[-1])
                 added += len(chunk)
         return added
-
-    def add(self, item_id: int, pdq: str, views: Sequence[tuple[str, str]] = ()) -> None:
-        """Index one item just stored by this process (cheaper than a refresh).
-
-        Every stored lookup comes here, on the request's path: the item waits in a list
-        and goes into the index with up to :data:`PENDING_LIMIT` others at once, or at the
-        next read of the index (one ``add`` of one row cost ~80 us, of 512 rows ~2 us each).
-        """
-        with self._lock:
-            self._pending.append(SeenHash(item_id=item_id, pdq=pdq, views=tuple(views)))
-            if len(self._pending) >= PENDING_LIMIT:
-                self._flush()
-
-    def _flush(self) -> None:
-        """Put the waiting items into the indexes (lock held)."""
-        if not self._pending:
-            return
-        chunk, self._pending = self._pending, []
-        ids = np.asarray([s.item_id for s in chunk], dtype=np.int64)
-        self._index.add(ids, _codes([s.pdq for s in chunk]))
-        self._add_views(chunk)
 
     def _add_views(self, chunk: Sequence[SeenHash]) -> None:
         ids: list[int] = []
@@ -129,7 +105,6 @@ class SeenIndex:
 
     def remove(self, item_ids: Iterable[int]) -> None:
         with self._lock:
-            self._flush()
             gone = list(item_ids)
             self._index.remove(gone)
             keys = [i * MAX_SEEN_VIEWS + pos for i in gone for pos in range(MAX_SEEN_VIEWS)]
@@ -139,20 +114,18 @@ class SeenIndex:
 
     def search(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
         """For each hash, the stored items within ``threshold``: (item_id, distance)."""
+        if not pdqs or not len(self._index):
+            return [[] for _ in pdqs]
         with self._lock:
-            self._flush()
-            if not pdqs or not len(self._index):
-                return [[] for _ in pdqs]
             hits = self._index.search(_codes(pdqs), threshold)
         return [[(h.id, h.distance) for h in row] for row in hits]
 
     def search_views(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int, str]]]:
         """For each hash, the stored items with a view within ``threshold``:
         (item_id, distance, view name)."""
+        if not pdqs or not len(self._views):
+            return [[] for _ in pdqs]
         with self._lock:
-            self._flush()
-            if not pdqs or not len(self._views):
-                return [[] for _ in pdqs]
             hits = self._views.search(_codes(pdqs), threshold)
             return [
                 [
