@@ -3,18 +3,20 @@
 --   wrk ... -s load.lua URL -- MODE TAG RATE [TOKEN] [FILE]
 --
 -- MODE   lookup   POST /v1/lookup, JSON {"content_id", "pdq", "quality"} (Shieldwall, the floor)
+--        batch    POST /v1/lookup/batch, {"items": [1,000 lookup bodies]} (Shieldwall)
 --        raw      GET /m/raw_lookup?signal_type=pdq&signal=HEX (HMA)
 --        scan     POST /v1/scan?content_id=ID, body = FILE as image/jpeg (Shieldwall)
 --        photo    POST /m/lookup, multipart "photo" = FILE (HMA)
 --        hmaraw   GET /hma/m/raw_lookup?... (HMA's shape, on Shieldwall's HMA-compatible API)
 --        hmaphoto POST /hma/m/lookup, multipart "photo" = FILE (the same, for photos)
 -- TAG    makes every content_id of this run unique (each lookup stores an item)
--- RATE   0 = closed loop; otherwise the total requests/s to pace at (open loop, see below)
+-- RATE   0 = closed loop; otherwise the requests/s each wrk thread paces at (open loop, see
+--        below; the benchmark runs one thread, so it is the total)
 -- TOKEN  bearer token ("-" for none); FILE: a JPEG, or for lookup/raw a file of "near" PDQ
 --        hashes (one a line) of which every 20th request sends one, so 5% of lookups match.
 --
 -- Pacing: wrk 4.x has no open-loop mode (wrk2 is not packaged), so each thread keeps a fixed
--- schedule of send slots (threads/RATE apart) and delay() hands the next slot to whichever
+-- schedule of send slots (1/RATE apart) and delay() hands the next slot to whichever
 -- connection asks; a connection that is free waits for its slot, a late one sends at once.
 -- Latency is timed from the actual send, so when the server falls behind the achieved rate
 -- drops below RATE (reported) rather than latency growing with the backlog.
@@ -30,6 +32,7 @@ local function now_ms()
 end
 
 local threads = {}
+local BATCH = 1000 -- lookups per batch request (the API's maximum)
 local counter = 0
 
 function setup(thread)
@@ -54,10 +57,13 @@ function init(args)
   mode, tag, rate, token, file = args[1], args[2], tonumber(args[3] or "0"), args[4], args[5]
   math.randomseed((tid or 1) * 7919 + os.time())
   if rate > 0 then
-    interval = 1000.0 * #threads / rate
+    -- RATE is per wrk thread: init runs in each thread's own Lua state, where the main
+    -- state's `threads` table is empty (reading its length here gave 0, so every "paced"
+    -- run before 2026-12-04 was in fact closed-loop). bench_service_wrk.py runs -t1.
+    interval = 1000.0 / rate
   end
   if file and file ~= "-" then
-    if mode == "lookup" or mode == "raw" or mode == "hmaraw" then
+    if mode == "lookup" or mode == "batch" or mode == "raw" or mode == "hmaraw" then
       for line in io.lines(file) do
         if #line == 64 then table.insert(near, line) end
       end
@@ -111,6 +117,14 @@ function request()
   if mode == "lookup" then
     local body = '{"content_id":"' .. cid .. '","pdq":"' .. next_pdq() .. '","quality":100}'
     return wrk.format("POST", "/v1/lookup", nil, body)
+  elseif mode == "batch" then
+    local items = {}
+    for i = 1, BATCH do
+      counter = counter + 1
+      items[i] = '{"content_id":"' .. cid .. "-" .. i .. '","pdq":"' .. next_pdq()
+        .. '","quality":100}'
+    end
+    return wrk.format("POST", "/v1/lookup/batch", nil, '{"items":[' .. table.concat(items, ",") .. "]}")
   elseif mode == "raw" then
     return wrk.format("GET", "/m/raw_lookup?signal_type=pdq&signal=" .. next_pdq())
   elseif mode == "hmaraw" then
