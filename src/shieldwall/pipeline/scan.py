@@ -273,7 +273,7 @@ class ScanService:
         """
         start = time.perf_counter()
         out: list[ScanOutcome | ShieldwallError | None] = [None] * len(requests)
-        todo: list[tuple[int, _Prepared]] = []
+        fresh: list[tuple[int, ScanMeta, Query]] = []
         for pos, req in enumerate(requests):
             if isinstance(req, ShieldwallError):
                 out[pos] = req
@@ -283,7 +283,16 @@ class ScanService:
                 if meta.content_id in self.recent:
                     out[pos] = await self._lookup_one_async(meta, query, start)
                     continue
-                todo.append((pos, self._prepare_lookup(meta, query, start)))
+                _check_lookup(query)
+                fresh.append((pos, meta, query))
+            except ShieldwallError as exc:
+                out[pos] = exc
+        # One index search for the whole request (~10x cheaper a hash than one at a time).
+        matched = self.matcher.match_many([q for _, _, q in fresh]) if fresh else []
+        todo: list[tuple[int, _Prepared]] = []
+        for (pos, meta, query), found in zip(fresh, matched, strict=True):
+            try:
+                todo.append((pos, self._prepare_lookup(meta, query, start, matched=found)))
             except ShieldwallError as exc:
                 out[pos] = exc
         futures = self._store([p for _, p in todo])
@@ -303,9 +312,10 @@ class ScanService:
         recorded = await asyncio.wrap_future(self._store([prepared])[0])
         return await self._finish_async(prepared, recorded)
 
-    def _prepare_lookup(self, meta: ScanMeta, query: Query, start: float) -> _Prepared:
-        if not (query.pdq or query.md5 or query.sha256):
-            raise InputError("give at least one of pdq, md5 or sha256")
+    def _prepare_lookup(
+        self, meta: ScanMeta, query: Query, start: float, *, matched: MatchOutcome | None = None
+    ) -> _Prepared:
+        _check_lookup(query)
         item = NewItem(
             content_id=meta.content_id,
             source="lookup",
@@ -323,7 +333,7 @@ class ScanService:
             expires_at=self._expiry(meta.surface),
         )
         signals = self.run_signals(meta, None, None) if self.run_signals and meta.text else ()
-        return self._prepare(meta, item, query, signals, "lookup", start)
+        return self._prepare(meta, item, query, signals, "lookup", start, matched=matched)
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -394,8 +404,11 @@ class ScanService:
         start: float,
         *,
         deferred: DetectAction | None = None,
+        matched: MatchOutcome | None = None,
     ) -> _Prepared:
-        outcome = self.matcher.match(query)
+        """Match (unless ``matched`` is the answer already), run the policy, build the
+        decision."""
+        outcome = self.matcher.match(query) if matched is None else matched
         ctx = PolicyContext(
             content_id=meta.content_id,
             surface=meta.surface,
@@ -555,3 +568,9 @@ def signal_dict(s: SignalResult) -> dict[str, Any]:
         "error": s.error,
         "elapsed_ms": s.elapsed_ms,
     }
+
+
+def _check_lookup(query: Query) -> None:
+    """A lookup must carry a hash to match."""
+    if not (query.pdq or query.md5 or query.sha256):
+        raise InputError("give at least one of pdq, md5 or sha256")
