@@ -167,9 +167,11 @@ def drive(url: str, mode: str, args: argparse.Namespace, **kw: str) -> dict[str,
     wrk(url, mode, 8, 2, **{**kw, "tag": "warm-" + kw.get("tag", mode)})
     out: dict[str, Any] = {}
     for c in args.connections:
+        time.sleep(args.settle)
         out[f"c{c}"] = wrk(url, mode, c, args.seconds, **kw)
         print(f"    {mode} c={c}: {out[f'c{c}']['per_s']}/s p99 {out[f'c{c}']['p99_ms']} ms")
     for rate in args.rates:
+        time.sleep(args.settle)
         out[f"r{int(rate)}"] = wrk(url, mode, 64, args.seconds, rate, **kw)
         r = out[f"r{int(rate)}"]
         print(f"    {mode} at {rate:.0f}/s: achieved {r['per_s']}/s p99 {r['p99_ms']} ms")
@@ -539,6 +541,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per wrk run")
     parser.add_argument("--connections", default="1,8,64,256")
     parser.add_argument("--rates", default="500,2000")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=5.0,
+        help="seconds of quiet before each level: a server that fell behind at 256 "
+        "connections is still answering requests wrk gave up on, which is not the next "
+        "level's cost (every system gets the same pause)",
+    )
     parser.add_argument("--hma-script", help="default: ../shared/anchors/hma.sh")
     parser.add_argument("--hma-dir", default=os.path.join(tempfile.gettempdir(), "sw-bench-hma"))
     parser.add_argument("--hma-index-wait", type=float, default=900.0)
