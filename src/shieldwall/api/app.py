@@ -43,6 +43,9 @@ from shieldwall.runtime import Runtime
 DecisionsHook = Callable[[Runtime, Sequence[str]], None]
 """Called with the ids of decisions just committed (e.g. to queue their outbox rows now)."""
 
+ActionsHook = Callable[[Runtime, Sequence[int]], None]
+"""Called with the ids of outbox rows just committed with a scan's or lookup's decision."""
+
 MATCHER_REFRESH_S = 0.05
 """With ``change_feed=poll``: how stale another process's bank changes may be on this
 replica (seconds), read before a lookup. With ``push`` (the default) no request reads the
@@ -54,10 +57,13 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     on_decisions: DecisionsHook | None = None,
+    on_actions: ActionsHook | None = None,
     warm_signals: bool = True,
 ) -> FastAPI:
     """Build the API. ``on_decisions`` runs after new decisions are stored (best effort:
-    the worker's sweeper delivers whatever a hook did not queue)."""
+    the worker's sweeper delivers whatever a hook did not queue). ``on_actions``, when
+    given, is told a scan's or lookup's new outbox rows instead (their ids are known
+    from the write, so nothing is read back on the request path)."""
     settings = settings or (runtime.settings if runtime else load_settings())
 
     @asynccontextmanager
@@ -86,27 +92,36 @@ def create_app(
                 if callable(warm):
                     warm()
 
+        def best_effort(hook: Callable[[], None], what: str, count: int) -> None:
+            try:
+                hook()
+            except Exception as exc:
+                api_log = logging.getLogger("shieldwall.api")
+                fault = temporary_fault(exc)
+                if fault is None:
+                    api_log.exception("%s hook failed", "on_" + what)
+                else:
+                    # Committed already; the worker's sweep finds the rows when it is back.
+                    api_log.warning(
+                        "outbox.enqueue_deferred %s=%s code=%s error=%s",
+                        what,
+                        count,
+                        fault.code,
+                        type(exc).__name__,
+                    )
+
         def decided(decision_ids: Sequence[str]) -> None:
             if on_decisions is not None and decision_ids:
-                try:
-                    on_decisions(rt, decision_ids)
-                except Exception as exc:
-                    api_log = logging.getLogger("shieldwall.api")
-                    fault = temporary_fault(exc)
-                    if fault is None:
-                        api_log.exception("on_decisions hook failed")
-                    else:
-                        # Committed already; the worker's sweep finds the rows when it is back.
-                        api_log.warning(
-                            "outbox.enqueue_deferred decisions=%s code=%s error=%s",
-                            len(decision_ids),
-                            fault.code,
-                            type(exc).__name__,
-                        )
+                best_effort(lambda: on_decisions(rt, decision_ids), "decisions", len(decision_ids))
 
         def remember(outcome: ScanOutcome) -> None:
             metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
-            if outcome.outbox_ids:  # a decision without actions gives the worker nothing to do
+            if not outcome.outbox_ids:  # a decision without actions gives the worker nothing
+                return
+            if on_actions is not None:
+                rows = outcome.outbox_ids
+                best_effort(lambda: on_actions(rt, rows), "actions", len(rows))
+            else:
                 decided([outcome.decision.id])
 
         app.state.decided = decided

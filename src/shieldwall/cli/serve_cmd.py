@@ -113,7 +113,10 @@ def build_site() -> Any:
 
     from shieldwall.web import create_site
 
-    return create_site(settings, on_decisions=queue_actions)
+    def queue_rows(_: Runtime, outbox_ids: Sequence[int]) -> None:
+        enqueue_delivery(huey, outbox_ids)  # a scan's rows: their ids come with the write
+
+    return create_site(settings, on_decisions=queue_actions, on_actions=queue_rows)
 
 
 @keys_app.command("create")

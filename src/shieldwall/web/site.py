@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from shieldwall.api import create_app
-from shieldwall.api.app import DecisionsHook
+from shieldwall.api.app import ActionsHook, DecisionsHook
 from shieldwall.config import Settings
 from shieldwall.pipeline.scan import ScanOutcome
 from shieldwall.runtime import Runtime
@@ -36,13 +36,14 @@ def create_site(
     *,
     runtime: Runtime | None = None,
     on_decisions: DecisionsHook | None = None,
+    on_actions: ActionsHook | None = None,
     keep_review_media: bool | None = None,
 ) -> FastAPI:
     """The whole web service: API under ``/v1``, review UI under ``/review``, portal at
     ``/report`` and ``/status``. ``on_decisions`` is the API's hook (e.g. queue the outbox
     now); the pages call it too for the decisions people make."""
     keep = KEEP_REVIEW_MEDIA if keep_review_media is None else keep_review_media
-    app = create_app(settings, runtime=runtime, on_decisions=on_decisions)
+    app = create_app(settings, runtime=runtime, on_decisions=on_decisions, on_actions=on_actions)
     inner_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
