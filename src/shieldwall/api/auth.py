@@ -94,8 +94,7 @@ class KeyVerifier:
 
         No database, no argon2, no throttle: what the hot path may ask on the event loop
         (a ``None`` sends the caller to :meth:`verify`, in a thread)."""
-        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-        hit = self._cache.get(digest)  # one dict read: atomic under the GIL
+        hit = self._cache.get(_digest(key))  # one dict read: atomic under the GIL
         return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
     def verify(self, key: str, *, address: str = "") -> Principal | None:
@@ -104,7 +103,7 @@ class KeyVerifier:
         Raises :class:`KeyThrottledError` or :class:`VerifierBusyError` *before* any
         argon2 work when this prefix or address verifies too often or all slots are busy.
         """
-        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = _digest(key)
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(digest)
@@ -177,6 +176,18 @@ class KeyVerifier:
         with self._lock:
             self._cache.clear()
         self._failed.clear()
+
+
+def bearer_key(authorization: str) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header value, else ``None``."""
+    scheme, _, key = authorization.partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key else None
+
+
+def _digest(key: str) -> str:
+    """What remembered keys are filed under (never the key itself)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _prefix(key: str) -> str | None:

@@ -15,6 +15,7 @@ from shieldwall.api.auth import (
     RateLimiter,
     RedisRateLimiter,
     VerifierBusyError,
+    bearer_key,
     retry_after_header,
 )
 from shieldwall.api.client_address import client_address
@@ -37,9 +38,8 @@ integer overflow in the database driver (a 500 on SQLite)."""
 
 
 def _principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+    key = bearer_key(request.headers.get("authorization", ""))
+    if key is None:
         raise ProblemError(
             401,
             "unauthenticated",
@@ -52,7 +52,7 @@ def _principal(request: Request) -> Principal:
     # address it forwards; from anyone else, the peer (a forged X-Forwarded-For is ignored).
     address = client_address(request, runtime.settings.trusted_proxies)
     try:
-        principal = verifier.verify(key.strip(), address=address)
+        principal = verifier.verify(key, address=address)
     except KeyThrottledError as exc:
         raise ProblemError(
             429,

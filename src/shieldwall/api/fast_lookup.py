@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shieldwall.api.auth import Principal, RedisRateLimiter
+from shieldwall.api.auth import Principal, RedisRateLimiter, bearer_key
 from shieldwall.api.deps import charge_key
 from shieldwall.api.problems import (
     ProblemError,
@@ -81,9 +81,8 @@ class LookupFastLane:
         ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if ctype != b"application/json":
             return None
-        scheme, _, key = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
+        key = bearer_key(headers.get(b"authorization", b"").decode("latin-1"))
+        if key is None:
             return None
         state = scope["app"].state
         principal = state.verifier.remembered(key)

@@ -13,6 +13,7 @@ ORM unit of work (identity map, flush ordering, a second ``UPDATE`` for
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -56,6 +57,7 @@ _INSERT_ITEMS_SQLITE = (
     .returning(_ITEMS.c.id, _ITEMS.c.content_id)
 )
 _INSERT_DECISION = insert(_DECISIONS)
+_NEW_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(NewItem))
 _INSERT_OUTBOX = insert(_OUTBOX)
 _INSERT_OUTBOX_IDS = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
@@ -331,66 +333,35 @@ def _insert_items(conn: Connection, batch: Sequence[tuple[NewItem, str]]) -> lis
     nobody sees either row before the transaction commits.
     """
     created_at = utcnow()
-    metadata = [dict(item.metadata) for item, _ in batch]  # copied once: stored and returned
-    params = [
+    # Every NewItem field is a column of the same name and a field of ItemInfo, so each row
+    # is written and returned from one mapping (the metadata copied once, for both).
+    stored = [
         {
-            "content_id": item.content_id,
-            "source": item.source,
-            "surface": item.surface,
-            "uploader_id": item.uploader_id,
-            "media_type": item.media_type,
-            "pdq": item.pdq,
-            "pdq_quality": item.pdq_quality,
-            "pdq_views": [list(v) for v in item.pdq_views] or None,
-            "md5": item.md5,
-            "sha256": item.sha256,
-            "width": item.width,
-            "height": item.height,
-            "text": item.text,
-            "url": item.url,
-            "jurisdictions": list(item.jurisdictions),
-            "metadata": meta,
+            **{name: getattr(item, name) for name in _NEW_ITEM_FIELDS},
+            "jurisdictions": tuple(item.jurisdictions),
+            "metadata": dict(item.metadata),
             "created_at": created_at,
-            "expires_at": item.expires_at,
             "latest_decision_id": decision_id,
         }
-        for (item, decision_id), meta in zip(batch, metadata, strict=True)
+        for item, decision_id in batch
+    ]
+    params = [
+        {
+            **row,
+            "jurisdictions": list(row["jurisdictions"]),
+            "pdq_views": [list(v) for v in row["pdq_views"]] or None,
+        }
+        for row in stored
     ]
     stmt = _INSERT_ITEMS_PG if conn.dialect.name == "postgresql" else _INSERT_ITEMS_SQLITE
-    rows = (
-        conn.execute(stmt, params).all() if len(params) > 1 else conn.execute(stmt, params[0]).all()
-    )
-    new_ids = {content_id: int(new_id) for new_id, content_id in rows}
-    out: list[ItemInfo | None] = []
-    for (item, decision_id), meta in zip(batch, metadata, strict=True):
-        new_id = new_ids.pop(item.content_id, None)  # popped: a later repeat gets None
-        out.append(
-            None
-            if new_id is None
-            else ItemInfo(
-                id=new_id,
-                content_id=item.content_id,
-                source=item.source,
-                surface=item.surface,
-                uploader_id=item.uploader_id,
-                media_type=item.media_type,
-                pdq=item.pdq,
-                pdq_quality=item.pdq_quality,
-                pdq_views=item.pdq_views,
-                md5=item.md5,
-                sha256=item.sha256,
-                width=item.width,
-                height=item.height,
-                text=item.text,
-                url=item.url,
-                jurisdictions=tuple(item.jurisdictions),
-                metadata=meta,
-                created_at=created_at,
-                expires_at=item.expires_at,
-                latest_decision_id=decision_id,
-            )
-        )
-    return out
+    new_ids = {content_id: int(new_id) for new_id, content_id in conn.execute(stmt, params)}
+    # Popped: a later item with the same content_id is a repeat of the first.
+    return [
+        None
+        if (new_id := new_ids.pop(row["content_id"], None)) is None
+        else ItemInfo(id=new_id, **row)
+        for row in stored
+    ]
 
 
 def _find_with_decisions(
