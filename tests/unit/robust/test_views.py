@@ -9,6 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
 from shieldwall.hashing.pdq import pdq_from_pixels
@@ -113,3 +115,60 @@ def test_seen_views_keep_the_undoing_views_and_leave_the_grids_out() -> None:
     ]
     many = [(f"tile(3x3,r{i}c0)", h) for i in range(40)]
     assert len(seen_views(many)) == MAX_SEEN_VIEWS
+
+
+def _marks_everywhere(luma: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+    from shieldwall.hashing.views import _line_marks
+
+    return _line_marks(luma.astype(np.float32))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    height=st.integers(8, 90),
+    width=st.integers(16, 140),
+    gutters=st.lists(st.integers(0, 139), max_size=4),
+    seams=st.lists(st.integers(1, 139), max_size=3),
+)
+def test_marks_near_a_line_are_those_of_the_whole_image(
+    seed: int, height: int, width: int, gutters: list[int], seams: list[int]
+) -> None:
+    """The collage finder marks only the columns around its candidate lines; whatever the
+    picture (noise with plain gutters and brightness seams anywhere, near the edges too),
+    the answer must be exactly the whole image's marks there."""
+    from shieldwall.hashing.views import _Marks
+
+    rng = np.random.default_rng(seed)
+    luma = rng.integers(0, 256, (height, width)).astype(np.int16)
+    for x in seams:
+        if x < width:
+            luma[:, x:] += 90
+    for x in gutters:
+        if x < width:
+            luma[:, x] = 250
+    luma8 = np.clip(luma, 0, 255).astype(np.uint8)
+    whole = _marks_everywhere(luma8)
+    marks = _Marks(luma8)
+    for at in range(8, width - 7):
+        assert marks.near(at) == bool(whole[at - 2 : at + 3].any()), at
+    assert np.array_equal(marks.every(), whole)
+
+
+def test_a_grid_post_is_found_by_the_lazy_marks_as_by_marking_every_column(
+    photo: Image.Image, others: list[Image.Image], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cell of a 2x2 post, its gutters trimmed: the lazy marks change the cost, not
+    the tiles found (the old whole-image rule, written out here, gives the same list)."""
+    from shieldwall.hashing import views
+
+    luma = _luma(_grid(photo, others, where=0))
+    tiles = collage_tiles(luma)
+    assert {t.name for t in tiles} >= {f"tile(2x2,r{r}c{c})" for r in (0, 1) for c in (0, 1)}
+
+    class Whole(views._Marks):
+        def near(self, at: int) -> bool:
+            return bool(self.every()[at - 2 : at + 3].any())
+
+    monkeypatch.setattr(views, "_Marks", Whole)
+    assert collage_tiles(luma) == tiles
