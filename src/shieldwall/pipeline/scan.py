@@ -179,16 +179,18 @@ class ScanService:
         if repeat is not None:
             return repeat
         decoded = decode_image(data, limits=self.limits, exact=self.exact_decode)
-        pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
         md5, sha256 = digests(data)
-        # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
-        # transforms are undone on the query side (docs/robust-matching.md).
-        # The window grids only ever meet stored windows: skipped while no entry has any.
-        variants = (
-            matcher_variants(query_variants(decoded, windows=self.matcher.has_windows))
-            if self.robust_matching
-            else ()
-        )
+        if self.robust_matching:
+            # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
+            # transforms are undone on the query side (docs/robust-matching.md). The
+            # first variant is the plain hash itself (one pass over the pixels for both).
+            # The window grids only ever meet stored windows: skipped while no entry has any.
+            found = query_variants(decoded, windows=self.matcher.has_windows)
+            pdq, quality = found[0].pdq, found[0].quality
+            variants = matcher_variants(found)
+        else:
+            pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
+            variants = ()
         query = Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
         item = NewItem(
             content_id=meta.content_id,
