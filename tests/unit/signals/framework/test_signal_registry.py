@@ -164,3 +164,29 @@ def test_every_extra_an_install_hint_names_exists() -> None:
     for path in source.rglob("*.py"):
         named |= set(re.findall(r"shieldwall\[([a-z0-9_-]+)\]", path.read_text()))
     assert named <= declared, f"hints name extras that do not exist: {sorted(named - declared)}"
+
+
+def test_usable_signals_are_worked_out_once_per_registry_and_again_after_a_register(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every scan asks which signals can run; the package look-ups behind the answer are
+    made once, and a signal registered later is still seen (and an unusable one still left
+    out)."""
+    asked: list[str] = []
+    original = FakeSignal.availability
+
+    def counting(self: FakeSignal) -> object:
+        asked.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(FakeSignal, "availability", counting)
+    registry = SignalRegistry()
+    registry.register(FakeSignal("one"))
+    registry.register(FakeSignal("needs-model", behaviour="unusable"))
+    for _ in range(5):
+        assert [s.name for s in registry.usable()] == ["one"]
+    assert asked == ["one", "needs-model"]
+    registry.usable().clear()  # a caller's copy: the registry's answer is unchanged
+    registry.register(FakeSignal("two"))
+    assert [s.name for s in registry.usable()] == ["one", "two"]
+    assert len(asked) == 5
