@@ -39,6 +39,7 @@ __all__ = [
     "AxisMap",
     "pdq_dihedral_from_pixels",
     "pdq_dihedral_of_regions",
+    "pdq_dihedral_of_uncrops",
     "pdq_float_from_pixels",
     "pdq_from_pixels",
     "pdq_from_reduced",
@@ -307,4 +308,52 @@ def pdq_dihedral_of_regions(
             region = np.ascontiguousarray(luma[top:bottom, left:right])
             grid = _grid(region, _axis_filter(rh), _axis_filter(rw))
         out.append(_hashes_of(grid, names))
+    return out
+
+
+def _edge_padded(n: int, pad: int) -> FloatArray:
+    """64xN weights of an axis padded by ``pad`` repeated edge pixels on both ends.
+
+    Padding by repetition is linear (each padded position copies one original), so the
+    padded axis's filter folds onto the original positions: the repeated copies' columns
+    are summed into the first and last."""
+    full = _axis_filter(n + 2 * pad)
+    out = full[:, pad : pad + n].copy()
+    out[:, 0] += full[:, :pad].sum(axis=1)
+    out[:, -1] += full[:, pad + n :].sum(axis=1)
+    return out
+
+
+def pdq_dihedral_of_uncrops(
+    luma: npt.NDArray[np.uint8],
+    pads: Sequence[tuple[int, int]],
+    names: Sequence[str] = DIHEDRAL_NAMES,
+) -> list[dict[str, tuple[str, int]]]:
+    """:func:`pdq_dihedral_from_pixels` of ``luma`` padded by ``(rows, columns)`` repeated
+    edge pixels on each side, for each pair in ``pads``, without building the padded images.
+
+    Why: the "uncrop" guesses of robust matching hash the upload as the centre of a larger
+    canvas; padding and hashing each costs a copy and a pass over more pixels than the
+    upload has. Folded into the filter matrices (:func:`_edge_padded`), all the guesses
+    share one product over the upload's pixels. The sums run in another order than over a
+    padded copy, which can move a coefficient by float rounding (~1e-6), far inside PDQ's
+    tolerance (measured: 0 bits apart on the test photos)."""
+    if luma.dtype != np.uint8 or luma.ndim != 2:
+        raise ValueError("luma must be a uint8 array of shape HxW")
+    h, w = luma.shape
+    if any(ph < 0 or pw < 0 for ph, pw in pads):
+        raise ValueError("padding must not be negative")
+    if not pads:
+        return []
+    if h == 0 or w == 0:
+        return [{name: (_ZERO_HASH, 0) for name in names} for _ in pads]
+    right = np.concatenate([_edge_padded(w, pw).T for _, pw in pads], axis=1)
+    partial = np.ascontiguousarray(luma).astype(np.float32) @ right.astype(np.float32)
+    out: list[dict[str, tuple[str, int]]] = []
+    for k, (ph, pw) in enumerate(pads):
+        if h + 2 * ph < _MIN_HASHABLE_DIM or w + 2 * pw < _MIN_HASHABLE_DIM:
+            out.append({name: (_ZERO_HASH, 0) for name in names})
+            continue
+        block = partial[:, k * _GRID : (k + 1) * _GRID].astype(np.float64)
+        out.append(_hashes_of(_edge_padded(h, ph) @ block, names))
     return out

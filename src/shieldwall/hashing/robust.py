@@ -58,6 +58,7 @@ from shieldwall.hashing.pdq import (
     _quality,
     pdq_dihedral_from_pixels,
     pdq_dihedral_of_regions,
+    pdq_dihedral_of_uncrops,
     pdq_from_pixels,
 )
 
@@ -360,12 +361,11 @@ def _hash_array(luma: PixelArray) -> dict[str, tuple[str, int]]:
     return pdq_dihedral_from_pixels(np.ascontiguousarray(luma))
 
 
-def _uncrop(luma: PixelArray, keep: float) -> PixelArray:
-    """The query placed as the central ``keep`` of a larger canvas, edges repeated outward."""
+def _uncrop_pad(luma: PixelArray, keep: float) -> tuple[int, int]:
+    """Rows and columns added on each side to make the query the central ``keep`` of a
+    larger canvas (filled by repeating the edge pixels outward)."""
     h, w = luma.shape
-    pad_h = round(h * (1 / keep - 1) / 2)
-    pad_w = round(w * (1 / keep - 1) / 2)
-    return np.pad(luma, ((pad_h, pad_h), (pad_w, pad_w)), mode="edge")
+    return round(h * (1 / keep - 1) / 2), round(w * (1 / keep - 1) / 2)
 
 
 def _evened(box: Box) -> list[Box]:
@@ -536,8 +536,9 @@ def query_variants(
         for window, hashes in zip(grid, hashed, strict=True):
             found.add_all(window.name, hashes, CROP_ORIENTATIONS)
     if crops:
-        for keep in UNCROP_HYPOTHESES:
-            hashes = _hash_array(_uncrop(luma, keep / 100))
+        pads = [_uncrop_pad(luma, keep / 100) for keep in UNCROP_HYPOTHESES]
+        hashed = pdq_dihedral_of_uncrops(luma, pads, CROP_ORIENTATIONS)
+        for keep, hashes in zip(UNCROP_HYPOTHESES, hashed, strict=True):
             found.add_all(f"uncrop(center,{keep}%)", hashes, CROP_ORIENTATIONS)
     return found.out
 

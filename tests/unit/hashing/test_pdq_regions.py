@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -76,3 +78,38 @@ def test_an_empty_region_is_too_small_not_outside() -> None:
 def test_a_sliver_hashes_to_zero_like_the_reference() -> None:
     (out,) = pdq_dihedral_of_regions(np.full((20, 30), 99, np.uint8), [(0, 4, 0, 30)])
     assert out["original"] == ("0" * 64, 0)
+
+
+def test_uncrop_guesses_hash_as_the_padded_images_do(photo_paths: list[Path]) -> None:
+    """The folded filters give the hashes of actually padding the picture with its edge
+    pixels (the old way, written out here), orientation by orientation, for every photo and
+    for pads from none to more than the picture."""
+    from PIL import Image
+
+    from shieldwall.hashing.pdq import pdq_dihedral_from_pixels, pdq_dihedral_of_uncrops
+
+    for path in photo_paths:
+        grey = Image.open(path).convert("L")
+        grey.thumbnail((512, 512))
+        luma = np.asarray(grey)
+        h, w = luma.shape
+        pads = [(0, 0), (round(h * 0.026), round(w * 0.026)), (h // 10, w // 12), (h + 3, 0)]
+        for (ph, pw), got in zip(pads, pdq_dihedral_of_uncrops(luma, pads), strict=True):
+            want = pdq_dihedral_from_pixels(np.pad(luma, ((ph, ph), (pw, pw)), mode="edge"))
+            for name, (pdq, quality) in want.items():
+                apart = (int(pdq, 16) ^ int(got[name][0], 16)).bit_count()
+                assert apart <= 1, (path.name, ph, pw, name, apart)
+                assert abs(got[name][1] - quality) <= 1
+
+
+def test_uncrop_guesses_refuse_negative_pads_and_hash_tiny_pictures_as_zero() -> None:
+    from shieldwall.hashing.pdq import pdq_dihedral_of_uncrops
+
+    luma = np.full((3, 3), 128, np.uint8)
+    with pytest.raises(ValueError, match="negative"):
+        pdq_dihedral_of_uncrops(luma, [(-1, 0)])
+    [tiny] = pdq_dihedral_of_uncrops(luma, [(0, 0)], ["original"])
+    assert tiny == {"original": ("0" * 64, 0)}
+    assert pdq_dihedral_of_uncrops(luma, []) == []
+    empty = np.zeros((0, 7), np.uint8)
+    assert pdq_dihedral_of_uncrops(empty, [(9, 9)], ["original"]) == [{"original": ("0" * 64, 0)}]
