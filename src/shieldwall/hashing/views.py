@@ -79,7 +79,9 @@ def _median_rows(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     n = values.shape[1]
     if n % 2:
         return ordered[:, n // 2]
-    middle: npt.NDArray[np.float32] = (ordered[:, n // 2 - 1] + ordered[:, n // 2]) / 2
+    middle: npt.NDArray[np.float32] = (ordered[:, n // 2 - 1] + ordered[:, n // 2]) * np.float32(
+        0.5
+    )
     return middle
 
 
