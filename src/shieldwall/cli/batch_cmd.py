@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from shieldwall.runtime import Runtime
 
 batch_app = typer.Typer(
-    help="Corpus scans and retro-hunts on Ray (optional extra: pip install 'shieldwall[ray]').",
+    # \\[ : Rich would take a bare [ray] as a markup tag and print nothing.
+    help="Corpus scans and retro-hunts on Ray (optional extra: pip install 'shieldwall\\[ray]').",
     no_args_is_help=True,
 )
 
@@ -66,9 +67,10 @@ def scan_command(
     source: Annotated[
         str,
         typer.Argument(
-            help="A folder tree of images (searched recursively), or s3://BUCKET[/PREFIX]: "
-            "every object under the prefix of an S3-compatible bucket (optional extra: "
-            "pip install 'shieldwall[s3]')."
+            # Rich markup: a bare [s3] or [/PREFIX] would be taken as a tag.
+            help="A folder tree of images (searched recursively), or s3://BUCKET or "
+            "s3://BUCKET/PREFIX: every object under the prefix of an S3-compatible bucket "
+            "(optional extra: pip install 'shieldwall\\[s3]').",
         ),
     ],
     address: AddressOpt = None,

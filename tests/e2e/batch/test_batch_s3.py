@@ -374,3 +374,16 @@ def test_without_boto3_the_command_says_how_to_install_it(tmp_path: Path) -> Non
     assert done.returncode == 10, done.stderr
     assert "pip install 'shieldwall[s3]'" in " ".join(done.stderr.split())
     assert "Traceback" not in done.stderr
+
+
+def test_the_help_names_s3_sources_and_their_options() -> None:
+    done = subprocess.run(
+        [EXE, "batch", "scan", "--help"],
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    for words in ("s3://BUCKET/PREFIX", "--endpoint-url", "--region", "'shieldwall[s3]'"):
+        assert words in done.stdout, words
