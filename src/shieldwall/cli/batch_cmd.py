@@ -117,6 +117,10 @@ def scan_command(
     if bucket is None and not folder.is_dir():
         stderr.print(f"not a folder: {escape(source)}")
         raise typer.Exit(ExitCode.USAGE)
+    if bucket is None and (endpoint_url or region):
+        # Most likely a bucket named without its s3:// (the folder exists by chance).
+        stderr.print("--endpoint-url and --region are for s3:// sources, not folders")
+        raise typer.Exit(ExitCode.USAGE)
     tally = BatchTally()
     extra: dict[str, object] = {}
     try:

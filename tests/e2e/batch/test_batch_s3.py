@@ -95,6 +95,7 @@ def corpus(moto: S3Server, photo_paths: list[Path]) -> dict[str, str]:
     put("bad/notes.txt", b"not an image at all", "not_an_image")
     put("bad/empty.png", b"", "empty_file")
     put("bad/huge.png", b"\x89PNG\r\n\x1a\n" + bytes(2 * MAX_BYTES), "file_too_large")
+    put(f"bad/{'k' * 300}.png", _small_png(99), "invalid_input")  # content id over 255
     s3.put_object(Bucket="corpus", Key="markers/", Body=b"")
     return expected
 
@@ -239,6 +240,7 @@ def test_every_bad_object_has_its_own_error_line(
     assert summary["summary"]["errors"] == {
         "empty_file": 1,
         "file_too_large": 1,
+        "invalid_input": 1,
         "not_an_image": 1,
     }
 
@@ -359,6 +361,13 @@ def test_an_s3_url_without_a_bucket_is_a_usage_error(tmp_path: Path) -> None:
     done = _cli(tmp_path, "batch", "scan", "s3://")
     assert done.returncode == 2, done.stderr
     assert "s3://BUCKET" in done.stderr
+
+
+def test_s3_options_with_a_folder_are_a_usage_error(tmp_path: Path) -> None:
+    """``batch scan corpus --endpoint-url …``: a bucket named without s3://, not a folder."""
+    done = _cli(tmp_path, "batch", "scan", str(tmp_path), "--endpoint-url", "http://x:9000")
+    assert done.returncode == 2, done.stderr
+    assert "s3://" in done.stderr
 
 
 def test_without_boto3_the_command_says_how_to_install_it(tmp_path: Path) -> None:
