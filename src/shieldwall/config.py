@@ -275,6 +275,15 @@ class Settings(BaseSettings):
         "believed (JSON list); then cookies are Secure, HSTS is sent, and every per-client "
         "limit (API-key checks, sign-in, portal) counts the address the proxy forwards.",
     )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="S3-compatible endpoint that `batch scan s3://…` reads (MinIO, Ceph, R2; "
+        "path-style addressing); default: AWS S3. Credentials come from the AWS chain.",
+    )
+    s3_region: str | None = Field(
+        None,
+        description="Region of the buckets `batch scan s3://…` reads; default: the AWS chain's.",
+    )
 
     @property
     def sqlite_path(self) -> Path:

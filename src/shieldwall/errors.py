@@ -22,7 +22,8 @@ input, truncated so that an error can never echo a megabyte back.
     ├── NotFoundError                    not_found
     │   ├── BankNotFoundError            bank_not_found
     │   ├── EntryNotFoundError           entry_not_found
-    │   └── ExchangeNotFoundError        exchange_not_found
+    │   ├── ExchangeNotFoundError        exchange_not_found
+    │   └── BucketNotFoundError          bucket_not_found
     ├── ConflictError                    conflict
     │   ├── BankExistsError              bank_exists
     │   ├── FourEyesError                four_eyes
@@ -30,6 +31,12 @@ input, truncated so that an error can never echo a megabyte back.
     │   ├── ExchangeExistsError          exchange_exists
     │   └── ExchangeBusyError            exchange_busy
     ├── ExchangeFetchError               exchange_fetch_failed
+    ├── ObjectStoreError                 object_store_error  (a bucket scanned by `batch scan`)
+    │   ├── ObjectStoreAccessError       object_store_access_denied
+    │   ├── ObjectStoreUnreachableError  object_store_unreachable
+    │   ├── ObjectMissingError           object_missing
+    │   ├── ObjectChangedError           object_changed
+    │   └── ObjectUnreadableError        object_unreadable
     ├── AccessError                      access_denied
     │   ├── AuthenticationError          unauthenticated
     │   └── PermissionDeniedError        forbidden
@@ -207,6 +214,61 @@ class ExchangeFetchError(ShieldwallError):
 
     code = "exchange_fetch_failed"
     http_status = 502
+
+
+class BucketNotFoundError(NotFoundError):
+    """The bucket a scan names does not exist at the endpoint (a typo, the wrong endpoint or
+    region)."""
+
+    code = "bucket_not_found"
+
+
+class ObjectStoreError(ShieldwallError):
+    """An S3-compatible object store did not give what a corpus scan asked for.
+
+    The first three are about the whole source and end the scan before it decides anything;
+    the per-object ones (missing, changed, unreadable) become that object's error line and
+    the scan goes on.
+    """
+
+    code = "object_store_error"
+    http_status = 502
+
+
+class ObjectStoreAccessError(ObjectStoreError):
+    """The store refused the credentials (unknown key, bad signature, no permission)."""
+
+    code = "object_store_access_denied"
+    http_status = 403
+
+
+class ObjectStoreUnreachableError(ObjectStoreError):
+    """No answer from the endpoint (wrong URL, DNS, a firewall, the store is down)."""
+
+    code = "object_store_unreachable"
+    http_status = 503
+
+
+class ObjectMissingError(ObjectStoreError):
+    """The object was listed but was gone when a worker came to read it (deleted since)."""
+
+    code = "object_missing"
+    http_status = 404
+
+
+class ObjectChangedError(ObjectStoreError):
+    """The object was overwritten between listing and reading (its ETag moved): the listed
+    version is not what would be hashed, so it is reported and the next run scans it."""
+
+    code = "object_changed"
+    http_status = 409
+
+
+class ObjectUnreadableError(ObjectStoreError):
+    """The store would not hand over this one object (archived storage class, permission on
+    this key, a server error after retries)."""
+
+    code = "object_unreadable"
 
 
 class AccessError(ShieldwallError):

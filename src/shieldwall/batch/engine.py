@@ -2,7 +2,9 @@
 
 Why Ray Data for the scan: it streams (files are listed up front, but read, hashed and
 handed back a batch at a time, with back-pressure), runs the same code on one laptop or a
-cluster, and its workers read the files themselves, so the driver never moves image bytes.
+cluster, and its workers read the files (or a bucket's objects, through the
+:class:`~shieldwall.pipeline.corpus_scan.CorpusReader` they are given) themselves, so the
+driver never moves image bytes.
 The driver only decides and writes, one transaction per batch.
 
 Why actors for the hunt: a shard's index is built once and then searched for every batch
@@ -21,7 +23,13 @@ import numpy as np
 from shieldwall.errors import ExtraMissingError
 from shieldwall.hashing import DecodeLimits
 from shieldwall.pipeline.corpus_hunt import Shard, ShardIndex, merge_rows, probe_codes
-from shieldwall.pipeline.corpus_scan import CorpusFile, HashedRow, hash_file_row
+from shieldwall.pipeline.corpus_scan import (
+    CorpusFile,
+    CorpusReader,
+    FolderReader,
+    HashedRow,
+    hash_item_row,
+)
 from shieldwall.pipeline.retro_hunt import SeenSearch
 
 INSTALL_HINT = "pip install 'shieldwall[ray]'"
@@ -98,22 +106,36 @@ def stop_ray() -> None:
         ray.shutdown()
 
 
-class _HashFiles:
+_LISTED = ("path", "content_id", "version", "size")
+"""The columns of a listed item (:class:`CorpusFile`'s fields) that travel to the workers."""
+
+
+class _HashItems:
     """The per-batch function of the scan's Ray Data stage (a class so it pickles small)."""
 
-    def __init__(self, limits: DecodeLimits, robust: bool, windows: bool) -> None:
+    def __init__(
+        self, reader: CorpusReader, limits: DecodeLimits, robust: bool, windows: bool
+    ) -> None:
+        self.reader = reader
         self.limits = limits
         self.robust = robust
         self.windows = windows
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
+        items = [
+            CorpusFile(str(p), str(c), str(v), int(n))
+            for p, c, v, n in zip(*(batch[k] for k in _LISTED), strict=True)
+        ]
         rows = [
-            hash_file_row(str(p), limits=self.limits, robust=self.robust, windows=self.windows)
-            for p in batch["path"]
+            hash_item_row(
+                item, self.reader, limits=self.limits, robust=self.robust, windows=self.windows
+            )
+            for item in items
         ]
         out: dict[str, list[Any]] = {
-            "path": [str(p) for p in batch["path"]],
-            "content_id": [str(c) for c in batch["content_id"]],
+            "path": [i.path for i in items],
+            "content_id": [i.content_id for i in items],
+            "version": [i.version for i in items],
         }
         for key in rows[0] if rows else ():
             out[key] = [r[key] for r in rows]
@@ -123,21 +145,26 @@ class _HashFiles:
 def hashed_batches(
     files: Sequence[CorpusFile],
     *,
+    reader: CorpusReader = FolderReader(),
     limits: DecodeLimits,
     robust: bool,
     windows: bool,
     workers: int | None,
     batch_size: int,
 ) -> Iterator[list[HashedRow]]:
-    """The files read and hashed by Ray workers, ``batch_size`` rows at a time (any order)."""
+    """The items read (by ``reader``, in the workers) and hashed by Ray workers,
+    ``batch_size`` rows at a time (any order)."""
     if not files:
         return
     ray = _ray()
-    items = [{"path": f.path, "content_id": f.content_id} for f in files]
+    items = [
+        {"path": f.path, "content_id": f.content_id, "version": f.version, "size": f.size}
+        for f in files
+    ]
     # Enough blocks that every worker has work, small enough that a kill loses little.
     blocks = max(1, min(len(items), -(-len(items) // batch_size)))
     ds = ray.data.from_items(items, override_num_blocks=blocks).map_batches(
-        _HashFiles(limits, robust, windows),
+        _HashItems(reader, limits, robust, windows),
         batch_size=batch_size,
         compute=ray.data.TaskPoolStrategy(size=workers),
         num_cpus=1,
@@ -145,12 +172,13 @@ def hashed_batches(
     for batch in ds.iter_batches(batch_size=batch_size, batch_format="numpy"):
         columns = {k: list(v) for k, v in batch.items()}
         n = len(columns["path"])
-        keys = [k for k in columns if k not in ("path", "content_id")]
+        keys = [k for k in columns if k not in ("path", "content_id", "version")]
         yield [
             HashedRow(
                 str(columns["path"][i]),
                 str(columns["content_id"][i]),
                 {k: _plain(columns[k][i]) for k in keys},
+                version=str(columns["version"][i]),
             )
             for i in range(n)
         ]

@@ -102,7 +102,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "batch": (
         "shieldwall.cli.batch_cmd",
         "batch_app",
-        "Corpus scans and retro-hunts on Ray (optional extra: pip install 'shieldwall[ray]').",
+        # \\[ : Rich would take a bare [ray] as a markup tag and print nothing.
+        "Corpus scans and retro-hunts on Ray (optional extra: pip install 'shieldwall\\[ray]').",
     ),
     "db": ("shieldwall.cli.db_cmd", "db_app", "Database schema."),
     "index": ("shieldwall.cli.db_cmd", "index_app", "The in-memory match index."),

@@ -1,24 +1,39 @@
 """``shieldwall batch``: corpus scans and retro-hunts on Ray (the optional ``ray`` extra).
 
 Parses, calls the use cases (pipeline/corpus_scan.py, pipeline/corpus_hunt.py) with the
-Ray glue of :mod:`shieldwall.batch.engine`, and renders. Without the extra installed every
+Ray glue of :mod:`shieldwall.batch.engine` (and, for ``s3://`` sources, the bucket lister
+and reader of :mod:`shieldwall.batch.s3`), and renders. Without the extra installed every
 command exits 10 with the pip command that installs it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from shieldwall.cli.context import state
 from shieldwall.cli.output import ExitCode, emit_json, error_exit, progress, stderr, stdout
-from shieldwall.errors import ExtraMissingError, ShieldwallError
+from shieldwall.errors import (
+    BucketNotFoundError,
+    ExtraMissingError,
+    ObjectStoreError,
+    ShieldwallError,
+)
 from shieldwall.types import NewEntry
 
+if TYPE_CHECKING:
+    from shieldwall.batch.s3 import S3Location
+    from shieldwall.pipeline.corpus_scan import BatchTally, CorpusFile, CorpusReader
+    from shieldwall.runtime import Runtime
+
 batch_app = typer.Typer(
-    help="Corpus scans and retro-hunts on Ray (optional extra: pip install 'shieldwall[ray]').",
+    # \\[ : Rich would take a bare [ray] as a markup tag and print nothing.
+    help="Corpus scans and retro-hunts on Ray (optional extra: pip install 'shieldwall\\[ray]').",
     no_args_is_help=True,
 )
 
@@ -38,13 +53,26 @@ WorkersOpt = Annotated[
 
 
 def _failed(exc: ShieldwallError) -> typer.Exit:
+    """Print the error; a missing extra or a store that cannot be listed or reached is a
+    failure of the run (10), not of some inputs (3); a missing bucket is not found (4)."""
     code = error_exit(exc)
-    return typer.Exit(ExitCode.FAILED if isinstance(exc, ExtraMissingError) else code)
+    if isinstance(exc, BucketNotFoundError):
+        return typer.Exit(ExitCode.NOT_FOUND)
+    whole_run = isinstance(exc, ExtraMissingError | ObjectStoreError)
+    return typer.Exit(ExitCode.FAILED if whole_run else code)
 
 
 @batch_app.command("scan")
 def scan_command(
-    source: Annotated[Path, typer.Argument(help="A folder tree of images (searched recursively).")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            # Rich markup: a bare [s3] or [/PREFIX] would be taken as a tag.
+            help="A folder tree of images (searched recursively), or s3://BUCKET or "
+            "s3://BUCKET/PREFIX: every object under the prefix of an S3-compatible bucket "
+            "(optional extra: pip install 'shieldwall\\[s3]').",
+        ),
+    ],
     address: AddressOpt = None,
     workers: WorkersOpt = None,
     batch_size: Annotated[
@@ -56,52 +84,63 @@ def scan_command(
     surface: Annotated[
         str, typer.Option("--surface", help="The surface items are stored under.")
     ] = "other",
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint-url",
+            help="s3:// sources: an S3-compatible endpoint (MinIO, Ceph, R2), e.g. "
+            "http://minio:9000; default: SHIELDWALL_S3_ENDPOINT_URL, else AWS S3. "
+            "Credentials: the AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
+            "a role), on this machine and on every Ray node.",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="s3:// sources: the bucket's region (default: SHIELDWALL_S3_REGION)."
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Decide every image under SOURCE once; killed and re-run, it carries on where it stopped.
 
-    Each file's content id is PREFIX + its path relative to SOURCE. With ``--json``: one
-    line per file decided or failed, then a summary line ``{"summary": {...}}``.
+    A file's content id is PREFIX + its path relative to SOURCE; an object's is PREFIX +
+    s3://BUCKET/KEY (its whole key). Ray workers read the files or objects themselves; only
+    hashes come back. With ``--json``: one line per item decided or failed, then a summary
+    line ``{"summary": {...}}``.
     """
-    from shieldwall.batch.engine import hashed_batches, require_ray, start_ray, stop_ray
-    from shieldwall.pipeline.corpus_scan import BatchTally, corpus_files
+    from shieldwall.batch.engine import require_ray, stop_ray
+    from shieldwall.pipeline.corpus_scan import BatchTally
 
-    if not source.is_dir():
-        stderr.print(f"not a folder: {source}")
+    bucket = _s3_location(source)
+    folder = Path(source)
+    if bucket is None and not folder.is_dir():
+        stderr.print(f"not a folder: {escape(source)}")
+        raise typer.Exit(ExitCode.USAGE)
+    if bucket is None and (endpoint_url or region):
+        # Most likely a bucket named without its s3:// (the folder exists by chance).
+        stderr.print("--endpoint-url and --region are for s3:// sources, not folders")
         raise typer.Exit(ExitCode.USAGE)
     tally = BatchTally()
+    extra: dict[str, object] = {}
     try:
         require_ray()  # before any work: a missing extra is said at once
+        if bucket is not None:
+            from shieldwall.batch.s3 import require_boto3
+
+            require_boto3()
         with state.runtime() as rt:
-            scan = rt.corpus_scan(surface=surface)
-            files = corpus_files(source, prefix=prefix)
-            todo = scan.pending(files)
-            tally.already = len(files) - len(todo)
-            if todo:  # a finished scan run again joins no cluster
-                start_ray(address=address, workers=workers)
-            if not json_out:
-                stderr.print(
-                    f"{len(files)} files, {tally.already} decided before, {len(todo)} to scan"
-                )
-            with progress(len(todo), "scanning", enabled=not json_out) as bar:
-                for rows in hashed_batches(
-                    todo,
-                    limits=rt.limits,
-                    robust=rt.settings.robust_matching,
-                    windows=rt.matcher.has_windows,
-                    workers=workers,
-                    batch_size=batch_size,
-                ):
-                    for line in scan.decide(rows, tally):
-                        if json_out:
-                            emit_json(line)
-                    bar.advance(len(rows))
+            run = _ScanRun(rt, surface, address, workers, batch_size, json_out, tally)
+            if bucket is None:
+                run.folder(folder, prefix)
+            else:
+                extra = run.bucket(bucket, prefix, endpoint_url, region)
     except ShieldwallError as exc:
         raise _failed(exc) from exc
     finally:
         stop_ray()
     if json_out:
-        emit_json({"summary": tally.summary()})
+        emit_json({"summary": {**tally.summary(), **extra}})
     else:
         s = tally.summary()
         stdout.print(
@@ -110,6 +149,85 @@ def scan_command(
         )
     if tally.failed:
         raise typer.Exit(ExitCode.INPUT_ERRORS)
+
+
+def _s3_location(source: str) -> S3Location | None:
+    """The bucket and prefix of an ``s3://`` SOURCE (None for a folder); a malformed URL is
+    a usage error before anything starts."""
+    from shieldwall.batch.s3 import SCHEME, S3Location
+
+    if not source.startswith(SCHEME):
+        return None
+    try:
+        return S3Location.parse(source)
+    except ShieldwallError as exc:
+        stderr.print(escape(f"{exc.message}: {exc.value}"))
+        raise typer.Exit(ExitCode.USAGE) from exc
+
+
+@dataclass
+class _ScanRun:
+    """One ``batch scan``: lists the source a window at a time, asks which items are left,
+    has Ray read and hash those, and decides each hashed batch (one transaction each)."""
+
+    rt: Runtime
+    surface: str
+    address: str | None
+    workers: int | None
+    batch_size: int
+    json_out: bool
+    tally: BatchTally
+
+    def folder(self, root: Path, prefix: str) -> None:
+        from shieldwall.pipeline.corpus_scan import FolderReader, corpus_files
+
+        files = corpus_files(root, prefix=prefix)
+        todo = self.rt.corpus_scan(surface=self.surface).pending(files)
+        if not self.json_out:
+            stderr.print(
+                f"{len(files)} files, {len(files) - len(todo)} decided before, {len(todo)} to scan"
+            )
+        self.windows([files], FolderReader(), total=len(todo))
+
+    def bucket(
+        self, where: S3Location, prefix: str, endpoint_url: str | None, region: str | None
+    ) -> dict[str, object]:
+        from shieldwall.batch.s3 import LIST_WINDOW, S3Endpoint, S3Listing, S3Reader, windows
+
+        endpoint = S3Endpoint(
+            endpoint_url or self.rt.settings.s3_endpoint_url, region or self.rt.settings.s3_region
+        )
+        listing = S3Listing(where, endpoint, content_prefix=prefix)
+        if not self.json_out:
+            stderr.print(f"listing {escape(str(where))} ({LIST_WINDOW} objects at a time)")
+        self.windows(windows(listing, LIST_WINDOW), S3Reader(where, endpoint), total=None)
+        return {"folder_markers_skipped": listing.markers}
+
+    def windows(
+        self, listed: Iterable[Sequence[CorpusFile]], reader: CorpusReader, *, total: int | None
+    ) -> None:
+        from shieldwall.batch.engine import hashed_batches, start_ray
+
+        scan = self.rt.corpus_scan(surface=self.surface)
+        with progress(total, "scanning", enabled=not self.json_out) as bar:
+            for window in listed:
+                todo = scan.pending(window)
+                self.tally.already += len(window) - len(todo)
+                if todo:  # a finished scan run again joins no cluster
+                    start_ray(address=self.address, workers=self.workers)
+                for rows in hashed_batches(
+                    todo,
+                    reader=reader,
+                    limits=self.rt.limits,
+                    robust=self.rt.settings.robust_matching,
+                    windows=self.rt.matcher.has_windows,
+                    workers=self.workers,
+                    batch_size=self.batch_size,
+                ):
+                    for line in scan.decide(rows, self.tally):
+                        if self.json_out:
+                            emit_json(line)
+                    bar.advance(len(rows))
 
 
 @batch_app.command("retro-hunt")

@@ -1,19 +1,21 @@
-"""Corpus scans: every file of a folder tree decided once, in batches, resumably.
+"""Corpus scans: every file of a folder tree (or object of a bucket) decided once, in batches,
+resumably.
 
 A platform adopting Shieldwall has millions of items it already holds. The batch shell
-(``shieldwall batch scan``, on Ray) reads and hashes the files in parallel workers with
-:func:`hash_file_row`, and hands the hashed rows back here a batch at a time:
+(``shieldwall batch scan``, on Ray) reads and hashes the items in parallel workers with
+:func:`hash_item_row` and a :class:`CorpusReader` (a folder's, or a bucket's in
+:mod:`shieldwall.batch.s3`), and hands the hashed rows back here a batch at a time:
 :meth:`CorpusScan.decide` matches them, evaluates the policy and stores every item, its
 decision and its outbox rows in ONE transaction through the same scan use case the API
 uses (:meth:`ScanService.decide_hashed`).
 
-Exactly once, across kills: an item's content id is its path inside the scanned tree (with
-an optional prefix), and the items table is unique on content id. A batch either commits
-whole or not at all, so after ``kill -9`` the restarted scan asks :meth:`pending` which
-files are not yet stored, hashes only those, and a file that raced in anyway (stored by an
-earlier run between the question and the write) gets its stored decision back instead of
-a second one. The items table is the scan's manifest: no separate checkpoint can drift
-from it.
+Exactly once, across kills: an item's content id is its path inside the scanned tree (or
+``s3://bucket/key``; with an optional prefix), and the items table is unique on content id.
+A batch either commits whole or not at all, so after ``kill -9`` the restarted scan asks
+:meth:`pending` which items are not yet stored, hashes only those, and an item that raced
+in anyway (stored by an earlier run between the question and the write) gets its stored
+decision back instead of a second one. The items table is the scan's manifest: no
+separate checkpoint can drift from it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from shieldwall.errors import ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
@@ -39,10 +41,37 @@ SOURCE = "batch"
 
 @dataclass(frozen=True, slots=True)
 class CorpusFile:
-    """One file to scan: where it is and the content id it is stored under."""
+    """One item to scan: where it is, the content id it is stored under and, for an object
+    in a bucket, what the listing said about it."""
 
     path: str
+    """A file's path, or an object's ``s3://bucket/key`` (stored as the item's ``path``)."""
     content_id: str
+    version: str = ""
+    """The version the listing saw (an S3 ETag; empty for files): a reader hashes exactly
+    this version or fails the item, so a decision never describes bytes nobody listed."""
+    size: int = -1
+    """The listed size in bytes (-1: unknown), so a reader can refuse an oversized object
+    without asking for it."""
+
+
+class CorpusReader(Protocol):
+    """Reads one listed item's bytes inside a worker (a file, an object in a bucket).
+
+    Must be picklable (Ray sends it to every worker) and refuse, with a typed
+    :class:`~shieldwall.errors.ShieldwallError`, anything it cannot hand over within
+    ``limits``: the error becomes that item's line and the scan goes on.
+    """
+
+    def read(self, item: CorpusFile, limits: DecodeLimits) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FolderReader:
+    """Reads files from the local file system (every Ray node mounts the corpus alike)."""
+
+    def read(self, item: CorpusFile, limits: DecodeLimits) -> bytes:
+        return read_limited(Path(item.path), limits)
 
 
 def corpus_files(root: Path, *, prefix: str = "") -> list[CorpusFile]:
@@ -61,13 +90,27 @@ def corpus_files(root: Path, *, prefix: str = "") -> list[CorpusFile]:
 def hash_file_row(
     path: str, *, limits: DecodeLimits, robust: bool = True, windows: bool = True
 ) -> dict[str, Any]:
-    """Read and hash one file into a flat row of strings and ints (what a worker sends back).
+    """:func:`hash_item_row` of one local file."""
+    return hash_item_row(
+        CorpusFile(path, path), FolderReader(), limits=limits, robust=robust, windows=windows
+    )
 
-    A bad file becomes a row with its error code, never an exception: one unreadable file
-    must not fail the batch of files around it.
+
+def hash_item_row(
+    item: CorpusFile,
+    reader: CorpusReader,
+    *,
+    limits: DecodeLimits,
+    robust: bool = True,
+    windows: bool = True,
+) -> dict[str, Any]:
+    """Read and hash one item into a flat row of strings and ints (what a worker sends back).
+
+    A bad item becomes a row with its error code, never an exception: one unreadable file
+    or object must not fail the batch of items around it.
     """
     try:
-        data = read_limited(Path(path), limits)
+        data = reader.read(item, limits)
         decoded = decode_image(data, limits=limits)
         pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
         md5, sha256 = digests(data)
@@ -106,6 +149,9 @@ class HashedRow:
     path: str
     content_id: str
     row: dict[str, Any]
+    version: str = ""
+    """:attr:`CorpusFile.version`: kept in the item's metadata (``etag``) as the version
+    decided on, so a later audit can tell whether the object has changed since."""
 
     @property
     def error(self) -> str | None:
@@ -175,9 +221,8 @@ class CorpusScan:
             try:
                 if r.error is not None:
                     raise _RowError(r.error)
-                meta = ScanMeta(
-                    content_id=r.content_id, surface=self.surface, metadata={"path": r.path}
-                )
+                metadata = {"path": r.path, **({"etag": r.version} if r.version else {})}
+                meta = ScanMeta(content_id=r.content_id, surface=self.surface, metadata=metadata)
             except (ShieldwallError, _RowError) as exc:
                 code = exc.code if isinstance(exc, ShieldwallError) else str(exc)
                 tally.failed += 1

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.e2e.batch.ray_cluster import local_ray
 from tests.e2e.cli.test_cli_e2e import EXE, lines
 
 pytestmark = pytest.mark.slow
@@ -32,24 +33,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def ray_address() -> Iterator[str]:
     """One local Ray for the module; the CLI joins it, and it stops with the module."""
-    import ray
-
-    for attempt in range(3):
-        # Ray gives its raylet a fixed 30 s to register; on a machine loaded by other jobs
-        # that can pass, so the start is retried (the cluster itself is not under test here).
-        try:
-            ray.init(
-                num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False
-            )
-            break
-        except Exception as exc:
-            ray.shutdown()
-            if attempt == 2 or "timed out during startup" not in str(exc):
-                raise
-    try:
-        yield ray.get_runtime_context().gcs_address
-    finally:
-        ray.shutdown()
+    with local_ray() as address:
+        yield address
 
 
 def _png(image: Image.Image) -> bytes:
@@ -316,4 +301,20 @@ def test_without_the_ray_extra_the_command_says_how_to_install_it(tmp_path: Path
     )
     assert done.returncode == 10, done.stderr
     assert "pip install 'shieldwall[ray]'" in " ".join(done.stderr.split())  # Rich wraps lines
+    assert "Traceback" not in done.stderr
+
+
+def test_a_source_that_is_not_a_folder_is_a_usage_error_whatever_its_name(
+    tmp_path: Path,
+) -> None:
+    """Brackets in the name are printed as they are (not taken as Rich markup)."""
+    done = subprocess.run(
+        [EXE, "batch", "scan", str(tmp_path / "nope[/x]")],
+        env=_env(tmp_path / "state"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "not a folder" in done.stderr and "nope[/x]" in done.stderr
     assert "Traceback" not in done.stderr
