@@ -293,6 +293,7 @@ class Runtime:
             retention_days=self.settings.retention_days,
             run_signals=self.run_scan_signals,
             defer_signals=self.defer_scan_signals,
+            needs_rgb=self.scan_needs_rgb,
             committer=self.committer,
         )
 
@@ -408,6 +409,12 @@ class Runtime:
     def _heavy_deferred(self, surface: str) -> bool:
         return surface not in self.settings.signals_sync_surfaces
 
+    def scan_needs_rgb(self, surface: str) -> bool:
+        """Whether a scan on ``surface`` should decode colours: only where the heavy
+        detectors (which read them) run in line. Elsewhere the scan hashes a JPEG's luma
+        plane alone and any signal that wants pixels decodes the upload itself."""
+        return not self._heavy_deferred(surface)
+
     def run_scan_signals(
         self, meta: ScanMeta, media: bytes | None, decoded: DecodedImage | None
     ) -> tuple[SignalResult, ...]:
@@ -422,7 +429,8 @@ class Runtime:
             chosen = [s for s in chosen if not is_heavy(s)]
         item = SignalInput(
             media=media,
-            pixels=None if decoded is None else decoded.pixels,
+            # Signals are promised RGB: a luma-only decode is left out (they read the media).
+            pixels=None if decoded is None or decoded.is_luma else decoded.pixels,
             media_type=None if decoded is None else f"image/{decoded.format.lower()}",
             text=meta.text,
             url=meta.url,

@@ -98,7 +98,8 @@ class DecodeLimits:
 
 @dataclass(frozen=True, slots=True)
 class DecodedImage:
-    """An image as a viewer sees it: EXIF orientation applied, 8-bit RGB.
+    """An image as a viewer sees it: EXIF orientation applied, 8-bit RGB (``HxWx3``), or
+    its luma plane alone (``HxW``) when decoded with ``luma=True`` (a JPEG, or a grey image).
 
     ``original_width``/``original_height`` are the full-resolution size after
     orientation; ``pixels`` may be smaller on the fast path, in which case
@@ -117,6 +118,11 @@ class DecodedImage:
     @property
     def reduced(self) -> bool:
         return self.rows.scale > 1 or self.cols.scale > 1
+
+    @property
+    def is_luma(self) -> bool:
+        """Whether ``pixels`` is the grey luma plane (``HxW``) rather than RGB."""
+        return self.pixels.ndim == 2
 
 
 # EXIF orientation -> (Pillow transpose, oriented rows come from stored columns?,
@@ -296,13 +302,26 @@ def _fast_scale(image: Image.Image, exact: bool) -> int:
     return max(1, short // FAST_MIN_SIDE)
 
 
-def _draft(image: Image.Image, scale: int) -> int:
-    """Ask libjpeg for a 1/2, 1/4 or 1/8 scaled decode; returns the scale it chose."""
-    if scale < 2 or image.format not in ("JPEG", "MPO"):
+def _luma_mode(image: Image.Image, luma: bool) -> str:
+    """The mode to ask libjpeg for: ``L`` (its luma plane, Y) for a colour JPEG when only the
+    luma is wanted, else the file's own mode."""
+    if luma and image.format in ("JPEG", "MPO") and image.mode == "RGB":
+        return "L"
+    return image.mode
+
+
+def _draft(image: Image.Image, scale: int, mode: str) -> int:
+    """Ask libjpeg for a 1/2, 1/4 or 1/8 scaled decode (in ``mode``); returns the scale it
+    chose."""
+    if image.format not in ("JPEG", "MPO"):
+        return 1
+    if scale < 2:
+        if mode != image.mode:
+            image.draft(mode, image.size)  # the luma plane at full size
         return 1
     w, h = image.size
     target = (-(-w // scale), -(-h // scale))
-    chosen = image.draft(image.mode, target)
+    chosen = image.draft(mode, target)
     if chosen is None:
         return 1
     got = max(1, round(w / image.size[0]))
@@ -331,9 +350,18 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 
 def decode_image(
-    data: bytes, *, limits: DecodeLimits = DecodeLimits(), exact: bool = False
+    data: bytes, *, limits: DecodeLimits = DecodeLimits(), exact: bool = False, luma: bool = False
 ) -> DecodedImage:
     """Decode untrusted bytes into RGB pixels, safely; see the module docstring.
+
+    ``luma=True`` is for callers that only hash (PDQ reads luma alone): a colour JPEG is
+    then decoded to its Y plane, which libjpeg gives without upsampling the chroma or
+    converting colours (about 2x faster decode and hash on a 1 MP photo), and ``pixels``
+    is ``HxW``; so is a grey image of any format. JPEG's Y uses PDQ's own luma weights
+    (BT.601), so the hash is that of the RGB decode up to rounding (on the 126 benchmark
+    photos: 0.19 bits apart on average, at most 2, at 1 MP; 0.22 and at most 4 for the
+    full-size originals on the reduced fast path). Colour images of other formats still
+    come back as RGB.
 
     Raises an :class:`~shieldwall.errors.ImageError` subclass for anything that
     is not a decodable, supported image within ``limits``.
@@ -360,7 +388,7 @@ def decode_image(
     if fmt == "PNG":
         _check_png_chunks(data)
     try:
-        return _decode(image, data, fmt, width, height, exact)
+        return _decode(image, data, fmt, width, height, exact, luma)
     except ImageError:
         raise
     except Image.DecompressionBombError as exc:
@@ -377,7 +405,7 @@ def decode_image(
         raise CorruptImageError(f"{fmt} image data is corrupt", value=str(exc)) from exc
 
 
-def _dc_image(image: Image.Image, data: bytes, frames: int) -> Image.Image | None:
+def _dc_image(image: Image.Image, data: bytes, frames: int, luma: bool) -> Image.Image | None:
     """A large progressive JPEG opened from its DC scans, drafted to exactly 1/8, or None.
 
     Only where 1/8 keeps the short side >= DC_MIN_SIDE (see :mod:`~.jpeg_dc`)."""
@@ -390,7 +418,7 @@ def _dc_image(image: Image.Image, data: bytes, frames: int) -> Image.Image | Non
         return None
     try:
         dc = Image.open(io.BytesIO(stripped), formats=["JPEG"])
-        dc.draft(dc.mode, (w // 8, h // 8))
+        dc.draft(_luma_mode(dc, luma), (w // 8, h // 8))
     except Exception:  # anything odd: decode the whole file as usual
         return None
     if dc.size != (-(-w // 8), -(-h // 8)):
@@ -399,17 +427,17 @@ def _dc_image(image: Image.Image, data: bytes, frames: int) -> Image.Image | Non
 
 
 def _decode(
-    image: Image.Image, data: bytes, fmt: str, width: int, height: int, exact: bool
+    image: Image.Image, data: bytes, fmt: str, width: int, height: int, exact: bool, luma: bool
 ) -> DecodedImage:
     frames = _frame_count(image)
     if frames > 1:
         image.seek(0)
     want = _fast_scale(image, exact)
-    dc = None if exact else _dc_image(image, data, frames)
+    dc = None if exact else _dc_image(image, data, frames, luma)
     if dc is not None:
         image, want, scale = dc, 8, 8
     else:
-        scale = _draft(image, want)
+        scale = _draft(image, want, _luma_mode(image, luma))
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         # Someone in this process told Pillow to paint truncated images grey;
         # a hash of a half-grey image would be wrong, so refuse instead.
@@ -418,7 +446,7 @@ def _decode(
     # Read after loading: Pillow turns a TIFF by its orientation tag while loading and then
     # drops the tag, so reading it earlier turned such TIFFs twice.
     orientation = _orientation(image)
-    rgb = _to_rgb(image)
+    rgb = image if image.mode == "L" and luma else _to_rgb(image)
     if scale == 1 and want > 1:
         rgb = rgb.reduce(want)
         scale = want

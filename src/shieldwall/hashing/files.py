@@ -56,10 +56,12 @@ def hash_image_bytes(
     """PDQ (with quality), MD5 and SHA-256 of an image file's bytes.
 
     The PDQ is that of the image as displayed (EXIF orientation applied). By
-    default it is computed from a reduced decode weighted to reproduce the
-    full-resolution hash; ``exact_decode=True`` decodes every pixel.
+    default it is computed from a reduced decode (of a JPEG's luma plane alone)
+    weighted to reproduce the full-resolution hash; ``exact_decode=True`` decodes
+    every pixel in RGB, as the reference hasher does.
     """
-    decoded = decode_image(data, limits=limits, exact=exact_decode)
+    # Only the luma is hashed; an exact decode keeps RGB, bit for bit the reference's input.
+    decoded = decode_image(data, limits=limits, exact=exact_decode, luma=not exact_decode)
     pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
     md5, sha256 = digests(data)
     return ImageHashes(

@@ -60,6 +60,7 @@ from shieldwall.hashing.pdq import (
     pdq_dihedral_of_regions,
     pdq_dihedral_of_uncrops,
     pdq_from_pixels,
+    pdq_from_reduced,
 )
 
 # The dihedral hashes of the exact (full-resolution-weighted) grid: these helpers
@@ -82,6 +83,7 @@ __all__ = [
     "describe_variant",
     "matcher_variants",
     "meets_windows",
+    "plain_and_variants",
     "query_variants",
 ]
 
@@ -300,6 +302,21 @@ def matcher_variants(variants: Iterable[Variant]) -> tuple[tuple[str, str], ...]
     """The ``(name, pdq)`` pairs for :class:`~shieldwall.pipeline.matcher.Query`, without the
     plain hash (the matcher searches that as ``Query.pdq``)."""
     return tuple((v.name, v.pdq) for v in variants if v.name != "original")
+
+
+def plain_and_variants(
+    image: DecodedImage, *, robust: bool = True, windows: bool = True
+) -> tuple[str, int, tuple[tuple[str, str], ...]]:
+    """The plain PDQ hash, its quality and (when ``robust``) the matcher's variants of one
+    decoded upload: what every path that hashes an image to search for it needs.
+
+    With ``robust`` the plain hash is the first variant, so the pixels are read once for
+    both; ``windows=False`` leaves out the window grids (see :func:`query_variants`)."""
+    if not robust:
+        pdq, quality = pdq_from_reduced(image.pixels, image.rows, image.cols)
+        return pdq, quality, ()
+    found = query_variants(image, windows=windows)
+    return found[0].pdq, found[0].quality, matcher_variants(found)
 
 
 # -- pixels ------------------------------------------------------------------------------------

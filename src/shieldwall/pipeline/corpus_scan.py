@@ -29,8 +29,7 @@ from typing import Any, Protocol
 from shieldwall.errors import ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
 from shieldwall.hashing.files import read_limited
-from shieldwall.hashing.pdq import pdq_from_reduced
-from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.hashing.robust import plain_and_variants
 from shieldwall.pipeline.matcher import Query
 from shieldwall.pipeline.scan import MAX_CONTENT_ID, HashedMedia, ScanMeta, ScanService
 from shieldwall.store import ItemStore
@@ -111,10 +110,9 @@ def hash_item_row(
     """
     try:
         data = reader.read(item, limits)
-        decoded = decode_image(data, limits=limits)
-        pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
+        decoded = decode_image(data, limits=limits, luma=True)  # hashed only: see decode_image
+        pdq, quality, variants = plain_and_variants(decoded, robust=robust, windows=windows)
         md5, sha256 = digests(data)
-        variants = matcher_variants(query_variants(decoded, windows=windows)) if robust else ()
     except ShieldwallError as exc:
         return {**_EMPTY, "error": exc.code}
     return {

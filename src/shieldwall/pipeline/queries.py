@@ -13,8 +13,7 @@ from pathlib import Path
 from shieldwall.errors import ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
 from shieldwall.hashing.files import read_limited
-from shieldwall.hashing.pdq import pdq_from_reduced
-from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.hashing.robust import plain_and_variants
 from shieldwall.pipeline.matcher import Query
 
 
@@ -28,10 +27,9 @@ def query_for_bytes(
 ) -> Query:
     """Hashes (and, when ``robust``, transformed-copy variants) of one image's bytes;
     ``windows=False`` skips the window grids (no bank entry carries windows)."""
-    decoded = decode_image(data, limits=limits, exact=exact_decode)
-    pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
+    decoded = decode_image(data, limits=limits, exact=exact_decode, luma=not exact_decode)
+    pdq, quality, variants = plain_and_variants(decoded, robust=robust, windows=windows)
     md5, sha256 = digests(data)
-    variants = matcher_variants(query_variants(decoded, windows=windows)) if robust else ()
     return Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
 
 

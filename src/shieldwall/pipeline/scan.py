@@ -38,8 +38,7 @@ from shieldwall.actions import (
 )
 from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
-from shieldwall.hashing.pdq import pdq_from_reduced
-from shieldwall.hashing.robust import matcher_variants, query_variants
+from shieldwall.hashing.robust import plain_and_variants
 from shieldwall.hashing.views import seen_views
 from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
@@ -165,6 +164,9 @@ class ScanService:
     """Set once, by the composition root (``Runtime.scanner``); a shell that wants to hear
     of what a scan stored adds a sink instead (:meth:`add_stored_sink`)."""
     defer_signals: DeferHook | None = None
+    needs_rgb: Callable[[str], bool] | None = None
+    """Whether a scan on this surface runs a detector in line that reads the colours (the
+    composition root says); otherwise a JPEG upload is decoded to its luma alone."""
     sinks: ScanSinks = field(default_factory=ScanSinks)
     """Told of each new decision after it is committed (e.g. to wake the worker, index the
     item, keep the upload for review): every sink added, see ``pipeline/scan_sinks.py``."""
@@ -178,19 +180,17 @@ class ScanService:
         repeat = self._repeat(meta, start)
         if repeat is not None:
             return repeat
-        decoded = decode_image(data, limits=self.limits, exact=self.exact_decode)
+        # Only the luma is hashed: a JPEG is decoded to its Y plane unless a detector
+        # runs in line on this surface and needs the colours (or decoding is exact).
+        luma = not self.exact_decode and not (self.needs_rgb and self.needs_rgb(meta.surface))
+        decoded = decode_image(data, limits=self.limits, exact=self.exact_decode, luma=luma)
         md5, sha256 = digests(data)
-        if self.robust_matching:
-            # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
-            # transforms are undone on the query side (docs/robust-matching.md). The
-            # first variant is the plain hash itself (one pass over the pixels for both).
-            # The window grids only ever meet stored windows: skipped while no entry has any.
-            found = query_variants(decoded, windows=self.matcher.has_windows)
-            pdq, quality = found[0].pdq, found[0].quality
-            variants = matcher_variants(found)
-        else:
-            pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
-            variants = ()
+        # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
+        # transforms are undone on the query side (docs/robust-matching.md).
+        # The window grids only ever meet stored windows: skipped while no entry has any.
+        pdq, quality, variants = plain_and_variants(
+            decoded, robust=self.robust_matching, windows=self.matcher.has_windows
+        )
         query = Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
         item = NewItem(
             content_id=meta.content_id,

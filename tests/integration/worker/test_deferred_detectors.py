@@ -21,10 +21,12 @@ from shieldwall.pipeline.detect import SOURCE
 from shieldwall.pipeline.scan import ScanMeta
 from shieldwall.reports.source import iter_statements
 from shieldwall.runtime import Runtime
+from shieldwall.signals import Availability, SignalInput, Subject
 from shieldwall.store import make_engine, session_factory
 from shieldwall.store.audit_store import AuditStore
 from shieldwall.store.outbox import DELIVERED
 from shieldwall.store.service_records import NewDecision
+from shieldwall.types import SignalResult
 from shieldwall.worker import WorkerService
 from tests.integration.worker.conftest import SettingsFactory, wait_until
 from tests.integration.worker.webhook_receiver import Receiver
@@ -150,6 +152,47 @@ def test_a_sync_surface_waits_for_the_detectors_and_owes_the_worker_nothing(
         post = rt.scanner.scan(ScanMeta(content_id="post-2", surface="post"), photo)
         assert post.decision.verdict == "allow"
         assert detect_row(rt, post.decision.id).payload["signals"] == ["faces"]
+    finally:
+        rt.close()
+
+
+class _Recorder:
+    """A cheap signal that keeps what each scan handed it."""
+
+    name = "pixel_recorder"
+    version = "1"
+    description = "test: records its input"
+    applies_to = frozenset({Subject.IMAGE})
+
+    def __init__(self) -> None:
+        self.seen: list[SignalInput] = []
+
+    def availability(self) -> Availability:
+        return Availability(usable=True)
+
+    def evaluate(self, item: SignalInput) -> SignalResult:
+        self.seen.append(item)
+        return SignalResult(signal=self.name, version=self.version, score=0.0, elapsed_ms=0)
+
+
+def test_signals_get_rgb_pixels_or_the_upload_never_the_luma_plane(
+    make_settings: SettingsFactory, photo_paths: list[Path]
+) -> None:
+    """A scan hashes a JPEG's luma plane alone unless its surface runs the heavy detectors
+    in line; a signal is never handed those grey pixels as if they were the picture. Where
+    the scan decoded colours (a surface kept in line) it gets them; elsewhere it gets the
+    upload's bytes (and decodes them itself, as signals do when no pixels are given)."""
+    rt = Runtime.open(make_settings(signals_sync_surfaces=["profile"]))
+    try:
+        recorder = _Recorder()
+        rt.signals.register(recorder, provider="test")
+        photo = next(p for p in photo_paths if p.suffix.lower() == ".jpg").read_bytes()
+        rt.scanner.scan(ScanMeta(content_id="avatar-9", surface="profile"), photo)
+        rt.scanner.scan(ScanMeta(content_id="post-9", surface="post"), photo)
+        inline, deferred = recorder.seen
+        assert inline.pixels is not None and inline.pixels.ndim == 3  # RGB, as promised
+        assert deferred.pixels is None and deferred.media == photo
+        assert Subject.IMAGE in deferred.subjects
     finally:
         rt.close()
 

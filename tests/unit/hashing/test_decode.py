@@ -257,3 +257,59 @@ def test_truncated_and_garbled_real_files_raise_only_image_errors(
         if blob:
             blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
     _only_typed_errors(bytes(blob))
+
+
+# ---- the luma-only decode (what hashing alone needs) -----------------------------------
+
+
+def test_a_colour_jpeg_decodes_to_its_luma_plane_and_hashes_as_its_colours(
+    photo_paths: list[Path],
+) -> None:
+    """Hashing reads luma alone, so a JPEG's Y plane is decoded instead of RGB. JPEG's Y
+    uses PDQ's own weights: the hash must stay within 2 bits of the RGB decode's, with
+    the same quality, size and reduction, on every photo."""
+    for path in photo_paths:
+        data = path.read_bytes()
+        rgb, luma = decode_image(data), decode_image(data, luma=True)
+        if rgb.format != "JPEG":
+            # Other formats come back as they were: RGB, or their one grey channel.
+            same = rgb.pixels[:, :, 0] if luma.is_luma else rgb.pixels
+            assert np.array_equal(luma.pixels, same), path.name
+            assert not luma.is_luma or Image.open(path).mode in ("L", "LA", "I;16"), path.name
+            continue
+        assert luma.is_luma and not rgb.is_luma
+        assert luma.pixels.shape == rgb.pixels.shape[:2]
+        assert (luma.rows.scale, luma.cols.scale) == (rgb.rows.scale, rgb.cols.scale)
+        assert (luma.original_width, luma.original_height) == (
+            rgb.original_width,
+            rgb.original_height,
+        )
+        from shieldwall.hashing.pdq import pdq_from_reduced
+
+        a = pdq_from_reduced(rgb.pixels, rgb.rows, rgb.cols)
+        b = pdq_from_reduced(luma.pixels, luma.rows, luma.cols)
+        assert hamming(a[0], b[0]) <= 2, path.name
+        assert abs(a[1] - b[1]) <= 1, path.name
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_the_luma_plane_is_turned_by_the_exif_orientation_too(
+    big_jpeg: bytes, orientation: int
+) -> None:
+    data = _with_orientation(Image.open(__import__("io").BytesIO(big_jpeg)), orientation)
+    rgb, luma = decode_image(data), decode_image(data, luma=True)
+    assert luma.pixels.shape == rgb.pixels.shape[:2]
+    grey = np.asarray(Image.fromarray(rgb.pixels).convert("L"), dtype=int)
+    assert np.abs(luma.pixels.astype(int) - grey).mean() < 1.5  # same picture, same way up
+
+
+def test_the_luma_decode_leaves_cmyk_and_grey_jpegs_and_exact_hashes_as_they_were() -> None:
+    source = textured(600, 400, seed=5)
+    cmyk = encode(source.convert("CMYK"), "JPEG", quality=95)
+    assert decode_image(cmyk, luma=True).pixels.shape == (400, 600, 3)  # colours converted
+    grey = decode_image(encode(source.convert("L"), "JPEG", quality=95), luma=True)
+    assert grey.is_luma and grey.pixels.shape == (400, 600)
+    colour = encode(source, "JPEG", quality=95)
+    # `shieldwall hash --exact` keeps the RGB decode, bit for bit the reference's input.
+    exact = decode_image(colour, exact=True)
+    assert hash_image_bytes(colour, exact_decode=True).pdq == reference_pdq(exact.pixels)[0]

@@ -60,13 +60,19 @@ def test_decoded_image_plain_variant_equals_the_decoder_hash(photo_paths: list[P
     """A scan takes its plain hash from the first variant (one pass over the pixels), so
     it must be the hash `shieldwall hash` gives, quality included, for every photo."""
     from shieldwall.hashing import hash_image_bytes
+    from shieldwall.hashing.pdq import pdq_from_reduced
 
     for path in photo_paths:
         data = path.read_bytes()
-        first = query_variants(decode_image(data), windows=False)[0]
+        # The scan's decode (a JPEG's luma plane) and `shieldwall hash` agree exactly...
+        first = query_variants(decode_image(data, luma=True), windows=False)[0]
         plain = hash_image_bytes(data)
         assert first.name == "original"
         assert (first.pdq, first.quality) == (plain.pdq, plain.quality), path.name
+        # ...and so does a colour decode with its own plain hash.
+        rgb = decode_image(data)
+        first = query_variants(rgb, windows=False)[0]
+        assert (first.pdq, first.quality) == pdq_from_reduced(rgb.pixels, rgb.rows, rgb.cols)
 
 
 @pytest.mark.parametrize(
