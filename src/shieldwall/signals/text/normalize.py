@@ -27,7 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from shieldwall.signals.text.confusables import CONFUSABLES, INVISIBLE
+from shieldwall.signals.text.confusables import (
+    CONFUSABLES,
+    INVISIBLE,
+    named_latin_letter,
+    uts39_letter,
+)
 from shieldwall.signals.text.rewrite import Edit, View
 
 SuffixCheck = Callable[[str], bool]
@@ -108,6 +113,20 @@ def fold_char(char: str) -> tuple[str, str]:
         return "", "invisible"
     if char in CONFUSABLES:
         return CONFUSABLES[char], "homoglyph"
+    out, step = _decomposed(char)
+    if out.isascii():
+        return out, step
+    # Nothing in the hand table and no ASCII decomposition: Unicode's confusables data, then
+    # the letter a symbol is named after (see confusables.py for why in this order).
+    if letter := uts39_letter(char):
+        return letter, "homoglyph"
+    if letter := named_latin_letter(char):
+        return letter, "compatibility"
+    return out, step
+
+
+def _decomposed(char: str) -> tuple[str, str]:
+    """NFKD with combining marks dropped and the hand table applied to each piece."""
     decomposed = unicodedata.normalize("NFKD", char)
     out: list[str] = []
     step = ""
