@@ -1,13 +1,29 @@
 """Look-alike characters that evasive posts use in place of Latin letters.
 
-A small, hand-checked subset of Unicode's confusables data (UTS #39): only letters from
-Cyrillic, Greek and Armenian that render like a Latin letter in common fonts, plus a few
-symbols. Full-width forms and mathematical alphanumerics need no table: NFKC folds them.
-Lowercase and uppercase are listed separately because they differ (Greek ``Ν`` looks like
-``N`` but ``ν`` looks like ``v``).
+Three sources, tried in this order by ``normalize.fold_char``:
+
+* ``CONFUSABLES``: a small, hand-checked table of Cyrillic, Greek and Armenian letters that
+  render like a Latin letter in common fonts. It stays first because it was checked by hand and
+  differs from Unicode's data where case matters (Greek ``Ν`` looks like ``N`` but ``ν`` like
+  ``v``; Unicode's skeletons fold both through one prototype).
+* NFKD compatibility decomposition, for full-width forms, mathematical alphanumerics and the
+  like (in ``fold_char``).
+* ``uts39_letter``: Unicode's full confusables data (UTS #39, ``confusables.txt``) as shipped
+  by the ``confusable-homoglyphs`` package, reduced to the characters that are confusable with
+  one ASCII letter (1,225 of them, none with two candidates): Cherokee ``Ꭺ``, Lisu, Coptic,
+  Latin-extended and symbol look-alikes that a hand table would keep missing.
+* ``named_latin_letter``: symbols that Unicode *names* after a Latin letter but neither
+  decomposes nor lists as confusable: regional-indicator letters (``🇦``) and the negative
+  circled and squared letters (``🅐``, ``🅰``).
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from confusable_homoglyphs import utils as _homoglyph_data
 
 CONFUSABLES: dict[str, str] = {
     # Cyrillic lowercase
@@ -46,3 +62,47 @@ INVISIBLE: frozenset[str] = frozenset(
     "\ufeff"  # byte order mark / zero-width no-break space
 )
 """Characters that render as nothing but split a word for a naive filter."""
+
+
+@lru_cache(maxsize=1)
+def _uts39_letters() -> dict[str, str]:
+    """Non-ASCII characters that UTS #39 lists as confusable with exactly one ASCII letter."""
+    data: dict[str, list[dict[str, str]]] = _homoglyph_data.load("confusables.json")
+    table: dict[str, str] = {}
+    for char, glyphs in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        letters = {g["c"].lower() for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()}
+        letters = {c for c in letters if c.isalpha()}
+        if len(letters) == 1:
+            table[char] = letters.pop()
+    return table
+
+
+def uts39_letter(char: str) -> str:
+    """The ASCII letter ``char`` is confusable with in UTS #39, or ``""``.
+
+    A lowercase letter with no entry is tried as its uppercase: Cherokee small letters
+    (``ꭺ``) are listed only through their capitals (``Ꭺ``).
+    """
+    table = _uts39_letters()
+    if char in table:
+        return table[char]
+    upper = char.upper()
+    return table.get(upper, "") if len(upper) == 1 else ""
+
+
+_NAMED_LETTER = re.compile(
+    r"^(?:REGIONAL INDICATOR SYMBOL|NEGATIVE (?:CIRCLED|SQUARED) LATIN (?:CAPITAL|SMALL)) "
+    r"LETTER ([A-Z])$"
+)
+
+
+def named_latin_letter(char: str) -> str:
+    """The Latin letter a symbol is named after (``🅰`` NEGATIVE SQUARED ... LETTER A), or ``""``.
+
+    Only symbol families whose every member is a plain letter on a background; a name is
+    Unicode's own data, so no table of code points is kept here.
+    """
+    m = _NAMED_LETTER.match(unicodedata.name(char, ""))
+    return m.group(1).lower() if m else ""

@@ -5,11 +5,13 @@ other scripts, full-width or "bold" Unicode letters, zero-width characters insid
 leetspeak, letters spaced out ("n u d i f y") or split by punctuation ("nu-di-fy"), and defanged
 URLs ("nudify-demo[.]example"). This module undoes those tricks, but never in one blind pass:
 
-* ``base`` view: percent-escapes decoded, characters folded (NFKD compatibility forms,
+* ``base`` view: escapes decoded (HTML references, ``+`` in a query string, percent-escapes,
+  markdown backslashes; see ``escapes``), characters folded (NFKD compatibility forms,
   confusables, accents and invisible characters removed, lowercase) and URLs re-fanged. URLs,
   domains and handles are read here.
-* ``words`` view: ``base`` plus spaced-out letters joined and leetspeak undone, whitespace
-  squeezed. Keywords match here on word boundaries, so "therapist" never matches "rapist".
+* ``words`` view: ``base`` plus markdown emphasis marks at word edges dropped, spaced-out
+  letters joined and leetspeak undone, whitespace squeezed. Keywords match here on word
+  boundaries, so "therapist" never matches "rapist".
 * ``joined`` view: ``words`` plus punctuation inside words removed ("nu-di-fy" -> "nudify").
 * ``numeric`` view (only when there is one): ``words`` with all-digit leet tokens read as
   letters ("533 through"); a keyword hit there must also cover letters as written.
@@ -27,14 +29,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from shieldwall.signals.text.confusables import CONFUSABLES, INVISIBLE
+from shieldwall.signals.text.confusables import (
+    CONFUSABLES,
+    INVISIBLE,
+    named_latin_letter,
+    uts39_letter,
+)
+from shieldwall.signals.text.escapes import decode_escapes
 from shieldwall.signals.text.rewrite import Edit, View
 
 SuffixCheck = Callable[[str], bool]
 """Does a dotted name end in a public suffix? (``urls.DomainParser.has_suffix``)."""
 
 STEP_PHRASES: dict[str, str] = {
+    "html_entities": "decoding HTML character references",
     "percent_encoding": "decoding percent-encoded characters",
+    "markup": "removing markdown emphasis or escapes",
     "invisible": "removing zero-width or bidi control characters",
     "compatibility": "folding full-width or styled Unicode letters",
     "homoglyph": "replacing look-alike letters from other scripts",
@@ -75,22 +85,32 @@ slashes, bullets, emoji... (one fixed list of separators was one list to step ar
 _SPACED = re.compile(
     # Three or more single characters with the same separator between each: "n u d i f y",
     # "n.u.d.i.f.y". A change of separator ends the run, so "u-n-d-o a.n.y" stays two words;
-    # the one exception is a hyphen between two separators, the hyphen of a spaced-out host
-    # ("n•a•k•e•d•-•a•p•p.example"), which stays in the joined word.
-    rf"(?<![^\W_])(?<![@$!|]){_SINGLE}({_SEP}){_SINGLE}(?![^\W_])"
-    rf"(?:\1(?:-\1)?{_SINGLE}(?![^\W_]))+"
+    # the one exception is a hyphen or underscore between two separators, part of a spaced-out
+    # host or handle ("n•a•k•e•d•-•a•p•p.example", "@u . n . _ . b . o . t"), which stays in
+    # the joined word.
+    # A leet character before the run is part of it, except the @ sigil of a handle.
+    rf"(?<![^\W_])(?<![$!|])(?<![^\W_]@)(?<![@$!|]@){_SINGLE}({_SEP}){_SINGLE}(?![^\W_])"
+    rf"(?:\1(?:[-_]\1)?{_SINGLE}(?![^\W_]))+"
 )
-_HYPHEN_MARK = "\x00"
+_LABEL_GAP = re.compile(r"\s+(?:\.\s+)?|\s*\.\s+")
+"""What may stand for the dot between spaced-out labels: "t.e.s.t . e.x", "n.u.d.e t.e.s.t"."""
+_NEXT_LABEL = re.compile(r"[a-z0-9][a-z0-9-]*")
+_HOST_LABEL = re.compile(r"[a-z0-9][a-z0-9-]*")
 _IN_WORD_PUNCT = re.compile(rf"(?<={_WORD})(?:[^\w\s]|_)+(?={_WORD})")
-_IN_WORD_BREAK = re.compile(r"(?<=\w)[^\S ]+(?=\w)")
-"""A line break (or tab) straight between two letters, with no space: a word split in two."""
+_IN_WORD_BREAK = re.compile(r"(?<=\w)-?[^\S ]+(?=\w)")
+"""A line break (or tab) straight between two letters, with no space, or after a hyphen at the
+end of the line (a typeset wrap, "tri-\nangle"): a word split in two."""
 _SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
 
-_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
+_EMPHASIS = re.compile(r"(?<![\w*~`])[*_~`]{1,3}(?=[^\W_])|(?<=[^\W_])[*_~`]{1,3}(?![\w*~`])")
+"""Markdown emphasis, strike-through or code marks hugging a word ("**any**", "`undress`")."""
 
 _HXXP = re.compile(r"\bh(?:xx|\*\*|\[xx\]|xt|tx)p(?=s?(?:\[:\]|\(:\)|:))")
 _BRACKET_COLON = re.compile(r"\[:\]|\(:\)")
-_BRACKET_DOT = re.compile(r"\s*(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\}|<dot>)\s*")
+_BRACKET_DOT = re.compile(r"(?<!\s)\s*[\[({<]\s*(?:\.|dot)\s*[\])}>]\s*")
+"""A dot or the word "dot" in any brackets: "[.]", "(dot)", "<.>", "[ . ]", "{ dot }". A match
+starts only where a whitespace run starts, so a long run of spaces is scanned once, not once
+per space (which took minutes on 200,000 spaces)."""
 _SPOKEN_DOTS = re.compile(
     r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
     r"(?:(?:\s+d[o0]t\s+|\s+\.\s*|\.)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
@@ -108,6 +128,20 @@ def fold_char(char: str) -> tuple[str, str]:
         return "", "invisible"
     if char in CONFUSABLES:
         return CONFUSABLES[char], "homoglyph"
+    out, step = _decomposed(char)
+    if out.isascii():
+        return out, step
+    # Nothing in the hand table and no ASCII decomposition: Unicode's confusables data, then
+    # the letter a symbol is named after (see confusables.py for why in this order).
+    if letter := uts39_letter(char):
+        return letter, "homoglyph"
+    if letter := named_latin_letter(char):
+        return letter, "compatibility"
+    return out, step
+
+
+def _decomposed(char: str) -> tuple[str, str]:
+    """NFKD with combining marks dropped and the hand table applied to each piece."""
     decomposed = unicodedata.normalize("NFKD", char)
     out: list[str] = []
     step = ""
@@ -123,37 +157,6 @@ def fold_char(char: str) -> tuple[str, str]:
         else:
             out.append(piece.lower())
     return "".join(out), step
-
-
-def _percent_decoded(run: str) -> str:
-    """A run of ``%XX`` escapes as the characters it spells, or ``""`` if it spells none.
-
-    The run is read as UTF-8 (``%D0%B0`` is Cyrillic ``а``); broken UTF-8 or a control
-    character (``%0A``) leaves the whole run as written.
-    """
-    raw = bytes(int(run[i + 1 : i + 3], 16) for i in range(0, len(run), 3))
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return ""
-    return decoded if decoded.isprintable() else ""
-
-
-def decode_percent(view: View) -> View:
-    """Decode percent-escapes anywhere in the text: ``deepundress%2Etest``, ``%64%65...``.
-
-    A host or handle written wholly in escapes is as readable to a browser as one written
-    plainly. Only escapes that spell printable characters are decoded (``%0A`` and broken
-    UTF-8 stay as written), and the decoded text is folded like any other.
-    """
-    if "%" not in view.text:
-        return view
-    edits = []
-    for m in _PERCENT_RUN.finditer(view.text):
-        decoded = _percent_decoded(m.group())
-        if decoded:
-            edits.append(Edit(m.start(), m.end(), decoded, "percent_encoding"))
-    return view.then(edits)
 
 
 def fold_text(text: str) -> View:
@@ -195,6 +198,9 @@ def refang(view: View, *, is_suffix: SuffixCheck) -> View:
         if not seps:
             continue
         labels = _SPOKEN_SEP.sub(".", m.group())
+        parts = labels.split(".")
+        if len(parts) > 2 and all(len(part) == 1 for part in parts[:-1]):
+            continue  # "p . r . o.example": spaced-out letters, joined by join_spaced_letters
         if is_suffix(labels):
             spoken += [
                 Edit(m.start() + s.start(), m.start() + s.end(), ".", "defang") for s in seps
@@ -202,14 +208,58 @@ def refang(view: View, *, is_suffix: SuffixCheck) -> View:
     return view.then(spoken)
 
 
-def join_spaced_letters(view: View) -> View:
-    """Collapse runs of three or more single characters: "n u d i f y" -> "nudify"."""
-    edits = []
-    for m in _SPACED.finditer(view.text):
-        sep = m.group(1)
-        joined = m.group().replace(sep + "-" + sep, _HYPHEN_MARK).replace(sep, "")
-        edits.append(Edit(m.start(), m.end(), joined.replace(_HYPHEN_MARK, "-"), "spaced_letters"))
+def join_spaced_letters(view: View, *, is_suffix: SuffixCheck | None = None) -> View:
+    """Collapse runs of three or more single characters: "n u d i f y" -> "nudify".
+
+    With ``is_suffix``, the gap after a joined run also becomes a dot when the next label
+    (joined or written whole) makes a name with a public suffix: in "c.l.o.t.h.e.s t.e.s.t"
+    or "n u d e . example" the host's own dot was spaced out like its letters.
+    """
+    text = view.text
+    runs = list(_SPACED.finditer(text))
+    if not runs:
+        return view
+    joined = {m.start(): (m.end(), _join_run(m.group(), m.group(1))) for m in runs}
+    edits = [Edit(start, end, word, "spaced_letters") for start, (end, word) in joined.items()]
+    if is_suffix is not None:
+        consumed = -1  # a run read as the last label of a host ends that host
+        for start, (end, word) in list(joined.items()):
+            gap = _LABEL_GAP.match(text, end)
+            if start == consumed:
+                continue
+            if gap is None or gap.end() >= len(text):
+                continue
+            if gap.end() in joined:
+                label = joined[gap.end()][1]
+            elif (nxt := _NEXT_LABEL.match(text, gap.end())) and not _is_word_at(text, nxt.end()):
+                label = nxt.group()
+            else:
+                continue
+            if _HOST_LABEL.fullmatch(word) and is_suffix(f"{word}.{label}"):
+                edits.append(Edit(gap.start(), gap.end(), ".", "spaced_letters"))
+                consumed = gap.end()
+        edits.sort(key=lambda e: e.start)
     return view.then(edits)
+
+
+def _join_run(run: str, sep: str) -> str:
+    """A spaced-out run without its separators; a ``-`` or ``_`` between two of them stays."""
+    gap = re.compile(re.escape(sep) + r"(?:([-_])" + re.escape(sep) + ")?")
+    return gap.sub(lambda m: m.group(1) or "", run)
+
+
+def _is_word_at(text: str, i: int) -> bool:
+    return i < len(text) and (text[i].isalnum() or text[i] == "_")
+
+
+def strip_emphasis(view: View) -> View:
+    """Drop markdown emphasis and code marks hugging a word: "**any**", "`undress`", "_x_".
+
+    Marks inside a word ("clothoff_demo_bot") are not touched.
+    """
+    if not any(c in view.text for c in "*_~`"):
+        return view
+    return view.then(Edit(m.start(), m.end(), "", "markup") for m in _EMPHASIS.finditer(view.text))
 
 
 def undo_leetspeak(view: View) -> View:
@@ -287,6 +337,10 @@ class Views:
     """The words view with all-digit leet tokens read as letters ("533 through any outfit"),
     when it has any; keyword hits here count only if they also cover a letter of ``words``
     (the two views have the same length, character for character)."""
+    spaced_host: View | None = None
+    """The words view with a spaced-out host's own dot read back where it was written as a
+    space or a spaced dot ("c.l.o.t.h.e.s t.e.s.t"); only hosts and handles are read here, as
+    the same gap between spaced-out words of a phrase ("h.e.r p.i.c.s") is a word break."""
     letters_joined: bool = False
     """Whether spaced-out letters were joined: only then can the words view hold a host or
     handle the base view does not (leetspeak in hosts is folded when matching)."""
@@ -295,6 +349,8 @@ class Views:
         """Views other than ``base`` worth reading URLs and handles in: where spaced-out,
         separated or broken letters were joined into a host or handle ("d•e•e•p.test")."""
         out = [self.words] if self.letters_joined else []
+        if self.spaced_host is not None:
+            out.append(self.spaced_host)
         if self.unbroken is not None:
             out.append(self.unbroken)
         return out
@@ -316,17 +372,24 @@ def join_broken_words(view: View) -> View:
 
 def build_views(text: str, *, is_suffix: SuffixCheck) -> Views:
     """Normalise ``text`` into its base, words and joined views (and the unbroken ones)."""
-    base = refang(fold_view(decode_percent(View(text))), is_suffix=is_suffix)
-    spaced = join_spaced_letters(base)
+    base = refang(fold_view(decode_escapes(View(text))), is_suffix=is_suffix)
+    plain = strip_emphasis(base)
+    spaced = join_spaced_letters(plain)
     words = squeeze_spaces(undo_leetspeak(spaced))
     # Leetspeak again after joining: "ph-0t-0" only has letters next to its "0"s once joined.
     joined = undo_leetspeak(remove_in_word_punctuation(words))
     views = Views(base=base, words=words, joined=joined)
-    views.letters_joined = spaced.text != base.text
+    views.letters_joined = spaced.text != plain.text
+    if views.letters_joined:
+        labels = join_spaced_letters(plain, is_suffix=is_suffix)
+        if labels.text != spaced.text:
+            views.spaced_host = squeeze_spaces(undo_leetspeak(labels))
     if _DIGIT_TOKEN.search(words.text):
         views.numeric = undo_numeric_leetspeak(words)
     if _IN_WORD_BREAK.search(base.text):
-        unbroken = squeeze_spaces(undo_leetspeak(join_spaced_letters(join_broken_words(base))))
+        unbroken = squeeze_spaces(
+            undo_leetspeak(join_spaced_letters(strip_emphasis(join_broken_words(base))))
+        )
         views.unbroken = unbroken
         views.unbroken_joined = undo_leetspeak(remove_in_word_punctuation(unbroken))
     return views

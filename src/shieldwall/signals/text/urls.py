@@ -31,6 +31,9 @@ URL_SHORTENERS: frozenset[str] = frozenset(
 )  # fmt: skip
 """Generic URL-shortening services: a link through one hides where it leads."""
 
+MAX_HOST_CHARS = 253
+"""The longest name DNS allows (RFC 1035), dots included."""
+
 TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 
 _URL = re.compile(
@@ -57,7 +60,13 @@ class DomainParser:
         self.registrable = lru_cache(maxsize=65536)(self._registrable)
 
     def _registrable(self, host: str) -> str:
-        """``a.b.nudify-demo.example`` -> ``nudify-demo.example``; ``""`` without a suffix."""
+        """``a.b.nudify-demo.example`` -> ``nudify-demo.example``; ``""`` without a suffix.
+
+        A name longer than DNS allows (253 characters) is no host: refusing it here keeps a
+        post of thousands of dotted labels from costing tldextract time quadratic in them.
+        """
+        if len(host) > MAX_HOST_CHARS:
+            return ""
         result = self._extract(host)
         if not result.suffix or not result.domain:
             return ""

