@@ -28,16 +28,14 @@ bench/out/text_fresh2.json (aggregate only unless ``--reveal``).
 
 from __future__ import annotations
 
-import argparse
 import base64
 import codecs
-import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from shieldwall.signals.text import Indicator, IndicatorKind, IndicatorSet, TextIndicatorSignal
+from shieldwall.signals.text import Indicator, IndicatorKind
+from text_fresh_sets import Family, FreshSet, main
 
 OUT = Path(__file__).resolve().parent / "out" / "text_fresh2.json"
 FEED = "fresh2-feed"
@@ -56,16 +54,7 @@ INDICATORS = [
     Indicator("g10", IndicatorKind.KEYWORD, "undress photos in seconds", FEED, 0.7),
 ]
 
-ALL = frozenset(IndicatorKind)
 HOSTS = frozenset({IndicatorKind.DOMAIN, IndicatorKind.BOT_HANDLE})
-
-
-@dataclass(frozen=True)
-class Family:
-    """One obfuscation: ``apply(mention, kind, rng)``, used on indicators of ``kinds``."""
-
-    apply: Callable[[str, IndicatorKind, random.Random], str]
-    kinds: frozenset[IndicatorKind] = ALL
 
 
 def _letters(s: str, fn: Callable[[str, random.Random], str], rng: random.Random) -> str:
@@ -328,86 +317,17 @@ FILL = {
 }
 
 
-def _mention(ind: Indicator) -> str:
-    return "@" + ind.value if ind.kind is IndicatorKind.BOT_HANDLE else ind.value
-
-
-def positives(family: str, rng: random.Random) -> list[tuple[str, str]]:
-    """(indicator id, post) for every indicator the family applies to, in every frame."""
-    spec = FAMILIES[family]
-    rows = []
-    for ind in INDICATORS:
-        if ind.kind not in spec.kinds:
-            continue
-        for frame in FRAMES:
-            rows.append((ind.id, frame.format(x=spec.apply(_mention(ind), ind.kind, rng))))
-    return rows
-
-
-def benign(n: int, rng: random.Random) -> list[str]:
-    out = []
-    while len(out) < n:
-        template = rng.choice(BENIGN_TEMPLATES)
-        out.append(template.format(**{k: rng.choice(v) for k, v in FILL.items()}))
-    return out
-
-
-def evaluate(*, reveal: bool) -> dict[str, object]:
-    rng = random.Random(SEED)
-    signal = TextIndicatorSignal(IndicatorSet(INDICATORS))
-    per_family: dict[str, dict[str, object]] = {}
-    for family in FAMILIES:
-        rows = positives(family, rng)
-        missed = [text for _, text in rows if not (signal.evaluate(text).score or 0) > 0]
-        found = len(rows) - len(missed)
-        per_family[family] = {
-            "found": found,
-            "of": len(rows),
-            "recall": found / len(rows),
-            "missed": missed,
-        }
-    posts = benign(1000, rng)
-    false_hits = [p for p in posts if (signal.evaluate(p).score or 0) > 0]
-    recalls = [float(row["recall"]) for row in per_family.values()]  # type: ignore[arg-type]
-    result: dict[str, object] = {
-        "families": len(FAMILIES),
-        "positives": sum(int(row["of"]) for row in per_family.values()),  # type: ignore[call-overload]
-        "mean_recall": round(sum(recalls) / len(recalls), 3),
-        "benign_posts": len(posts),
-        "false_positives": len(false_hits),
-    }
-    if reveal:
-        result["per_family"] = per_family
-        result["min_family"] = min(per_family, key=lambda f: per_family[f]["recall"])  # type: ignore[arg-type,return-value]
-        result["false_positive_samples"] = sorted(set(false_hits))[:10]
-    return result
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reveal", action="store_true", help="per-family figures and misses")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = evaluate(reveal=args.reveal)
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-        return
-    if args.reveal:
-        per_family: dict[str, dict[str, object]] = result["per_family"]  # type: ignore[assignment]
-        for f, row in per_family.items():
-            print(f"  {f:28s} {row['found']:3d}/{row['of']:3d}  recall {row['recall']:.2f}")
-            for text in row["missed"][:3]:  # type: ignore[index]
-                print(f"      miss: {text!r}")
-    print(
-        f"fresh2 held-out: {result['families']} families, {result['positives']} positives, "
-        f"mean recall {result['mean_recall']}"
-    )
-    print(f"false positives on {result['benign_posts']} benign posts: {result['false_positives']}")
-    for sample in result.get("false_positive_samples", []):  # type: ignore[attr-defined]
-        print(f"  FP: {sample}")
+DATA = FreshSet(
+    label="fresh2",
+    out=OUT,
+    seed=SEED,
+    indicators=INDICATORS,
+    families=FAMILIES,
+    frames=FRAMES,
+    benign_templates=BENIGN_TEMPLATES,
+    fill=FILL,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(DATA, __doc__.splitlines()[0])
