@@ -25,6 +25,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.batch.ray_cluster import local_ray
+from tests.e2e.batch.stored import count, decisions_per_item
 from tests.e2e.cli.test_cli_e2e import EXE, lines
 
 pytestmark = pytest.mark.slow
@@ -99,30 +100,6 @@ def _batch(data_dir: Path, address: str, *args: str) -> subprocess.CompletedProc
     )
 
 
-def _count(db: Path, sql: str) -> int:
-    if not db.exists():
-        return 0
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return int(con.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:  # tables not created yet
-        return 0
-    finally:
-        con.close()
-
-
-def _decisions_per_item(db: Path) -> dict[str, int]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT i.content_id, COUNT(d.id) FROM items i LEFT JOIN decisions d "
-            "ON d.item_id = i.id GROUP BY i.content_id"
-        ).fetchall()
-    finally:
-        con.close()
-    return {str(cid): int(n) for cid, n in rows}
-
-
 @pytest.fixture(scope="module")
 def scanned(
     tmp_path_factory: pytest.TempPathFactory, corpus: Path, ray_address: str
@@ -151,14 +128,14 @@ def scanned(
     deadline = time.monotonic() + 180
     stored = 0
     while time.monotonic() < deadline and proc.poll() is None:
-        stored = _count(db, "SELECT COUNT(*) FROM items")
+        stored = count(db, "SELECT COUNT(*) FROM items")
         if stored >= 4:
             break
         time.sleep(0.05)
     assert proc.poll() is None, f"the scan ended before it could be killed: {proc.stderr.read()}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    stored = _count(db, "SELECT COUNT(*) FROM items")
+    stored = count(db, "SELECT COUNT(*) FROM items")
     second = _batch(data_dir, ray_address, "scan", str(corpus), "--batch-size", "8")
     assert second.returncode == 3, second.stderr  # 3: one file (broken.jpg) failed
     return data_dir, stored, lines(second)
@@ -170,7 +147,7 @@ def test_a_scan_killed_half_way_and_restarted_decides_every_item_exactly_once(
     data_dir, at_kill, out = scanned
     good = _good_ids(corpus)
     assert 0 < at_kill < len(good), "the kill did not land half-way"
-    per_item = _decisions_per_item(data_dir / "shieldwall.db")
+    per_item = decisions_per_item(data_dir / "shieldwall.db")
     assert set(per_item) == good  # nothing skipped, nothing extra (not the link out)
     assert set(per_item.values()) == {1}  # nothing decided twice
     *rows, summary = out
@@ -217,7 +194,7 @@ def test_a_third_run_finds_nothing_left_to_decide(
     *_, summary = lines(again)
     assert summary["summary"]["decided"] == 0
     assert summary["summary"]["already_decided"] == len(_good_ids(corpus))
-    assert set(_decisions_per_item(data_dir / "shieldwall.db").values()) == {1}
+    assert set(decisions_per_item(data_dir / "shieldwall.db").values()) == {1}
 
 
 def test_retro_hunt_of_a_bank_finds_the_planted_copies_and_decides_them_once(
@@ -233,7 +210,7 @@ def test_retro_hunt_of_a_bank_finds_the_planted_copies_and_decides_them_once(
     ):
         made = subprocess.run([EXE, *args], env=env, capture_output=True, text=True, timeout=120)
         assert made.returncode == 0, made.stderr
-    before = _count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions")
+    before = count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions")
     hunt = _batch(data_dir, ray_address, "retro-hunt", "--bank", "victims", "--shards", "2")
     assert hunt.returncode == 0, hunt.stderr
     *hits, summary = lines(hunt)
@@ -242,10 +219,10 @@ def test_retro_hunt_of_a_bank_finds_the_planted_copies_and_decides_them_once(
     assert {"planted/copy-of-0.png", f"photos/{photo_paths[0].name}"} <= names
     assert not any(n.startswith("gen/") for n in names)
     assert summary["summary"]["shards"] == 2
-    assert summary["summary"]["remembered"] == len(_decisions_per_item(data_dir / "shieldwall.db"))
+    assert summary["summary"]["remembered"] == len(decisions_per_item(data_dir / "shieldwall.db"))
     # `bank add` already hunted these items: the batch hunt's decision ids are the same
     # (derived from item and entries), so nothing is decided a second time.
-    assert _count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions") == before
+    assert count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions") == before
 
 
 def test_retro_hunt_of_a_new_hash_list_reports_the_copies_and_decides_nothing(
@@ -261,7 +238,7 @@ def test_retro_hunt_of_a_new_hash_list_reports_the_copies_and_decides_nothing(
     pdq = json.loads(hashed.stdout)["pdq"]
     listing = tmp_path / "list.csv"
     listing.write_text(f"signal_type,value\npdq,{pdq}\npdq,not-a-hash\n")
-    before = _count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions")
+    before = count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions")
     hunt = _batch(data_dir, ray_address, "retro-hunt", "--hashes", str(listing), "-t", "31")
     assert hunt.returncode == 0, hunt.stderr
     *hits, summary = lines(hunt)
@@ -270,7 +247,7 @@ def test_retro_hunt_of_a_new_hash_list_reports_the_copies_and_decides_nothing(
         f"photos/{photo_paths[1].name}",
     }
     assert summary["summary"]["bad_lines"] == 1
-    assert _count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions") == before
+    assert count(data_dir / "shieldwall.db", "SELECT COUNT(*) FROM decisions") == before
 
 
 def _content_ids(data_dir: Path, ids: set[object]) -> set[str]:

@@ -33,6 +33,7 @@ from PIL import Image
 
 from tests.conftest import free_port
 from tests.e2e.batch.ray_cluster import local_ray
+from tests.e2e.batch.stored import count, decisions_per_item
 from tests.e2e.cli.test_cli_e2e import EXE, lines
 from tests.s3_server import S3Server, s3_server
 
@@ -137,30 +138,6 @@ def _scan(
     )
 
 
-def _count(db: Path, sql: str) -> int:
-    if not db.exists():
-        return 0
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return int(con.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:  # tables not created yet
-        return 0
-    finally:
-        con.close()
-
-
-def _decisions_per_item(db: Path) -> dict[str, int]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT i.content_id, COUNT(d.id) FROM items i LEFT JOIN decisions d "
-            "ON d.item_id = i.id GROUP BY i.content_id"
-        ).fetchall()
-    finally:
-        con.close()
-    return {str(cid): int(n) for cid, n in rows}
-
-
 @pytest.fixture(scope="module")
 def scanned(
     tmp_path_factory: pytest.TempPathFactory,
@@ -201,13 +178,13 @@ def scanned(
     )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and proc.poll() is None:
-        if _count(db, "SELECT COUNT(*) FROM items") >= 4:
+        if count(db, "SELECT COUNT(*) FROM items") >= 4:
             break
         time.sleep(0.05)
     assert proc.poll() is None, f"the scan ended before it could be killed: {proc.stderr.read()}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    at_kill = _count(db, "SELECT COUNT(*) FROM items")
+    at_kill = count(db, "SELECT COUNT(*) FROM items")
     second = _scan(data_dir, moto, "s3://corpus", ray_address, "--batch-size", "8")
     assert second.returncode == 3, second.stderr  # 3: the bad objects failed
     return data_dir, at_kill, lines(second)
@@ -219,7 +196,7 @@ def test_a_killed_bucket_scan_restarted_decides_every_object_exactly_once(
     data_dir, at_kill, out = scanned
     good = {f"s3://corpus/{k}" for k, err in corpus.items() if not err}
     assert 0 < at_kill < len(good), "the kill did not land half-way"
-    per_item = _decisions_per_item(data_dir / "shieldwall.db")
+    per_item = decisions_per_item(data_dir / "shieldwall.db")
     assert set(per_item) == good  # nothing skipped, nothing extra (not the folder marker)
     assert set(per_item.values()) == {1}  # nothing decided twice
     *rows, summary = out
@@ -249,7 +226,7 @@ def test_odd_keys_are_decided_under_their_exact_keys(
     scanned: tuple[Path, int, list[dict[str, Any]]],
 ) -> None:
     data_dir, _, _ = scanned
-    stored = set(_decisions_per_item(data_dir / "shieldwall.db"))
+    stored = set(decisions_per_item(data_dir / "shieldwall.db"))
     assert {f"s3://corpus/{k}" for k in ODD_KEYS} <= stored
 
 
@@ -335,7 +312,7 @@ def test_a_source_that_cannot_be_listed_is_one_clear_error(
     assert done.returncode == exit_code, done.stdout + done.stderr
     assert f"[{code}]" in done.stderr
     assert "Traceback" not in done.stderr
-    assert _count(tmp_path / "shieldwall.db", "SELECT COUNT(*) FROM items") == 0
+    assert count(tmp_path / "shieldwall.db", "SELECT COUNT(*) FROM items") == 0
 
 
 def test_refused_credentials_are_one_clear_error(
