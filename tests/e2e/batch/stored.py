@@ -3,7 +3,11 @@ so the scans' kill-and-resume tests can count while the scan runs or after it di
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 
@@ -31,3 +35,20 @@ def decisions_per_item(db: Path) -> dict[str, int]:
     finally:
         con.close()
     return {str(cid): int(n) for cid, n in rows}
+
+
+def kill_after_stored(args: list[str], env: dict[str, str], db: Path, items: int = 4) -> int:
+    """Start a batch CLI run, SIGKILL it once ``items`` items are committed, and return how
+    many were stored at the kill: the first half of a kill-and-resume test."""
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
+        if count(db, "SELECT COUNT(*) FROM items") >= items:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, f"the scan ended before it could be killed: {proc.stderr.read()}"  # type: ignore[union-attr]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return count(db, "SELECT COUNT(*) FROM items")

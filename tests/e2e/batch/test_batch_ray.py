@@ -13,10 +13,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.batch.ray_cluster import local_ray
-from tests.e2e.batch.stored import count, decisions_per_item
+from tests.e2e.batch.stored import count, decisions_per_item, kill_after_stored
 from tests.e2e.cli.test_cli_e2e import EXE, lines
 
 pytestmark = pytest.mark.slow
@@ -108,34 +106,8 @@ def scanned(
     then by a second CLI to the end: (data dir, items stored at the kill, second run's lines)."""
     data_dir = tmp_path_factory.mktemp("state")
     db = data_dir / "shieldwall.db"
-    proc = subprocess.Popen(
-        [
-            EXE,
-            "batch",
-            "scan",
-            str(corpus),
-            "--address",
-            ray_address,
-            "--batch-size",
-            "2",
-            "--json",
-        ],
-        env=_env(data_dir),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 180
-    stored = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        stored = count(db, "SELECT COUNT(*) FROM items")
-        if stored >= 4:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, f"the scan ended before it could be killed: {proc.stderr.read()}"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    stored = count(db, "SELECT COUNT(*) FROM items")
+    command = [EXE, "batch", "scan", str(corpus), "--address", ray_address, "--batch-size", "2"]
+    stored = kill_after_stored([*command, "--json"], _env(data_dir), db)
     second = _batch(data_dir, ray_address, "scan", str(corpus), "--batch-size", "8")
     assert second.returncode == 3, second.stderr  # 3: one file (broken.jpg) failed
     return data_dir, stored, lines(second)

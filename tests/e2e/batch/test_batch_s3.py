@@ -20,10 +20,8 @@ from __future__ import annotations
 import io
 import os
 import resource
-import signal
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,7 @@ from PIL import Image
 
 from tests.conftest import free_port
 from tests.e2e.batch.ray_cluster import local_ray
-from tests.e2e.batch.stored import count, decisions_per_item
+from tests.e2e.batch.stored import count, decisions_per_item, kill_after_stored
 from tests.e2e.cli.test_cli_e2e import EXE, lines
 from tests.s3_server import S3Server, s3_server
 
@@ -157,34 +155,10 @@ def scanned(
         made = _cli(data_dir, *args)
         assert made.returncode == 0, made.stderr
     db = data_dir / "shieldwall.db"
-    proc = subprocess.Popen(
-        [
-            EXE,
-            "batch",
-            "scan",
-            "s3://corpus",
-            "--endpoint-url",
-            moto.endpoint,
-            "--address",
-            ray_address,
-            "--batch-size",
-            "2",
-            "--json",
-        ],
-        env=_env(data_dir),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    command = [EXE, "batch", "scan", "s3://corpus", "--endpoint-url", moto.endpoint]
+    at_kill = kill_after_stored(
+        [*command, "--address", ray_address, "--batch-size", "2", "--json"], _env(data_dir), db
     )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:
-        if count(db, "SELECT COUNT(*) FROM items") >= 4:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, f"the scan ended before it could be killed: {proc.stderr.read()}"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    at_kill = count(db, "SELECT COUNT(*) FROM items")
     second = _scan(data_dir, moto, "s3://corpus", ray_address, "--batch-size", "8")
     assert second.returncode == 3, second.stderr  # 3: the bad objects failed
     return data_dir, at_kill, lines(second)
