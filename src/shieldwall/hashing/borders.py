@@ -107,7 +107,9 @@ def find_flat_borders(luma: LumaArray) -> Box | None:
     stops at the first row with detail. Columns likewise. ``None`` when nothing
     is trimmed.
     """
-    f = luma.astype(np.float64)
+    # int16 holds every neighbour difference exactly; the means come out as float64 as
+    # before, at a quarter of the memory traffic of a float64 copy.
+    f = luma.astype(np.int16)
     h, w = f.shape
     if h < 8 or w < 8:
         return None
@@ -220,15 +222,17 @@ def find_caption_bands(luma: LumaArray) -> list[tuple[str, float]]:
     (>= 40%: big caption fonts cover the rest) share the edge row's dominant grey
     level, i.e. a plain strip with text on it. Bands under 4% or over 40% of the height are ignored.
     """
-    f = luma.astype(np.float64)
-    h = f.shape[0]
+    h = luma.shape[0]
     if h < 16:
         return []
+    # Only the rows a band may cover are read: a run longer than 40% is refused anyway, so
+    # it is enough to know that it is longer.
+    reach = min(h, int(0.40 * h) + 1)
     found: list[tuple[str, float]] = []
-    for side, rows in (("top", f), ("bottom", f[::-1])):
+    for side, rows in (("top", luma[:reach]), ("bottom", luma[::-1][:reach])):
         edge = rows[: max(1, h // 100)]
         level = float(np.median(edge))
-        share = np.mean(np.abs(rows - level) <= 14, axis=1)
+        share = np.mean(np.abs(rows.astype(np.int16) - level) <= 14, axis=1)
         run = _flat_run(-share, -0.4)  # leading rows whose share is >= 0.4
         # Rows of text are mostly background too, so the run covers the whole band.
         fraction = run / h
