@@ -275,6 +275,22 @@ def test_tall_caption_band_with_large_text_is_measured_to_its_height(
     assert abs(bands["bottom"] - percent / 100) <= 0.01
 
 
+@pytest.mark.parametrize(("percent", "found"), [(38, True), (42, False), (60, False), (100, False)])
+def test_a_band_over_40_percent_of_the_height_is_not_a_caption(
+    photo: Image.Image, percent: int, found: bool
+) -> None:
+    """The finder reads only the rows a caption may cover; a plain band taller than 40%
+    (or a plain image) must still be refused, not cut at the rows it read."""
+    grey = np.array(photo.convert("L"))
+    h = grey.shape[0]
+    grey[h - round(h * percent / 100) :] = 255
+    grey[-max(2, h // 100) - 4 :, 10:30] = 0  # a speck of text in the band
+    bands = dict(find_caption_bands(grey))
+    assert ("bottom" in bands) is found
+    if found:
+        assert abs(bands["bottom"] - percent / 100) <= 0.02
+
+
 def test_caption_painted_over_the_picture_is_filled_in(photo_paths: list[Path]) -> None:
     image = Image.open(next(p for p in photo_paths if "moon" in p.name)).convert("RGB")
     image.thumbnail((640, 640))
