@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         True,
         description="Also search flipped, rotated, de-bordered and cropped variants of uploads.",
     )
+    local_features: bool = Field(
+        True,
+        description="Store ORB keypoints with entries added from an image and, when PDQ "
+        "finds nothing, look for such entries by keypoints verified with RANSAC.",
+    )
     webhook_url: str | None = Field(
         None, description="Platform endpoint that receives signed decision webhooks."
     )
