@@ -136,3 +136,22 @@ def test_a_local_match_is_described_for_a_moderator() -> None:
     assert describe_local_match(variant) == "matched via local features (37 inliers)"
     assert describe_variant(variant) == "matched via local features (37 inliers)"
     assert describe_local_match("crop(center,80%)") is None
+
+
+def test_a_large_index_turns_approximate_and_keeps_finding_the_right_entry(
+    photo_paths: list[Path], castle: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shieldwall.index.local_features as module
+
+    monkeypatch.setattr(module, "FLAT_MAX_ROWS", 3_000)  # the IVF path on a small corpus
+    index: DescriptorIndex[str] = DescriptorIndex()
+    for p in photo_paths:
+        index.add(p.name, extract_local_features(np.asarray(_rgb(p))).descriptors)
+    assert index.approximate and len(index) == len(photo_paths)
+    castle_name = next(p.name for p in photo_paths if "castle" in p.name)
+    rows = index.descriptor_count
+    index.discard(castle_name)
+    index.add("again", extract_local_features(np.asarray(castle)).descriptors)
+    found = index.candidates(_query(_off_centre_crop(castle)).descriptors)
+    assert found and found[0].key == "again"
+    assert index.memory_bytes() >= rows * 32
