@@ -532,6 +532,13 @@ def main() -> None:
         print(f"- by min inliers, through the index: {lf_fmr['sweep_index']}")
         print(f"- worst pairs: {lf_fmr['brute_over_floor'][:8]}")
         print(f"- query extraction + retrieval CPU: {lf_fmr['query_cpu_ms_median']:.1f} ms")
+        print(f"- one verification CPU: {lf_fmr['verify_cpu_ms_median']:.1f} ms")
+        print(
+            f"- bank: {lf_fmr['bank_entries']} entries, {lf_fmr['bank_descriptors']:,} rows, "
+            f"index {lf_fmr['index_memory_bytes'] / 1e6:.1f} MB "
+            f"({'IVF' if lf_fmr['index_approximate'] else 'brute force'}), "
+            f"stored blob {lf_fmr['blob_bytes_mean'] / 1e3:.1f} KB an entry"
+        )
     print("\n## Cost\n")
     for k, v in costs.items():
         print(f"- {k}: {v:.2f}" if isinstance(v, float) else f"- {k}: {v}")

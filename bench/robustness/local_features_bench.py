@@ -101,7 +101,8 @@ def false_matches(paths: list[Path], load: Any, group: Any) -> dict[str, Any]:
     brute: list[tuple[int, str, str]] = []
     through_index: list[tuple[int, str, str]] = []
     pairs = 0
-    cpu = []
+    cpu: list[float] = []
+    verify_cpu: list[float] = []
     for p in paths:
         pixels = np.asarray(load(p, 1024))
         started = time.process_time()
@@ -112,7 +113,9 @@ def false_matches(paths: list[Path], load: Any, group: Any) -> dict[str, Any]:
             if group(other) == group(p.name):
                 continue
             pairs += 1
+            started = time.process_time()
             v = verify(feats, bank[other], _PARAMS)
+            verify_cpu.append(time.process_time() - started)
             if v.matched:
                 brute.append((v.inliers, p.name, other))
                 if other in cands:
@@ -126,7 +129,10 @@ def false_matches(paths: list[Path], load: Any, group: Any) -> dict[str, Any]:
         "sweep_brute": {t: sum(1 for b in brute if b[0] >= t) for t in SWEEP},
         "sweep_index": {t: sum(1 for b in through_index if b[0] >= t) for t in SWEEP},
         "query_cpu_ms_median": 1000 * float(np.median(cpu)),
+        "verify_cpu_ms_median": 1000 * float(np.median(verify_cpu)),
         "bank_descriptors": index.descriptor_count,
         "bank_entries": len(index),
+        "index_memory_bytes": index.memory_bytes(),
+        "index_approximate": index.approximate,
         "blob_bytes_mean": float(np.mean([len(f.to_bytes()) for f in bank.values()])),
     }
