@@ -67,3 +67,23 @@ def test_bank_add_without_local_features_stores_none(
     added = run(data_dir, "bank", "add", "v", str(photo_paths[0]), "--no-local-features", "--json")
     assert added.returncode == 0, added.stderr
     assert lines(added)[0]["local_features"] == 0
+
+
+def test_a_flat_image_stores_no_keypoints_and_a_noise_flood_matches_nothing(
+    tmp_path: Path, data_dir: Path, photo_paths: list[Path]
+) -> None:
+    import numpy as np
+
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (800, 600), (90, 90, 90)).save(flat)
+    noise = tmp_path / "noise.png"
+    rng = np.random.default_rng(5)
+    Image.fromarray(rng.integers(0, 256, (2500, 2500, 3), dtype=np.uint8)).save(noise)
+    assert run(data_dir, "bank", "create", "v").returncode == 0
+    added = run(data_dir, "bank", "add", "v", str(flat), str(photo_paths[0]), "--json")
+    assert added.returncode == 0, added.stderr
+    assert lines(added)[0]["local_features"] == 1  # the photo's; the flat image has none
+    matched = lines(run(data_dir, "match", "--json", str(noise), str(flat)))
+    assert [m["path"] for m in matched] == [str(noise), str(flat)]
+    local = [x for m in matched for x in m["matches"] if x.get("variant", "").startswith("local_")]
+    assert local == []

@@ -5,6 +5,7 @@ matching with their entry (added later, withdrawn, gained by a re-import, after 
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,22 @@ def test_the_store_refuses_bad_features(store: BankStore, bank: str, entry: NewE
     ):
         with pytest.raises(InvalidRecordError):
             store.add_entries(bank=bank, entries=[bad])
+
+
+def test_hostile_uploads_neither_crash_nor_match(
+    store: BankStore, bank: str, entry: NewEntry
+) -> None:
+    store.add_entries(bank=bank, entries=[entry])
+    matcher = Matcher(store, local_features=True)
+    flat = Image.new("RGB", (900, 600), (120, 120, 120))
+    tiny = Image.new("RGB", (6, 4), (0, 0, 0))
+    noise = Image.fromarray(
+        np.random.default_rng(3).integers(0, 256, (3000, 3000, 3), dtype=np.uint8)
+    )
+    for upload in (flat, tiny, noise):
+        query = _query(upload)
+        assert query.local_features is not None
+        assert len(query.local_features) <= QUERY_FEATURES
+        started = time.process_time()
+        assert matcher.match(query).active == ()
+        assert time.process_time() - started < 2.0
