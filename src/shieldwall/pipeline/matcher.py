@@ -28,17 +28,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shieldwall.hashing.local_features import (
-    DEFAULT_VERIFY,
-    LocalFeatures,
-    VerifyParams,
-    local_match_variant,
-    verify,
-)
+from shieldwall.hashing.local_features import DEFAULT_VERIFY, LocalFeatures, VerifyParams
 from shieldwall.hashing.robust import compatible, describe_variant, meets_windows
 from shieldwall.hashing.values import MatchedVariant
 from shieldwall.index import CorruptIndexError
-from shieldwall.index.local_features import DescriptorIndex
+from shieldwall.pipeline.local_stage import LocalFeatureStage
 from shieldwall.pipeline.match_indexes import (
     SLOTS,
     SNAPSHOT_FORMAT,
@@ -138,9 +132,7 @@ class Matcher:
         local_verify: VerifyParams = DEFAULT_VERIFY,
     ) -> None:
         self._store = store
-        self._local_enabled = local_features
-        self._local_verify = local_verify
-        self._local: DescriptorIndex[int] = DescriptorIndex()
+        self._local = LocalFeatureStage(store, enabled=local_features, params=local_verify)
         self._refresh_interval = refresh_interval_s
         self._refreshed_at = 0.0
         self._snapshot_dir = snapshot_dir
@@ -161,7 +153,7 @@ class Matcher:
             with self._lock:
                 if not self._load_snapshot():
                     self._build_from_store()
-                self._build_local_features()
+                self._local.rebuild()
             assert self._idx is not None
             self._catch_up(self._idx)
 
@@ -196,7 +188,7 @@ class Matcher:
         """Whether the second stage is on and some matching entry holds local features:
         callers compute an upload's keypoints only then."""
         self._ensure()
-        return self._local_enabled and len(self._local) > 0
+        return self._local.active
 
     def local_features_memory_bytes(self) -> int:
         """The descriptor index's size in memory (rows and their owners)."""
@@ -224,7 +216,7 @@ class Matcher:
             if not changes:
                 self._refreshed_at = time.monotonic()
                 return applied
-            features = self._features_added(changes)
+            features = self._local.features_added(changes)
             with self._lock:
                 for run in _runs(changes):
                     first = run[0]
@@ -232,13 +224,10 @@ class Matcher:
                     if first.op == "add":
                         idx.add(first.signal_type, ids, [c.value for c in run])
                         idx.add_variants({e: variants[e] for e in ids if e in variants})
-                        for e in ids:
-                            if e in features:
-                                self._local.add(e, features[e].descriptors)
+                        self._local.add({e: features[e] for e in ids if e in features})
                     else:
                         idx.remove(first.signal_type, ids)
-                        for e in ids:
-                            self._local.discard(e)
+                        self._local.remove(ids)
                 self._seq = changes[-1].seq
             applied += len(changes)
 
@@ -336,7 +325,7 @@ class Matcher:
             self._explain(q, row, entries, names, wanted, threshold)
             for q, row in zip(queries, raw, strict=True)
         ]
-        if self._local_enabled and len(self._local):
+        if self._local.active:
             outcomes = self._second_stage(queries, outcomes, wanted)
         if self._holds is not None:
             outcomes = [self._holds(o) for o in outcomes]
@@ -348,94 +337,34 @@ class Matcher:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _features_added(self, changes: Sequence[EntryChange]) -> dict[int, LocalFeatures]:
-        """Local features of the PDQ entries ``changes`` add (none when the stage is off)."""
-        if not self._local_enabled:
-            return {}
-        ids = [c.entry_id for c in changes if c.op == "add" and c.signal_type is HashKind.PDQ]
-        if not ids:
-            return {}
-        blobs = self._store.local_features_for(entry_ids=ids)
-        return {int(e): LocalFeatures.from_bytes(b) for e, b in blobs.items()}
-
-    def _build_local_features(self) -> None:
-        """The descriptor index from the store (matching entries with features). Not in the
-        snapshot: rebuilt on every load, then kept in step by the change log like the rest
-        (an add replaces, a remove discards, so replaying changes it already holds is
-        harmless)."""
-        self._local = DescriptorIndex()
-        if not self._local_enabled:
-            return
-        for chunk in self._store.iter_active_local_features():
-            for entry_id, blob in chunk:
-                self._local.add(int(entry_id), LocalFeatures.from_bytes(blob).descriptors)
-
     def _second_stage(
         self,
         queries: Sequence[Query],
         outcomes: list[MatchOutcome],
         wanted: set[str] | None,
     ) -> list[MatchOutcome]:
-        """Local features for the uploads the PDQ stage found nothing for.
-
-        The descriptor index proposes a few entries by votes; each is verified with RANSAC
-        against its stored keypoints (read from the store for those few only). A verified
-        entry is reported like a PDQ match at its bank's threshold (``distance`` = the
-        threshold: it was *not* found closer, so a rule asking for a closer PDQ match does
-        not fire on it) with ``variant`` ``local_features(<inliers>)``.
-        """
+        """Local features (:mod:`shieldwall.pipeline.local_stage`) for the uploads the PDQ
+        stage found nothing for; the others keep their outcome."""
         out = list(outcomes)
         for i, (q, outcome) in enumerate(zip(queries, outcomes, strict=True)):
-            if outcome.matches or q.local_features is None or not len(q.local_features):
+            if outcome.matches or q.local_features is None:
                 continue
-            with self._lock:
-                votes = self._local.candidates(q.local_features.descriptors)
-            if not votes:
+            verified = self._local.verified(q.local_features)
+            if not verified:
                 continue
-            blobs = self._store.local_features_for(entry_ids=[v.key for v in votes])
-            verified: dict[int, int] = {}
-            for v in votes:
-                if v.key in blobs:
-                    entry = LocalFeatures.from_bytes(blobs[EntryId(v.key)])
-                    result = verify(q.local_features, entry, self._local_verify)
-                    if result.matched:
-                        verified[v.key] = result.inliers
-            if verified:
-                out[i] = self._local_outcome(verified, wanted)
-        return out
-
-    def _local_outcome(self, verified: Mapping[int, int], wanted: set[str] | None) -> MatchOutcome:
-        entries = self._store.entries_by_ids(ids=set(verified))
-        matches: list[Match] = []
-        negatives: list[Match] = []
-        notes: list[str] = []
-        for entry_id, inliers in sorted(verified.items(), key=lambda kv: -kv[1]):
-            entry = entries.get(EntryId(entry_id))
-            if entry is None or not entry.matching:
-                continue
-            m = Match(
-                bank=entry.bank_name,
-                entry_id=entry_id,
-                signal_type=HashKind.PDQ,
-                distance=entry.bank_threshold,
-                bank_purpose=entry.bank_purpose,
-                threshold=entry.bank_threshold,
-                variant=local_match_variant(inliers),
+            found = self._local.matches(
+                verified, self._store.entries_by_ids(ids=set(verified)), wanted
             )
-            if entry.bank_purpose is BankPurpose.NEGATIVE:
-                negatives.append(m)
-            elif wanted is None or m.bank in wanted:
-                matches.append(m)
-        if negatives and matches:
-            by = negatives[0]
-            matches = [dataclasses.replace(m, suppressed_by=by.entry_id) for m in matches]
-            notes.append(f"suppressed by negative bank {by.bank!r} entry {by.entry_id}")
-        notes.extend(
-            f"{m.bank} entry {m.entry_id} {describe_variant(m.variant)}"
-            for m in matches
-            if m.variant is not None
-        )
-        return MatchOutcome(tuple(matches + negatives), tuple(notes))
+            matches, notes = list(found.matches), []
+            if found.negatives and matches:
+                by = found.negatives[0]
+                matches = [dataclasses.replace(m, suppressed_by=by.entry_id) for m in matches]
+                notes.append(f"suppressed by negative bank {by.bank!r} entry {by.entry_id}")
+            notes.extend(
+                f"{m.bank} entry {m.entry_id} {describe_variant(m.variant)}" for m in matches
+            )
+            out[i] = MatchOutcome(tuple(matches) + found.negatives, tuple(notes))
+        return out
 
     def _explain(
         self,
