@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shieldwall.hashing.local_features import (
     DEFAULT_VERIFY,
@@ -33,12 +33,11 @@ __all__ = ["LocalFeatureStage", "LocalMatches"]
 
 @dataclass(frozen=True, slots=True)
 class LocalMatches:
-    """What the stage found for one upload: matches, negative-bank matches, and the entry
-    ids with their inlier counts (for the notes)."""
+    """What the stage found for one upload: matches, and negative-bank matches apart (they
+    suppress the others, as in the PDQ stage)."""
 
     matches: tuple[Match, ...] = ()
     negatives: tuple[Match, ...] = ()
-    inliers: Mapping[int, int] = field(default_factory=dict)
 
 
 class LocalFeatureStage:
@@ -147,4 +146,4 @@ class LocalFeatureStage:
                 negatives.append(m)
             elif wanted is None or m.bank in wanted:
                 matches.append(m)
-        return LocalMatches(tuple(matches), tuple(negatives), dict(verified))
+        return LocalMatches(tuple(matches), tuple(negatives))
