@@ -68,6 +68,7 @@ from shieldwall.hashing.robust import (  # noqa: E402
 )
 from shieldwall.index import MihPdqIndex  # noqa: E402
 import augly_catalogue  # noqa: E402
+import local_features_bench as lfb  # noqa: E402
 
 THRESHOLD = 31
 _ONLY = {n for n in os.environ.get("SHIELDWALL_BENCH_ONLY", "").split(",") if n}
@@ -113,6 +114,7 @@ def _dist(a: str, b: str) -> int:
 def recall_one(job: tuple[Path, list[Path]]) -> dict[str, Any]:
     """All families' edits of one photo: which columns matched, and through which variant."""
     path, other_paths = job
+    corpus = common.photo_paths()
     original = _load(path, ORIGINAL_SIDE)
     others = [_load(p, 512) for p in other_paths]
     pixels = np.asarray(original)
@@ -158,6 +160,14 @@ def recall_one(job: tuple[Path, list[Path]]) -> dict[str, Any]:
             "n_variants": len(variants),
             "seconds": seconds,
         }
+        if "lf" not in SKIP:
+            # The photos the edit shows (collage tiles, backgrounds) and their near-duplicates
+            # (DATA.md's groups: the chessboard series shows one chessboard) are not wrong.
+            groups = {_near_duplicate_group(p.name) for p in [path, *other_paths]}
+            related = {p.name for p in corpus if _near_duplicate_group(p.name) in groups}
+            lf = lfb.query(edited, path.name, corpus, _load, related)
+            out[name].update(lf)
+            out[name]["sw_bank_lf"] = out[name]["sw_bank"] or lf["lf_right"] >= lfb.MIN_INLIERS
     return out
 
 
@@ -393,7 +403,14 @@ def main() -> None:
     with Pool(int(os.environ.get("SHIELDWALL_BENCH_PROCS", "2"))) as pool:
         per_photo = pool.map(recall_one, jobs, chunksize=1)
         fmr = false_matches(paths, pool) if "fmr" not in SKIP else None
-    columns = ("meta", "sw_plain", "sw_variants", "sw_bank")
+    lf_fmr = (
+        lfb.false_matches(paths, _load, _near_duplicate_group)
+        if not {"lf", "lf_fmr"} & SKIP
+        else None
+    )
+    columns: tuple[str, ...] = ("meta", "sw_plain", "sw_variants", "sw_bank")
+    if "lf" not in SKIP:
+        columns += ("sw_bank_lf",)
     transforms: dict[str, dict[str, Any]] = {}
     for name, (half, group) in SELECTED.items():
         rows = [p[name] for p in per_photo]
@@ -407,6 +424,27 @@ def main() -> None:
             "top_variant": via[0][0] if via else None,
             "top_variant_bank": via_bank[0][0] if via_bank else None,
         }
+        if "lf" in columns[-1]:
+            transforms[name]["lf_sweep"] = {
+                t: sum(r["sw_bank"] or r["lf_right"] >= t for r in rows) / len(rows)
+                for t in lfb.SWEEP
+            }
+            transforms[name]["lf_alone"] = sum(
+                r["lf_right"] >= lfb.MIN_INLIERS for r in rows
+            ) / len(rows)
+            transforms[name]["lf_wrong_max"] = max(r["lf_wrong"] for r in rows)
+            for part in ("cpu", "extract", "search"):
+                transforms[name][f"lf_{part}_ms_median"] = 1000 * float(
+                    np.median([r[f"lf_{part}_s"] for r in rows])
+                )
+            transforms[name]["lf_wrong_names"] = sorted(
+                {f"{r['lf_wrong_name']}:{r['lf_wrong']}" for r in rows if r["lf_wrong_name"]}
+            )
+            transforms[name]["lf_misses"] = [
+                (r["lf_rank"], r["lf_reason"], r["lf_keypoints"])
+                for r in rows
+                if r["lf_right"] < lfb.MIN_INLIERS
+            ]
     families = transforms  # one transform per family (parameters drawn per photo)
     seconds = [r["seconds"] for p in per_photo for r in p.values()]
     index_size = int(os.environ.get("SHIELDWALL_BENCH_INDEX", "1000000"))
@@ -428,6 +466,7 @@ def main() -> None:
                     "sw_plain",
                     "plain-hash bank",
                     "bank add (regions)",
+                    *(["bank add + local features"] if len(columns) > 4 else []),
                     "matched via",
                     "via (bank add)",
                 ],
@@ -453,6 +492,17 @@ def main() -> None:
             f"bank add {means['sw_bank']:.3f}; families below goal: meta<0.90 {below['meta']}, "
             f"plain-hash bank<0.90 {below['sw_variants']}, bank add<0.95 {below['sw_bank']}\n"
         )
+        if "sw_bank_lf" in means:
+            lf_below = sum(transforms[n]["sw_bank_lf"] < 0.95 for n in names)
+            print(
+                f"bank add + local features (min inliers {lfb.MIN_INLIERS}): mean "
+                f"{means['sw_bank_lf']:.3f}, below 0.95: {lf_below}; sweep of min inliers "
+                + ", ".join(
+                    f"{t}: {np.mean([transforms[n]['lf_sweep'][t] for n in names]):.3f}"
+                    for t in lfb.SWEEP
+                )
+                + "\n"
+            )
     if fmr is not None:
         rate = fmr["rate"]
         print(
@@ -473,6 +523,22 @@ def main() -> None:
                 ],
             )
         )
+    if lf_fmr is not None:
+        print(
+            f"\n## Local features: false matches on {lf_fmr['pairs']:,} ordered pairs of "
+            f"distinct photos (every pair verified; through the index)\n"
+        )
+        print(f"- by min inliers, brute force: {lf_fmr['sweep_brute']}")
+        print(f"- by min inliers, through the index: {lf_fmr['sweep_index']}")
+        print(f"- worst pairs: {lf_fmr['brute_over_floor'][:8]}")
+        print(f"- query extraction + retrieval CPU: {lf_fmr['query_cpu_ms_median']:.1f} ms")
+        print(f"- one verification CPU: {lf_fmr['verify_cpu_ms_median']:.1f} ms")
+        print(
+            f"- bank: {lf_fmr['bank_entries']} entries, {lf_fmr['bank_descriptors']:,} rows, "
+            f"index {lf_fmr['index_memory_bytes'] / 1e6:.1f} MB "
+            f"({'IVF' if lf_fmr['index_approximate'] else 'brute force'}), "
+            f"stored blob {lf_fmr['blob_bytes_mean'] / 1e3:.1f} KB an entry"
+        )
     print("\n## Cost\n")
     for k, v in costs.items():
         print(f"- {k}: {v:.2f}" if isinstance(v, float) else f"- {k}: {v}")
@@ -491,6 +557,8 @@ def main() -> None:
             "families_worst": families,
             "selected": sorted(SELECTED) if _ONLY else _SPLIT,
             "false_matches": fmr,
+            "local_features_false_matches": lf_fmr,
+            "local_features_min_inliers": lfb.MIN_INLIERS,
             "cost": costs,
             "variant_ms_median": 1000 * float(np.median(seconds)),
             "runtime_s": time.time() - started,

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         True,
         description="Also search flipped, rotated, de-bordered and cropped variants of uploads.",
     )
+    local_features: bool = Field(
+        False,
+        description="When PDQ finds nothing, look for bank entries added from an image "
+        "(`bank add FILE` stores their ORB keypoints) by keypoints verified with RANSAC. Off "
+        "by default: while any entry holds keypoints it costs ~65 ms of CPU per upload that "
+        "matches nothing (bench/RESULTS.md), several times a scan's own cost.",
+    )
     webhook_url: str | None = Field(
         None, description="Platform endpoint that receives signed decision webhooks."
     )

@@ -203,6 +203,7 @@ class Runtime:
                 snapshot_dir=self.settings.index_dir,
                 quality_threshold=self.settings.quality_threshold,
                 refresh_interval_s=self.matcher_refresh_s,
+                local_features=self.settings.local_features,
             )
             self._matcher.use_holds(self.match_holds.apply)
             self._matcher.load()

@@ -125,6 +125,11 @@ class NewEntry:
     who holds the image can compute besides the plain hash (``bank_variants``; the browser
     hasher does). Only for PDQ entries; at most 16. They make cropped, captioned and
     overlaid copies findable; matching reports them as the entry itself."""
+    local_features: bytes | None = None
+    """ORB keypoints of the same original, in the compact form of
+    ``shieldwall.hashing.local_features.LocalFeatures.to_bytes`` (about 18 KB): only
+    where the image is at hand (``bank add`` from a file). Only for PDQ entries. They let
+    the optional second matching stage find copies that lost too much picture for PDQ."""
 
 
 @dataclass(frozen=True, slots=True)

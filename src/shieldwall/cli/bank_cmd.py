@@ -33,6 +33,7 @@ from shieldwall.exchange import (
 )
 from shieldwall.hashing import DecodeLimits, decode_image, hash_image_bytes, iter_image_files
 from shieldwall.hashing.files import read_limited
+from shieldwall.hashing.local_features import BANK_FEATURES, extract_local_features
 from shieldwall.hashing.robust import bank_variants
 from shieldwall.hashing.values import normalize_hash
 from shieldwall.pipeline.bank_import import import_lines
@@ -159,20 +160,29 @@ def _merge_hunts(reports: list[RetroHuntReport]) -> RetroHuntReport | None:
 
 
 def hash_for_bank(
-    path: Path, limits: DecodeLimits, *, with_variants: bool
-) -> tuple[ImageHashes, tuple[tuple[str, str], ...]]:
-    """A file's plain hashes and, when asked, its bank-side variants (PDQ of regions).
+    path: Path, limits: DecodeLimits, *, with_variants: bool, with_local_features: bool = False
+) -> tuple[ImageHashes, tuple[tuple[str, str], ...], bytes | None]:
+    """A file's plain hashes and, when asked, its bank-side variants (PDQ of regions) and
+    its local features (ORB keypoints, ``LocalFeatures.to_bytes``).
 
-    Both come from the same bytes read once and the same safe decoder (size and
+    All come from the same bytes read once and the same safe decoder (size and
     pixel limits, EXIF orientation); the plain hashes are computed exactly as
     without variants, so ``--variants`` never changes what the entry itself is.
     """
     data = read_limited(path, limits)
     hashes = hash_image_bytes(data, limits=limits)
-    if not with_variants:
-        return hashes, ()
-    regions = bank_variants(decode_image(data, limits=limits))
-    return hashes, tuple((v.name, v.pdq) for v in regions)
+    if not with_variants and not with_local_features:
+        return hashes, (), None
+    decoded = decode_image(data, limits=limits)
+    regions = tuple((v.name, v.pdq) for v in bank_variants(decoded)) if with_variants else ()
+    features = (
+        extract_local_features(decoded.pixels, max_features=BANK_FEATURES)
+        if with_local_features
+        else None
+    )
+    # An image with too few keypoints (a flat picture) stores none: it could never verify.
+    blob = features.to_bytes() if features is not None and len(features) else None
+    return hashes, regions, blob
 
 
 @bank_app.command("add")
@@ -194,9 +204,20 @@ def add(
             "match (default: on).",
         ),
     ] = True,
+    local_features: Annotated[
+        bool | None,
+        typer.Option(
+            "--local-features/--no-local-features",
+            help="With image files, also store ORB keypoints of each image (~18 KB), so "
+            "copies that lost too much picture for PDQ (off-centre crops, screenshots, "
+            "photos of a screen) can be found once SHIELDWALL_LOCAL_FEATURES turns the "
+            "keypoint stage on (default: on).",
+        ),
+    ] = True,
     json_out: JsonOpt = False,
 ) -> None:
-    """Add hashes, or images (hashed here: PDQ with its region variants, MD5 and SHA-256)."""
+    """Add hashes, or images (hashed here: PDQ with its region variants and keypoints, MD5
+    and SHA-256)."""
     prov = Provenance(source=source, case_id=case_id)
     entries: list[NewEntry] = []
     from_images: list[int] = []  # positions of the PDQ entries hashed here, to count variants
@@ -213,15 +234,29 @@ def add(
         raise _fail(exc) from exc
     settings = state.settings
     limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
+    # Stored whatever the setting (cheap: ~18 KB an entry), so that turning the keypoint
+    # stage on later finds the entries added before.
+    keypoints = local_features
     for path in iter_image_files(paths or []):
         try:
-            result, regions = hash_for_bank(path, limits, with_variants=variants)
+            result, regions, features = hash_for_bank(
+                path, limits, with_variants=variants, with_local_features=keypoints
+            )
         except ShieldwallError as exc:
             failed += 1
             stderr.print(f"[red]{escape(str(path))}[/red]: {escape(f'[{exc.code}] {exc.message}')}")
             continue
         from_images.append(len(entries))
-        entries.append(NewEntry(HashKind.PDQ, result.pdq, prov, category, variants=regions))
+        entries.append(
+            NewEntry(
+                HashKind.PDQ,
+                result.pdq,
+                prov,
+                category,
+                variants=regions,
+                local_features=features,
+            )
+        )
         entries.append(NewEntry(HashKind.MD5, result.md5, prov, category))
         entries.append(NewEntry(HashKind.SHA256, result.sha256, prov, category))
     if not entries and not failed:
@@ -242,6 +277,7 @@ def add(
         "failed": failed,
         "entry_ids": list(res.entry_ids),
         "variants": regions_stored,
+        "local_features": sum(1 for e in entries if e.local_features is not None),
         "retro_hunt": _hunt_summary(res.hunt),
     }
     if json_out:
@@ -254,6 +290,9 @@ def add(
                 f"{regions_stored} region hashes (variants) stored with "
                 f"{len(stored)} of {len(from_images)} images' PDQ entries"
             )
+        with_keypoints = sum(1 for e in entries if e.local_features is not None)
+        if with_keypoints:
+            stdout.print(f"local features (ORB keypoints) stored with {with_keypoints} images")
     if failed:
         raise typer.Exit(ExitCode.INPUT_ERRORS)
 

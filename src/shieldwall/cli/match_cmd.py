@@ -82,6 +82,7 @@ def match_command(
                     exact_decode=exact_decode or settings.exact_decode,
                     robust=settings.robust_matching if robust is None else robust,
                     windows=matcher.has_windows,
+                    local_features=matcher.has_local_features,
                 ):
                     bar.advance()
                     pending.append((path, result))

@@ -215,7 +215,7 @@ def demo_command(
         # a cropped or captioned copy of a demo photo matches too.
         for path in iter_image_files([photos]):
             try:
-                result, regions = hash_for_bank(path, rt.limits, with_variants=True)
+                result, regions, _ = hash_for_bank(path, rt.limits, with_variants=True)
             except ShieldwallError:
                 continue
             entries += [

@@ -49,6 +49,7 @@ from PIL import Image
 from shieldwall.hashing import borders, views
 from shieldwall.hashing.borders import Box
 from shieldwall.hashing.decode import DecodedImage
+from shieldwall.hashing.local_features import describe_local_match
 from shieldwall.hashing.pdq import (
     DIHEDRAL_NAMES,
     _bits_to_hex,
@@ -213,6 +214,9 @@ def describe_variant(name: str | None) -> str:
     both sides: ``"matched after horizontal flip, against the
     submitter's hash of crop(center,80%)"``.
     """
+    local = None if name is None else describe_local_match(name)
+    if local is not None:
+        return local
     seen = MatchedVariant.parse(name)
     if seen.bank is not None:
         against = f"against the submitter's hash of {seen.bank}"

@@ -28,9 +28,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shieldwall.hashing.local_features import DEFAULT_VERIFY, LocalFeatures, VerifyParams
 from shieldwall.hashing.robust import compatible, describe_variant, meets_windows
 from shieldwall.hashing.values import MatchedVariant
 from shieldwall.index import CorruptIndexError
+from shieldwall.pipeline.local_stage import LocalFeatureStage
 from shieldwall.pipeline.match_indexes import (
     SLOTS,
     SNAPSHOT_FORMAT,
@@ -93,6 +95,9 @@ class Query:
     A hit through a variant is reported with the variant's name; when an entry
     is reached several ways within its bank's threshold, the simplest explanation
     wins (as submitted, then one transform, then two), then the smallest distance."""
+    local_features: LocalFeatures | None = None
+    """ORB keypoints of the upload, for the second stage (computed only when some bank
+    entry holds features: :attr:`Matcher.has_local_features`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +128,11 @@ class Matcher:
         quality_threshold: int = DEFAULT_QUALITY_THRESHOLD,
         max_threshold: int = 31,
         refresh_interval_s: float = 0.0,
+        local_features: bool = False,
+        local_verify: VerifyParams = DEFAULT_VERIFY,
     ) -> None:
         self._store = store
+        self._local = LocalFeatureStage(store, enabled=local_features, params=local_verify)
         self._refresh_interval = refresh_interval_s
         self._refreshed_at = 0.0
         self._snapshot_dir = snapshot_dir
@@ -145,6 +153,7 @@ class Matcher:
             with self._lock:
                 if not self._load_snapshot():
                     self._build_from_store()
+                self._local.rebuild()
             assert self._idx is not None
             self._catch_up(self._idx)
 
@@ -174,6 +183,17 @@ class Matcher:
         grids can meet nothing, and callers skip computing them."""
         return len(self._ensure().variants) > 0
 
+    @property
+    def has_local_features(self) -> bool:
+        """Whether the second stage is on and some matching entry holds local features:
+        callers compute an upload's keypoints only then."""
+        self._ensure()
+        return self._local.active
+
+    def local_features_memory_bytes(self) -> int:
+        """The descriptor index's size in memory (rows and their owners)."""
+        return self._local.memory_bytes()
+
     def refresh(self) -> int:
         """Apply store changes made since the last refresh; returns how many were applied.
 
@@ -196,6 +216,7 @@ class Matcher:
             if not changes:
                 self._refreshed_at = time.monotonic()
                 return applied
+            features = self._local.features_added(changes)
             with self._lock:
                 for run in _runs(changes):
                     first = run[0]
@@ -203,8 +224,10 @@ class Matcher:
                     if first.op == "add":
                         idx.add(first.signal_type, ids, [c.value for c in run])
                         idx.add_variants({e: variants[e] for e in ids if e in variants})
+                        self._local.add({e: features[e] for e in ids if e in features})
                     else:
                         idx.remove(first.signal_type, ids)
+                        self._local.remove(ids)
                 self._seq = changes[-1].seq
             applied += len(changes)
 
@@ -302,6 +325,8 @@ class Matcher:
             self._explain(q, row, entries, names, wanted, threshold)
             for q, row in zip(queries, raw, strict=True)
         ]
+        if self._local.active:
+            outcomes = self._second_stage(queries, outcomes, wanted)
         if self._holds is not None:
             outcomes = [self._holds(o) for o in outcomes]
         return outcomes
@@ -311,6 +336,35 @@ class Matcher:
         self._holds = holds
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _second_stage(
+        self,
+        queries: Sequence[Query],
+        outcomes: list[MatchOutcome],
+        wanted: set[str] | None,
+    ) -> list[MatchOutcome]:
+        """Local features (:mod:`shieldwall.pipeline.local_stage`) for the uploads the PDQ
+        stage found nothing for; the others keep their outcome."""
+        out = list(outcomes)
+        for i, (q, outcome) in enumerate(zip(queries, outcomes, strict=True)):
+            if outcome.matches or q.local_features is None:
+                continue
+            verified = self._local.verified(q.local_features)
+            if not verified:
+                continue
+            found = self._local.matches(
+                verified, self._store.entries_by_ids(ids=set(verified)), wanted
+            )
+            matches, notes = list(found.matches), []
+            if found.negatives and matches:
+                by = found.negatives[0]
+                matches = [dataclasses.replace(m, suppressed_by=by.entry_id) for m in matches]
+                notes.append(f"suppressed by negative bank {by.bank!r} entry {by.entry_id}")
+            notes.extend(
+                f"{m.bank} entry {m.entry_id} {describe_variant(m.variant)}" for m in matches
+            )
+            out[i] = MatchOutcome(tuple(matches) + found.negatives, tuple(notes))
+        return out
 
     def _explain(
         self,

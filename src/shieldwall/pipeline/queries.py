@@ -13,6 +13,11 @@ from pathlib import Path
 from shieldwall.errors import ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
 from shieldwall.hashing.files import read_limited
+from shieldwall.hashing.local_features import (
+    QUERY_FEATURES,
+    QUERY_SIDE,
+    extract_local_features,
+)
 from shieldwall.hashing.robust import plain_and_variants
 from shieldwall.pipeline.matcher import Query
 
@@ -24,21 +29,40 @@ def query_for_bytes(
     exact_decode: bool = False,
     robust: bool = True,
     windows: bool = True,
+    local_features: bool = False,
 ) -> Query:
     """Hashes (and, when ``robust``, transformed-copy variants) of one image's bytes;
-    ``windows=False`` skips the window grids (no bank entry carries windows)."""
+    ``windows=False`` skips the window grids (no bank entry carries windows);
+    ``local_features`` adds the upload's ORB keypoints (some entry holds features)."""
     decoded = decode_image(data, limits=limits, exact=exact_decode, luma=not exact_decode)
     pdq, quality, variants = plain_and_variants(decoded, robust=robust, windows=windows)
     md5, sha256 = digests(data)
-    return Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
+    keypoints = (
+        extract_local_features(decoded.pixels, max_features=QUERY_FEATURES, max_side=QUERY_SIDE)
+        if local_features
+        else None
+    )
+    return Query(
+        pdq=pdq,
+        quality=quality,
+        md5=md5,
+        sha256=sha256,
+        variants=variants,
+        local_features=keypoints,
+    )
 
 
-def _one(args: tuple[Path, DecodeLimits, bool, bool, bool]) -> Query | ShieldwallError:
-    path, limits, exact, robust, windows = args
+def _one(args: tuple[Path, DecodeLimits, bool, bool, bool, bool]) -> Query | ShieldwallError:
+    path, limits, exact, robust, windows, local = args
     try:
         data = read_limited(path, limits)
         return query_for_bytes(
-            data, limits=limits, exact_decode=exact, robust=robust, windows=windows
+            data,
+            limits=limits,
+            exact_decode=exact,
+            robust=robust,
+            windows=windows,
+            local_features=local,
         )
     except ShieldwallError as exc:
         return exc
@@ -51,10 +75,11 @@ def queries_for_files(
     exact_decode: bool = False,
     robust: bool = True,
     windows: bool = True,
+    local_features: bool = False,
     workers: int = 1,
 ) -> Iterator[tuple[Path, Query | ShieldwallError]]:
     """Queries in input order; a bad file yields its error and the others go on."""
-    jobs = [(p, limits, exact_decode, robust, windows) for p in paths]
+    jobs = [(p, limits, exact_decode, robust, windows, local_features) for p in paths]
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:
             yield job[0], _one(job)

@@ -38,6 +38,11 @@ from shieldwall.actions import (
 )
 from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image, digests
+from shieldwall.hashing.local_features import (
+    QUERY_FEATURES,
+    QUERY_SIDE,
+    extract_local_features,
+)
 from shieldwall.hashing.robust import plain_and_variants
 from shieldwall.hashing.views import seen_views
 from shieldwall.pipeline.group_commit import GroupCommitter
@@ -191,7 +196,20 @@ class ScanService:
         pdq, quality, variants = plain_and_variants(
             decoded, robust=self.robust_matching, windows=self.matcher.has_windows
         )
-        query = Query(pdq=pdq, quality=quality, md5=md5, sha256=sha256, variants=variants)
+        # The second stage's keypoints, only while some entry holds features (bank add).
+        keypoints = (
+            extract_local_features(decoded.pixels, max_features=QUERY_FEATURES, max_side=QUERY_SIDE)
+            if self.matcher.has_local_features
+            else None
+        )
+        query = Query(
+            pdq=pdq,
+            quality=quality,
+            md5=md5,
+            sha256=sha256,
+            variants=variants,
+            local_features=keypoints,
+        )
         item = NewItem(
             content_id=meta.content_id,
             source="upload",

@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -181,6 +182,23 @@ class BankEntryVariantRow(Base):
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(VARIANT_NAME_MAX))
     value: Mapped[str] = mapped_column(String(64))
+
+
+class BankEntryLocalFeaturesRow(Base):
+    """ORB keypoints of a PDQ entry's original, for the optional local-features stage.
+
+    A table of its own, like the variants: only entries added from an image have them, and
+    the blob (about 18 KB) stays out of the entry rows that every listing reads. No
+    change-log rows of their own: the features enter and leave matching with their entry.
+    """
+
+    __tablename__ = "bank_entry_local_features"
+
+    entry_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("bank_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    keypoints: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class EntryChangeRow(Base):

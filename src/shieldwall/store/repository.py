@@ -44,6 +44,11 @@ from shieldwall.store.holders import (
     release_all,
     release_claims,
 )
+from shieldwall.store.local_features import (
+    iter_active_local_features,
+    read_local_features,
+    write_local_features,
+)
 from shieldwall.store.models import (
     OP_ADD,
     OP_REMOVE,
@@ -296,10 +301,11 @@ class BankStore(SessionScoped):
             bank = bank_row(session, bank_name)
             now = utcnow()
             with_variants = any(c.variants for c in cleaned)
+            with_features = any(c.local_features is not None for c in cleaned)
             # Under the write lock no one else inserts entries: ids above this are ours.
             new_above = (
                 session.scalar(select(func.coalesce(func.max(BankEntryRow.id), 0)))
-                if with_variants
+                if with_variants or with_features
                 else 0
             )
             ids, added = insert_chunk(
@@ -324,6 +330,16 @@ class BankStore(SessionScoped):
                     new_above=int(new_above or 0),
                     now=now,
                 )
+            features = 0
+            if with_features:
+                features = write_local_features(
+                    session,
+                    bank_enabled=bank.enabled,
+                    entries=cleaned,
+                    ids=ids,
+                    new_above=int(new_above or 0),
+                    now=now,
+                )
             # One event per chunk transaction (not per entry): counts and a digest of the values.
             self._audit.append(
                 session,
@@ -337,6 +353,7 @@ class BankStore(SessionScoped):
                     "values_sha256": values_digest(f"{e.signal_type}:{e.value}" for e in cleaned),
                 }
                 | ({"variants_added": variants} if variants else {})
+                | ({"local_features_added": features} if features else {})
                 | ({"holder": holder} if holder else {})
                 | ({"reactivated": claimed} if claimed else {}),
             )
@@ -535,6 +552,22 @@ class BankStore(SessionScoped):
         with self._reading() as session:
             found = read_variants(session, entry_ids)
         return {EntryId(k): v for k, v in found.items()}
+
+    def local_features_for(self, *, entry_ids: Iterable[int]) -> dict[EntryId, bytes]:
+        """Stored local-feature blobs of entries (``LocalFeatures.to_bytes``); entries
+        without features (and ids that do not exist) are absent."""
+        with self._reading() as session:
+            found = read_local_features(session, entry_ids)
+        return {EntryId(k): v for k, v in found.items()}
+
+    def iter_active_local_features(
+        self, *, chunk: int = 2_000
+    ) -> Iterator[list[tuple[EntryId, bytes]]]:
+        """Local-feature blobs of every matching PDQ entry, in id order, ``chunk`` at a time
+        (one read transaction; call :meth:`latest_change_seq` before, as for entries)."""
+        with self._reading() as session:
+            for part in iter_active_local_features(session, chunk):
+                yield [(EntryId(entry_id), data) for entry_id, data in part]
 
     def iter_active_entries(
         self, *, signal_type: HashKind | str, chunk: int = 50_000

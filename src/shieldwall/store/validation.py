@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shieldwall.errors import InputError, InvalidHashError, InvalidRecordError
+from shieldwall.hashing.local_features import MAX_STORED_KEYPOINTS, LocalFeatures
 from shieldwall.hashing.robust import MAX_BANK_VARIANTS
 from shieldwall.hashing.values import check_variant_name, normalize_hash
 from shieldwall.store.models import NAME_MAX, TEXT_FIELD_MAX
@@ -59,6 +60,8 @@ class CleanEntry:
     expires_at: datetime | None
     variants: tuple[tuple[str, str], ...] = ()
     """Bank-side variants ``(name, lowercase hex)``, names unique, in the order given."""
+    local_features: bytes | None = None
+    """ORB keypoints (``LocalFeatures.to_bytes``), checked to parse; PDQ entries only."""
 
 
 def _text(field: str, value: str | None) -> str | None:
@@ -97,7 +100,30 @@ def clean_entry(entry: NewEntry) -> CleanEntry:
         submitted_at=_time("submitted_at", prov.submitted_at),
         expires_at=_time("expires_at", entry.expires_at),
         variants=variants,
+        local_features=clean_local_features(signal_type, entry.local_features),
     )
+
+
+def clean_local_features(signal_type: HashKind, data: object) -> bytes | None:
+    """Validate an entry's local features: PDQ only, bytes that parse, not more keypoints
+    than ``MAX_STORED_KEYPOINTS`` (a client cannot make every upload verify against a
+    million keypoints)."""
+    if data is None:
+        return None
+    if not isinstance(data, bytes):
+        raise InvalidRecordError("local features must be bytes", value=type(data).__name__)
+    if signal_type is not HashKind.PDQ:
+        raise InvalidRecordError(
+            f"local features are stored only with PDQ entries, not {signal_type.value}",
+            value=signal_type.value,
+        )
+    features = LocalFeatures.from_bytes(data)
+    if len(features) > MAX_STORED_KEYPOINTS:
+        raise InvalidRecordError(
+            f"at most {MAX_STORED_KEYPOINTS} keypoints may be stored with an entry",
+            value=len(features),
+        )
+    return data
 
 
 def clean_variants(signal_type: HashKind, variants: object) -> tuple[tuple[str, str], ...]:
