@@ -205,7 +205,7 @@ def add(
         ),
     ] = True,
     local_features: Annotated[
-        bool | None,
+        bool,
         typer.Option(
             "--local-features/--no-local-features",
             help="With image files, also store ORB keypoints of each image (~18 KB), so "
