@@ -60,6 +60,21 @@ def test_a_large_progressive_jpeg_is_decoded_at_an_eighth(
     assert hamming(hash_image_bytes(progressive).pdq, reference_pdq(full)[0]) <= 4
 
 
+def test_the_luma_decode_of_a_large_progressive_jpeg_is_libjpegs_eighth_scale_luma(
+    progressive: bytes,
+) -> None:
+    """Hashing alone asks for the luma plane: from the DC scans it must be exactly what
+    libjpeg gives for the whole file at 1/8, and hash like the colour decode."""
+    luma, rgb = decode_image(progressive, luma=True), decode_image(progressive)
+    assert luma.is_luma and luma.rows.scale == luma.cols.scale == 8
+    assert np.array_equal(luma.pixels, _draft_luma(progressive))
+    from shieldwall.hashing.pdq import pdq_from_reduced
+
+    a = pdq_from_reduced(luma.pixels, luma.rows, luma.cols)
+    b = pdq_from_reduced(rgb.pixels, rgb.rows, rgb.cols)
+    assert hamming(a[0], b[0]) <= 2
+
+
 def test_smaller_or_baseline_jpegs_keep_the_usual_decode(big_photo: Image.Image) -> None:
     baseline = encode(big_photo, "JPEG", quality=90)
     assert decode_image(baseline).rows.scale == 4
