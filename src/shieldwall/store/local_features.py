@@ -22,9 +22,8 @@ from shieldwall.store.models import (
     BankEntryLocalFeaturesRow,
     BankEntryRow,
     BankRow,
-    EntryChangeRow,
 )
-from shieldwall.store.queries import ACTIVE, CHANGE_COLUMNS, batched, change_source
+from shieldwall.store.queries import ACTIVE, batched, log_entries_again
 from shieldwall.store.validation import CleanEntry
 from shieldwall.types import HashKind
 
@@ -91,11 +90,5 @@ def write_local_features(
     )
     grown = [entry_id for entry_id, _ in fresh if entry_id <= new_above]
     if grown and bank_enabled:
-        for part in batched(grown, IN_CHUNK):
-            session.execute(
-                insert(EntryChangeRow).from_select(
-                    CHANGE_COLUMNS,
-                    change_source(OP_ADD, now).where(BankEntryRow.id.in_(part), ACTIVE),
-                )
-            )
+        log_entries_again(session, grown, OP_ADD, now)
     return len(fresh)

@@ -34,6 +34,9 @@ def batched(items: Iterable[_T], size: int) -> Iterator[tuple[_T, ...]]:
 
 CHANGE_COLUMNS = ("entry_id", "bank_id", "signal_type", "value", "op", "at")
 
+_IN_CHUNK = 5_000
+"""Entry ids per ``IN (...)`` list, well under every driver's parameter limit."""
+
 
 def check_locator(
     entry_id: int | None,
@@ -93,6 +96,18 @@ def log_bank_entries(session: Session, bank_id: int, op: str, at: datetime) -> N
             change_source(op, at).where(BankEntryRow.bank_id == bank_id, ACTIVE),
         )
     )
+
+
+def log_entries_again(session: Session, entry_ids: Iterable[int], op: str, at: datetime) -> None:
+    """Log ``op`` again for the active ones of ``entry_ids``: an entry that gained what
+    matchers index with it (region variants, keypoints) is re-read by every replica."""
+    for part in batched(sorted(set(entry_ids)), _IN_CHUNK):
+        session.execute(
+            insert(EntryChangeRow).from_select(
+                CHANGE_COLUMNS,
+                change_source(op, at).where(BankEntryRow.id.in_(part), ACTIVE),
+            )
+        )
 
 
 def change_row(entry: BankEntryRow, op: str, at: datetime) -> EntryChangeRow:

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from shieldwall.errors import InvalidRecordError
 from shieldwall.hashing.robust import MAX_BANK_VARIANTS
-from shieldwall.store.models import OP_ADD, BankEntryRow, BankEntryVariantRow, EntryChangeRow
-from shieldwall.store.queries import ACTIVE, CHANGE_COLUMNS, batched, change_source
+from shieldwall.store.models import OP_ADD, BankEntryVariantRow
+from shieldwall.store.queries import batched, log_entries_again
 from shieldwall.store.validation import CleanEntry
 
 IN_CHUNK = 5_000
@@ -101,11 +101,5 @@ def write_variants(
     if rows:
         session.execute(insert(BankEntryVariantRow), rows)
     if grown and bank_enabled:
-        for part in batched(sorted(grown), IN_CHUNK):
-            session.execute(
-                insert(EntryChangeRow).from_select(
-                    CHANGE_COLUMNS,
-                    change_source(OP_ADD, now).where(BankEntryRow.id.in_(part), ACTIVE),
-                )
-            )
+        log_entries_again(session, grown, OP_ADD, now)
     return len(rows)
