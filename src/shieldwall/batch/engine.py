@@ -157,10 +157,7 @@ def hashed_batches(
     if not files:
         return
     ray = _ray()
-    items = [
-        {"path": f.path, "content_id": f.content_id, "version": f.version, "size": f.size}
-        for f in files
-    ]
+    items = [{k: getattr(f, k) for k in _LISTED} for f in files]
     # Enough blocks that every worker has work, small enough that a kill loses little.
     blocks = max(1, min(len(items), -(-len(items) // batch_size)))
     ds = ray.data.from_items(items, override_num_blocks=blocks).map_batches(

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shieldwall.errors import ShieldwallError
-from shieldwall.hashing import DecodeLimits, decode_image, digests
+from shieldwall.hashing import DecodeLimits, decode_image
 from shieldwall.hashing.files import read_limited
-from shieldwall.hashing.robust import plain_and_variants
 from shieldwall.pipeline.matcher import Query
+from shieldwall.pipeline.queries import query_for_decoded
 from shieldwall.pipeline.scan import MAX_CONTENT_ID, HashedMedia, ScanMeta, ScanService
 from shieldwall.store import ItemStore
 
@@ -86,15 +86,6 @@ def corpus_files(root: Path, *, prefix: str = "") -> list[CorpusFile]:
     return out
 
 
-def hash_file_row(
-    path: str, *, limits: DecodeLimits, robust: bool = True, windows: bool = True
-) -> dict[str, Any]:
-    """:func:`hash_item_row` of one local file."""
-    return hash_item_row(
-        CorpusFile(path, path), FolderReader(), limits=limits, robust=robust, windows=windows
-    )
-
-
 def hash_item_row(
     item: CorpusFile,
     reader: CorpusReader,
@@ -111,16 +102,15 @@ def hash_item_row(
     try:
         data = reader.read(item, limits)
         decoded = decode_image(data, limits=limits, luma=True)  # hashed only: see decode_image
-        pdq, quality, variants = plain_and_variants(decoded, robust=robust, windows=windows)
-        md5, sha256 = digests(data)
+        query = query_for_decoded(data, decoded, robust=robust, windows=windows)
     except ShieldwallError as exc:
         return {**_EMPTY, "error": exc.code}
     return {
-        "pdq": pdq,
-        "quality": quality,
-        "md5": md5,
-        "sha256": sha256,
-        "variants": ";".join(f"{name}={value}" for name, value in variants),
+        "pdq": query.pdq,
+        "quality": query.quality,
+        "md5": query.md5,
+        "sha256": query.sha256,
+        "variants": ";".join(f"{name}={value}" for name, value in query.variants),
         "media_type": f"image/{decoded.format.lower()}",
         "width": decoded.original_width,
         "height": decoded.original_height,

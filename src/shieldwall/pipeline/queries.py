@@ -1,7 +1,7 @@
 """Files to match queries: the one place that turns image bytes into a :class:`Query`.
 
 Used by the CLI's ``match`` (and batch jobs); the scan use case builds the same
-query from the image it has already decoded for the signals.
+query with :func:`query_for_decoded` from the image it has already decoded for the signals.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from shieldwall.errors import ShieldwallError
-from shieldwall.hashing import DecodeLimits, decode_image, digests
+from shieldwall.hashing import DecodedImage, DecodeLimits, decode_image, digests
 from shieldwall.hashing.files import read_limited
 from shieldwall.hashing.local_features import (
     QUERY_FEATURES,
@@ -35,6 +35,21 @@ def query_for_bytes(
     ``windows=False`` skips the window grids (no bank entry carries windows);
     ``local_features`` adds the upload's ORB keypoints (some entry holds features)."""
     decoded = decode_image(data, limits=limits, exact=exact_decode, luma=not exact_decode)
+    return query_for_decoded(
+        data, decoded, robust=robust, windows=windows, local_features=local_features
+    )
+
+
+def query_for_decoded(
+    data: bytes,
+    decoded: DecodedImage,
+    *,
+    robust: bool = True,
+    windows: bool = True,
+    local_features: bool = False,
+) -> Query:
+    """The :class:`Query` of an image already decoded from ``data`` (the scan decodes once,
+    for the signals too): plain hash, variants, digests and, when asked, keypoints."""
     pdq, quality, variants = plain_and_variants(decoded, robust=robust, windows=windows)
     md5, sha256 = digests(data)
     keypoints = (

@@ -37,17 +37,12 @@ from shieldwall.actions import (
     WebhookAction,
 )
 from shieldwall.errors import InputError, ShieldwallError
-from shieldwall.hashing import DecodeLimits, decode_image, digests
-from shieldwall.hashing.local_features import (
-    QUERY_FEATURES,
-    QUERY_SIDE,
-    extract_local_features,
-)
-from shieldwall.hashing.robust import plain_and_variants
+from shieldwall.hashing import DecodeLimits, decode_image
 from shieldwall.hashing.views import seen_views
 from shieldwall.pipeline.group_commit import GroupCommitter
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
+from shieldwall.pipeline.queries import query_for_decoded
 from shieldwall.pipeline.scan_sinks import MediaSink, ScanSinks, StoredSink
 from shieldwall.policy import Action, ActionKind, Decision, PolicyContext, evaluate
 from shieldwall.store import ItemStore
@@ -189,26 +184,16 @@ class ScanService:
         # runs in line on this surface and needs the colours (or decoding is exact).
         luma = not self.exact_decode and not (self.needs_rgb and self.needs_rgb(meta.surface))
         decoded = decode_image(data, limits=self.limits, exact=self.exact_decode, luma=luma)
-        md5, sha256 = digests(data)
         # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
         # transforms are undone on the query side (docs/robust-matching.md).
-        # The window grids only ever meet stored windows: skipped while no entry has any.
-        pdq, quality, variants = plain_and_variants(
-            decoded, robust=self.robust_matching, windows=self.matcher.has_windows
-        )
-        # The second stage's keypoints, only while some entry holds features (bank add).
-        keypoints = (
-            extract_local_features(decoded.pixels, max_features=QUERY_FEATURES, max_side=QUERY_SIDE)
-            if self.matcher.has_local_features
-            else None
-        )
-        query = Query(
-            pdq=pdq,
-            quality=quality,
-            md5=md5,
-            sha256=sha256,
-            variants=variants,
-            local_features=keypoints,
+        # The window grids only ever meet stored windows: skipped while no entry has any;
+        # the second stage's keypoints only while some entry holds features (bank add).
+        query = query_for_decoded(
+            data,
+            decoded,
+            robust=self.robust_matching,
+            windows=self.matcher.has_windows,
+            local_features=self.matcher.has_local_features,
         )
         item = NewItem(
             content_id=meta.content_id,
@@ -216,11 +201,11 @@ class ScanService:
             surface=meta.surface,
             uploader_id=meta.uploader_id,
             media_type=media_type or f"image/{decoded.format.lower()}",
-            pdq=pdq,
-            pdq_quality=quality,
-            pdq_views=seen_views(variants),
-            md5=md5,
-            sha256=sha256,
+            pdq=query.pdq,
+            pdq_quality=query.quality,
+            pdq_views=seen_views(query.variants),
+            md5=query.md5,
+            sha256=query.sha256,
             width=decoded.original_width,
             height=decoded.original_height,
             text=meta.text,
