@@ -361,7 +361,8 @@ def decode_image(
     (BT.601), so the hash is that of the RGB decode up to rounding (on the 126 benchmark
     photos: 0.19 bits apart on average, at most 2, at 1 MP; 0.22 and at most 4 for the
     full-size originals on the reduced fast path). Colour images of other formats still
-    come back as RGB.
+    come back as RGB, and so does everything with ``exact=True``: bit for bit the
+    reference hasher's input.
 
     Raises an :class:`~shieldwall.errors.ImageError` subclass for anything that
     is not a decodable, supported image within ``limits``.
@@ -388,7 +389,7 @@ def decode_image(
     if fmt == "PNG":
         _check_png_chunks(data)
     try:
-        return _decode(image, data, fmt, width, height, exact, luma)
+        return _decode(image, data, fmt, width, height, exact, luma and not exact)
     except ImageError:
         raise
     except Image.DecompressionBombError as exc:

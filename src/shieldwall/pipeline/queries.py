@@ -34,7 +34,7 @@ def query_for_bytes(
     """Hashes (and, when ``robust``, transformed-copy variants) of one image's bytes;
     ``windows=False`` skips the window grids (no bank entry carries windows);
     ``local_features`` adds the upload's ORB keypoints (some entry holds features)."""
-    decoded = decode_image(data, limits=limits, exact=exact_decode, luma=not exact_decode)
+    decoded = decode_image(data, limits=limits, exact=exact_decode, luma=True)  # hashed only
     return query_for_decoded(
         data, decoded, robust=robust, windows=windows, local_features=local_features
     )

@@ -181,8 +181,8 @@ class ScanService:
         if repeat is not None:
             return repeat
         # Only the luma is hashed: a JPEG is decoded to its Y plane unless a detector
-        # runs in line on this surface and needs the colours (or decoding is exact).
-        luma = not self.exact_decode and not (self.needs_rgb and self.needs_rgb(meta.surface))
+        # runs in line on this surface and needs the colours (an exact decode is RGB anyway).
+        luma = not (self.needs_rgb and self.needs_rgb(meta.surface))
         decoded = decode_image(data, limits=self.limits, exact=self.exact_decode, luma=luma)
         # Flipped, rotated, re-framed copies: victims bank one plain hash, so the
         # transforms are undone on the query side (docs/robust-matching.md).

@@ -313,3 +313,4 @@ def test_the_luma_decode_leaves_cmyk_and_grey_jpegs_and_exact_hashes_as_they_wer
     # `shieldwall hash --exact` keeps the RGB decode, bit for bit the reference's input.
     exact = decode_image(colour, exact=True)
     assert hash_image_bytes(colour, exact_decode=True).pdq == reference_pdq(exact.pixels)[0]
+    assert np.array_equal(decode_image(colour, exact=True, luma=True).pixels, exact.pixels)
