@@ -234,13 +234,12 @@ def add(
         raise _fail(exc) from exc
     settings = state.settings
     limits = DecodeLimits(max_pixels=settings.max_image_pixels, max_bytes=settings.max_upload_bytes)
-    # Stored whatever the setting (cheap: ~18 KB an entry), so that turning the keypoint
-    # stage on later finds the entries added before.
-    keypoints = local_features
     for path in iter_image_files(paths or []):
         try:
+            # Keypoints are stored whatever SHIELDWALL_LOCAL_FEATURES says (~18 KB an entry),
+            # so that turning the keypoint stage on later finds the entries added before.
             result, regions, features = hash_for_bank(
-                path, limits, with_variants=variants, with_local_features=keypoints
+                path, limits, with_variants=variants, with_local_features=local_features
             )
         except ShieldwallError as exc:
             failed += 1
@@ -270,6 +269,7 @@ def add(
         except ShieldwallError as exc:
             raise _fail(exc) from exc
     regions_stored = sum(len(v) for v in stored.values())
+    with_keypoints = sum(1 for e in entries if e.local_features is not None)
     summary = {
         "bank": name,
         "added": res.added,
@@ -277,7 +277,7 @@ def add(
         "failed": failed,
         "entry_ids": list(res.entry_ids),
         "variants": regions_stored,
-        "local_features": sum(1 for e in entries if e.local_features is not None),
+        "local_features": with_keypoints,
         "retro_hunt": _hunt_summary(res.hunt),
     }
     if json_out:
@@ -290,7 +290,6 @@ def add(
                 f"{regions_stored} region hashes (variants) stored with "
                 f"{len(stored)} of {len(from_images)} images' PDQ entries"
             )
-        with_keypoints = sum(1 for e in entries if e.local_features is not None)
         if with_keypoints:
             stdout.print(f"local features (ORB keypoints) stored with {with_keypoints} images")
     if failed:
