@@ -13,12 +13,16 @@ Layout (why it is lean and loads instantly): per chunk, a CSR table made of
 ``offsets`` (``2^b + 1`` uint32: where each chunk value's rows start) and
 ``rows`` (``n`` uint32 row numbers sorted by chunk value). Plus ``codes``
 (32 B/entry) and ``ids`` (int64, sorted so an id is found by binary search, no
-hash map). With ``b = round(log2(n))`` (20 at 1M, 23 at 10M; the chunks need
-not cover all 256 bits for the pigeonhole argument to hold) that is
-``32 + 8 + 4m + 4m * 2^b / n``, about 130 bytes per entry at 1M and 120 at 10M,
-all in contiguous arrays saved as ``.npy`` and memory-mapped, so a cold start is
-a few ``np.load(mmap_mode="r")`` calls. Each query costs ~2-3k probes and
-~2-4k candidates, i.e. a few thousand random memory reads.
+hash map). That is ``32 + 8 + 4m + 4m * 2^b / n`` bytes per entry, all in
+contiguous arrays saved as ``.npy`` and memory-mapped, so a cold start is a few
+``np.load(mmap_mode="r")`` calls. The shape is chosen at each compaction from
+``n`` (``chunking.auto_chunks``): below ~1.5M entries ``m = 16`` chunks of 16
+bits (272 probes a query at threshold 31, each returning ``n / 65536``
+candidates; ~108 bytes per entry at 1M); above, ``m = 11`` chunks of
+``b = round(log2(n))`` bits (23 at 10M; the chunks need not cover all 256 bits
+for the pigeonhole argument to hold), ~2-3k probes and ~2-4k candidates a query
+and ~120 bytes per entry at 10M. Either way a query is a few thousand random
+memory reads.
 
 Why not faiss ``IndexBinaryMultiHash`` (ThreatExchange's default)? Measured by
 ``bench/bench_index.py`` at 1M it adds ~780 B/entry (a ``std::unordered_map``
@@ -96,6 +100,7 @@ from shieldwall.index import storage
 from shieldwall.index.chunking import (
     MAX_CHUNK_BITS,
     auto_chunk_bits,
+    auto_chunks,
     chunk_radii,
     chunk_starts,
     chunk_values,
@@ -171,24 +176,30 @@ class MihPdqIndex:
         self,
         *,
         max_threshold: int = DEFAULT_PDQ_THRESHOLD,
-        chunks: int = 11,
+        chunks: int | None = None,
         chunk_bits: int | None = None,
         delta_limit: int | None = None,
         background_compaction: bool = True,
     ) -> None:
-        """``chunk_bits=None`` picks ``~log2(n)`` at each compaction; ``delta_limit=None``
+        """``chunks=None`` picks the chunk count at each compaction (``auto_chunks``: 16
+        below ~1.5M entries, 11 above); ``chunk_bits=None`` picks ``~log2(n)`` bits a chunk
+        at each compaction (a fixed ``chunk_bits`` needs a fixed ``chunks``); ``delta_limit=None``
         compacts when the delta exceeds ``max(8192, n / 512)`` entries;
         ``background_compaction=False`` makes that compaction run inside ``add``."""
-        if not 1 <= chunks <= 64:
+        if chunks is not None and not 1 <= chunks <= 64:
             raise ValueError("chunks must be between 1 and 64")
-        if chunk_bits is not None and not 1 <= chunk_bits <= min(
-            MAX_CHUNK_BITS, PDQ_BITS // chunks
+        if chunk_bits is not None and chunks is None:
+            raise ValueError("a fixed chunk_bits needs a fixed chunks")
+        if (
+            chunk_bits is not None
+            and chunks is not None
+            and not 1 <= chunk_bits <= min(MAX_CHUNK_BITS, PDQ_BITS // chunks)
         ):
             raise ValueError(f"chunk_bits must be 1..{min(MAX_CHUNK_BITS, PDQ_BITS // chunks)}")
         if delta_limit is not None and delta_limit < 1:
             raise ValueError("delta_limit must be positive (or None for the default)")
         self.max_threshold = check_threshold(max_threshold, PDQ_BITS)
-        self.chunks = chunks
+        self.fixed_chunks = chunks
         self.fixed_chunk_bits = chunk_bits
         self.delta_limit = delta_limit
         self.background_compaction = background_compaction
@@ -196,7 +207,7 @@ class MihPdqIndex:
         self._writer = threading.Lock()
         self._state = threading.Lock()
         self._changed = threading.Condition(self._state)  # notified when a compaction ends
-        self._tables = MihTables.empty(chunks)
+        self._tables = MihTables.empty(chunks or auto_chunks(0))
         self._removed: NDArray[np.bool_] = np.zeros(0, bool)
         self._n_removed = 0
         self._delta = Delta()
@@ -207,6 +218,11 @@ class MihPdqIndex:
         self._error: Exception | None = None
 
     # -- state -------------------------------------------------------------------------------
+
+    @property
+    def chunks(self) -> int:
+        """Chunks of the current base tables."""
+        return self._tables.chunks
 
     @property
     def chunk_bits(self) -> int:
@@ -445,8 +461,9 @@ class MihPdqIndex:
         ids_out = np.ascontiguousarray(sorted_ids[last])
         codes_out = np.ascontiguousarray(all_codes[order[last]])
         del all_codes, order, sorted_ids
-        bits = self.fixed_chunk_bits or auto_chunk_bits(len(ids_out), self.chunks)
-        return MihTables.build(ids_out, codes_out, self.chunks, bits)
+        chunks = self.fixed_chunks or auto_chunks(len(ids_out))
+        bits = self.fixed_chunk_bits or auto_chunk_bits(len(ids_out), chunks)
+        return MihTables.build(ids_out, codes_out, chunks, bits)
 
     def _swap(self, tables: MihTables) -> None:
         """Install the new base and re-apply the changes made since the snapshot.
@@ -535,7 +552,8 @@ class MihPdqIndex:
         params: dict[str, Any] = {
             "count": len(tables),
             "delta_count": len(delta_ids),
-            "chunks": self.chunks,
+            "chunks": tables.chunks,
+            "auto_chunks": self.fixed_chunks is None,
             "chunk_bits": tables.bits,
             "auto_chunk_bits": self.fixed_chunk_bits is None,
             "max_threshold": self.max_threshold,
@@ -544,8 +562,8 @@ class MihPdqIndex:
         arrays: dict[str, NDArray[Any]] = {
             "codes": tables.codes,
             "ids": tables.ids,
-            "rows": tables.rows.reshape(self.chunks, -1),
-            "offsets": tables.offsets.reshape(self.chunks, -1),
+            "rows": tables.rows.reshape(tables.chunks, -1),
+            "offsets": tables.offsets.reshape(tables.chunks, -1),
             "removed": removed,
             "delta_codes": delta_codes,
             "delta_ids": delta_ids,
@@ -563,6 +581,9 @@ class MihPdqIndex:
         max_t, limit = p(manifest, "max_threshold"), p(manifest, "delta_limit")
         k = p(manifest, "delta_count")
         auto = p(manifest, "auto_chunk_bits", bool)
+        # Written since the chunk count became automatic; older snapshots used the old
+        # default (11) unless a caller fixed it, and are re-chunked at their next compaction.
+        auto_m = p(manifest, "auto_chunks", bool) if "auto_chunks" in manifest["params"] else auto
         if not (1 <= m <= 64 and 1 <= bits <= min(MAX_CHUNK_BITS, PDQ_BITS // m)):
             raise CorruptIndexError("index manifest has impossible chunking parameters")
         if min(n, k, max_t, limit) < 0 or max_t > PDQ_BITS:
@@ -584,7 +605,7 @@ class MihPdqIndex:
             raise CorruptIndexError("index ids are not strictly increasing")
         index = cls(
             max_threshold=max_t,
-            chunks=m,
+            chunks=None if auto_m and auto else m,
             chunk_bits=None if auto else bits,
             delta_limit=limit or None,
         )

@@ -33,6 +33,7 @@ def planted_queries(codes: np.ndarray, threshold: int, rng: np.random.Generator)
 chunkings = st.sampled_from(
     [
         {},
+        {"chunks": 11},
         {"chunks": 11, "chunk_bits": 12},
         {"chunks": 8, "chunk_bits": 10},
         {"chunks": 16, "chunk_bits": 16},
