@@ -101,6 +101,21 @@ def _encode_default(value: object) -> object:
     raise TypeError(f"value of type {type(value).__name__} has no canonical encoding")
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+    default=_encode_default,
+)
+"""One encoder for every call: ``json.dumps`` with options builds a new one each time."""
+
+
+def canonical_text(value: object) -> str:
+    """:func:`canonical_json` before the UTF-8 step (for splicing into a larger encoding)."""
+    return _ENCODER.encode(value)
+
+
 def canonical_json(value: object) -> bytes:
     """The canonical UTF-8 encoding of a JSON value (see the module docstring).
 
@@ -108,16 +123,8 @@ def canonical_json(value: object) -> bytes:
     bytes, lone surrogates...). Callers validate first; the verifier treats an
     exception here as a malformed event.
     """
-    text = json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-        default=_encode_default,
-    )
     # "strict" makes lone surrogates an error instead of silently encoding them.
-    return text.encode("utf-8", "strict")
+    return _ENCODER.encode(value).encode("utf-8", "strict")
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:

@@ -32,13 +32,14 @@ from shieldwall.audit.canonical import (
     GENESIS_HASH,
     JSONValue,
     canonical_json,
+    canonical_text,
     chain_hash,
     format_at,
     freeze,
     thaw,
 )
 from shieldwall.audit.errors import InvalidAuditEventError, RevealMismatchError
-from shieldwall.audit.guard import check_details
+from shieldwall.audit.guard import checked_details
 
 SALT_BYTES = 16
 
@@ -123,14 +124,31 @@ def _canonical_object(event: AuditEvent) -> dict[str, object]:
     }
 
 
-def canonical_bytes(event: AuditEvent) -> bytes:
-    """The bytes the event's hash commits to: every field but ``hash``, canonically encoded."""
-    return canonical_json(_canonical_object(event))
+_DETAILS_SLOT = '"details":null'
+"""Where a spliced encoding puts the details (a quote inside a string is escaped, so this
+text can only be the key itself)."""
 
 
-def compute_hash(event: AuditEvent) -> str:
+def canonical_bytes(event: AuditEvent, details_text: str | None = None) -> bytes:
+    """The bytes the event's hash commits to: every field but ``hash``, canonically encoded.
+
+    ``details_text`` is ``canonical_text`` of the event's details when the caller has it
+    already (an event being built): the other fields are encoded around it, and the result
+    is the same bytes, since canonical JSON of a sorted object is its members' encodings
+    joined in key order. It saves re-encoding the details (the bulk of an event) from
+    their read-only form on every audited write.
+    """
+    if details_text is None:
+        return canonical_json(_canonical_object(event))
+    text = canonical_text({**_canonical_object(event), "details": None})
+    at = text.index(_DETAILS_SLOT) + len('"details":')
+    spliced = text[:at] + details_text + text[at + len("null") :]
+    return spliced.encode("utf-8", "strict")
+
+
+def compute_hash(event: AuditEvent, details_text: str | None = None) -> str:
     """What ``event.hash`` must be: ``sha256(bytes.fromhex(prev_hash) || canonical_bytes)``."""
-    return chain_hash(event.prev_hash, canonical_bytes(event))
+    return chain_hash(event.prev_hash, canonical_bytes(event, details_text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +197,15 @@ def personal_digest(salt_hex: str, value: JSONValue) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """A newly built event and, when it has personal fields, their side record."""
+    """A newly built event and, when it has personal fields, their side record.
+
+    ``details_text`` is the canonical encoding of ``event.details``, which the store
+    writes as is instead of encoding the details a third time.
+    """
 
     event: AuditEvent
     personal: PersonalData | None
+    details_text: str
 
 
 def _check_name(label: str, value: object, *, optional: bool = False) -> str | None:
@@ -256,9 +279,10 @@ def build_event(
         format_at(when)
     except ValueError as exc:
         raise InvalidAuditEventError(str(exc), value=when) from exc
-    event_id = _check_event_id(str(uuid.uuid4()) if event_id is None else event_id)
+    # A fresh uuid4 is canonical by construction; only a caller's id is checked.
+    event_id = str(uuid.uuid4()) if event_id is None else _check_event_id(event_id)
 
-    clean = check_details(details or {})
+    clean, details_text = checked_details(details or {})
     personal: dict[str, PersonalValue] = {}
     for key in personal_fields:
         if key not in clean:
@@ -268,6 +292,8 @@ def build_event(
         salted = PersonalValue(freeze(clean[key]), salt_source(SALT_BYTES).hex())
         personal[key] = salted
         clean[key] = {"digest": salted.digest}
+    if personal:
+        details_text = canonical_text(clean)
 
     unsealed = AuditEvent(
         seq=head.seq + 1,
@@ -284,10 +310,10 @@ def build_event(
     )
     # Sealed in place before anyone sees it: ``dataclasses.replace`` would freeze the
     # details a second time, on every audited write.
-    object.__setattr__(unsealed, "hash", compute_hash(unsealed))
+    object.__setattr__(unsealed, "hash", compute_hash(unsealed, details_text))
     event = unsealed
     side = PersonalData(event_id, personal) if personal else None
-    return AuditRecord(event, side)
+    return AuditRecord(event, side, details_text)
 
 
 def reveal(event: AuditEvent, side_record: PersonalData) -> dict[str, JSONValue]:

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from shieldwall.audit.canonical import MAX_SAFE_INT, JSONValue, canonical_json
+from shieldwall.audit.canonical import MAX_SAFE_INT, JSONValue, canonical_json, canonical_text
 from shieldwall.audit.errors import AuditDetailRejectedError
 
 MAX_VALUE_BYTES = 4096
@@ -65,8 +65,32 @@ def _check_key(key: object, path: str) -> str:
 
 
 def _check_value(value: object, path: str, depth: int) -> JSONValue:
-    if type(value) is str and value.isascii():  # the common case; the rest is checked below
+    # The common shapes first, by exact type: the audit append is on every lookup's write.
+    if type(value) is str and value.isascii():
         return value
+    if type(value) is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+        return value
+    if type(value) is dict and depth < MAX_DEPTH:
+        # An ASCII string value (most of them) is kept without a call or a path.
+        return {
+            _check_key(k, path + "."): _check_value(v, path + "." + k, depth + 1)
+            if type(v) is not str or not v.isascii()
+            else v
+            for k, v in value.items()
+        }
+    if type(value) is list and depth < MAX_DEPTH:
+        return [
+            v if type(v) is str and v.isascii() else _check_value(v, f"{path}[{i}]", depth + 1)
+            for i, v in enumerate(value)
+        ]
+    if value is None or type(value) is bool:
+        return value
+    if type(value) is float and math.isfinite(value):
+        return value
+    return _check_other(value, path, depth)
+
+
+def _check_other(value: object, path: str, depth: int) -> JSONValue:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, _BINARY_TYPES):
@@ -122,13 +146,20 @@ def check_details(details: Mapping[str, object]) -> dict[str, JSONValue]:
     over :data:`MAX_VALUE_BYTES`, and anything the canonical encoding cannot
     represent exactly, and details over :data:`MAX_DETAILS_BYTES` in all.
     """
+    return checked_details(details)[0]
+
+
+def checked_details(details: Mapping[str, object]) -> tuple[dict[str, JSONValue], str]:
+    """:func:`check_details` and the copy's canonical text, which the check computes anyway
+    (the event builder hashes and stores it rather than encoding the details again)."""
     if not isinstance(details, Mapping):
         raise AuditDetailRejectedError("details must be a mapping", value=type(details).__name__)
     clean: dict[str, JSONValue] = {}
     for key, value in details.items():
         _check_key(key, "")
         clean[key] = _check_value(value, key, 1)
-    total = len(canonical_json(clean))
+    text = canonical_text(clean)
+    total = len(text.encode("utf-8", "strict"))
     # Each value's encoding is part of the whole's, so only details over the per-value
     # limit in all can hold a value over it: the common event costs one encoding, not one
     # per key (the audit append is on every lookup's write path).
@@ -146,4 +177,4 @@ def check_details(details: Mapping[str, object]) -> dict[str, JSONValue]:
             f"details are {total} bytes once encoded; the limit is {MAX_DETAILS_BYTES}",
             value=", ".join(clean),
         )
-    return clean
+    return clean, text

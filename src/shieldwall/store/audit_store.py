@@ -213,7 +213,7 @@ class AuditWriter:
             at=utcnow() if at is None else at,
         )
         event = record.event
-        session.connection().execute(_INSERT_EVENT, _event_params(event))
+        session.connection().execute(_INSERT_EVENT, _event_params(event, record.details_text))
         if record.personal is not None:
             _insert_personal(session, record.personal, event.at)
         if self.signer is not None and checkpoint_due(event.seq, self.checkpoint_every):
@@ -252,7 +252,9 @@ class AuditWriter:
             )
             records.append(record)
             head = record.event
-        session.connection().execute(_INSERT_EVENT, [_event_params(r.event) for r in records])
+        session.connection().execute(
+            _INSERT_EVENT, [_event_params(r.event, r.details_text) for r in records]
+        )
         for record in records:
             if record.personal is not None:
                 _insert_personal(session, record.personal, record.event.at)
@@ -282,7 +284,9 @@ class AuditWriter:
         return cp
 
 
-def _event_params(event: AuditEvent) -> dict[str, Any]:
+def _event_params(event: AuditEvent, details_text: str) -> dict[str, Any]:
+    """The row of a newly built ``event``; ``details_text`` is its details' canonical text
+    (``AuditRecord.details_text``), stored as is."""
     return {
         "seq": event.seq,
         "event_id": event.event_id,
@@ -292,7 +296,7 @@ def _event_params(event: AuditEvent) -> dict[str, Any]:
         "action": event.action,
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
-        "details": canonical_json(event.details).decode("utf-8"),
+        "details": details_text,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }

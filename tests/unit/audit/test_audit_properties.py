@@ -14,6 +14,7 @@ from shieldwall.audit import (
     ProblemKind,
     build_event,
     canonical_bytes,
+    canonical_json,
     dump_events,
     load_events,
     verify_chain,
@@ -139,3 +140,39 @@ def test_any_guarded_details_round_trip_and_verify(details: dict[str, object]) -
     (loaded,) = load_events(io.StringIO(buf.getvalue()))
     assert canonical_bytes(loaded) == canonical_bytes(event)
     assert verify_chain([loaded]).ok
+
+
+_names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30).filter(
+    lambda s: s.strip()
+) | st.sampled_from(['"details":null', 'x","details":null,"y', "\\", '"'])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    details=st.dictionaries(_keys, _values, max_size=6),
+    actor=_names,
+    subject=_names,
+    personal=st.booleans(),
+)
+def test_a_built_event_hashes_exactly_as_the_verifier_encodes_it(
+    details: dict[str, object], actor: str, subject: str, personal: bool
+) -> None:
+    """The builder hashes its details' encoding spliced among the other fields (it never
+    re-encodes them); the verifier encodes the whole event. Both must give the same bytes,
+    whatever the actor and subject hold (quotes, the splice marker itself, any script)."""
+    if personal:
+        details = {**details, "uploader": subject}
+    record = build_event(
+        None,
+        actor=actor,
+        actor_kind="human",
+        action="case.noted",
+        subject_type="case",
+        subject_id=subject,
+        details=details,
+        personal_fields=("uploader",) if personal else (),
+    )
+    event = record.event
+    assert record.details_text.encode("utf-8") == canonical_json(event.details)
+    assert canonical_bytes(event, record.details_text) == canonical_bytes(event)
+    assert verify_chain([event]).ok
