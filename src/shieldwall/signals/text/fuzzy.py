@@ -1,0 +1,298 @@
+"""Letter-skeleton matching: indicators found by their letters alone, whatever sits between them.
+
+The rule-per-evasion normaliser keeps losing to the next evasion (RESULTS.md, 2026-12-04: the
+tuned set went from 0.61 to 1.00 and a fresh set did not move). Most evasions, though, only
+add, repeat, shift or drop things around the letters of the indicator, so this module compares
+what they cannot change without making the text unreadable:
+
+* **letter stream**: the letters of a view in order, everything else (spaces, separators,
+  emoji, brackets, digits) dropped and runs of one letter collapsed to one ("@ss-tt r i p" ->
+  "strip"). Spaced letters, spaces inside words, separators that change from gap to gap,
+  emoji inside words, camel-case hashtags, line wraps and doubled or stretched letters all
+  give the same stream as the plain indicator.
+* **shift-invariant**: the stream is compared as the *differences* between consecutive letters
+  (mod 26), so rot13 and every other Caesar shift give the same string; the shift is recovered
+  from the first letter and reported. Each indicator is also stored reversed, so text written
+  backwards (with or without a bidi override) matches in the same single pass.
+* **consonants**: the stream with vowels dropped and runs collapsed again, for "strpcm_prvw_bt".
+
+False positives are kept out three ways: only indicators whose collapsed letters are long
+enough take part (``MIN_LETTERS``, ``MIN_CONSONANTS``: a skeleton that short is not
+distinctive); a hit must start and end on a word boundary of the view (so "mynudifydemo"
+never matches "nudify-demo"); and each automaton is one Aho-Corasick pass, linear in the text
+whatever the number of indicators. URL prefixes and app ids do not take part (their paths and
+dots are the point).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick  # type: ignore[import-not-found,unused-ignore]
+import numpy as np
+import numpy.typing as npt
+
+from shieldwall.signals.text.indicators import Indicator, IndicatorKind
+from shieldwall.signals.text.normalize import normalise_phrase
+from shieldwall.signals.text.rewrite import View
+
+MIN_LETTERS = 10
+"""Collapsed letters an indicator needs to be matched by its letter stream (9 differences:
+a chance of about 26**-9 per position and shift, before the word-boundary check)."""
+MIN_CONSONANTS = 9
+"""Collapsed consonants an indicator needs to be matched with its vowels dropped."""
+
+_HARD_BREAK = re.compile(r"(?:[0-9,;&+\x00-\x08\x0e-\x1f\x7f]|\s[-\u2013\u2014]+\s)+")
+"""What a letter stream never reads across: a digit is content, not a separator ("club24"
+is not "club"), a control character is not text, and ``, ; & +`` or a dash between spaces
+join or part *words* in prose ("undress & any selfie", "undress - any selfie"). Each run
+becomes one NUL in the stream."""
+_NOT_STREAM = re.compile(r"[^a-z\x00]+")
+_RUNS = re.compile(r"([a-z\x00])\1+")
+_BREAK = "\x00"
+_VOWELS = str.maketrans("", "", "aeiou")
+_VOWEL_CODES = np.frombuffer(b"aeiou", dtype=np.uint8)
+_STREAM_CHAR = re.compile(rf"(?P<letter>[a-z])|{_HARD_BREAK.pattern}")
+_WORD_CHAR = re.compile(r"[a-z0-9_\-]")
+"""Characters that continue a word for the boundary check: a hyphen or underscore inside a
+host or handle ("old-nudify", "my_x_bot") makes it a different name, not a boundary."""
+_KINDS = frozenset({IndicatorKind.DOMAIN, IndicatorKind.BOT_HANDLE, IndicatorKind.KEYWORD})
+
+
+def letter_stream(text: str) -> str:
+    """The letters of folded ``text`` with runs collapsed ("s-t-r-r-i-p" -> "strip"), a NUL
+    standing for each hard break (see ``_HARD_BREAK``)."""
+    return _RUNS.sub(r"\1", _NOT_STREAM.sub("", _HARD_BREAK.sub(_BREAK, text)))
+
+
+def consonants(letters: str) -> str:
+    """A letter stream without vowels, runs collapsed again ("peelaway" -> "plwy")."""
+    return _RUNS.sub(r"\1", letters.translate(_VOWELS))
+
+
+def shift_key(letters: str) -> str:
+    """The Caesar-invariant form of a letter stream: each step to the next letter, mod 26.
+
+    Computed with numpy: a post's stream can be megabytes, and a Python loop over it would
+    be the slowest part of matching.
+    """
+    codes = np.frombuffer(letters.encode("ascii"), dtype=np.uint8).astype(np.int16)
+    steps = (np.diff(codes) % 26 + 97).astype(np.uint8)
+    steps[(codes[1:] == 0) | (codes[:-1] == 0)] = 0  # no step across a hard break
+    return steps.tobytes().decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class SkeletonHit:
+    """One indicator found in a view by its skeleton; ``start``/``end`` are view positions."""
+
+    indicator: Indicator
+    start: int
+    end: int
+    steps: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    letters: str
+    """The indicator's letter stream as it should appear in the text (reversed if ``backwards``)."""
+    backwards: bool
+    dots: tuple[int, ...]
+    """Stream positions where a host's dot falls between two letters (see ``_dot_gaps``)."""
+    indicators: tuple[Indicator, ...]
+
+
+class SkeletonIndex:
+    """The skeleton automata of one indicator set; build once per set revision."""
+
+    def __init__(self, indicators: Iterable[Indicator]) -> None:
+        shifted: dict[str, dict[_Form, list[Indicator]]] = {}
+        thin: dict[str, dict[_Form, list[Indicator]]] = {}
+        for ind in indicators:
+            if ind.kind not in _KINDS:
+                continue
+            letters = letter_stream(indicator_letters(ind))
+            if _BREAK in letters:
+                continue  # digits or joining marks in the value itself: exact matching only
+            dots = _dot_gaps(ind)
+            if len(letters) >= MIN_LETTERS:
+                back = tuple(len(letters) - d for d in reversed(dots))
+                for form in ((letters, False, dots), (letters[::-1], True, back)):
+                    shifted.setdefault(shift_key(form[0]), {}).setdefault(form, []).append(ind)
+            bare = consonants(letters)
+            if len(bare) >= MIN_CONSONANTS:
+                # A dot's place is unknown once vowels are gone: with dots, every gap is checked.
+                thin.setdefault(bare, {}).setdefault((letters, False, dots), []).append(ind)
+        self._shifted = _automaton(shifted)
+        self._thin = _automaton(thin)
+
+    def __len__(self) -> int:
+        return len(self._shifted) + len(self._thin)
+
+    def find(self, view: View) -> Iterator[SkeletonHit]:
+        """Skeleton hits in ``view`` on word boundaries, at most one per indicator."""
+        if not len(self):
+            return
+        stream = _Stream(view.text)
+        if not stream.letters:
+            return
+        seen: set[tuple[str, str]] = set()
+        if len(self._shifted):
+            key = shift_key(stream.letters)
+            for last, patterns in self._shifted.iter(key):
+                first = last - len(patterns[0].letters) + 2  # letters = differences + 1
+                yield from _hits(stream, first, last + 2, patterns, seen, shifted=True)
+        if len(self._thin):
+            bare, where = stream.consonants()
+            for last, patterns in self._thin.iter(bare):
+                first = last - len(consonants(patterns[0].letters)) + 1
+                # Back to the letter stream, with the vowels kept next to the first and last
+                # consonant ("ers ny otft": the word still starts with its "e").
+                start, stop = stream.widen_over_vowels(int(where[first]), int(where[last]) + 1)
+                yield from _hits(stream, start, stop, patterns, seen, shifted=False)
+
+
+_Form = tuple[str, bool, tuple[int, ...]]
+
+
+def _dot_gaps(ind: Indicator) -> tuple[int, ...]:
+    """Where a domain's dots fall in its letter stream (a dot between two equal letters,
+    collapsed into one, has no position and is not checked)."""
+    if ind.kind is not IndicatorKind.DOMAIN:
+        return ()
+    out = []
+    for i, char in enumerate(ind.value):
+        if char == ".":
+            before = letter_stream(ind.value[:i])
+            after = letter_stream(ind.value[: i + 1] + ind.value[i + 1 : i + 2])
+            if len(after) > len(before):
+                out.append(len(before))
+    return tuple(out)
+
+
+def indicator_letters(ind: Indicator) -> str:
+    """The folded text of an indicator as a post would spell it (keywords folded like posts)."""
+    if ind.kind is IndicatorKind.KEYWORD:
+        return normalise_phrase(ind.value)[0]
+    return ind.value
+
+
+class _Stream:
+    """A view's letter stream, with the view position of each stream letter built on demand."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.letters = letter_stream(text)
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+
+    def span(self, first: int, end: int) -> tuple[int, int]:
+        """The view span from stream letter ``first`` to stream letter ``end - 1``, whole runs."""
+        if self._starts is None:
+            self._starts, self._ends = [], []
+            prev = ""
+            for m in _STREAM_CHAR.finditer(self.text):
+                symbol = m.group() if m.lastgroup == "letter" else _BREAK
+                if symbol != prev:
+                    self._starts.append(m.start())
+                    self._ends.append(m.end())
+                    prev = symbol
+                else:
+                    self._ends[-1] = m.end()
+        return self._starts[first], self._ends[end - 1]
+
+    def consonants(self) -> tuple[str, npt.NDArray[np.intp]]:
+        """The consonant stream and, for each of its letters, its index in the letter stream."""
+        codes = np.frombuffer(self.letters.encode("ascii"), dtype=np.uint8)
+        where = np.flatnonzero(~np.isin(codes, _VOWEL_CODES))
+        kept = codes[where]
+        if len(kept):
+            fresh = np.concatenate(([True], kept[1:] != kept[:-1]))
+            where, kept = where[fresh], kept[fresh]
+        return kept.tobytes().decode("ascii"), where
+
+    def blank_gap(self, i: int) -> bool:
+        """Whether only whitespace (and something) stands between stream letters i-1 and i."""
+        assert self._starts is not None  # span() ran first
+        gap = self.text[self._ends[i - 1] : self._starts[i]]
+        return bool(gap) and gap.isspace()
+
+    def widen_over_vowels(self, first: int, end: int) -> tuple[int, int]:
+        letters = self.letters
+        while first > 0 and letters[first - 1] in "aeiou":
+            first -= 1
+        while end < len(letters) and letters[end] in "aeiou":
+            end += 1
+        return first, end
+
+    def on_boundaries(self, start: int, end: int) -> bool:
+        text = self.text
+        before = start > 0 and _WORD_CHAR.match(text, start - 1) is not None
+        after = end < len(text) and _WORD_CHAR.match(text, end) is not None
+        # "nudify-demo.example.org" is another host: a dot followed by a letter continues it.
+        longer = text.startswith(".", end) and _WORD_CHAR.match(text, end + 1) is not None
+        return not before and not after and not longer
+
+
+def _hits(
+    stream: _Stream,
+    first: int,
+    end: int,
+    patterns: tuple[_Pattern, ...],
+    seen: set[tuple[str, str]],
+    *,
+    shifted: bool,
+) -> Iterator[SkeletonHit]:
+    start, stop = stream.span(first, end)
+    if not stream.on_boundaries(start, stop):
+        return
+    found = stream.letters[first:end]
+    for pattern in patterns:
+        shift = (ord(found[0]) - ord(pattern.letters[0])) % 26 if shifted else 0
+        if shifted and _shifted_by(pattern.letters, shift) != found:
+            continue  # a different indicator with the same differences
+        if not shifted and not _is_subsequence(found, pattern.letters):
+            continue  # letters the indicator lacks were added, not vowels dropped
+        gaps = pattern.dots if shifted else range(1, end - first) if pattern.dots else ()
+        if any(stream.blank_gap(first + d) for d in gaps):
+            continue  # the host's dot left out as a plain space: two words, not a host
+        steps = {"letters_only"}
+        if not shifted:
+            steps.add("vowels_dropped")
+        if shift == 13:
+            steps.add("rot13")
+        elif shift:
+            steps.add("letter_shift")
+        if pattern.backwards:
+            steps.add("reversed")
+        for ind in pattern.indicators:
+            if ind.key in seen:
+                continue
+            seen.add(ind.key)
+            yield SkeletonHit(ind, start, stop, frozenset(steps))
+
+
+def _is_subsequence(found: str, letters: str) -> bool:
+    """Whether ``found`` is ``letters`` with some letters left out (and nothing added)."""
+    rest = iter(letters)
+    return all(c in rest for c in found)
+
+
+def _shifted_by(letters: str, shift: int) -> str:
+    return "".join(chr(97 + (ord(c) - 97 + shift) % 26) for c in letters)
+
+
+def _automaton(patterns: dict[str, dict[_Form, list[Indicator]]]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for key, forms in patterns.items():
+        value = tuple(
+            _Pattern(letters, backwards, dots, tuple(inds))
+            for (letters, backwards, dots), inds in forms.items()
+        )
+        automaton.add_word(key, value)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
