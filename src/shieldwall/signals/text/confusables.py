@@ -110,5 +110,17 @@ def named_latin_letter(char: str) -> str:
     Only symbol families whose every member is a plain letter on a background; a name is
     Unicode's own data, so no table of code points is kept here.
     """
-    m = _NAMED_LETTER.match(unicodedata.name(char, ""))
-    return (m.group(1) or m.group(2)).lower() if m else ""
+    name = unicodedata.name(char, "")
+    m = _NAMED_LETTER.match(name)
+    if m:
+        return (m.group(1) or m.group(2)).lower()
+    # Another script's letter with a hook or tail ("CYRILLIC SMALL LETTER HA WITH HOOK"):
+    # the look-alike of its plain letter, if that one has a Latin look-alike.
+    base_name, with_, _ = name.partition(" WITH ")
+    if not with_:
+        return ""
+    try:
+        base = unicodedata.lookup(base_name)
+    except KeyError:
+        return ""
+    return CONFUSABLES.get(base, "") or uts39_letter(base)

@@ -54,6 +54,8 @@ _NOT_STREAM = re.compile(r"[^a-z\x00]+")
 _RUNS = re.compile(r"([a-z\x00])\1+")
 _BREAK = "\x00"
 _VOWELS = str.maketrans("", "", "aeiou")
+_26 = np.uint8(26)
+_STEP_TABLE = np.array([97 + v % 26 for v in range(256)], dtype=np.uint8)
 _VOWEL_CODES = np.frombuffer(b"aeiou", dtype=np.uint8)
 _STREAM_CHAR = re.compile(rf"(?P<letter>[a-z])|{_HARD_BREAK.pattern}")
 _WORD_CHAR = re.compile(r"[a-z0-9_\-]")
@@ -77,10 +79,10 @@ def shift_key(letters: str) -> str:
     """The Caesar-invariant form of a letter stream: each step to the next letter, mod 26.
 
     Computed with numpy: a post's stream can be megabytes, and a Python loop over it would
-    be the slowest part of matching.
+    be the slowest part of matching. ``uint8`` arithmetic wraps, which the table absorbs.
     """
-    codes = np.frombuffer(letters.encode("ascii"), dtype=np.uint8).astype(np.int16)
-    steps = (np.diff(codes) % 26 + 97).astype(np.uint8)
+    codes = np.frombuffer(letters.encode("ascii"), dtype=np.uint8)
+    steps = _STEP_TABLE[codes[1:] + _26 - codes[:-1]]
     steps[(codes[1:] == 0) | (codes[:-1] == 0)] = 0  # no step across a hard break
     return steps.tobytes().decode("ascii")
 
@@ -146,12 +148,11 @@ class SkeletonIndex:
                 first = last - len(patterns[0].letters) + 2  # letters = differences + 1
                 yield from _hits(stream, first, last + 2, patterns, seen, shifted=True)
         if len(self._thin):
-            bare, where = stream.consonants()
+            bare = consonants(stream.letters)
             for last, patterns in self._thin.iter(bare):
                 first = last - len(consonants(patterns[0].letters)) + 1
-                # Back to the letter stream, with the vowels kept next to the first and last
-                # consonant ("ers ny otft": the word still starts with its "e").
-                start, stop = stream.widen_over_vowels(int(where[first]), int(where[last]) + 1)
+                where = stream.consonant_places()
+                start, stop = int(where[first]), int(where[last]) + 1
                 yield from _hits(stream, start, stop, patterns, seen, shifted=False)
 
 
@@ -187,6 +188,7 @@ class _Stream:
         self.text = text
         self.letters = letter_stream(text)
         self._starts: list[int] | None = None
+        self._places: npt.NDArray[np.intp] | None = None
         self._ends: list[int] = []
 
     def span(self, first: int, end: int) -> tuple[int, int]:
@@ -204,15 +206,19 @@ class _Stream:
                     self._ends[-1] = m.end()
         return self._starts[first], self._ends[end - 1]
 
-    def consonants(self) -> tuple[str, npt.NDArray[np.intp]]:
-        """The consonant stream and, for each of its letters, its index in the letter stream."""
+    def consonant_places(self) -> npt.NDArray[np.intp]:
+        """For each letter of ``consonants(self.letters)``, its index in the letter stream
+        (built on the first skeleton hit only: most posts have none)."""
+        if self._places is not None:
+            return self._places
         codes = np.frombuffer(self.letters.encode("ascii"), dtype=np.uint8)
         where = np.flatnonzero(~np.isin(codes, _VOWEL_CODES))
         kept = codes[where]
         if len(kept):
             fresh = np.concatenate(([True], kept[1:] != kept[:-1]))
-            where, kept = where[fresh], kept[fresh]
-        return kept.tobytes().decode("ascii"), where
+            where = where[fresh]
+        self._places = where
+        return where
 
     def blank_gap(self, i: int) -> bool:
         """Whether only whitespace (and something) stands between stream letters i-1 and i."""
@@ -220,21 +226,50 @@ class _Stream:
         gap = self.text[self._ends[i - 1] : self._starts[i]]
         return bool(gap) and gap.isspace()
 
-    def widen_over_vowels(self, first: int, end: int) -> tuple[int, int]:
-        letters = self.letters
-        while first > 0 and letters[first - 1] in "aeiou":
-            first -= 1
-        while end < len(letters) and letters[end] in "aeiou":
-            end += 1
-        return first, end
+    def bounded_span(self, first: int, end: int, *, vowels: bool) -> tuple[int, int] | None:
+        """The view span of stream letters ``first .. end - 1`` if it starts and ends on word
+        boundaries, else None.
 
-    def on_boundaries(self, start: int, end: int) -> bool:
+        A stream letter can stand for a run that began in the word before ("but tob...":
+        one ``t``), so each later start of the first letter, and each earlier end of the
+        last, is tried too. With ``vowels``, vowels written right next to the span belong to
+        it ("ers ny otft" starts at its "e").
+        """
+        self.span(first, first + 1)  # builds the position tables
         text = self.text
-        before = start > 0 and _WORD_CHAR.match(text, start - 1) is not None
-        after = end < len(text) and _WORD_CHAR.match(text, end) is not None
+        assert self._starts is not None
+        lo, hi = self._starts[first], self._ends[first]
+        letter = self.letters[first]
+        begin = -1
+        i = lo
+        while 0 <= i < hi:
+            k = i
+            while vowels and k > 0 and text[k - 1] in "aeiou":
+                k -= 1
+            if k == 0 or _WORD_CHAR.match(text, k - 1) is None:
+                begin = k
+                break
+            i = text.find(letter, i + 1, hi)
+        if begin < 0:
+            return None
+        lo, hi = self._starts[end - 1], self._ends[end - 1]
+        letter = self.letters[end - 1]
+        j = text.rfind(letter, lo, hi)
+        while j >= lo and j >= begin:
+            k = j + 1
+            while vowels and k < len(text) and text[k] in "aeiou":
+                k += 1
+            if self._ends_word(k):
+                return begin, k
+            j = text.rfind(letter, lo, j)
+        return None
+
+    def _ends_word(self, end: int) -> bool:
+        text = self.text
+        if end < len(text) and _WORD_CHAR.match(text, end) is not None:
+            return False
         # "nudify-demo.example.org" is another host: a dot followed by a letter continues it.
-        longer = text.startswith(".", end) and _WORD_CHAR.match(text, end + 1) is not None
-        return not before and not after and not longer
+        return not (text.startswith(".", end) and _WORD_CHAR.match(text, end + 1) is not None)
 
 
 def _hits(
@@ -246,10 +281,11 @@ def _hits(
     *,
     shifted: bool,
 ) -> Iterator[SkeletonHit]:
-    start, stop = stream.span(first, end)
-    if not stream.on_boundaries(start, stop):
+    bounded = stream.bounded_span(first, end, vowels=not shifted)
+    if bounded is None:
         return
-    found = stream.letters[first:end]
+    start, stop = bounded
+    found = stream.letters[first:end] if shifted else letter_stream(stream.text[start:stop])
     for pattern in patterns:
         shift = (ord(found[0]) - ord(pattern.letters[0])) % 26 if shifted else 0
         if shifted and _shifted_by(pattern.letters, shift) != found:
