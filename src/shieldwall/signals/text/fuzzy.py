@@ -84,7 +84,7 @@ def shift_key(letters: str) -> str:
     codes = np.frombuffer(letters.encode("ascii"), dtype=np.uint8)
     steps = _STEP_TABLE[codes[1:] + _26 - codes[:-1]]
     steps[(codes[1:] == 0) | (codes[:-1] == 0)] = 0  # no step across a hard break
-    return steps.tobytes().decode("ascii")
+    return str(steps.tobytes().decode("ascii"))
 
 
 @dataclass(frozen=True, slots=True)
