@@ -119,13 +119,20 @@ class CompiledIndicators:
         for hit in self._match_exact(original, views, parser, urls):
             found.add(hit.indicator.key)
             yield hit
-        for skeletal in self.skeletons.find(views.words):
-            ind = skeletal.indicator
-            if ind.key in found:
-                continue
-            start, end, touched = views.words.origin(skeletal.start, skeletal.end)
-            shown = "@" + ind.value if ind.kind is IndicatorKind.BOT_HANDLE else ind.value
-            yield Hit(ind, start, end, touched | skeletal.steps, shown)
+        # The words view has leetspeak read, the base view not: "g|l/a" is "gil/a" to one
+        # and a separated "gla" to the other, so both are read when they differ.
+        skeleton_views = [views.words]
+        if views.base.text != views.words.text:
+            skeleton_views.append(views.base)
+        for view in skeleton_views:
+            for skeletal in self.skeletons.find(view):
+                ind = skeletal.indicator
+                if ind.key in found:
+                    continue
+                found.add(ind.key)
+                start, end, touched = view.origin(skeletal.start, skeletal.end)
+                shown = "@" + ind.value if ind.kind is IndicatorKind.BOT_HANDLE else ind.value
+                yield Hit(ind, start, end, touched | skeletal.steps, shown)
 
     def _match_exact(
         self, original: str, views: Views, parser: DomainParser, urls: list[FoundUrl]
