@@ -42,17 +42,25 @@ from shieldwall.signals.text.rewrite import View
 MIN_LETTERS = 10
 """Collapsed letters an indicator needs to be matched by its letter stream (9 differences:
 a chance of about 26**-9 per position and shift, before the word-boundary check)."""
+MIN_SHIFTED_LETTERS = 12
+"""Collapsed letters an indicator needs to be matched shifted or backwards: 25 shifts and a
+reversal multiply the chances of an accidental match by about 50, so two letters more."""
 MIN_CONSONANTS = 9
 """Collapsed consonants an indicator needs to be matched with its vowels dropped."""
 
-_HARD_BREAK = re.compile(r"(?:[0-9,;&+\x00-\x08\x0e-\x1f\x7f]|\s[-\u2013\u2014]+\s)+")
+_HARD_BREAKS = b"0123456789,;&+" + bytes(range(0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
 """What a letter stream never reads across: a digit is content, not a separator ("club24"
-is not "club"), a control character is not text, and ``, ; & +`` or a dash between spaces
-join or part *words* in prose ("undress & any selfie", "undress - any selfie"). Each run
-becomes one NUL in the stream."""
-_NOT_STREAM = re.compile(r"[^a-z\x00]+")
-_RUNS = re.compile(r"([a-z\x00])\1+")
+is not "club"), a control character is not text, and ``, ; & +`` join *words* in prose
+("undress & any selfie", "n a k e d i f y, a p p"). Each run becomes one NUL in the stream."""
+_DASH_GAP = re.compile(r"\s[-\u2013\u2014]+\s")
+"""A dash between spaces parts two words ("undress - any selfie"): a hard break too."""
 _BREAK = "\x00"
+_TO_BREAK = bytes.maketrans(_HARD_BREAKS, b"\x00" * len(_HARD_BREAKS))
+_NOT_STREAM_BYTES = bytes(c for c in range(128) if c not in _HARD_BREAKS and not 97 <= c <= 122)
+_HARD_BREAK = re.compile(
+    "(?:[" + re.escape(_HARD_BREAKS.decode("ascii")) + "]|" + _DASH_GAP.pattern + ")+"
+)
+_RUNS = re.compile(r"([a-z\x00])\1+")
 _VOWELS = str.maketrans("", "", "aeiou")
 _26 = np.uint8(26)
 _STEP_TABLE = np.array([97 + v % 26 for v in range(256)], dtype=np.uint8)
@@ -66,8 +74,21 @@ _KINDS = frozenset({IndicatorKind.DOMAIN, IndicatorKind.BOT_HANDLE, IndicatorKin
 
 def letter_stream(text: str) -> str:
     """The letters of folded ``text`` with runs collapsed ("s-t-r-r-i-p" -> "strip"), a NUL
-    standing for each hard break (see ``_HARD_BREAK``)."""
-    return _RUNS.sub(r"\1", _NOT_STREAM.sub("", _HARD_BREAK.sub(_BREAK, text)))
+    standing for each run of hard breaks (see ``_HARD_BREAKS``).
+
+    Done on bytes (non-ASCII dropped, hard breaks mapped, the rest deleted, runs dropped
+    with numpy): this runs on every post, and three regex passes made it the slowest step.
+    """
+    if "-" in text or "\u2013" in text or "\u2014" in text:
+        text = _DASH_GAP.sub(_BREAK, text)
+    raw = text.encode("ascii", "ignore").translate(_TO_BREAK, _NOT_STREAM_BYTES)
+    if len(raw) < 2:
+        return raw.decode("ascii")
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return str(codes[keep].tobytes().decode("ascii"))
 
 
 def consonants(letters: str) -> str:
@@ -122,7 +143,10 @@ class SkeletonIndex:
             dots = _dot_gaps(ind)
             if len(letters) >= MIN_LETTERS:
                 back = tuple(len(letters) - d for d in reversed(dots))
-                for form in ((letters, False, dots), (letters[::-1], True, back)):
+                forms = [(letters, False, dots)]
+                if len(letters) >= MIN_SHIFTED_LETTERS:
+                    forms.append((letters[::-1], True, back))
+                for form in forms:
                     shifted.setdefault(shift_key(form[0]), {}).setdefault(form, []).append(ind)
             bare = consonants(letters)
             if len(bare) >= MIN_CONSONANTS:
@@ -168,8 +192,7 @@ def _dot_gaps(ind: Indicator) -> tuple[int, ...]:
     for i, char in enumerate(ind.value):
         if char == ".":
             before = letter_stream(ind.value[:i])
-            after = letter_stream(ind.value[: i + 1] + ind.value[i + 1 : i + 2])
-            if len(after) > len(before):
+            if len(letter_stream(ind.value[: i + 2])) > len(before):
                 out.append(len(before))
     return tuple(out)
 
@@ -290,6 +313,8 @@ def _hits(
         shift = (ord(found[0]) - ord(pattern.letters[0])) % 26 if shifted else 0
         if shifted and _shifted_by(pattern.letters, shift) != found:
             continue  # a different indicator with the same differences
+        if (shift or pattern.backwards) and len(pattern.letters) < MIN_SHIFTED_LETTERS:
+            continue
         if not shifted and not _is_subsequence(found, pattern.letters):
             continue  # letters the indicator lacks were added, not vowels dropped
         gaps = pattern.dots if shifted else range(1, end - first) if pattern.dots else ()
