@@ -23,8 +23,17 @@ from shieldwall.signals.text import (
     build_views,
 )
 from shieldwall.signals.text.decoders import MAX_TOKEN_CHARS, readings, unflip
-from shieldwall.signals.text.fuzzy import letter_stream, shift_key
+from shieldwall.signals.text.fuzzy import (
+    MIN_LETTERS,
+    MIN_SHIFTED_LETTERS,
+    SkeletonIndex,
+    _Stream,
+    indicator_letters,
+    letter_stream,
+    shift_key,
+)
 from shieldwall.signals.text.matcher import CompiledIndicators, Hit
+from shieldwall.signals.text.rewrite import View
 from shieldwall.signals.text.urls import find_urls
 
 INDICATORS = [
@@ -251,3 +260,59 @@ def test_rot13_of_benign_prose_stays_benign() -> None:
     prose = "the gallery opens on friday, bring the whole family and a picnic"
     assert _ids(codecs.encode(prose, "rot13")) == set()
     assert _ids(prose[::-1]) == set()
+
+
+def test_a_short_indicator_is_read_by_its_letters_but_not_shifted_or_backwards() -> None:
+    signal = TextIndicatorSignal([Indicator("u", IndicatorKind.DOMAIN, "unrobe.test", "f")])
+    assert signal.evaluate("visit #UnrobeTest now").score
+    assert not signal.evaluate("visit " + _rot("unrobe.test", 5) + " now").score
+    assert not signal.evaluate("visit tset.ebornu now").score
+
+
+# --- the skeleton automaton against a brute-force twin -------------------------------------
+
+
+def _naive_shifted_ids(text: str, indicators: list[Indicator]) -> set[str]:
+    """Every shift and both directions tried by ``str.find`` over the letter stream."""
+    stream = _Stream(text)
+    found = set()
+    for ind in indicators:
+        letters = letter_stream(indicator_letters(ind))
+        if len(letters) < MIN_LETTERS or "\x00" in letters:
+            continue
+        forms = [(letters, 0)] + [(_rot(letters, k), k) for k in range(1, 26)]
+        if len(letters) >= MIN_SHIFTED_LETTERS:
+            forms += [(form[::-1], 1) for form, _ in list(forms)]
+        else:
+            forms = forms[:1]
+        for form, _ in forms:
+            at = stream.letters.find(form)
+            while at >= 0:
+                if stream.bounded_span(at, at + len(form), vowels=False) is not None:
+                    found.add(ind.id)
+                at = stream.letters.find(form, at + 1)
+    return found
+
+
+ORACLE_INDICATORS = [
+    Indicator("a", IndicatorKind.KEYWORD, "harbour walk tonight", "f"),
+    Indicator("b", IndicatorKind.BOT_HANDLE, "@lanternfish_demo_bot", "f"),
+    Indicator("c", IndicatorKind.DOMAIN, "quietmoss.test", "f"),
+]
+ORACLE_INDEX = SkeletonIndex(ORACLE_INDICATORS)
+MENTIONS = st.sampled_from(["harbour walk tonight", "lanternfish_demo_bot", "quietmoss.test"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(NOISE, MENTIONS, st.integers(0, 25), st.booleans(), NOISE)
+def test_the_skeleton_automaton_finds_what_brute_force_finds(
+    left: str, mention: str, shift: int, backwards: bool, right: str
+) -> None:
+    body = _rot(mention, shift)
+    text = f"{left} {body[::-1] if backwards else body} {right}"
+    fast = {
+        hit.indicator.id
+        for hit in ORACLE_INDEX.find(View(text))
+        if "vowels_dropped" not in hit.steps
+    }
+    assert fast == _naive_shifted_ids(text, ORACLE_INDICATORS)
