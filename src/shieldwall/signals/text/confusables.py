@@ -13,8 +13,10 @@ Three sources, tried in this order by ``normalize.fold_char``:
   one ASCII letter (1,225 of them, none with two candidates): Cherokee ``Ꭺ``, Lisu, Coptic,
   Latin-extended and symbol look-alikes that a hand table would keep missing.
 * ``named_latin_letter``: symbols that Unicode *names* after a Latin letter but neither
-  decomposes nor lists as confusable: regional-indicator letters (``🇦``) and the negative
-  circled and squared letters (``🅐``, ``🅰``).
+  decomposes nor lists as confusable: regional-indicator letters (``🇦``), the negative
+  circled and squared letters (``🅐``, ``🅰``), and Latin letters with a hook, tail or stroke
+  or in an open/barred/script shape (``ɗ ɛ ƥ ʂ ɵ``). Turned letters (``ɐ ʇ``) are not: they
+  belong to upside-down writing, which ``decoders`` reads as a whole.
 """
 
 from __future__ import annotations
@@ -95,6 +97,10 @@ def uts39_letter(char: str) -> str:
 _NAMED_LETTER = re.compile(
     r"^(?:REGIONAL INDICATOR SYMBOL|NEGATIVE (?:CIRCLED|SQUARED) LATIN (?:CAPITAL|SMALL)) "
     r"LETTER ([A-Z])$"
+    # A Latin letter with a hook, tail, stroke or bar, or in its open/barred/script shape
+    # ("LATIN SMALL LETTER D WITH HOOK", "... OPEN E"): still that letter to a reader.
+    r"|^LATIN (?:SMALL|CAPITAL) LETTER (?:(?:OPEN|BARRED|SCRIPT|DOTLESS) )?([A-Z])"
+    r"(?: WITH .*)?$"
 )
 
 
@@ -104,5 +110,17 @@ def named_latin_letter(char: str) -> str:
     Only symbol families whose every member is a plain letter on a background; a name is
     Unicode's own data, so no table of code points is kept here.
     """
-    m = _NAMED_LETTER.match(unicodedata.name(char, ""))
-    return m.group(1).lower() if m else ""
+    name = unicodedata.name(char, "")
+    m = _NAMED_LETTER.match(name)
+    if m:
+        return (m.group(1) or m.group(2)).lower()
+    # Another script's letter with a hook or tail ("CYRILLIC SMALL LETTER HA WITH HOOK"):
+    # the look-alike of its plain letter, if that one has a Latin look-alike.
+    base_name, with_, _ = name.partition(" WITH ")
+    if not with_:
+        return ""
+    try:
+        base = unicodedata.lookup(base_name)
+    except KeyError:
+        return ""
+    return CONFUSABLES.get(base, "") or uts39_letter(base)

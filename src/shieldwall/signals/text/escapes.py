@@ -19,6 +19,11 @@ _PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 _FORM_VALUE = re.compile(r"(?<=[?&])[^\s=&#?]+=[^\s&#?]*\+[^\s&#?]*")
 """A query-string value with ``+`` in it: form encoding, where ``+`` stands for a space."""
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_CODE_ESCAPE = re.compile(
+    r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})",
+    re.IGNORECASE,
+)
+"""A JSON/JavaScript/Python ``\\uXXXX`` (a surrogate pair as one) or ``\\xXX`` escape."""
 _MD_ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 """A markdown backslash escape before ASCII punctuation ("\\_", "\\."): the backslash is dropped."""
 
@@ -60,7 +65,8 @@ def decode_escapes(view: View) -> View:
     HTML character references (``&#46;``, ``&#x5f;``, ``&amp;``; ``html.unescape`` reads
     each, and one that spells a control character stays as written), ``+`` for a space in a
     URL's query string (form encoding: ``?q=undress+any``), percent-escapes (see
-    ``decode_percent``) and markdown backslash escapes before punctuation (``\\_``, ``\\.``).
+    ``decode_percent``), ``\\uXXXX``/``\\xXX`` code escapes (see ``decode_code_escapes``)
+    and markdown backslash escapes before punctuation (``\\_``, ``\\.``).
     """
     text = view.text
     if "&" in text:
@@ -74,10 +80,33 @@ def decode_escapes(view: View) -> View:
         )
     view = decode_percent(view)
     if "\\" in view.text:
+        view = decode_code_escapes(view)
+    if "\\" in view.text:
         view = view.then(
             Edit(m.start(), m.end(), "", "markup") for m in _MD_ESCAPE.finditer(view.text)
         )
     return view
+
+
+def decode_code_escapes(view: View) -> View:
+    """Decode ``\\u0061`` and ``\\x61`` escapes, as a JSON or JavaScript string reads them.
+
+    One pass, never repeated: ``\\u005cu0061`` becomes the six characters ``\\u0061``, not
+    ``a`` (nothing reads an escape twice, and a second pass would let nesting cost more).
+    An escape that spells a control character stays as written.
+    """
+    edits = []
+    for m in _CODE_ESCAPE.finditer(view.text):
+        high, low, unit, byte = m.groups()
+        if high is not None:
+            code = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        else:
+            code = int(unit or byte, 16)
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF or not (char.isprintable() or char == " "):
+            continue
+        edits.append(Edit(m.start(), m.end(), char, "code_escapes"))
+    return view.then(edits)
 
 
 def _entity_edits(text: str) -> list[Edit]:

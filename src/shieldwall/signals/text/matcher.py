@@ -4,7 +4,9 @@ Keywords, and handles written as plain words, go into one Aho-Corasick automaton
 (``pyahocorasick``) that scans the words and joined views in time linear in the text, whatever
 the number of indicators; a hit only counts on word boundaries. Domains, URL prefixes and
 handles are looked up in dictionaries from the URLs and handles extracted from the base view,
-so 100k domains cost nothing per text. The brute-force twin the tests compare against is
+so 100k domains cost nothing per text. Last, ``fuzzy.SkeletonIndex`` finds long indicators by
+their letters alone (separators, repeats, shifts, reversal and dropped vowels ignored), for
+the evasions no rule above reads. The brute-force twin the tests compare against is
 ``naive_keyword_hits`` in tests/unit/signals/text/test_text_matcher_oracle.py.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found,unused-ignore]
 
+from shieldwall.signals.text.fuzzy import SkeletonIndex
 from shieldwall.signals.text.indicators import Indicator, IndicatorKind
 from shieldwall.signals.text.normalize import Views, leet_fold_label, normalise_phrase, skeleton
 from shieldwall.signals.text.rewrite import View
@@ -72,6 +75,8 @@ class CompiledIndicators:
     """Indicators arranged for matching; build once per indicator-set revision."""
 
     def __init__(self, indicators: Iterable[Indicator]) -> None:
+        indicators = list(indicators)
+        self.skeletons = SkeletonIndex(indicators)
         self.domains: dict[str, list[Indicator]] = defaultdict(list)
         self.domains_folded: dict[str, list[Indicator]] = defaultdict(list)
         self.prefixes: dict[str, list[tuple[str, Indicator]]] = defaultdict(list)
@@ -107,8 +112,31 @@ class CompiledIndicators:
     ) -> Iterator[Hit]:
         """Every indicator hit in one text (possibly repeated; the caller deduplicates).
 
-        ``urls`` are ``find_urls(views.base.text, parser)``, found once by the caller.
+        ``urls`` are ``find_urls(views.base.text, parser)``, found once by the caller. The
+        skeleton matcher runs last and only reports indicators the exact ones did not find.
         """
+        found: set[tuple[str, str]] = set()
+        for hit in self._match_exact(original, views, parser, urls):
+            found.add(hit.indicator.key)
+            yield hit
+        # The words view has leetspeak read, the base view not: "g|l/a" is "gil/a" to one
+        # and a separated "gla" to the other, so both are read when they differ.
+        skeleton_views = [views.words]
+        if views.base.text != views.words.text:
+            skeleton_views.append(views.base)
+        for view in skeleton_views:
+            for skeletal in self.skeletons.find(view):
+                ind = skeletal.indicator
+                if ind.key in found:
+                    continue
+                found.add(ind.key)
+                start, end, touched = view.origin(skeletal.start, skeletal.end)
+                shown = "@" + ind.value if ind.kind is IndicatorKind.BOT_HANDLE else ind.value
+                yield Hit(ind, start, end, touched | skeletal.steps, shown)
+
+    def _match_exact(
+        self, original: str, views: Views, parser: DomainParser, urls: list[FoundUrl]
+    ) -> Iterator[Hit]:
         yield from self._match_urls(views.base, urls, parser)
         yield from self._match_handles(views.base, urls)
         for view in views.host_views():

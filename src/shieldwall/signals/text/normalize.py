@@ -55,6 +55,15 @@ STEP_PHRASES: dict[str, str] = {
     "leetspeak": "undoing leetspeak",
     "lookalike_il": "treating l, I and 1 as the same letter",
     "punycode": "decoding a punycode domain",
+    "code_escapes": "decoding \\u or \\x escapes",
+    "base64": "decoding a base64 token",
+    "base32": "decoding a base32 token",
+    "upside_down": "turning upside-down text the right way up",
+    "letters_only": "reading the letters alone (separators and repeated letters ignored)",
+    "reversed": "reading the text backwards",
+    "rot13": "undoing rot13",
+    "letter_shift": "undoing a letter shift (Caesar cipher)",
+    "vowels_dropped": "matching the consonants alone (vowels dropped)",
 }
 """Each normalisation step's stable name and the phrase evidence uses for it, in report order."""
 

@@ -15,9 +15,11 @@ shortener hides a destination, it is not evidence of one. Expired indicators nev
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from shieldwall.signals.text.decoders import readings
 from shieldwall.signals.text.indicators import Indicator, IndicatorKind, IndicatorSet
 from shieldwall.signals.text.matcher import (
     LABELS,
@@ -25,8 +27,8 @@ from shieldwall.signals.text.matcher import (
     CompiledIndicators,
     Hit,
 )
-from shieldwall.signals.text.normalize import STEP_PHRASES, build_views
-from shieldwall.signals.text.urls import DomainParser, find_urls
+from shieldwall.signals.text.normalize import STEP_PHRASES, Views, build_views
+from shieldwall.signals.text.urls import DomainParser, FoundUrl, find_urls
 from shieldwall.types import SignalResult
 
 MAX_TEXT_CHARS = 1_000_000
@@ -97,7 +99,7 @@ class TextIndicatorSignal:
                 evidence.append(f"{where} cut to its first {MAX_TEXT_CHARS} characters")
             views = build_views(piece, is_suffix=self._parser.has_suffix)
             urls = list(find_urls(views.base.text, self._parser))
-            for hit in index.match(piece, views, self._parser, urls):
+            for hit in self._hits(index, piece, views, urls):
                 key = (where, *hit.indicator.key)
                 if key in seen or not hit.indicator.is_active(now):
                     continue
@@ -123,6 +125,23 @@ class TextIndicatorSignal:
             evidence=tuple(evidence),
             elapsed_ms=(time.perf_counter() - began) * 1000,
         )
+
+    def _hits(
+        self, index: CompiledIndicators, piece: str, views: Views, urls: list[FoundUrl]
+    ) -> Iterator[Hit]:
+        """Hits in the plain reading of ``piece``, then in each decoded reading (``decoders``).
+
+        The plain reading comes first, so the caller's first-hit-wins deduplication keeps its
+        evidence whenever it found the indicator; a decoded reading's hit is reported at the
+        span of the post it was decoded from, with the decoding named among the steps.
+        """
+        yield from index.match(piece, views, self._parser, urls)
+        for reading in readings(piece):
+            extra = build_views(reading.text, is_suffix=self._parser.has_suffix)
+            found = list(find_urls(extra.base.text, self._parser))
+            for hit in index.match(reading.text, extra, self._parser, found):
+                start, end = reading.origin(hit.start, hit.end)
+                yield replace(hit, start=start, end=end, steps=hit.steps | {reading.step})
 
 
 def _describe(hit: Hit, where: str, original: str) -> str:

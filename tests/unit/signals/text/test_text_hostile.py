@@ -2,16 +2,22 @@
 
 Each long post here took minutes before a fix (a regex that rescanned a run of spaces from
 every space; tldextract given a "host" of thousands of labels); the timeout catches a return
-of either. The sizes are a fifth of ``MAX_TEXT_CHARS``.
+of either. The sizes are a fifth of ``MAX_TEXT_CHARS``, plus one post of the full length.
+The decoders (a huge base64 blob, thousands of tokens, escapes of escapes, upside-down text)
+and the skeleton matcher (near misses on every line, one letter repeated) are here too.
 """
 
 from __future__ import annotations
+
+import base64
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shieldwall.signals.text import Indicator, IndicatorKind, IndicatorSet, TextIndicatorSignal
+from shieldwall.signals.text.signal import MAX_TEXT_CHARS
 
 SIGNAL = TextIndicatorSignal(
     IndicatorSet(
@@ -39,6 +45,18 @@ HOSTILE = {
     "escapes_and_emphasis": "\\_**a**`" * (N // 8),
     "line_wraps": "a-\n" * (N // 3),
     "named_letters": "🇦🅰Ꭺ" * (N // 3),
+    # Decoders and the skeleton matcher (fourth session):
+    "base64_blob": base64.b64encode(b"see the harbour at dawn " * (N // 32)).decode(),
+    "base64_many_tokens": " ".join(
+        base64.b64encode(f"harbour walk number {i}".encode()).decode() for i in range(N // 33)
+    ),
+    "base32_blob": base64.b32encode(b"x" * (N // 2)).decode()[:N],
+    "nested_escapes": "\\u005cu005c" * (N // 11),
+    "code_escapes": "\\u0061\\x62" * (N // 10),
+    "upside_down": "ɐǝɹʇʍ " * (N // 6),
+    "one_letter_run": "s" * N,
+    "near_misses": "xclothesgonetestx xtsetenogsehtolcx xclthsgntstx " * (N // 48),
+    "runs_across_words": "s s " * (N // 4),
 }
 
 
@@ -47,6 +65,34 @@ HOSTILE = {
 def test_long_hostile_posts_finish_without_a_hit(name: str) -> None:
     result = SIGNAL.evaluate(HOSTILE[name])
     assert result.score == 0.0
+
+
+@pytest.mark.timeout(60)
+def test_a_post_of_the_maximum_length_is_read_in_time() -> None:
+    post = ("new recipe for dinner at the harbour, see you there " * 20_000)[:MAX_TEXT_CHARS]
+    assert SIGNAL.evaluate(post).score == 0.0
+
+
+ORDINARY = {
+    "base64": "code: " + base64.b64encode(b"meet at the harbour at noon").decode() + " ok " * 300,
+    "upside_down": "ʇxǝʇ uʍop ǝpᴉsdn " * 120,
+    "escapes": "\\u0061\\x62 caf\\u00e9 " * 100,
+    "separated": "h|a/r~b^o|u/r w.a.l.k " * 100,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDINARY))
+def test_an_ordinary_post_with_every_decoder_busy_takes_under_a_tenth_of_a_second(
+    name: str,
+) -> None:
+    """Best of three, so a busy CI machine does not fail it by one slow run."""
+    post = ORDINARY[name]
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        SIGNAL.evaluate(post)
+        times.append(time.perf_counter() - began)
+    assert min(times) < 0.1, (len(post), times)
 
 
 PIECES = st.one_of(
