@@ -1,8 +1,10 @@
 """Benchmark: the generation guard's quality and latency, and the image signals' latency.
 
 Quality: precision and recall on the written evaluation set
-(``tests/unit/signals/guard/phrasings.py``) and on its held-out part, for the full guard,
-the guard's keyword rules alone, and an anchor. There is no ThreatExchange anchor for prompt
+(``tests/unit/signals/guard/phrasings.py``) and on its held-out part, and on the multilingual
+set (``tests/unit/signals/guard/multilingual.py``: 21 languages, scripts and transliterations,
+euphemisms; its tuning half and its held-out half reported apart), for the full guard, the
+guard's keyword rules alone, and an anchor. There is no ThreatExchange anchor for prompt
 guarding, so the anchor is what a service writes first: one regex of obvious words
 ("undress", "nude", "naked", "nudify", "strip", "clothes off") over the lowercased prompt.
 
@@ -11,7 +13,8 @@ Latency: per request for the guard (one core), and per image for ``nudity``, ``f
 model load times. Also checks that the numpy MiniLM encoder matches sentence-transformers
 when that package is installed (it is not a dependency).
 
-Usage: ``python bench/bench_guard.py`` (writes bench/out/guard.json).
+Usage: ``python bench/bench_guard.py`` (writes bench/out/guard.json); ``--guard-only`` skips the
+image signals (which need the benchmark photos).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from common import markdown_table, photo_paths, timed, write_json
 sys.path.insert(
     0, str(Path(__file__).resolve().parent.parent / "tests" / "unit" / "signals" / "guard")
 )
+import multilingual
 from phrasings import ABUSIVE, BENIGN, HOLDOUT_ABUSIVE, HOLDOUT_BENIGN, Case
 
 from shieldwall.signals.base import SignalInput
@@ -61,6 +65,9 @@ def _quality(decide: Any, abusive: list[Case], benign: list[Case]) -> dict[str, 
     }
 
 
+SPLITS = ("evaluation", "held_out", "multilingual_tune", "multilingual_held_out")
+
+
 def guard_quality() -> dict[str, Any]:
     load_s, _ = timed(lambda: GenerationGuard().warm_up())
     full = GenerationGuard()
@@ -81,6 +88,8 @@ def guard_quality() -> dict[str, Any]:
     for split, (abusive, benign) in {
         "evaluation": (ABUSIVE, BENIGN),
         "held_out": (HOLDOUT_ABUSIVE, HOLDOUT_BENIGN),
+        "multilingual_tune": (multilingual.TUNE_ABUSIVE, multilingual.TUNE_BENIGN),
+        "multilingual_held_out": (multilingual.HELDOUT_ABUSIVE, multilingual.HELDOUT_BENIGN),
     }.items():
         out[split] = {
             "abusive": len(abusive),
@@ -139,9 +148,9 @@ def _pixels(path: Path) -> int:
 def main() -> None:
     quality = guard_quality()
     parity = encoder_parity()
-    images = image_latency()
+    images = None if "--guard-only" in sys.argv else image_latency()
     rows = []
-    for split in ("evaluation", "held_out"):
+    for split in SPLITS:
         q = quality[split]
         anchor = q["anchor_regex"]
         for name in ("guard", "rules_only", "anchor_regex"):
@@ -154,7 +163,7 @@ def main() -> None:
                     r["recall"],
                     r["p50_ms"],
                     r["p95_ms"],
-                    f"{r['recall'] / max(anchor['recall'], 1e-9):.2f}x",
+                    f"{r['recall'] / anchor['recall']:.2f}x" if anchor["recall"] else "n/a",
                 ]
             )
     print("## Generation guard (one core)\n")
@@ -162,6 +171,10 @@ def main() -> None:
         ["set", "judge", "precision", "recall", "p50 ms", "p95 ms", "recall vs anchor"], rows
     ))  # fmt: skip
     print(f"\nsemantic model load: {quality['semantic_load_s']} s; encoder parity: {parity}\n")
+    if images is None:
+        path = write_json("guard", {"guard": quality, "encoder_parity": parity})
+        print(f"wrote {path}")
+        return
     print(f"## Image signals on {images['photos']} photos of ~1 MP (pixels decoded once)\n")
     print(markdown_table(
         ["signal", "p50 ms", "max ms"],
