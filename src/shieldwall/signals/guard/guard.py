@@ -210,7 +210,13 @@ class GenerationGuard:
         elif not self._use_semantic:
             evidence.append("semantic model unavailable (disabled): keyword rules only")
 
-        if self._use_multilingual and not (found.informational and not photo_of_person):
+        # Removing a jacket or a hat is an ordinary edit that an embedding places near
+        # "remove her clothes"; with no rule intent, naming only such things keeps the judge out.
+        ordinary_edit = bool(found.outerwear) and not found.any_intent
+        if ordinary_edit and self._use_multilingual:
+            worn = ", ".join(repr(h.quote) for h in found.outerwear)
+            evidence.append(f"multilingual judge not asked: only outerwear or accessories ({worn})")
+        elif self._use_multilingual and not (found.informational and not photo_of_person):
             judged = self._judge_multilingual(prompt)
             evidence.append(judged[0])
             if judged[1] is not None:

@@ -15,7 +15,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GROUPS = ("undress", "sexualise", "nudify", "person", "pronoun", "informational")
+GROUPS = (
+    "undress",
+    "sexualise",
+    "nudify",
+    "person",
+    "pronoun",
+    "informational",
+    "non_person",
+    "outerwear",
+)
+"""``non_person``: mannequins, dolls and statues; ``outerwear``: garments and accessories whose
+removal is an ordinary edit (a jacket, a hat, glasses), which keep the multilingual judge from
+counting when no rule saw an intent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +42,8 @@ class Lexicon:
     person: tuple[str, ...] = ()
     pronoun: tuple[str, ...] = ()
     informational: tuple[str, ...] = ()
+    non_person: tuple[str, ...] = ()
+    outerwear: tuple[str, ...] = ()
 
 
 _W = r"(?:\w+\s+)"  # one word and its space, for "remove {0,3 words} clothes"
@@ -41,7 +55,8 @@ LEXICONS: tuple[Lexicon, ...] = (
         undress=(
             r"(?:the\s+)?way\s+nature\s+made\s+(?:her|him|them)",
             r"as\s+(?:nature|god)\s+made\s+(?:her|him|them)",
-            r"(?:clothes|clothing|outfit|dress|fabric)\s+(?:\w+\s+){0,2}(?:go(?:es)?\s+away|"
+            r"(?:clothes|clothing|outfit|dress|fabric)\s+(?:(?!less|not|non|no)\w+\s+){0,2}"
+            r"(?:go(?:es)?\s+away|"
             r"evaporat\w*|transparent|see-?\s?through|dissolv\w*)",
             r"(?:less|no)\s+fabric",
             r"nothing\s+(?:left\s+)?covering\s+(?:her|him)",
@@ -317,7 +332,9 @@ LEXICONS: tuple[Lexicon, ...] = (
         "zh",
         False,
         undress=(
-            r"脱掉|脱光|扒光|脱下",
+            r"脱光|扒光",
+            # "把他的外套脱掉" takes off a coat: the verb alone counts after no outerwear.
+            r"(?<!外套)(?<!夹克)(?<!帽子)(?<!鞋子)(?<!围巾)(?<!手套)(?<!眼镜)(?:脱掉|脱下)",
             r"衣服.{0,3}(?:去掉|脱|消失|透明|删)",
             r"(?:去掉|删掉|删除|脱掉).{0,10}(?:衣服|裙子|胸罩|内衣|衣物)",
             r"一丝不挂|裸照|裸体|全裸|赤裸|不穿衣服|没穿衣服",
@@ -334,7 +351,7 @@ LEXICONS: tuple[Lexicon, ...] = (
         "ja",
         False,
         undress=(
-            r"脱がせ|脱がし|脱衣",
+            r"(?<!ジャケットを)(?<!コートを)(?<!帽子を)(?<!靴を)(?<!上着を)(?:脱がせ|脱がし)|脱衣",
             r"服.{0,3}(?:全部)?(?:消し|消え|透け|なく)",
             r"(?:ワンピース|ブラ|下着)\S{0,4}消し",
             r"裸|ヌード",
@@ -365,5 +382,34 @@ LEXICONS: tuple[Lexicon, ...] = (
         person=(r"여자|동료|반\s*친구|이웃|여배우|전\s*여자친구|선생님|누나|언니",),
         pronoun=(r"그녀",),
         informational=(r"신고|설명|왜|해로운",),
+    ),
+    Lexicon(
+        "objects (Latin and Cyrillic scripts)",
+        True,
+        non_person=(
+            r"maniqui\w*|mannequins?|manequi\w*|manichin\w*|schaufensterpupp\w*|manekin\w*|"
+            r"manken\w*|ma-?\s?no-?\s?canh|манекен\w*|maneken\w*|kukl\w*|кукл\w*|"
+            r"puppe\w*|muneca\w*|poupee\w*|bambol\w*|boneca\w*|lalk\w*|boneka\w*|putla|putle",
+        ),
+        outerwear=(
+            r"jackets?|coats?|hats?|caps?|glasses|sunglasses|scarf|gloves?|shoes?|boots?|"
+            r"backpack|helmet|chaqueta|abrigo|sombrero|gorra|gafas|lentes|jaqueta|casaco|chapeu|"
+            r"bone|oculos|veste|manteau|chapeau|casquette|lunettes|jacke|mantel|mutze|hut|"
+            r"brille|giacca|cappotto|cappello|occhiali|kurtk\w*|plaszcz\w*|czapk\w*|okular\w*|"
+            r"ceket\w*|mont|montu|sapka\w*|gozlu\w*|jaket\w*|topi\w*|kacamata\w*|salamin|"
+            r"ao\s+khoac|kinh|куртк\w*|пальто|шапк\w*|очк\w*|шляп\w*|palto|shapk\w*|ochki|"
+            r"chashma",
+        ),
+    ),
+    Lexicon(
+        "objects (other scripts)",
+        False,
+        non_person=(
+            r"人体模特|假人|人偶|マネキン|人形|마네킹|인형|पुतल|مانيكان|عارضات?\s+ازياء\s+بلاستيكي|دمي",
+        ),
+        outerwear=(
+            r"外套|夹克|帽子|眼镜|围巾|手套|鞋|ジャケット|コート|眼鏡|メガネ|マフラー|上着|재킷|코트|"
+            r"모자|안경|목도리|जैकेट|कोट|टोपी|चश्मा|سترة|معطف|قبعة|نظارة|جاكيت",
+        ),
     ),
 )

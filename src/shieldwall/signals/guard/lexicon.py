@@ -9,6 +9,7 @@ its own:
 * ``native``: NFKC, case-folded, invisible characters removed, Arabic short vowels and tatweel
   removed and alef forms unified, the Devanagari nukta removed, and Latin look-alikes inside a
   Cyrillic word turned back into Cyrillic (``pаздень`` written with a Latin ``p``);
+* ``compact``: ``native`` without spaces between Chinese, Japanese or Korean characters;
 * ``folded``: ``native`` with the accents of Latin letters removed and ``ı``/``ł`` folded
   (Turkish, Polish and Vietnamese typed without diacritics, which is how many people type
   them), and the normaliser's ``words`` view (leetspeak and spaced letters undone).
@@ -84,6 +85,16 @@ def native_view(prompt: str) -> str:
     return " ".join(text.split())
 
 
+_SPACE_IN_CJK = re.compile(
+    r"(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])\s+(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
+)
+
+
+def compact_view(native: str) -> str:
+    """``native`` without spaces between Chinese, Japanese or Korean characters ("脱 掉")."""
+    return _SPACE_IN_CJK.sub("", native)
+
+
 def folded_view(native: str) -> str:
     """``native`` with the accents of Latin letters removed (Turkish, Polish, Vietnamese)."""
     out: list[str] = []
@@ -109,7 +120,7 @@ class LexiconHit:
 def scan_languages(prompt: str, extra_views: tuple[str, ...] = ()) -> dict[str, list[LexiconHit]]:
     """Every group's hits over the native, folded and ``extra_views`` of the prompt."""
     native = native_view(prompt)
-    views = dict.fromkeys((native, folded_view(native), *extra_views))
+    views = dict.fromkeys((native, folded_view(native), compact_view(native), *extra_views))
     found: dict[str, list[LexiconHit]] = {group: [] for group in GROUPS}
     for group, pattern in PATTERNS.items():
         seen: set[str] = set()

@@ -223,6 +223,8 @@ class RuleFindings:
     informational: bool
     named_person: str | None
     normalised: str
+    outerwear: tuple[RuleHit, ...] = ()
+    """Outerwear or accessories named (a jacket, a hat): their removal is an ordinary edit."""
 
     @property
     def any_intent(self) -> bool:
@@ -285,8 +287,9 @@ def scan_prompt(prompt: str) -> RuleFindings:
         pronoun=tuple(pronoun + _as_rule_hits(other["pronoun"], pronoun)),
         photo=tuple(photo),
         person=tuple(person + _as_rule_hits(other["person"], person)),
-        non_person=tuple(non_person),
+        non_person=tuple(non_person + _as_rule_hits(other["non_person"], non_person)),
         informational=informational,
         named_person=name.group() if name else None,
         normalised=views.words.text,
+        outerwear=tuple(_as_rule_hits(other["outerwear"], [])),
     )
