@@ -41,7 +41,7 @@ from phrasings import ABUSIVE, BENIGN, HOLDOUT_ABUSIVE, HOLDOUT_BENIGN, Case
 
 from shieldwall.signals.base import SignalInput
 from shieldwall.signals.faces import FaceSignal
-from shieldwall.signals.guard import GenerationGuard, embedding
+from shieldwall.signals.guard import GenerationGuard, embedding, multilingual_model
 from shieldwall.signals.intimate import IntimateRealPersonSignal
 from shieldwall.signals.nudity import NuditySignal
 
@@ -101,6 +101,27 @@ def guard_quality() -> dict[str, Any]:
     return out
 
 
+def multilingual_latency() -> dict[str, Any]:
+    """Load time of the multilingual judge, and its time per prompt (one at a time)."""
+    if multilingual_model.missing_requirement():
+        return {"available": False, "why": multilingual_model.missing_requirement()}
+    load_s, judge = timed(multilingual_model.MultilingualJudge)
+    prompts = [c.prompt for c in multilingual.TUNE_ABUSIVE + multilingual.TUNE_BENIGN]
+    times = []
+    for prompt in prompts * 2:
+        began = time.perf_counter()
+        judge.probability(prompt)
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    return {
+        "available": True,
+        "load_s": round(load_s, 2),
+        "prompts": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+    }
+
+
 def encoder_parity() -> dict[str, Any]:
     if importlib.util.find_spec("sentence_transformers") is None:
         return {"checked": False, "why": "sentence-transformers not installed"}
@@ -147,6 +168,7 @@ def _pixels(path: Path) -> int:
 
 def main() -> None:
     quality = guard_quality()
+    quality["multilingual_judge"] = multilingual_latency()
     parity = encoder_parity()
     images = None if "--guard-only" in sys.argv else image_latency()
     rows = []
@@ -170,7 +192,8 @@ def main() -> None:
     print(markdown_table(
         ["set", "judge", "precision", "recall", "p50 ms", "p95 ms", "recall vs anchor"], rows
     ))  # fmt: skip
-    print(f"\nsemantic model load: {quality['semantic_load_s']} s; encoder parity: {parity}\n")
+    print(f"\nsemantic model load: {quality['semantic_load_s']} s; encoder parity: {parity}")
+    print(f"multilingual judge alone: {quality['multilingual_judge']}\n")
     if images is None:
         path = write_json("guard", {"guard": quality, "encoder_parity": parity})
         print(f"wrote {path}")
