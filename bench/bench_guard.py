@@ -3,9 +3,10 @@
 Quality: precision and recall on the written evaluation set
 (``tests/unit/signals/guard/phrasings.py``) and on its held-out part, and on the multilingual
 set (``tests/unit/signals/guard/multilingual.py``: 21 languages, scripts and transliterations,
-euphemisms; its tuning half and its held-out half reported apart), for the full guard, the
-guard's keyword rules alone, and an anchor. There is no ThreatExchange anchor for prompt
-guarding, so the anchor is what a service writes first: one regex of obvious words
+euphemisms; its tuning half and its held-out half reported apart), and on a small set written
+after issue 16's changes (``bench/guard_fresh_set.py``, with languages no rule lists), for the
+full guard, the guard's keyword rules alone, and an anchor. There is no ThreatExchange anchor
+for prompt guarding, so the anchor is what a service writes first: one regex of obvious words
 ("undress", "nude", "naked", "nudify", "strip", "clothes off") over the lowercased prompt.
 
 Latency: per request for the guard (one core), and per image for ``nudity``, ``faces`` and
@@ -39,6 +40,7 @@ sys.path.insert(
 import multilingual
 from phrasings import ABUSIVE, BENIGN, HOLDOUT_ABUSIVE, HOLDOUT_BENIGN, Case
 
+from guard_fresh_set import FRESH_ABUSIVE, FRESH_BENIGN
 from shieldwall.signals.base import SignalInput
 from shieldwall.signals.faces import FaceSignal
 from shieldwall.signals.guard import GenerationGuard, embedding, multilingual_model
@@ -65,7 +67,13 @@ def _quality(decide: Any, abusive: list[Case], benign: list[Case]) -> dict[str, 
     }
 
 
-SPLITS = ("evaluation", "held_out", "multilingual_tune", "multilingual_held_out")
+SPLITS = (
+    "evaluation",
+    "held_out",
+    "multilingual_tune",
+    "multilingual_held_out",
+    "fresh_after_issue_16",
+)
 
 
 def guard_quality() -> dict[str, Any]:
@@ -90,6 +98,7 @@ def guard_quality() -> dict[str, Any]:
         "held_out": (HOLDOUT_ABUSIVE, HOLDOUT_BENIGN),
         "multilingual_tune": (multilingual.TUNE_ABUSIVE, multilingual.TUNE_BENIGN),
         "multilingual_held_out": (multilingual.HELDOUT_ABUSIVE, multilingual.HELDOUT_BENIGN),
+        "fresh_after_issue_16": (FRESH_ABUSIVE, FRESH_BENIGN),
     }.items():
         out[split] = {
             "abusive": len(abusive),
