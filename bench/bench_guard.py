@@ -1,9 +1,12 @@
 """Benchmark: the generation guard's quality and latency, and the image signals' latency.
 
 Quality: precision and recall on the written evaluation set
-(``tests/unit/signals/guard/phrasings.py``) and on its held-out part, for the full guard,
-the guard's keyword rules alone, and an anchor. There is no ThreatExchange anchor for prompt
-guarding, so the anchor is what a service writes first: one regex of obvious words
+(``tests/unit/signals/guard/phrasings.py``) and on its held-out part, and on the multilingual
+set (``tests/unit/signals/guard/multilingual.py``: 21 languages, scripts and transliterations,
+euphemisms; its tuning half and its held-out half reported apart), and on a small set written
+after issue 16's changes (``bench/guard_fresh_set.py``, with languages no rule lists), for the
+full guard, the guard's keyword rules alone, and an anchor. There is no ThreatExchange anchor
+for prompt guarding, so the anchor is what a service writes first: one regex of obvious words
 ("undress", "nude", "naked", "nudify", "strip", "clothes off") over the lowercased prompt.
 
 Latency: per request for the guard (one core), and per image for ``nudity``, ``faces`` and
@@ -11,7 +14,8 @@ Latency: per request for the guard (one core), and per image for ``nudity``, ``f
 model load times. Also checks that the numpy MiniLM encoder matches sentence-transformers
 when that package is installed (it is not a dependency).
 
-Usage: ``python bench/bench_guard.py`` (writes bench/out/guard.json).
+Usage: ``python bench/bench_guard.py`` (writes bench/out/guard.json); ``--guard-only`` skips the
+image signals (which need the benchmark photos).
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ from common import markdown_table, photo_paths, timed, write_json
 sys.path.insert(
     0, str(Path(__file__).resolve().parent.parent / "tests" / "unit" / "signals" / "guard")
 )
+import multilingual
 from phrasings import ABUSIVE, BENIGN, HOLDOUT_ABUSIVE, HOLDOUT_BENIGN, Case
 
+from guard_fresh_set import FRESH_ABUSIVE, FRESH_BENIGN
 from shieldwall.signals.base import SignalInput
 from shieldwall.signals.faces import FaceSignal
-from shieldwall.signals.guard import GenerationGuard, embedding
+from shieldwall.signals.guard import GenerationGuard, embedding, multilingual_model
 from shieldwall.signals.intimate import IntimateRealPersonSignal
 from shieldwall.signals.nudity import NuditySignal
 
@@ -61,6 +67,15 @@ def _quality(decide: Any, abusive: list[Case], benign: list[Case]) -> dict[str, 
     }
 
 
+SPLITS = (
+    "evaluation",
+    "held_out",
+    "multilingual_tune",
+    "multilingual_held_out",
+    "fresh_after_issue_16",
+)
+
+
 def guard_quality() -> dict[str, Any]:
     load_s, _ = timed(lambda: GenerationGuard().warm_up())
     full = GenerationGuard()
@@ -81,6 +96,9 @@ def guard_quality() -> dict[str, Any]:
     for split, (abusive, benign) in {
         "evaluation": (ABUSIVE, BENIGN),
         "held_out": (HOLDOUT_ABUSIVE, HOLDOUT_BENIGN),
+        "multilingual_tune": (multilingual.TUNE_ABUSIVE, multilingual.TUNE_BENIGN),
+        "multilingual_held_out": (multilingual.HELDOUT_ABUSIVE, multilingual.HELDOUT_BENIGN),
+        "fresh_after_issue_16": (FRESH_ABUSIVE, FRESH_BENIGN),
     }.items():
         out[split] = {
             "abusive": len(abusive),
@@ -90,6 +108,27 @@ def guard_quality() -> dict[str, Any]:
             "anchor_regex": _quality(anchor, abusive, benign),
         }
     return out
+
+
+def multilingual_latency() -> dict[str, Any]:
+    """Load time of the multilingual judge, and its time per prompt (one at a time)."""
+    if multilingual_model.missing_requirement():
+        return {"available": False, "why": multilingual_model.missing_requirement()}
+    load_s, judge = timed(multilingual_model.MultilingualJudge)
+    prompts = [c.prompt for c in multilingual.TUNE_ABUSIVE + multilingual.TUNE_BENIGN]
+    times = []
+    for prompt in prompts * 2:
+        began = time.perf_counter()
+        judge.probability(prompt)
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    return {
+        "available": True,
+        "load_s": round(load_s, 2),
+        "prompts": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+    }
 
 
 def encoder_parity() -> dict[str, Any]:
@@ -138,10 +177,11 @@ def _pixels(path: Path) -> int:
 
 def main() -> None:
     quality = guard_quality()
+    quality["multilingual_judge"] = multilingual_latency()
     parity = encoder_parity()
-    images = image_latency()
+    images = None if "--guard-only" in sys.argv else image_latency()
     rows = []
-    for split in ("evaluation", "held_out"):
+    for split in SPLITS:
         q = quality[split]
         anchor = q["anchor_regex"]
         for name in ("guard", "rules_only", "anchor_regex"):
@@ -154,14 +194,19 @@ def main() -> None:
                     r["recall"],
                     r["p50_ms"],
                     r["p95_ms"],
-                    f"{r['recall'] / max(anchor['recall'], 1e-9):.2f}x",
+                    f"{r['recall'] / anchor['recall']:.2f}x" if anchor["recall"] else "n/a",
                 ]
             )
     print("## Generation guard (one core)\n")
     print(markdown_table(
         ["set", "judge", "precision", "recall", "p50 ms", "p95 ms", "recall vs anchor"], rows
     ))  # fmt: skip
-    print(f"\nsemantic model load: {quality['semantic_load_s']} s; encoder parity: {parity}\n")
+    print(f"\nsemantic model load: {quality['semantic_load_s']} s; encoder parity: {parity}")
+    print(f"multilingual judge alone: {quality['multilingual_judge']}\n")
+    if images is None:
+        path = write_json("guard", {"guard": quality, "encoder_parity": parity})
+        print(f"wrote {path}")
+        return
     print(f"## Image signals on {images['photos']} photos of ~1 MP (pixels decoded once)\n")
     print(markdown_table(
         ["signal", "p50 ms", "max ms"],

@@ -8,7 +8,8 @@ close to an abusive phrasing *and* clearly closer to it than to every look-alike
 "remove the clothes from this photo of my friend".
 
 These are written in English only: the embedding model (all-MiniLM-L6-v2) is English; other
-languages are covered by the keyword rules. The evaluation set in
+languages are covered by the keyword rules (``lexicon``) and the multilingual judge
+(``multilingual_model``), which is trained on these lists among others. The evaluation set in
 ``tests/unit/signals/guard/phrasings.py`` is written separately and shares no sentence with
 these lists (a test checks), so the measured precision and recall are not inflated by
 memorisation.

@@ -4,16 +4,21 @@ A service that edits or generates images calls the guard before it runs the mode
 refuses requests to undress, nudify or sexualise a real person, including requests that upload
 a real person's photo with such a prompt. It combines two judges:
 
-* keyword rules (``rules``) over the normalised prompt, in six languages, which need an
-  *intent* (undress, sexualise, a nudify tool) and a *specific person* (a pronoun, a photo, a
-  relationship, a public figure, an uploaded image with a face);
-* semantic similarity (``embedding``) to curated phrasings (``exemplars``), which catches
-  paraphrases that no rule lists. It counts only when the prompt is closer to an abusive
-  phrasing than to every look-alike by a margin, and when the prompt touches nudity or
-  clothing at all or comes with a photo of a person.
+* keyword rules (``rules``, and ``lexicon`` for 14 more languages, scripts and
+  transliterations) over normalised views of the prompt, which need an *intent* (undress,
+  sexualise, a nudify tool) and a *specific person* (a pronoun, a photo, a relationship, a
+  public figure, an uploaded image with a face);
+* semantic similarity (``embedding``, English MiniLM) to curated phrasings (``exemplars``),
+  which catches paraphrases that no rule lists. It counts only when the prompt is closer to an
+  abusive phrasing than to every look-alike by a margin, and when the prompt touches nudity or
+  clothing at all or comes with a photo of a person;
+* a multilingual judge (``multilingual_model``: USE multilingual v3 and a logistic
+  regression), which reads meaning in other languages too. It counts at its trained threshold,
+  except on questions or reports about the abuse with no photo of a person.
 
-When the embedding model cannot load, the guard still answers on the rules alone and says so
-in the evidence ("semantic model unavailable"). The guard never generates or edits anything.
+When a model cannot load, the guard still answers without it and says so in the evidence
+("semantic model unavailable", "multilingual model unavailable"). The guard never generates or
+edits anything.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from typing import Literal
 
 import numpy as np
 
-from shieldwall.signals.guard import embedding
+from shieldwall.signals.guard import embedding, multilingual_model
 from shieldwall.signals.guard.exemplars import ABUSIVE, LOOKALIKE
+from shieldwall.signals.guard.lexicon import native_view
 from shieldwall.signals.guard.rules import RuleFindings, scan_prompt
 
 MAX_PROMPT_CHARS = 4000
@@ -81,26 +87,42 @@ class SemanticMatch:
 class GenerationGuard:
     """Refuses requests to undress, nudify or sexualise a real person; see the module docstring.
 
-    ``use_semantic=False`` runs the keyword rules alone (no model load). The embedding model is
-    loaded on the first request that needs it, or by ``warm_up()``; instances are thread-safe.
+    ``use_semantic=False`` runs the keyword rules alone (no model load);
+    ``use_multilingual=False`` leaves out the multilingual judge only. The models are loaded on
+    the first request that needs them, or by ``warm_up()``; instances are thread-safe.
     """
 
     def __init__(
         self,
         *,
         use_semantic: bool = True,
+        use_multilingual: bool = True,
         min_similarity: float = SEMANTIC_MIN_SIMILARITY,
         min_margin: float = SEMANTIC_MIN_MARGIN,
     ) -> None:
         self._use_semantic = use_semantic
+        self._use_multilingual = use_semantic and use_multilingual
         self._min_similarity = min_similarity
         self._min_margin = min_margin
         self._lock = threading.Lock()
         self._bank: tuple[np.ndarray, np.ndarray] | None = None
 
     def warm_up(self) -> bool:
-        """Load the embedding model now (about a second); True if semantic matching works."""
+        """Load the models now (about two seconds); True if English semantic matching works.
+
+        ``multilingual_unavailable_reason()`` says whether the multilingual judge loaded.
+        """
+        if self._use_multilingual:
+            multilingual_model.shared_judge()
         return self._exemplar_bank() is not None
+
+    def multilingual_unavailable_reason(self) -> str | None:
+        """Why the multilingual judge is off, or None when it works (loads it if needed)."""
+        if not self._use_multilingual:
+            return "multilingual judge disabled"
+        if multilingual_model.shared_judge() is None:
+            return multilingual_model.load_error() or "model not loaded"
+        return None
 
     def semantic_unavailable_reason(self) -> str | None:
         """Why semantic matching is off, or None when it works (loads the model if needed)."""
@@ -188,6 +210,19 @@ class GenerationGuard:
         elif not self._use_semantic:
             evidence.append("semantic model unavailable (disabled): keyword rules only")
 
+        # Removing a jacket or a hat is an ordinary edit that an embedding places near
+        # "remove her clothes"; with no rule intent, naming only such things keeps the judge out.
+        ordinary_edit = bool(found.outerwear) and not found.any_intent
+        if ordinary_edit and self._use_multilingual:
+            worn = ", ".join(repr(h.quote) for h in found.outerwear)
+            evidence.append(f"multilingual judge not asked: only outerwear or accessories ({worn})")
+        elif self._use_multilingual and not (found.informational and not photo_of_person):
+            judged = self._judge_multilingual(prompt)
+            evidence.append(judged[0])
+            if judged[1] is not None:
+                codes.append("semantic_match")
+                score = max(score, judged[1])
+
         if codes and photo_of_person and "real_person_photo" not in codes:
             codes.append("real_person_photo")
             evidence.append(
@@ -200,6 +235,23 @@ class GenerationGuard:
             evidence.append("no request to undress, nudify or sexualise a real person found")
         action: Action = "refuse" if codes else "allow"
         return GuardDecision(action, tuple(dict.fromkeys(codes)), tuple(evidence), round(score, 3))
+
+    def _judge_multilingual(self, prompt: str) -> tuple[str, float | None]:
+        """Evidence from the multilingual judge, and a score when it counts."""
+        judge = multilingual_model.shared_judge()
+        if judge is None:
+            why = multilingual_model.load_error() or "not loaded"
+            return f"multilingual model unavailable ({why}): decided without it", None
+        probability = judge.probability(native_view(prompt))
+        counts = probability >= judge.threshold
+        line = (
+            f"multilingual judge: {probability:.2f} likely a request to undress or sexualise a "
+            f"real person (threshold {judge.threshold:.2f}): "
+            + ("counts" if counts else "does not count")
+        )
+        if not counts:
+            return line, None
+        return line, 0.5 + 0.5 * (probability - judge.threshold) / (1.0 - judge.threshold)
 
 
 def _judge_rules(found: RuleFindings, photo_of_person: bool) -> tuple[list[str], list[str], float]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from shieldwall.signals.guard.lexicon import LexiconHit, scan_languages
 from shieldwall.signals.text.normalize import STEP_PHRASES, build_views, skeleton
 from shieldwall.signals.text.rewrite import View
 
@@ -222,6 +223,8 @@ class RuleFindings:
     informational: bool
     named_person: str | None
     normalised: str
+    outerwear: tuple[RuleHit, ...] = ()
+    """Outerwear or accessories named (a jacket, a hat): their removal is an ordinary edit."""
 
     @property
     def any_intent(self) -> bool:
@@ -247,6 +250,16 @@ def _hits(
     return list(found.values())
 
 
+def _as_rule_hits(hits: list[LexiconHit], already: list[RuleHit]) -> list[RuleHit]:
+    """The other languages' hits, less those a rule above already quoted."""
+    quoted = {h.quote.casefold() for h in already}
+    return [
+        RuleHit(f"{h.group} ({h.language})", h.quote, frozenset())
+        for h in hits
+        if h.quote.casefold() not in quoted
+    ]
+
+
 def scan_prompt(prompt: str) -> RuleFindings:
     """Run every rule group over the prompt's normalised views."""
     views = build_views(prompt.translate(_EXTRA_LOOKALIKES), is_suffix=_no_suffix)
@@ -264,16 +277,19 @@ def scan_prompt(prompt: str) -> RuleFindings:
     person = _hits("person", SPECIFIC_PERSON, pair, prompt)
     non_person = _hits("non-person", NON_PERSON, pair, prompt)
     informational = bool(INFORMATIONAL.search(skeleton(views.words.text)))
+    other = scan_languages(prompt, (views.words.text,))
+    informational = informational or bool(other["informational"])
     name = _CAPITALISED_NAME.search(prompt) or _HANDLE.search(prompt)
     return RuleFindings(
-        undress=tuple(undress),
-        sexualise=tuple(sexualise),
-        nudify_tool=tuple(tool),
-        pronoun=tuple(pronoun),
+        undress=tuple(undress + _as_rule_hits(other["undress"], undress)),
+        sexualise=tuple(sexualise + _as_rule_hits(other["sexualise"], sexualise)),
+        nudify_tool=tuple(tool + _as_rule_hits(other["nudify"], tool)),
+        pronoun=tuple(pronoun + _as_rule_hits(other["pronoun"], pronoun)),
         photo=tuple(photo),
-        person=tuple(person),
-        non_person=tuple(non_person),
+        person=tuple(person + _as_rule_hits(other["person"], person)),
+        non_person=tuple(non_person + _as_rule_hits(other["non_person"], non_person)),
         informational=informational,
         named_person=name.group() if name else None,
         normalised=views.words.text,
+        outerwear=tuple(_as_rule_hits(other["outerwear"], [])),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from shieldwall.signals.base import Availability, SignalInput, Subject
-from shieldwall.signals.guard import embedding
+from shieldwall.signals.guard import embedding, multilingual_model
 from shieldwall.signals.guard.guard import GenerationGuard
 from shieldwall.types import SignalResult
 
@@ -21,11 +21,11 @@ class GenerationGuardSignal:
     """Scores generation requests for undressing, nudifying or sexualising a real person."""
 
     name = "generation_guard"
-    version = "1"
+    version = "2"  # 2: rules in 20 languages and scripts, and the multilingual judge
     applies_to = frozenset({Subject.GENERATION_REQUEST})
     description = (
         "Requests to a generative service that would undress, nudify or sexualise a real "
-        "person (keyword rules in six languages plus semantic similarity)"
+        "person (keyword rules in 20 languages and scripts plus semantic similarity)"
     )
 
     def __init__(self, guard: GenerationGuard | None = None) -> None:
@@ -38,6 +38,13 @@ class GenerationGuardSignal:
                 usable=True,
                 reason=f"semantic matching off ({missing}); keyword rules only",
                 install_hint=embedding.INSTALL_HINT,
+            )
+        missing = multilingual_model.missing_requirement()
+        if missing:
+            return Availability(
+                usable=True,
+                reason=f"multilingual judge off ({missing}); rules and English semantics only",
+                install_hint=multilingual_model.INSTALL_HINT,
             )
         return Availability(usable=True)
 
