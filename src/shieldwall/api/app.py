@@ -114,15 +114,19 @@ def create_app(
             if on_decisions is not None and decision_ids:
                 best_effort(lambda: on_decisions(rt, decision_ids), "decisions", len(decision_ids))
 
-        def remember(outcome: ScanOutcome) -> None:
-            metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
-            if not outcome.outbox_ids:  # a decision without actions gives the worker nothing
+        def remember(outcomes: Sequence[ScanOutcome]) -> None:
+            for outcome in outcomes:
+                metrics.VERDICTS.labels(outcome.decision.verdict, outcome.decision.source).inc()
+            # Decisions without actions give the worker nothing; the rest are queued
+            # together (a batch's thousand decisions: one call, not one per decision).
+            acting = [o for o in outcomes if o.outbox_ids]
+            if not acting:
                 return
             if on_actions is not None:
-                rows = outcome.outbox_ids
+                rows = [row for o in acting for row in o.outbox_ids]
                 best_effort(lambda: on_actions(rt, rows), "actions", len(rows))
             else:
-                decided([outcome.decision.id])
+                decided([o.decision.id for o in acting])
 
         app.state.decided = decided
         # A sink, not an attribute: another app on the same runtime keeps its own.

@@ -301,11 +301,18 @@ class ScanService:
             except ShieldwallError as exc:
                 out[pos] = exc
         futures = self._store([p for _, p in todo])
+        created: list[ScanOutcome] = []
         for (pos, prepared), fut in zip(todo, futures, strict=True):
             try:
-                out[pos] = await self._finish_async(prepared, await asyncio.wrap_future(fut))
+                result = self._outcome(prepared, await asyncio.wrap_future(fut))
             except ShieldwallError as exc:
                 out[pos] = exc
+                continue
+            out[pos] = result
+            if result.created:
+                created.append(result)
+        # The sinks hear of the whole request at once: its actions are queued in one go.
+        await self._tell_async(created)
         return [o for o in out if o is not None]
 
     async def _lookup_one_async(self, meta: ScanMeta, query: Query, start: float) -> ScanOutcome:
@@ -388,12 +395,19 @@ class ScanService:
 
     async def _finish_async(self, prepared: _Prepared, recorded: Recorded) -> ScanOutcome:
         result = self._outcome(prepared, recorded)
-        if result.created and self.sinks:
-            if result.outbox_ids:  # a sink queues the actions for the worker: I/O
-                await asyncio.to_thread(self.sinks.tell, result)
-            else:  # metrics and the in-memory seen index only
-                self.sinks.tell(result)
+        if result.created:
+            await self._tell_async([result])
         return result
+
+    async def _tell_async(self, created: Sequence[ScanOutcome]) -> None:
+        """Tell the sinks of new decisions: on a worker thread when some owe actions (a
+        sink queues them for the worker: I/O), else here (metrics only)."""
+        if not created or not self.sinks:
+            return
+        if any(r.outbox_ids for r in created):
+            await asyncio.to_thread(self.sinks.tell_many, created)
+        else:
+            self.sinks.tell_many(created)
 
     def _expiry(self, surface: str) -> datetime | None:
         days = self.retention_days.get(surface, self.retention_days.get("default"))

@@ -7,23 +7,25 @@ silently replaced each other's hook, and the site had to wrap the signal runner 
 at the bytes. Now each registers a sink here and removes it when its app stops: every
 sink registered is called, in the order registered.
 
-A *stored sink* is told of each new decision after it is committed; a *media sink* is
-also given the upload's bytes (uploads only, never lookups), and is called first. A
-sink runs on the request's thread (or a worker thread for an async lookup whose decision
-owes actions); an exception it raises reaches the caller, as it did with the attribute.
+A *stored sink* is told of new decisions after they are committed, all of one request's
+at once (a batch lookup's thousand in one call, so that queueing their actions is one
+write, not one per decision); a *media sink* is also given the upload's bytes (uploads
+only, never lookups), and is called first. A sink runs on the request's thread (or a
+worker thread for an async lookup whose decisions owe actions); an exception it raises
+reaches the caller, as it did with the attribute.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:  # scan.py builds on this module; only the type is named here
     from shieldwall.pipeline.scan import ScanOutcome
 
-StoredSink = Callable[["ScanOutcome"], None]
-"""Told of a new decision after it is committed (index the item, queue its actions)."""
+StoredSink = Callable[[Sequence["ScanOutcome"]], None]
+"""Told of new decisions after they are committed (index the items, queue their actions)."""
 MediaSink = Callable[["ScanOutcome", bytes], None]
 """Told of a newly stored upload with its media bytes (e.g. keep it, encrypted, for review)."""
 
@@ -76,4 +78,10 @@ class ScanSinks:
             for media_sink in self._media():
                 media_sink(outcome, media)
         for stored_sink in self._stored():
-            stored_sink(outcome)
+            stored_sink((outcome,))
+
+    def tell_many(self, outcomes: Sequence[ScanOutcome]) -> None:
+        """Call every stored sink once for ``outcomes`` (new decisions, no media)."""
+        if outcomes:
+            for stored_sink in self._stored():
+                stored_sink(outcomes)

@@ -1,8 +1,9 @@
 """The task queue: Huey on a SQLite file (embedded default) or on Redis (production).
 
-One task, ``deliver(outbox_id, claim_token=None)``. The API enqueues it right after
-committing a decision (:func:`enqueue_delivery`, best effort: if Redis is down or
-the process dies first, the worker's sweeper finds the row anyway). A failed
+Two tasks: ``deliver(outbox_id, claim_token=None)`` for one row and
+``deliver_many(outbox_ids)`` for several. The API enqueues right after committing a
+decision (:func:`enqueue_delivery`, best effort: if Redis is down or the process dies
+first, the worker's sweeper finds the rows anyway). A failed
 attempt schedules its own retry for when the row is due again.
 
 The queue name is derived from the database URL (password left out), so two
@@ -29,6 +30,11 @@ log = logging.getLogger("shieldwall.worker")
 
 QUEUE_FILE = "queue.db"
 TASK_NAME = "deliver"
+MANY_TASK_NAME = "deliver_many"
+MANY_CHUNK = 64
+"""Rows per ``deliver_many`` task: one enqueue (a queue write: ~200 us on the SQLite queue,
+~60 us on Redis) for many rows, in chunks small enough that several workers share a
+batch's rows."""
 
 
 def queue_name(settings: Settings) -> str:
@@ -81,8 +87,7 @@ def make_huey(
         huey = SqliteHuey(qname, filename=str(settings.data_dir / QUEUE_FILE), results=False)
     slot = _DelivererSlot(deliverer_factory)
 
-    @huey.task(name=TASK_NAME)  # type: ignore[untyped-decorator]
-    def deliver(outbox_id: int, claim_token: int | None = None) -> None:
+    def attempt(outbox_id: int, claim_token: int | None) -> None:
         try:
             result: AttemptResult = slot.get().deliver(outbox_id, claim_token)
         except Exception as exc:
@@ -103,7 +108,21 @@ def make_huey(
             # (this task or the sweeper) performs it, the other finds it leased.
             deliver.schedule(args=(outbox_id,), delay=result.retry_in_s)
 
-    setattr(huey, _ATTR, (slot, deliver))
+    @huey.task(name=TASK_NAME)  # type: ignore[untyped-decorator]
+    def deliver(outbox_id: int, claim_token: int | None = None) -> None:
+        attempt(outbox_id, claim_token)
+
+    @huey.task(name=MANY_TASK_NAME)  # type: ignore[untyped-decorator]
+    def deliver_many(outbox_ids: list[int]) -> None:
+        for outbox_id in outbox_ids:
+            try:
+                attempt(outbox_id, None)
+            except Exception:
+                # One row's failure must not hold back the rest; it stays in the outbox,
+                # where the sweeper finds it when it is due.
+                log.exception("outbox.deliver_failed id=%s", outbox_id)
+
+    setattr(huey, _ATTR, (slot, deliver, deliver_many))
     return huey
 
 
@@ -115,26 +134,41 @@ def bind_deliverer(huey: Huey, deliverer: Deliverer) -> None:
 def enqueue_delivery(
     huey: Huey, outbox_ids: Iterable[int], *, claim_token: int | None = None
 ) -> int:
-    """Queue a delivery task per row; returns how many were queued.
+    """Queue delivery of ``outbox_ids``; returns how many rows were queued.
+
+    One row is one ``deliver`` task (with the sweeper's ``claim_token``); several rows
+    (a decision's actions, a batch's) are ``deliver_many`` tasks of up to ``MANY_CHUNK``
+    rows each: a queue write per row had cost a stored lookup more than its decision.
 
     Best effort by design: it never raises, because the rows are already safe in the
     outbox and the sweeper delivers whatever was not queued.
     """
-    task = _slot(huey)[1]
+    _, deliver, deliver_many = _slot(huey)
+    ids = [int(i) for i in outbox_ids]
+    if len(ids) == 1 or claim_token is not None:
+        chunks = [[i] for i in ids]
+    else:
+        chunks = [ids[at : at + MANY_CHUNK] for at in range(0, len(ids), MANY_CHUNK)]
     queued = 0
-    for outbox_id in outbox_ids:
+    for chunk in chunks:
         try:
-            task(int(outbox_id), claim_token)
-            queued += 1
+            if len(chunk) == 1:
+                deliver(chunk[0], claim_token)
+            else:
+                deliver_many(chunk)
+            queued += len(chunk)
         except Exception as exc:
             log.warning(
-                "outbox.enqueue_failed id=%s error=%s: %s", outbox_id, type(exc).__name__, exc
+                "outbox.enqueue_failed ids=%s error=%s: %s",
+                ",".join(map(str, chunk)),
+                type(exc).__name__,
+                exc,
             )
     return queued
 
 
-def _slot(huey: Huey) -> tuple[_DelivererSlot, Any]:
-    found: tuple[_DelivererSlot, Any] | None = getattr(huey, _ATTR, None)
+def _slot(huey: Huey) -> tuple[_DelivererSlot, Any, Any]:
+    found: tuple[_DelivererSlot, Any, Any] | None = getattr(huey, _ATTR, None)
     if found is None:
         raise RuntimeError("this Huey instance was not made by shieldwall.worker.make_huey")
     return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -71,8 +72,7 @@ def test_a_queued_delivery_that_meets_a_locked_database_is_deferred_not_crashed(
         lock.execute("BEGIN EXCLUSIVE")
         assert enqueue_delivery(huey, ids) == len(ids)
         with caplog.at_level(logging.INFO):
-            for _ in ids:
-                huey.execute(huey.dequeue())
+            _run_queued(huey)
         lock.execute("ROLLBACK")
         assert _crashes(caplog) == []
         assert len(_messages(caplog, "outbox.deliver_deferred")) == len(ids)
@@ -80,14 +80,19 @@ def test_a_queued_delivery_that_meets_a_locked_database_is_deferred_not_crashed(
         assert {r.status for r in outbox.for_decision(decision_id)} == {"pending"}
 
         enqueue_delivery(huey, ids)  # the database is back: the same tasks deliver
-        for _ in ids:
-            huey.execute(huey.dequeue())
+        _run_queued(huey)
         assert {r.status for r in outbox.for_decision(decision_id)} == {DELIVERED}
         assert receiver.keys == {a.idempotency_key for a in actions}
     finally:
         lock.close()
         huey.flush()
         runtime.close()
+
+
+def _run_queued(huey: Any) -> None:
+    """Run every queued task here (a decision's rows are one ``deliver_many`` task)."""
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ runtime no longer overwrite each other's hook; removing one leaves the other."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from shieldwall.pipeline.scan import ScanOutcome
@@ -17,7 +18,7 @@ def test_two_stored_sinks_are_both_called_in_order() -> None:
     sinks.add_stored(lambda o: heard.append(("api", o)))
     sinks.add_stored(lambda o: heard.append(("site", o)))
     sinks.tell(OUTCOME)
-    assert heard == [("api", OUTCOME), ("site", OUTCOME)]
+    assert heard == [("api", (OUTCOME,)), ("site", (OUTCOME,))]
 
 
 def test_removing_one_sink_keeps_the_other() -> None:
@@ -35,7 +36,7 @@ def test_the_same_function_twice_is_two_registrations() -> None:
     sinks = ScanSinks()
     heard: list[str] = []
 
-    def sink(_: ScanOutcome) -> None:
+    def sink(_: Sequence[ScanOutcome]) -> None:
         heard.append("x")
 
     remove = sinks.add_stored(sink)
@@ -69,3 +70,16 @@ def test_no_sinks_is_false_and_telling_nobody_is_harmless() -> None:
     assert sinks
     remove()
     assert not sinks
+
+
+def test_a_batch_is_told_once_with_all_its_decisions() -> None:
+    """A batch lookup's decisions reach each stored sink in one call, so the API queues
+    their actions with one write instead of one per decision; nobody hears of an empty
+    batch, and media sinks never hear of lookups."""
+    sinks = ScanSinks()
+    calls: list[tuple[str, int]] = []
+    sinks.add_stored(lambda outcomes: calls.append(("stored", len(outcomes))))
+    sinks.add_media(lambda *_: calls.append(("media", 0)))
+    sinks.tell_many([OUTCOME] * 1000)
+    sinks.tell_many([])
+    assert calls == [("stored", 1000)]
