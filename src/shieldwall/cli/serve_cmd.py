@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -244,6 +245,10 @@ def demo_command(
     else:
         _print_demo(url, key, password, photos, added.added + added.unchanged)
     worker = None if no_worker else _start_worker()
+    # uvicorn catches SIGTERM, shuts down, then raises the signal again for the handler it
+    # found; the default one ended this process before the ``finally`` below, and the
+    # worker ran on, orphaned (``kill``, ``timeout``, a process manager all send SIGTERM).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         serve_command(host=host, port=port, workers=1)
     finally:
@@ -251,6 +256,11 @@ def demo_command(
             worker.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.wait(timeout=10)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """Leave through ``SystemExit`` (exit status 143), so cleanup code runs."""
+    raise SystemExit(128 + signum)
 
 
 def _print_demo(url: str, key: str, password: str, photos: Path, hashes: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -86,3 +87,64 @@ def test_demo_server_finds_a_cropped_copy_of_a_demo_photo(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _children(pid: int) -> set[int]:
+    """The pids whose parent is ``pid`` (read from /proc, as ``pgrep -P`` does)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_demo_and_its_worker(photos_dir: Path, tmp_path: Path) -> None:
+    """``kill``, ``timeout`` and process managers stop a program with SIGTERM: the demo's
+    worker must stop with it, not run on orphaned against the demo's data directory."""
+    port = _free_port()
+    env = {**os.environ, "SHIELDWALL_DATA_DIR": str(tmp_path / "data")}
+    env.pop("SHIELDWALL_DATABASE_URL", None)
+    command = [str(Path(sys.executable).parent / "shieldwall"), "demo"]
+    command += ["--photos", str(photos_dir), "--port", str(port)]
+    log_path = tmp_path / "demo.log"
+    workers: set[int] = set()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                assert proc.poll() is None, log_path.read_text()
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.3)
+            workers = _children(proc.pid)
+            assert workers, "the demo started no worker"
+            proc.terminate()
+            assert proc.wait(timeout=30) != 0
+            deadline = time.monotonic() + 20
+            while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not any(_alive(w) for w in workers), log_path.read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for orphan in (w for w in workers if _alive(w)):  # a failed run cleans up
+                os.kill(orphan, signal.SIGKILL)
