@@ -34,7 +34,9 @@ MAX_TOKEN_CHARS = 4096
 MAX_TOKENS = 64
 """Most tokens decoded in one post (each decoded reading is matched like a post)."""
 
-_B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])")
+_B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])")
+"""A token may follow ``=`` (``?token=…``, ``data=…``): only letters, digits and the
+alphabet's own symbols before it mean it is the middle of something longer."""
 _B32_TOKEN = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9=])")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 

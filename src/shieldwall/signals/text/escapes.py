@@ -18,7 +18,9 @@ from shieldwall.signals.text.rewrite import Edit, View
 _PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 _FORM_VALUE = re.compile(r"(?<=[?&])[^\s=&#?]+=[^\s&#?]*\+[^\s&#?]*")
 """A query-string value with ``+`` in it: form encoding, where ``+`` stands for a space."""
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)")
+"""A character reference. Browsers read a numeric one without its ``;`` too (``&#98``
+shows ``b``), and so does ``html.unescape``; a named one needs the ``;`` here."""
 _CODE_ESCAPE = re.compile(
     r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})",
     re.IGNORECASE,

@@ -96,6 +96,7 @@ def test_escapes_are_decoded_once_not_recursively() -> None:
         (lambda b: base64.b64encode(b).decode(), "b64: "),
         (lambda b: base64.urlsafe_b64encode(b).decode().rstrip("="), "token "),
         (lambda b: base64.b32encode(b).decode(), "base32 "),
+        (lambda b: base64.urlsafe_b64encode(b).decode().rstrip("="), "https://x.example/?token="),
     ],
 )
 def test_encoded_tokens_are_decoded(encode: object, prefix: str) -> None:
@@ -113,6 +114,7 @@ def test_encoded_tokens_are_decoded(encode: object, prefix: str) -> None:
         "JWT header eyJhbGciOiJIUzI1NiJ9 is public anyway",
         "2FA secret JBSWY3DPEHPK3PXP (a well-known example)",
         "internationalization and characterization are long words",
+        "see https://shop.example/item?id=abcdefghijklmnop&ref=newsletter2024 for the dress",
     ],
 )
 def test_benign_tokens_decode_to_nothing_listed(text: str) -> None:

@@ -51,9 +51,13 @@ def _steps(text: str) -> set[str]:
         # HTML character references are decoded...
         ("try &#64;unvei&#108;me&#95;trial&#x5f;bot now", {"h"}),
         ("try clothesgone&#x2e;test now", {"c"}),
+        # A numeric reference without its ";" is read as a browser reads it...
+        ("try &#64unvei&#108me&#95trial&#95bot now", {"h"}),
+        ("try clothesgone&#46test now", {"c"}),
         # ...unless they spell a control character, and "&amp;" never joins words.
         ("try clothesgone&#10;test now", set()),
         ("undress &amp; any selfie &quot;rules&quot;", set()),
+        ("ticket &#1 and &#2 sold, any selfie with the band", set()),
         # A hyphen at the end of a line inside a word is a typeset wrap...
         ("ask @unve-\nilme_trial_bot", {"h"}),
         ("undr-\ness any selfie", {"k"}),
