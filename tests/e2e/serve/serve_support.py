@@ -53,11 +53,11 @@ def site_env(database: str, data_dir: Path) -> dict[str, str]:
 
 
 def start_serve(
-    port: int, env: dict[str, str], log: IO[str], *, workers: int = 1
+    port: int, env: dict[str, str], log: IO[str], *, workers: int = 1, extra: tuple[str, ...] = ()
 ) -> subprocess.Popen[bytes]:
     """``shieldwall serve`` with ``workers`` processes (one by default, so SIGKILL takes all
-    of it), output to ``log``."""
-    command = [EXE, "serve", "--port", str(port), "--workers", str(workers)]
+    of it) and ``extra`` options, output to ``log``."""
+    command = [EXE, "serve", "--port", str(port), "--workers", str(workers), *extra]
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
