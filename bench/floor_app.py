@@ -3,7 +3,7 @@
 It reads the same JSON body ``/v1/lookup`` takes, checks the PDQ is 64 hex digits, searches an
 in-memory ``MihPdqIndex`` of the same bank (threshold 31) and answers the matches as JSON, with
 no framework, no authentication and no storage. Served by uvicorn exactly as ``shieldwall serve``
-serves Shieldwall (one process, same defaults, access log on), so the gap between the two is what
+serves Shieldwall (one process, same defaults, no access log), so the gap between the two is what
 Shieldwall's own work costs: a request-per-hash HTTP service in Python cannot beat this line.
 
 Usage: ``python bench/floor_app.py --port P --bank FILE`` (FILE: one 64-hex PDQ a line).
@@ -85,7 +85,14 @@ def main() -> None:
     import uvicorn
 
     app = make_app(load_index(args.bank))
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="info",
+        access_log=False,  # as `shieldwall serve` without --access-log
+        proxy_headers=False,
+    )
 
 
 if __name__ == "__main__":
