@@ -124,7 +124,7 @@ def canonical_json(value: object) -> bytes:
     exception here as a malformed event.
     """
     # "strict" makes lone surrogates an error instead of silently encoding them.
-    return _ENCODER.encode(value).encode("utf-8", "strict")
+    return canonical_text(value).encode("utf-8", "strict")
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:

@@ -91,8 +91,7 @@ def _check_value(value: object, path: str, depth: int) -> JSONValue:
 
 
 def _check_other(value: object, path: str, depth: int) -> JSONValue:
-    if value is None or isinstance(value, bool):
-        return value
+    """Everything :func:`_check_value` did not pass by exact type (None and bools it did)."""
     if isinstance(value, _BINARY_TYPES):
         raise AuditDetailRejectedError(
             f"details value {path!r} is bytes; media and binary data never enter the audit trail "

@@ -145,7 +145,7 @@ def enqueue_delivery(
     """
     _, deliver, deliver_many = _slot(huey)
     ids = [int(i) for i in outbox_ids]
-    if len(ids) == 1 or claim_token is not None:
+    if claim_token is not None:  # the sweeper's claims are fenced one row at a time
         chunks = [[i] for i in ids]
     else:
         chunks = [ids[at : at + MANY_CHUNK] for at in range(0, len(ids), MANY_CHUNK)]
