@@ -18,6 +18,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.e2e.serve.serve_support import wait_ready
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -50,16 +52,7 @@ def test_demo_server_finds_a_cropped_copy_of_a_demo_photo(
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.3)
+            wait_ready(proc, base, log_path, timeout=120)
             printed = log_path.read_text()
             assert f"Victims:  {base}/report" in printed
             key = re.search(r"API key:\s+(\S+)", printed)
@@ -124,16 +117,7 @@ def test_sigterm_stops_the_demo_and_its_worker(photos_dir: Path, tmp_path: Path)
     with log_path.open("w") as log:
         proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.3)
+            wait_ready(proc, f"http://127.0.0.1:{port}", log_path, timeout=120)
             workers = _children(proc.pid)
             assert workers, "the demo started no worker"
             proc.terminate()
