@@ -142,6 +142,23 @@ class _HashItems:
         return out
 
 
+TASKS_PER_WORKER = 4
+"""Hashing tasks a scan gives each worker at least (when the files allow): with one task
+per decision batch, a 190-file scan was one task, and a second worker had nothing to do."""
+
+MIN_TASK_ROWS = 32
+"""Files per hashing task at least: a Ray task costs milliseconds to schedule, as much as
+hashing a few dozen small images."""
+
+
+def task_rows(files: int, workers: int, batch_size: int) -> int:
+    """Files per hashing task: enough tasks that every worker has several (so the last one
+    does not run alone), never more files than a decision batch, never fewer than
+    :data:`MIN_TASK_ROWS` (unless the decision batch itself is smaller)."""
+    even = -(-files // max(1, workers * TASKS_PER_WORKER))
+    return max(1, min(batch_size, max(MIN_TASK_ROWS, even)))
+
+
 def hashed_batches(
     files: Sequence[CorpusFile],
     *,
@@ -152,17 +169,22 @@ def hashed_batches(
     workers: int | None,
     batch_size: int,
 ) -> Iterator[list[HashedRow]]:
-    """The items read (by ``reader``, in the workers) and hashed by Ray workers,
-    ``batch_size`` rows at a time (any order)."""
+    """The items read (by ``reader``, in the workers) and hashed by Ray workers, handed
+    back ``batch_size`` rows at a time (any order) for the driver to decide and write.
+
+    The hashing runs in tasks of :func:`task_rows` files, which can be smaller than a
+    decision batch: the batch size sets the driver's transactions, the task size how evenly
+    the workers share the files.
+    """
     if not files:
         return
     ray = _ray()
     items = [{k: getattr(f, k) for k in _LISTED} for f in files]
-    # Enough blocks that every worker has work, small enough that a kill loses little.
-    blocks = max(1, min(len(items), -(-len(items) // batch_size)))
-    ds = ray.data.from_items(items, override_num_blocks=blocks).map_batches(
+    cpus = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    rows = task_rows(len(items), cpus, batch_size)
+    ds = ray.data.from_items(items, override_num_blocks=-(-len(items) // rows)).map_batches(
         _HashItems(reader, limits, robust, windows),
-        batch_size=batch_size,
+        batch_size=rows,
         compute=ray.data.TaskPoolStrategy(size=workers),
         num_cpus=1,
     )

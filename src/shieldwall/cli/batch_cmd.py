@@ -8,6 +8,7 @@ command exits 10 with the pip command that installs it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,7 +141,7 @@ def scan_command(
     finally:
         stop_ray()
     if json_out:
-        emit_json({"summary": {**tally.summary(), **extra}})
+        emit_json({"summary": {**tally.summary(), **extra, "seconds": run.seconds()}})
     else:
         s = tally.summary()
         stdout.print(
@@ -177,6 +178,13 @@ class _ScanRun:
     batch_size: int
     json_out: bool
     tally: BatchTally
+    ray_start_s: float = 0.0
+    scanning_s: float = 0.0
+
+    def seconds(self) -> dict[str, float]:
+        """Where the run's time went: joining or starting Ray, then reading, hashing and
+        deciding (so a benchmark can tell Ray's fixed cost from its throughput)."""
+        return {"ray_start": round(self.ray_start_s, 3), "scanning": round(self.scanning_s, 3)}
 
     def folder(self, root: Path, prefix: str) -> None:
         from shieldwall.pipeline.corpus_scan import FolderReader, corpus_files
@@ -214,7 +222,10 @@ class _ScanRun:
                 todo = scan.pending(window)
                 self.tally.already += len(window) - len(todo)
                 if todo:  # a finished scan run again joins no cluster
+                    began = time.perf_counter()
                     start_ray(address=self.address, workers=self.workers)
+                    self.ray_start_s += time.perf_counter() - began
+                began = time.perf_counter()
                 for rows in hashed_batches(
                     todo,
                     reader=reader,
@@ -228,6 +239,7 @@ class _ScanRun:
                         if self.json_out:
                             emit_json(line)
                     bar.advance(len(rows))
+                self.scanning_s += time.perf_counter() - began
 
 
 @batch_app.command("retro-hunt")

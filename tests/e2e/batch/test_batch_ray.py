@@ -126,6 +126,9 @@ def test_a_scan_killed_half_way_and_restarted_decides_every_item_exactly_once(
     assert summary["summary"]["decided"] == len(good) - at_kill
     assert summary["summary"]["already_decided"] == at_kill
     assert summary["summary"]["errors"] == {"not_an_image": 1}
+    # The summary says where the time went, so Ray's fixed cost shows apart from its rate.
+    assert summary["summary"]["seconds"]["scanning"] > 0
+    assert summary["summary"]["seconds"]["ray_start"] >= 0
     assert [r for r in rows if "error" in r] == [
         {"path": str(corpus / "broken.jpg"), "content_id": "broken.jpg", "error": "not_an_image"}
     ]
