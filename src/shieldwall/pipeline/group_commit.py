@@ -37,6 +37,33 @@ WriteBatch = Callable[[Sequence[tuple[NewItem, NewDecision]]], list[Recorded]]
 _Pending = tuple[NewItem, NewDecision, "Future[Recorded]"]
 
 
+def all_done(futures: Sequence[Future[Recorded]]) -> Future[None]:
+    """One future that resolves when every one of ``futures`` has (with a result or not).
+
+    Why: a batch lookup of 1,000 items awaited each future through
+    ``asyncio.wrap_future``, which wakes the event loop through its self-pipe once per
+    future: ~8% of a batch's CPU. Awaiting this one future wakes it once; the results are
+    then read from the (done) futures themselves.
+    """
+    done: Future[None] = Future()
+    if not futures:
+        done.set_result(None)
+        return done
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def one(_: Future[Recorded]) -> None:
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            done.set_result(None)
+
+    for fut in futures:
+        fut.add_done_callback(one)
+    return done
+
+
 class GroupCommitter:
     """One writer thread that stores queued (item, decision) pairs in batches."""
 

@@ -39,7 +39,7 @@ from shieldwall.actions import (
 from shieldwall.errors import InputError, ShieldwallError
 from shieldwall.hashing import DecodeLimits, decode_image
 from shieldwall.hashing.views import seen_views
-from shieldwall.pipeline.group_commit import GroupCommitter
+from shieldwall.pipeline.group_commit import GroupCommitter, all_done
 from shieldwall.pipeline.matcher import Matcher, MatchOutcome, Query
 from shieldwall.pipeline.policy_holder import PolicyHolder
 from shieldwall.pipeline.queries import query_for_decoded
@@ -301,10 +301,11 @@ class ScanService:
             except ShieldwallError as exc:
                 out[pos] = exc
         futures = self._store([p for _, p in todo])
+        await asyncio.wrap_future(all_done(futures))
         created: list[ScanOutcome] = []
         for (pos, prepared), fut in zip(todo, futures, strict=True):
             try:
-                result = self._outcome(prepared, await asyncio.wrap_future(fut))
+                result = self._outcome(prepared, fut.result())
             except ShieldwallError as exc:
                 out[pos] = exc
                 continue
