@@ -119,3 +119,103 @@ def test_benign_hex_stays_benign(text: str) -> None:
 
 def test_hex_that_is_not_text_gives_no_reading() -> None:
     assert [r for r in readings("mac 00:1a:2b:3c:4d:5e and 89 50 4e 47 0d 0a 1a 0a") if r] == []
+
+
+# --- reverse-DNS names ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "get the app test.drapeswap-studio from the side store",
+        "package example.silkless.android is back",
+        "app id: test.drapeswap-studio.app",
+    ],
+)
+def test_reverse_dns_names_are_read_label_by_label(text: str) -> None:
+    line = _evidence(text)
+    assert "reverse-DNS" in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "package name is org.silkhouse.camera, not com.silkhouse.camera",
+        "the test.example suffixes are reserved for documentation",
+        "example.silk and test.drapes are made-up names",
+    ],
+)
+def test_benign_reverse_dns_names_stay_benign(text: str) -> None:
+    assert _ids(text) == set()
+
+
+# --- a word or symbol for the dot ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "visit drapeswap-studio kropka test tonight",  # Polish
+        "drapeswap-studio[punto]test",  # Spanish, bracketed
+        "silkless 点 example",  # Chinese, spaced
+        "silkless点example",  # unspaced
+        "silkless τελεία example",  # Greek
+        "silkless ✱ example",  # a symbol no table lists
+    ],
+)
+def test_a_word_for_the_dot_is_read_as_the_dot(text: str) -> None:
+    line = _evidence(text)
+    assert "as the dot" in line or "indicator s " in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kropka nad i: the dress finally fits after the tailor at the gallery",
+        "zdanie kończy się kropką, a adres to sklep kropka example",  # not a listed name
+        "silkless for example, or drapeswap-studio as a test",  # English words part prose
+        "silkless, test it; silkless - example; silkless's test",
+        "silkless test and silkless example",  # a plain space is never the dot
+        "the silkless look: dot matrix example",
+        "drapeswap-studio%0Atest and silkless\\u000aexample",  # control-character escapes
+    ],
+)
+def test_benign_words_between_names_and_suffixes_stay_benign(text: str) -> None:
+    assert _ids(text) == set()
+
+
+def test_a_name_inside_a_longer_name_is_not_read() -> None:
+    assert _ids("mysilkless kropka example and old-silkless kropka example") == set()
+
+
+# --- each word reversed in place -----------------------------------------------------------
+
+
+def test_each_word_reversed_where_it_stands_is_read() -> None:
+    line = _evidence("new trick: leep yna esuolb yawa, works")
+    assert "reading each word backwards where it stands" in line
+
+
+def test_reversed_words_of_benign_prose_stay_benign() -> None:
+    assert _ids("stressed is desserts backwards, and a blouse is esuolb") == set()
+
+
+# --- short domains with their vowels censored ---------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["try s*lkl*ss.example now", "s••lkl•ss.example works"])
+def test_a_short_domain_without_vowels_is_read_before_its_written_suffix(text: str) -> None:
+    assert "vowels dropped" in _evidence(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "s*lkl*ss example",  # no written dot
+        "s*lkl*ss.test",  # another suffix
+        "slklss, example",
+        "the skulls example from class",  # vowels changed, not dropped
+    ],
+)
+def test_a_short_domain_without_its_suffix_is_not_read(text: str) -> None:
+    assert _ids(text) == set()
