@@ -10,6 +10,9 @@ hits, never change or lose one the plain reading found.
 * ``base64`` / ``base32`` tokens (standard or URL-safe alphabet, padding optional) that decode
   to printable UTF-8 with a letter in it; everything else a long token can be (a word, a
   hash, a JWT signature) decodes to bytes that are not, and is dropped.
+* **hex bytes**: a run of hex digit pairs (``0x`` optional) or pairs with one separator
+  (space, colon, comma or dash), six bytes or more, decoding to printable UTF-8 with a
+  letter; a hex colour is too short, a hash or a file header decodes to bytes that are not.
 * **upside-down** text: the flip table (``ɐ ǝ ɹ ʇ ʍ``... and ``b``/``q``, ``d``/``p``, ``n``/``u``
   swapped) applied and the text reversed, only when at least two characters that exist only
   in upside-down writing are present.
@@ -37,6 +40,13 @@ MAX_TOKENS = 64
 _B64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])")
 """A token may follow ``=`` (``?token=…``, ``data=…``): only letters, digits and the
 alphabet's own symbols before it mean it is the middle of something longer."""
+_HEX_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z])(?:0x)?(?:[0-9a-fA-F]{2}){6,}(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z:])[0-9a-fA-F]{2}([ :,-])[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4,}(?![0-9A-Za-z])"
+)
+"""Bytes written as hex: one run (``0x7365...``, ``7365...``) or pairs with one separator
+(``73 65``, ``73:65``, ``73-65``), six bytes or more (a hex colour is three)."""
+_HEX_SEPARATORS = re.compile(r"^0x|[ :,-]")
 _B32_TOKEN = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9=])")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 
@@ -80,6 +90,7 @@ def readings(text: str) -> list[Reading]:
     for step, pattern, decode in (
         ("base64", _B64_TOKEN, _decode_base64),
         ("base32", _B32_TOKEN, _decode_base32),
+        ("hex_bytes", _HEX_TOKEN, _decode_hex),
     ):
         for m in pattern.finditer(text):
             if len(seen) >= MAX_TOKENS:
@@ -124,6 +135,13 @@ def _decode_base64(token: str) -> str:
     except (binascii.Error, ValueError):
         return ""
     return _printable(raw)
+
+
+def _decode_hex(token: str) -> str:
+    digits = _HEX_SEPARATORS.sub("", token)
+    if len(digits) % 2:
+        return ""
+    return _printable(bytes.fromhex(digits))
 
 
 def _decode_base32(token: str) -> str:

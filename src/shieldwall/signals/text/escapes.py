@@ -16,16 +16,22 @@ import re
 from shieldwall.signals.text.rewrite import Edit, View
 
 _PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
+_PERCENT_U = re.compile(r"%u([0-9a-fA-F]{4})")
+"""The old ``escape()`` form of a UTF-16 unit (``%u0062``), which some servers still read."""
+_DOUBLE_PERCENT = re.compile(r"%25(?=[0-9a-fA-F]{2})")
+"""A percent sign encoded once more (``%2562`` is ``%62`` is ``b``): a link encoded twice."""
 _FORM_VALUE = re.compile(r"(?<=[?&])[^\s=&#?]+=[^\s&#?]*\+[^\s&#?]*")
 """A query-string value with ``+`` in it: form encoding, where ``+`` stands for a space."""
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)")
 """A character reference. Browsers read a numeric one without its ``;`` too (``&#98``
 shows ``b``), and so does ``html.unescape``; a named one needs the ``;`` here."""
 _CODE_ESCAPE = re.compile(
-    r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})",
+    r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|(?-i:\\U)([0-9a-f]{8})|\\u([0-9a-f]{4})"
+    r"|\\x([0-9a-f]{2})|\\u\{([0-9a-f]{1,6})\}|\\([0-3][0-7]{2})",
     re.IGNORECASE,
 )
-"""A JSON/JavaScript/Python ``\\uXXXX`` (a surrogate pair as one) or ``\\xXX`` escape."""
+"""A code escape as JSON, JavaScript, Python or C read it: ``\\uXXXX`` (a surrogate pair as
+one), ``\\xXX``, ES6 ``\\u{X..}``, Python's ``\\UXXXXXXXX`` and a three-digit octal ``\\ooo``."""
 _MD_ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 """A markdown backslash escape before ASCII punctuation ("\\_", "\\."): the backslash is dropped."""
 
@@ -53,12 +59,28 @@ def decode_percent(view: View) -> View:
     """
     if "%" not in view.text:
         return view
+    if "%25" in view.text:
+        view = view.then(
+            Edit(m.start(), m.end(), "%", "percent_encoding")
+            for m in _DOUBLE_PERCENT.finditer(view.text)
+        )
+    if "%u" in view.text or "%U" in view.text:
+        view = view.then(_percent_u_edits(view.text))
     edits = []
     for m in _PERCENT_RUN.finditer(view.text):
         decoded = _percent_decoded(m.group())
         if decoded:
             edits.append(Edit(m.start(), m.end(), decoded, "percent_encoding"))
     return view.then(edits)
+
+
+def _percent_u_edits(text: str) -> list[Edit]:
+    edits = []
+    for m in _PERCENT_U.finditer(text):
+        char = chr(int(m.group(1), 16))
+        if char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF:
+            edits.append(Edit(m.start(), m.end(), char, "percent_encoding"))
+    return edits
 
 
 def decode_escapes(view: View) -> View:
@@ -99,11 +121,15 @@ def decode_code_escapes(view: View) -> View:
     """
     edits = []
     for m in _CODE_ESCAPE.finditer(view.text):
-        high, low, unit, byte = m.groups()
+        high, low, wide, unit, byte, braced, octal = m.groups()
         if high is not None:
             code = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        elif octal is not None:
+            code = int(octal, 8)
         else:
-            code = int(unit or byte, 16)
+            code = int(unit or byte or braced or wide, 16)
+        if code > 0x10FFFF:
+            continue
         char = chr(code)
         if 0xD800 <= code <= 0xDFFF or not (char.isprintable() or char == " "):
             continue

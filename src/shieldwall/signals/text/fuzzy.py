@@ -12,9 +12,12 @@ what they cannot change without making the text unreadable:
   give the same stream as the plain indicator.
 * **shift-invariant**: the stream is compared as the *differences* between consecutive letters
   (mod 26), so rot13 and every other Caesar shift give the same string; the shift is recovered
-  from the first letter and reported. Each indicator is also stored reversed, so text written
-  backwards (with or without a bidi override) matches in the same single pass.
-* **consonants**: the stream with vowels dropped and runs collapsed again, for "strpcm_prvw_bt".
+  from the first letter and reported. Each indicator is also stored reversed, and with each
+  word reversed where it stands ("evomer yna sserd"), so text written backwards (with or
+  without a bidi override) matches in the same single pass.
+* **consonants**: the stream with vowels dropped and runs collapsed again, for "strpcm_prvw_bt";
+  a domain with fewer consonants than ``MIN_CONSONANTS`` (down to ``MIN_DOTTED_CONSONANTS``)
+  only where the hit ends in a written dot and the domain's own suffix ("v**ll*ss.example").
 
 False positives are kept out three ways: only indicators whose collapsed letters are long
 enough take part (``MIN_LETTERS``, ``MIN_CONSONANTS``: a skeleton that short is not
@@ -47,6 +50,11 @@ MIN_SHIFTED_LETTERS = 12
 reversal multiply the chances of an accidental match by about 50, so two letters more."""
 MIN_CONSONANTS = 9
 """Collapsed consonants an indicator needs to be matched with its vowels dropped."""
+MIN_DOTTED_CONSONANTS = 7
+"""Collapsed consonants a *domain* needs to be matched with its vowels dropped, when the hit
+ends in a written dot and the domain's own suffix ("v**ll*ss.example"): the suffix, spelled
+out after a real dot, is what makes up for the two consonants fewer."""
+_WORD_RUN = re.compile(r"[a-z0-9]+")
 
 _HARD_BREAKS = b"0123456789,;&+" + bytes(range(0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
 """What a letter stream never reads across: a digit is content, not a separator ("club24"
@@ -121,8 +129,10 @@ class SkeletonHit:
 @dataclass(frozen=True, slots=True)
 class _Pattern:
     letters: str
-    """The indicator's letter stream as it should appear in the text (reversed if ``backwards``)."""
-    backwards: bool
+    """The indicator's letter stream as it should appear in the text (turned if ``turn``)."""
+    turn: str
+    """``""``, or the step that turned it: ``reversed`` (the whole text backwards) or
+    ``words_reversed`` (each word backwards where it stands: "evomer yna sserd")."""
     dots: tuple[int, ...]
     """Stream positions where a host's dot falls between two letters (see ``_dot_gaps``)."""
     indicators: tuple[Indicator, ...]
@@ -143,15 +153,20 @@ class SkeletonIndex:
             dots = _dot_gaps(ind)
             if len(letters) >= MIN_LETTERS:
                 back = tuple(len(letters) - d for d in reversed(dots))
-                forms = [(letters, False, dots)]
+                forms: list[_Form] = [(letters, "", dots)]
                 if len(letters) >= MIN_SHIFTED_LETTERS:
-                    forms.append((letters[::-1], True, back))
+                    forms.append((letters[::-1], "reversed", back))
+                    in_place = _WORD_RUN.sub(lambda m: m.group()[::-1], indicator_letters(ind))
+                    turned = letter_stream(in_place)
+                    if turned not in (letters, letters[::-1]) and _BREAK not in turned:
+                        forms.append((turned, "words_reversed", _dot_gaps_of(ind, in_place)))
                 for form in forms:
                     shifted.setdefault(shift_key(form[0]), {}).setdefault(form, []).append(ind)
             bare = consonants(letters)
-            if len(bare) >= MIN_CONSONANTS:
+            enough = MIN_DOTTED_CONSONANTS if ind.kind is IndicatorKind.DOMAIN else MIN_CONSONANTS
+            if len(bare) >= enough:
                 # A dot's place is unknown once vowels are gone: with dots, every gap is checked.
-                thin.setdefault(bare, {}).setdefault((letters, False, dots), []).append(ind)
+                thin.setdefault(bare, {}).setdefault((letters, "", dots), []).append(ind)
         self._shifted = _automaton(shifted)
         self._thin = _automaton(thin)
 
@@ -180,19 +195,24 @@ class SkeletonIndex:
                 yield from _hits(stream, start, stop, patterns, seen, shifted=False)
 
 
-_Form = tuple[str, bool, tuple[int, ...]]
+_Form = tuple[str, str, tuple[int, ...]]
 
 
 def _dot_gaps(ind: Indicator) -> tuple[int, ...]:
     """Where a domain's dots fall in its letter stream (a dot between two equal letters,
     collapsed into one, has no position and is not checked)."""
+    return _dot_gaps_of(ind, ind.value)
+
+
+def _dot_gaps_of(ind: Indicator, value: str) -> tuple[int, ...]:
+    """``_dot_gaps`` of the indicator as spelled in ``value`` (itself, or turned)."""
     if ind.kind is not IndicatorKind.DOMAIN:
         return ()
     out = []
-    for i, char in enumerate(ind.value):
+    for i, char in enumerate(value):
         if char == ".":
-            before = letter_stream(ind.value[:i])
-            if len(letter_stream(ind.value[: i + 2])) > len(before):
+            before = letter_stream(value[:i])
+            if len(letter_stream(value[: i + 2])) > len(before):
                 out.append(len(before))
     return tuple(out)
 
@@ -313,10 +333,14 @@ def _hits(
         shift = (ord(found[0]) - ord(pattern.letters[0])) % 26 if shifted else 0
         if shifted and _shifted_by(pattern.letters, shift) != found:
             continue  # a different indicator with the same differences
-        if (shift or pattern.backwards) and len(pattern.letters) < MIN_SHIFTED_LETTERS:
+        if (shift or pattern.turn) and len(pattern.letters) < MIN_SHIFTED_LETTERS:
             continue
         if not shifted and not _is_subsequence(found, pattern.letters):
             continue  # letters the indicator lacks were added, not vowels dropped
+        if not shifted and len(consonants(pattern.letters)) < MIN_CONSONANTS:
+            written = stream.text[start:stop]
+            if not any(written.endswith("." + _suffix(ind)) for ind in pattern.indicators):
+                continue  # a short domain's consonants count only before its written suffix
         gaps = pattern.dots if shifted else range(1, end - first) if pattern.dots else ()
         if any(stream.blank_gap(first + d) for d in gaps):
             continue  # the host's dot left out as a plain space: two words, not a host
@@ -327,13 +351,17 @@ def _hits(
             steps.add("rot13")
         elif shift:
             steps.add("letter_shift")
-        if pattern.backwards:
-            steps.add("reversed")
+        if pattern.turn:
+            steps.add(pattern.turn)
         for ind in pattern.indicators:
             if ind.key in seen:
                 continue
             seen.add(ind.key)
             yield SkeletonHit(ind, start, stop, frozenset(steps))
+
+
+def _suffix(ind: Indicator) -> str:
+    return ind.value.rpartition(".")[2] if ind.kind is IndicatorKind.DOMAIN else "\0"
 
 
 def _is_subsequence(found: str, letters: str) -> bool:
@@ -350,8 +378,8 @@ def _automaton(patterns: dict[str, dict[_Form, list[Indicator]]]) -> Any:
     automaton = ahocorasick.Automaton()
     for key, forms in patterns.items():
         value = tuple(
-            _Pattern(letters, backwards, dots, tuple(inds))
-            for (letters, backwards, dots), inds in forms.items()
+            _Pattern(letters, turn, dots, tuple(inds))
+            for (letters, turn, dots), inds in forms.items()
         )
         automaton.add_word(key, value)
     if len(automaton):

@@ -16,7 +16,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 import ahocorasick  # type: ignore[import-not-found,unused-ignore]
 
@@ -40,7 +41,24 @@ LABELS: dict[IndicatorKind, str] = {
     IndicatorKind.APP_ID: "nudify_app_id",
 }
 SHORTENER_LABEL = "url_shortener"
+_T = TypeVar("_T")
 _HAS_LETTER = re.compile(r"[a-z]")
+_DOTTED = re.compile(r"(?<![\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+"""A dotted name, read from its first label: where a reverse-DNS name (an app id or a Java
+package, "test.name.app") starts."""
+MIN_DOT_WORD_NAME = 6
+"""Characters a domain's name (before its suffix) needs to be matched with another word or
+symbol standing for its dot: a shorter name is too likely to be a word of the prose."""
+_DOT_WORD_GAP = r"\s*[\[({<]?\s*(?P<mid>[^\s\[\](){}<>.]{1,16}?)\s*[\])}>]?\s*"
+"""One token between a domain's name and its suffix, bracketed or not, spaced or not: the
+word for "dot" in any language ("kropka", "точка", "ドット", "点") or a symbol standing for it."""
+_NOT_A_DOT = frozenset(
+    ("a", "an", "and", "or", "nor", "the", "for", "in", "on", "at", "of", "to", "as", "by",
+     "is", "it", "its", "my", "no", "not", "so", "if", "but", "than", "then", "with", "from",
+     "this", "that", "vs", "via", "per", "your", "our", "their", "his", "her", "we", "you", "i")
+)  # fmt: skip
+"""English words that part two words of prose ("bodyname for test"), never a dot."""
+_PROSE_JOINERS = frozenset(",;:!?&+-/'\"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +100,8 @@ class CompiledIndicators:
         self.prefixes: dict[str, list[tuple[str, Indicator]]] = defaultdict(list)
         self.handles: dict[str, list[Indicator]] = defaultdict(list)
         self.handles_folded: dict[str, list[Indicator]] = defaultdict(list)
+        self.reverse_dns: dict[str, list[Indicator]] = defaultdict(list)
+        split_names: dict[str, tuple[str, list[tuple[str, Indicator]]]] = {}
         words: dict[str, tuple[str, list[Indicator]]] = {}
         apps: dict[str, list[Indicator]] = defaultdict(list)
         for ind in indicators:
@@ -89,6 +109,10 @@ class CompiledIndicators:
             if ind.kind is IndicatorKind.DOMAIN:
                 self.domains[value].append(ind)
                 self.domains_folded[_fold_host(value)].append(ind)
+                self.reverse_dns[".".join(reversed(value.split(".")))].append(ind)
+                name, _, suffix = value.partition(".")
+                if len(name) >= MIN_DOT_WORD_NAME and suffix:
+                    split_names.setdefault(name, (name, []))[1].append((suffix, ind))
             elif ind.kind is IndicatorKind.URL_PREFIX:
                 host, _, path = value.partition("/")
                 self.prefixes[host].append(("/" + path if path else "", ind))
@@ -105,6 +129,8 @@ class CompiledIndicators:
             else:
                 apps[value].append(ind)
         self.words = _automaton(words)
+        self.split_names = _automaton(split_names)
+        self._reverse_heads = {key.partition(".")[0] for key in self.reverse_dns}
         self.apps = _automaton({skeleton(k): (k, v) for k, v in apps.items()})
 
     def match(
@@ -139,6 +165,8 @@ class CompiledIndicators:
     ) -> Iterator[Hit]:
         yield from self._match_urls(views.base, urls, parser)
         yield from self._match_handles(views.base, urls)
+        yield from self._match_reverse_dns(views.base)
+        yield from self._match_dot_words(views.base)
         for view in views.host_views():
             found = list(find_urls(view.text, parser))
             yield from self._match_urls(view, found, parser)
@@ -180,6 +208,41 @@ class CompiledIndicators:
                     start, end, touched = base.origin(url.start, url.end)
                     yield Hit(ind, start, end, touched | extra, ind.value)
 
+    def _match_reverse_dns(self, base: View) -> Iterator[Hit]:
+        """Domains written in reverse-DNS order, as app ids and packages name them: a dotted
+        name whose first labels, reversed, are the domain ("test.name" or "test.name.app")."""
+        if not self.reverse_dns or "." not in base.text:
+            return
+        for m in _DOTTED.finditer(base.text):
+            labels = m.group().split(".")
+            if labels[0] not in self._reverse_heads:
+                continue
+            for k in range(2, min(len(labels), 4) + 1):
+                for ind in self.reverse_dns.get(".".join(labels[:k]), ()):
+                    start, end, touched = base.origin(m.start(), m.end())
+                    yield Hit(ind, start, end, touched | {"reverse_dns"}, ind.value)
+
+    def _match_dot_words(self, base: View) -> Iterator[Hit]:
+        """A domain with a word or symbol standing for its dot: "name kropka test",
+        "name[точка]test", "name点test" (see ``_DOT_WORD_GAP``; never a plain space, an
+        English function word or prose punctuation, and the name must be a whole word)."""
+        if not len(self.split_names):
+            return
+        text = base.text
+        for last, (name, entries) in self.split_names.iter(text):
+            start = last - len(name) + 1
+            if start > 0 and (_word_char(text[start - 1]) or text[start - 1] in ".-"):
+                continue
+            for suffix, ind in entries:
+                m = _dot_word_tail(suffix).match(text, last + 1)
+                if m is None:
+                    continue
+                mid = m.group("mid")
+                if _not_a_dot(mid):
+                    continue
+                o_start, o_end, touched = base.origin(start, m.end())
+                yield Hit(ind, o_start, o_end, touched | {"dot_word"}, ind.value)
+
     def _match_handles(self, base: View, urls: list[FoundUrl]) -> Iterator[Hit]:
         for found in find_handles(base.text, urls):
             indicators = self.handles.get(found.handle)
@@ -218,6 +281,23 @@ class CompiledIndicators:
                 yield Hit(ind, o_start, o_end, steps, shown), start, last + 1
 
 
+def _not_a_dot(mid: str) -> bool:
+    """Whether the token between a name and a suffix is prose, not a stand-in for the dot: an
+    English function word, prose punctuation, a possessive, or an escape left undecoded
+    because it spells a control character ("name%0Atest", "name\\u000atest")."""
+    return (
+        mid in _NOT_A_DOT
+        or mid[0] in "'’"
+        or all(c in _PROSE_JOINERS for c in mid)
+        or any(c in "%\\&#" for c in mid)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _dot_word_tail(suffix: str) -> re.Pattern[str]:
+    return re.compile(_DOT_WORD_GAP + re.escape(suffix) + r"(?![\w.-])")
+
+
 def _has_prefix(address: str, prefix: str) -> bool:
     """A prefix match that ends on a path boundary.
 
@@ -228,7 +308,7 @@ def _has_prefix(address: str, prefix: str) -> bool:
     return len(address) == len(prefix) or prefix[-1] in "/?#&=" or address[len(prefix)] in "/?#&"
 
 
-def _automaton(patterns: dict[str, tuple[str, list[Indicator]]]) -> Any:
+def _automaton(patterns: dict[str, tuple[str, list[_T]]]) -> Any:
     automaton = ahocorasick.Automaton()
     for key, (form, indicators) in patterns.items():
         automaton.add_word(key, (form, tuple(indicators)))

@@ -57,6 +57,13 @@ HOSTILE = {
     "one_letter_run": "s" * N,
     "near_misses": "xclothesgonetestx xtsetenogsehtolcx xclthsgntstx " * (N // 48),
     "runs_across_words": "s s " * (N // 4),
+    # Fifth session: new escapes, hex bytes, reverse-DNS names and words for the dot.
+    "new_escapes": "\\u{61}\\U00000062\\143%u0064%2565" * (N // 34),
+    "hex_pairs": "63 6c 6f " * (N // 9),
+    "hex_run": "636c6f" * (N // 6),
+    "reverse_dns_labels": "test." * (N // 5) + "clothesgone",
+    "names_before_words": "clothesgone kropka " * (N // 19),
+    "names_before_brackets": "clothesgone[" * (N // 12),
 }
 
 
@@ -77,6 +84,8 @@ ORDINARY = {
     "base64": "code: " + base64.b64encode(b"meet at the harbour at noon").decode() + " ok " * 300,
     "upside_down": "ʇxǝʇ uʍop ǝpᴉsdn " * 120,
     "escapes": "\\u0061\\x62 caf\\u00e9 " * 100,
+    "hex": "bytes 68 61 72 62 6f 75 72 20 77 61 6c 6b, 0x686172626f7572 " * 40,
+    "dot_words": "clothesgone kropka tost, clothesgone. test.clothes " * 40,
     "separated": "h|a/r~b^o|u/r w.a.l.k " * 100,
 }
 
