@@ -225,6 +225,16 @@ class RuleFindings:
     normalised: str
     outerwear: tuple[RuleHit, ...] = ()
     """Outerwear or accessories named (a jacket, a hat): their removal is an ordinary edit."""
+    recolour: tuple[RuleHit, ...] = ()
+    """The word for a colour: the request may recolour a garment ("make her swimsuit red")."""
+
+    dress_up: tuple[RuleHit, ...] = ()
+    """A verb that puts clothes on someone ("dress him in a suit")."""
+
+    @property
+    def recolours_garment(self) -> bool:
+        """A colour change with no undress or nudify intent: a swimwear word does not count."""
+        return bool(self.recolour) and not (self.undress or self.nudify_tool)
 
     @property
     def any_intent(self) -> bool:
@@ -285,11 +295,13 @@ def scan_prompt(prompt: str) -> RuleFindings:
         sexualise=tuple(sexualise + _as_rule_hits(other["sexualise"], sexualise)),
         nudify_tool=tuple(tool + _as_rule_hits(other["nudify"], tool)),
         pronoun=tuple(pronoun + _as_rule_hits(other["pronoun"], pronoun)),
-        photo=tuple(photo),
+        photo=tuple(photo + _as_rule_hits(other["photo"], photo)),
         person=tuple(person + _as_rule_hits(other["person"], person)),
         non_person=tuple(non_person + _as_rule_hits(other["non_person"], non_person)),
         informational=informational,
         named_person=name.group() if name else None,
         normalised=views.words.text,
         outerwear=tuple(_as_rule_hits(other["outerwear"], [])),
+        recolour=tuple(_as_rule_hits(other["recolour"], [])),
+        dress_up=tuple(_as_rule_hits(other["dress_up"], [])),
     )
