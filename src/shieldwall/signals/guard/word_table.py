@@ -22,8 +22,9 @@ words come from general knowledge of each language and were checked against the 
 in ``tests/unit/signals/guard/tuning_extra.py``, never against a fresh or held-out set. Latin
 letters are written without accents (the lexicon's folded view drops them; ``ø``, ``æ`` and the
 Hausa hooked letters stay); Greek is written with ``σ`` for the final sigma (case folding turns
-``ς`` into ``σ``). Plain words only: nothing here is explicit, and nothing here generates anything. The module
-is longer than the house's ~400 lines because it is a table: one row per language, no logic.
+``ς`` into ``σ``). Plain words only: nothing here is explicit, and nothing here generates
+anything. The module is longer than the house's ~400 lines because it is a table: one row per
+language, no logic.
 """
 
 from __future__ import annotations
