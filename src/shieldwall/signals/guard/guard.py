@@ -4,11 +4,12 @@ A service that edits or generates images calls the guard before it runs the mode
 refuses requests to undress, nudify or sexualise a real person, including requests that upload
 a real person's photo with such a prompt. It combines two judges:
 
-* keyword rules (``rules``, and ``lexicon`` for 14 more languages, scripts and
-  transliterations written by hand in ``languages``, and 21 more languages in 24 rows of
-  words, with romanised forms, built by ``word_table``) over normalised views of the prompt, which need an *intent* (undress,
-  sexualise, a nudify tool) and a *specific person* (a pronoun, a photo, a relationship, a
-  public figure, an uploaded image with a face);
+* keyword rules (``rules``, with ``spelling`` undoing one slip in its English key words, and
+  ``lexicon`` for 14 more languages, scripts and transliterations written by hand in
+  ``languages`` and 21 more languages in 24 rows of words built by ``word_table``) over
+  normalised views of the prompt, which need an *intent* (undress, sexualise, a nudify tool)
+  and a *specific person* (a pronoun, a photo, a relationship, a public figure, an uploaded
+  image with a face);
 * semantic similarity (``embedding``, English MiniLM) to curated phrasings (``exemplars``),
   which catches paraphrases that no rule lists. It counts only when the prompt is closer to an
   abusive phrasing than to every look-alike by a margin, and when the prompt touches nudity or

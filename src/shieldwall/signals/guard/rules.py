@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from shieldwall.signals.guard.lexicon import LexiconHit, scan_languages
+from shieldwall.signals.guard.spelling import correct_spelling
 from shieldwall.signals.text.normalize import STEP_PHRASES, build_views, skeleton
 from shieldwall.signals.text.rewrite import View
 
@@ -270,6 +271,18 @@ def _as_rule_hits(hits: list[LexiconHit], already: list[RuleHit]) -> list[RuleHi
     ]
 
 
+def _corrected_hits(group: str, pattern: re.Pattern[str], corrected: str | None) -> list[RuleHit]:
+    """A group's hits in the spelling-corrected view (``spelling``), quoted as corrected."""
+    if corrected is None:
+        return []
+    label = f"{group} (after correcting a misspelling)"
+    folded = skeleton(corrected)  # one letter for one letter, so spans carry over
+    return [
+        RuleHit(label, corrected[m.start() : m.end()][:60], frozenset())
+        for m in pattern.finditer(folded)
+    ]
+
+
 def scan_prompt(prompt: str) -> RuleFindings:
     """Run every rule group over the prompt's normalised views."""
     views = build_views(prompt.translate(_EXTRA_LOOKALIKES), is_suffix=_no_suffix)
@@ -282,6 +295,12 @@ def scan_prompt(prompt: str) -> RuleFindings:
         undress = [h for h in undress if not skeleton(h.quote.lower()).startswith("nude")]
     sexualise = _hits("sexualise", SEXUALISE, pair, prompt)
     tool = _hits("nudify", NUDIFY_TOOL, pair, prompt)
+    fixed = correct_spelling(views.words.text)
+    corrected = fixed if fixed != views.words.text else None
+    # Only when the prompt as typed has no hit of the group: a correction adds, never doubles.
+    undress = undress or _corrected_hits("undress", UNDRESS, corrected)
+    sexualise = sexualise or _corrected_hits("sexualise", SEXUALISE, corrected)
+    tool = tool or _corrected_hits("nudify", NUDIFY_TOOL, corrected)
     pronoun = _hits("pronoun", PRONOUN, pair, prompt)
     photo = _hits("photo", PHOTO, pair, prompt)
     person = _hits("person", SPECIFIC_PERSON, pair, prompt)

@@ -19,6 +19,7 @@ from tuning_extra import EXTRA_ABUSIVE, EXTRA_BENIGN
 from shieldwall.signals.guard import GenerationGuard
 from shieldwall.signals.guard.lexicon import ALL_LEXICONS, PATTERNS, scan_languages
 from shieldwall.signals.guard.rules import scan_prompt
+from shieldwall.signals.guard.spelling import correct_spelling
 from shieldwall.signals.guard.word_table import ROWS, Words, lexicon_from_words
 
 
@@ -177,3 +178,33 @@ def test_guard_meets_the_floors_on_the_extra_tuning_prompts(guard: GenerationGua
     caught = len(EXTRA_ABUSIVE) - len(missed)
     assert caught / len(EXTRA_ABUSIVE) >= 0.97, missed
     assert caught / (caught + len(wrongly)) >= 0.97, wrongly
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("udnress", "undress"),  # two neighbours swapped
+        ("clohtes", "clothes"),
+        ("undres", "undress"),  # a doubled letter typed once
+        ("nakked", "naked"),  # a letter doubled
+        ("lingere", "lingerie"),  # a letter left out
+    ],
+)
+def test_one_slip_in_a_key_word_is_corrected(typed: str, read: str) -> None:
+    assert correct_spelling(f"make her {typed} now") == f"make her {read} now"
+
+
+@pytest.mark.parametrize(
+    "word", ["named", "baked", "remote", "cloths", "clothed", "removed", "bikin", "nodes"]
+)
+def test_real_words_near_a_key_word_are_left_alone(word: str) -> None:
+    assert correct_spelling(word) == word
+
+
+def test_a_misspelt_request_is_refused_and_the_evidence_says_it_was_corrected(
+    rules_only: GenerationGuard,
+) -> None:
+    refused, codes, evidence = _face(rules_only, "pls remvoe her skirt")
+    assert refused and "undress_real_person" in codes
+    assert "after correcting a misspelling" in evidence
+    assert not _face(rules_only, "a woman named Rose next to the remote")[0]
