@@ -65,6 +65,7 @@ UNDRESS = _rx(
     r"(?:birthday\s+suit|in\s+the\s+buff|au\s+naturel)",
     r"see\s+(?:through|under)\s+(?:her|his|their)",
     r"what\s+(?:she|he)\s+looks?\s+like\s+under",
+    rf"what'?s\s+under\s+(?:her|his|that|this|the)\s+{_GARMENT}",
     # Spanish
     r"desnud\w*",
     r"(?:quita|quitale|quitarle|quitar|saca|sacale|sin)\s+(?:\w+\s+){0,2}(?:ropa|vestido|blusa|"

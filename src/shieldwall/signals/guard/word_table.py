@@ -114,8 +114,16 @@ ROWS: tuple[Words, ...] = (
     Words(
         "nl",
         nude=(r"\w*naakt\w*", r"bloot", r"ontbloot\w*"),
-        strip=(r"kleed\s+(?:\S+\s+){0,2}uit", r"uit\s*te\s*kleden", r"uitkleden", r"ontkle\w*"),
-        remove=(r"trek", r"haal", r"verwijder\w*", r"doe", r"wis"),
+        strip=(
+            r"kleed\s+(?:\S+\s+){0,2}uit",
+            r"uit\s*te\s*kleden",
+            r"uitkleden",
+            r"ontkle\w*",
+            # "trek" and "doe" are English words too: they count only with "uit" (off).
+            r"(?:trek|doe)\s+(?:\S+\s+){0,3}(?:kleren|kleding|jurk\w*|bh|beha|broek\w*|"
+            r"ondergoed|rok|topje|bikini)\s+uit",
+        ),
+        remove=(r"haal", r"verwijder\w*", r"wis"),
         clothes=(
             r"kleren|kleding|kledij|jurk\w*|bh|beha|broek\w*|ondergoed|lingerie|rok|rokje|"
             r"topje|bikini",
@@ -123,7 +131,7 @@ ROWS: tuple[Words, ...] = (
         see_through=(r"doorzichtig\w*|doorschijnend\w*",),
         without=(r"zonder",),
         underwear=(r"ondergoed|lingerie|bikini|beha",),
-        sexy=(r"sexy|uitdagend\w*|erotisch\w*|verleidelijk\w*|geil\w*",),
+        sexy=(r"sexy|uitdagend\w*|erotisch\w*|verleidelijk\w*|geil\w*|pikant\w*|pittig\w*",),
         person=(
             r"collega|klasgeno\w*|buurvrouw|buurmeisje|ex|zus|zusje|lerares|meisje|vrouw|"
             r"nicht|vriendin",
@@ -140,7 +148,13 @@ ROWS: tuple[Words, ...] = (
     ),
     Words(
         "uk",
-        nude=(r"гол(?:а|ою|ої|у|ий|і|им|их|е)", r"оголен\w*", r"оголи\w*", r"голяка"),
+        nude=(
+            r"гол(?:а|ою|ої|у|ий|і|им|их|е)",
+            r"оголен\w*",
+            r"оголи\w*",
+            r"голяка",
+            r"на\s+(?:ній|ньому)\s+нічого",
+        ),
         strip=(r"роздяг\w*",),
         remove=(r"зніми\w*|зняти|прибери\w*|прибрати|видали\w*|видалити",),
         clothes=(r"одяг\w*|сукн\w*|білизн\w*|бюстгальтер\w*|ліфчик\w*|трус\w*|спідниц\w*",),
@@ -628,5 +642,27 @@ ROWS: tuple[Words, ...] = (
     ),
 )
 
-WORD_LEXICONS: tuple[Lexicon, ...] = tuple(lexicon_from_words(row) for row in ROWS)
+
+def _code_switched(rows: tuple[Words, ...]) -> Words:
+    """One more row: a remove verb of any spaced language before a garment of any other
+    ("take off her nguo zote", "quítale la kleding"), for prompts that switch language."""
+    spaced = [row for row in rows if row.bounded and row.remove and row.clothes]
+    return Words(
+        "code-switched",
+        remove=(
+            *_ENGLISH_REMOVE,
+            *(w for row in spaced for w in row.remove if w not in _ENGLISH_LOOKALIKES),
+        ),
+        clothes=(*_ENGLISH_GARMENTS, *(w for row in spaced for w in row.clothes)),
+    )
+
+
+_ENGLISH_REMOVE = (r"take\s+off|remove|strip|get\s+rid\s+of|erase",)
+_ENGLISH_GARMENTS = (r"clothes|clothing|dress|bra|underwear|skirt|blouse",)
+_ENGLISH_LOOKALIKES = frozenset({"wis"})
+"""Verbs that are English words, left out of the code-switched row (Dutch "wis")."""
+
+WORD_LEXICONS: tuple[Lexicon, ...] = tuple(
+    lexicon_from_words(row) for row in (*ROWS, _code_switched(ROWS))
+)
 """The rows above as ``Lexicon`` entries, which ``lexicon`` scans with the hand-written ones."""
