@@ -4,8 +4,10 @@ Quality: precision and recall on the written evaluation set
 (``tests/unit/signals/guard/phrasings.py``) and on its held-out part, and on the multilingual
 set (``tests/unit/signals/guard/multilingual.py``: 21 languages, scripts and transliterations,
 euphemisms; its tuning half and its held-out half reported apart), and on a small set written
-after issue 16's changes (``bench/guard_fresh_set.py``, with languages no rule lists), for the
-full guard, the guard's keyword rules alone, and an anchor. There is no ThreatExchange anchor
+after issue 16's changes (``bench/guard_fresh_set.py``, with languages no rule lists), and on
+the second fresh set written before the fifth session's changes (``bench/guard_fresh_set2.py``;
+``bench_guard_fresh2.py`` adds its per-language figures), for the full guard, the guard's
+keyword rules alone, and an anchor. There is no ThreatExchange anchor
 for prompt guarding, so the anchor is what a service writes first: one regex of obvious words
 ("undress", "nude", "naked", "nudify", "strip", "clothes off") over the lowercased prompt.
 
@@ -41,6 +43,7 @@ import multilingual
 from phrasings import ABUSIVE, BENIGN, HOLDOUT_ABUSIVE, HOLDOUT_BENIGN, Case
 
 from guard_fresh_set import FRESH_ABUSIVE, FRESH_BENIGN
+from guard_fresh_set2 import FRESH2_ABUSIVE, FRESH2_BENIGN
 from shieldwall.signals.base import SignalInput
 from shieldwall.signals.faces import FaceSignal
 from shieldwall.signals.guard import GenerationGuard, embedding, multilingual_model
@@ -73,6 +76,7 @@ SPLITS = (
     "multilingual_tune",
     "multilingual_held_out",
     "fresh_after_issue_16",
+    "fresh2_fifth_session",
 )
 
 
@@ -99,6 +103,7 @@ def guard_quality() -> dict[str, Any]:
         "multilingual_tune": (multilingual.TUNE_ABUSIVE, multilingual.TUNE_BENIGN),
         "multilingual_held_out": (multilingual.HELDOUT_ABUSIVE, multilingual.HELDOUT_BENIGN),
         "fresh_after_issue_16": (FRESH_ABUSIVE, FRESH_BENIGN),
+        "fresh2_fifth_session": (FRESH2_ABUSIVE, FRESH2_BENIGN),
     }.items():
         out[split] = {
             "abusive": len(abusive),

@@ -6,12 +6,16 @@ multilingual v3 embeddings. This script fits it on tuning data only:
 * the curated phrasings (``signals/guard/exemplars.py``),
 * the English evaluation set ``tests/unit/signals/guard/phrasings.py`` (``ABUSIVE``/``BENIGN``,
   the sets the guard has always been tuned on; never its ``HOLDOUT_*`` lists),
-* the tuning half of ``tests/unit/signals/guard/multilingual.py`` (never its held-out half).
+* the tuning half of ``tests/unit/signals/guard/multilingual.py`` (never its held-out half),
+* the extra tuning prompts of ``tests/unit/signals/guard/tuning_extra.py`` (21 more languages,
+  fifth session; never ``bench/guard_fresh_set*.py``).
 
-The threshold is chosen by 5-fold cross-validation on the multilingual tuning half: the lowest
-threshold at which the whole guard (rules, MiniLM and this judge) keeps a cross-validated
-precision of at least ``TARGET_PRECISION``. Everything is deterministic (zero start, full-batch
-gradient descent, a seeded fold split), so a rerun writes the same file.
+The threshold is chosen by 5-fold cross-validation on the multilingual tuning half and the
+extra tuning prompts, counting the judge only on the prompts the guard would ask it about (not
+a recoloured garment, a hat taken off, a text naming no person): the lowest threshold at which
+the whole guard (rules, MiniLM and this judge) keeps a cross-validated precision of at least
+``TARGET_PRECISION``. Everything is deterministic (zero start, full-batch gradient descent, a
+seeded fold split), so a rerun writes the same file.
 
 Usage: ``.venv/bin/python scripts/train_guard_classifier.py`` (needs the ``guard`` extra).
 """
@@ -29,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests" / "unit" / "signals" / "guard"))
 
 import multilingual  # noqa: E402
 import phrasings  # noqa: E402
+import tuning_extra  # noqa: E402
 
 from shieldwall.signals.guard import GenerationGuard  # noqa: E402
 from shieldwall.signals.guard.exemplars import ABUSIVE, LOOKALIKE  # noqa: E402
@@ -42,8 +47,11 @@ SCALE = 4.0  # unit vectors times 4: logits of a useful size with a small learni
 L2 = 3e-3
 STEPS = 2000
 LEARNING_RATE = 0.5
-TARGET_PRECISION = 0.98
-THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
+TARGET_PRECISION = 0.99
+"""Cross-validated precision asked of the guard on the tuning data: one point above the 0.98
+of the fourth session, because the guard's ordinary-edit word lists were chosen on the same
+benign tuning prompts, which makes this estimate optimistic."""
+THRESHOLDS = (*(round(0.5 + 0.05 * i, 2) for i in range(8)), 0.9, 0.92, 0.94, 0.96, 0.98)
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -65,8 +73,10 @@ def main() -> None:
 
     fixed_pos = embed([*ABUSIVE, *(c.prompt for c in phrasings.ABUSIVE)])
     fixed_neg = embed([*LOOKALIKE, *(c.prompt for c in phrasings.BENIGN)])
-    tune_pos = embed([c.prompt for c in multilingual.TUNE_ABUSIVE])
-    tune_neg = embed([c.prompt for c in multilingual.TUNE_BENIGN])
+    tune_abusive = multilingual.TUNE_ABUSIVE + tuning_extra.EXTRA_ABUSIVE
+    tune_benign = multilingual.TUNE_BENIGN + tuning_extra.EXTRA_BENIGN
+    tune_pos = embed([c.prompt for c in tune_abusive])
+    tune_neg = embed([c.prompt for c in tune_benign])
 
     # Cross-validated probabilities for the tuning half.
     rng = np.random.default_rng(0)
@@ -90,8 +100,20 @@ def main() -> None:
             case.prompt, has_input_image=case.has_input_image, image_has_face=case.image_has_face
         ).refused
 
-    rest_pos = np.array([refused(c) for c in multilingual.TUNE_ABUSIVE])
-    rest_neg = np.array([refused(c) for c in multilingual.TUNE_BENIGN])
+    rest_pos = np.array([refused(c) for c in tune_abusive])
+    rest_neg = np.array([refused(c) for c in tune_benign])
+    # The guard asks the judge only for some prompts (not for a recoloured garment, a hat taken
+    # off, a text naming no person...): the threshold is chosen on the prompts it would ask.
+    with_judge = GenerationGuard()
+
+    def asked(case: multilingual.Case) -> bool:
+        evidence = with_judge.evaluate(
+            case.prompt, has_input_image=case.has_input_image, image_has_face=case.image_has_face
+        ).evidence
+        return any(line.startswith("multilingual judge:") for line in evidence)
+
+    cv_pos = np.where([asked(c) for c in tune_abusive], cv_pos, 0.0)
+    cv_neg = np.where([asked(c) for c in tune_benign], cv_neg, 0.0)
     table = []
     for threshold in THRESHOLDS:
         tp = int((rest_pos | (cv_pos >= threshold)).sum())
@@ -111,7 +133,8 @@ def main() -> None:
         "trained_on": {
             "abusive": len(fixed_pos) + len(tune_pos),
             "benign": len(fixed_neg) + len(tune_neg),
-            "sets": "exemplars, phrasings ABUSIVE/BENIGN, multilingual TUNE_* (no held-out)",
+            "sets": "exemplars, phrasings ABUSIVE/BENIGN, multilingual TUNE_*, tuning_extra "
+            "EXTRA_* (no held-out or fresh set)",
         },
         "cross_validated_tuning": {"precision": round(chosen[1], 3), "recall": round(chosen[2], 3)},
         "scale": SCALE,

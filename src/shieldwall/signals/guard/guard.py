@@ -4,17 +4,26 @@ A service that edits or generates images calls the guard before it runs the mode
 refuses requests to undress, nudify or sexualise a real person, including requests that upload
 a real person's photo with such a prompt. It combines two judges:
 
-* keyword rules (``rules``, and ``lexicon`` for 14 more languages, scripts and
-  transliterations) over normalised views of the prompt, which need an *intent* (undress,
-  sexualise, a nudify tool) and a *specific person* (a pronoun, a photo, a relationship, a
-  public figure, an uploaded image with a face);
+* keyword rules (``rules``, with ``spelling`` undoing one slip in its English key words, and
+  ``lexicon`` for 14 more languages, scripts and transliterations written by hand in
+  ``languages`` and 21 more languages in 24 rows of words built by ``word_table``) over
+  normalised views of the prompt, which need an *intent* (undress, sexualise, a nudify tool)
+  and a *specific person* (a pronoun, a photo, a relationship, a public figure, an uploaded
+  image with a face);
 * semantic similarity (``embedding``, English MiniLM) to curated phrasings (``exemplars``),
   which catches paraphrases that no rule lists. It counts only when the prompt is closer to an
   abusive phrasing than to every look-alike by a margin, and when the prompt touches nudity or
   clothing at all or comes with a photo of a person;
 * a multilingual judge (``multilingual_model``: USE multilingual v3 and a logistic
   regression), which reads meaning in other languages too. It counts at its trained threshold,
-  except on questions or reports about the abuse with no photo of a person.
+  except on questions or reports about the abuse with no photo of a person, and it is not
+  asked about ordinary edits that no rule saw an intent in (taking off a hat or glasses,
+  removing the background, dressing someone in a suit) nor about a text-only prompt that names
+  no person, photo or intent.
+
+Neither model is asked when the only intent is a swimwear or underwear word and the request
+changes a garment's colour ("make her swimsuit a different colour"); an undress intent still
+counts there.
 
 When a model cannot load, the guard still answers without it and says so in the evidence
 ("semantic model unavailable", "multilingual model unavailable"). The guard never generates or
@@ -55,7 +64,9 @@ class GuardDecision:
     """The guard's answer: ``refuse`` or ``allow``, why, and a 0-1 score.
 
     ``reason_codes`` are stable strings a service can branch on: ``undress_real_person``,
-    ``sexualise_real_person``, ``nudify_request``, ``real_person_photo``, ``semantic_match``.
+    ``sexualise_real_person``, ``nudify_request``, ``real_person_photo``, ``semantic_match``
+    (a model counted), always with the code of the model that did: ``english_semantic_match``
+    (MiniLM against the curated phrasings) or ``multilingual_judge`` (USE and the regression).
     ``evidence`` is text a person can read. ``score`` is the strength of the strongest reason
     (refusals are always >= 0.5, allowances below).
     """
@@ -187,7 +198,13 @@ class GenerationGuard:
         score = max(score, rule_score)
 
         touches_body = found.any_intent or photo_of_person
-        if self._use_semantic and touches_body and not found.informational:
+        # "Make her swimsuit a different colour": a garment's colour, with no undress intent,
+        # is an ordinary edit that both models place near "put her in a swimsuit".
+        recolour = found.recolours_garment
+        if recolour and self._use_semantic:
+            quoted = ", ".join(repr(h.quote) for h in found.recolour)
+            evidence.append(f"semantic judges not asked: a garment's colour changes ({quoted})")
+        if self._use_semantic and touches_body and not found.informational and not recolour:
             match = self.semantic_match(found.normalised)
             if match is None:
                 evidence.append(
@@ -205,22 +222,39 @@ class GenerationGuard:
                     f"({match.lookalike_similarity:.2f}): {verdict}"
                 )
                 if close and clear:
-                    codes.append("semantic_match")
+                    codes += ["semantic_match", "english_semantic_match"]
                     score = max(score, 0.5 + (match.abusive_similarity - self._min_similarity))
         elif not self._use_semantic:
             evidence.append("semantic model unavailable (disabled): keyword rules only")
 
         # Removing a jacket or a hat is an ordinary edit that an embedding places near
         # "remove her clothes"; with no rule intent, naming only such things keeps the judge out.
-        ordinary_edit = bool(found.outerwear) and not found.any_intent
-        if ordinary_edit and self._use_multilingual:
-            worn = ", ".join(repr(h.quote) for h in found.outerwear)
-            evidence.append(f"multilingual judge not asked: only outerwear or accessories ({worn})")
+        # So do dressing someone in clothes ("dress him in a suit"), and, with no photo, a
+        # prompt that names no person, photo or intent at all ("what to wear to a wedding").
+        ordinary = (*found.outerwear, *found.dress_up)
+        ordinary_edit = bool(ordinary) and not found.any_intent
+        anchored = bool(
+            has_input_image
+            or found.any_intent
+            or found.person
+            or found.photo
+            or found.pronoun
+            or found.named_person
+        )
+        if recolour:
+            pass
+        elif ordinary_edit and self._use_multilingual:
+            worn = ", ".join(repr(h.quote) for h in ordinary)
+            evidence.append(
+                f"multilingual judge not asked: only outerwear, accessories or dressing ({worn})"
+            )
+        elif not anchored and self._use_multilingual:
+            evidence.append("multilingual judge not asked: no person, photo or intent named")
         elif self._use_multilingual and not (found.informational and not photo_of_person):
             judged = self._judge_multilingual(prompt)
             evidence.append(judged[0])
             if judged[1] is not None:
-                codes.append("semantic_match")
+                codes += ["semantic_match", "multilingual_judge"]
                 score = max(score, judged[1])
 
         if codes and photo_of_person and "real_person_photo" not in codes:
@@ -276,7 +310,10 @@ def _judge_rules(found: RuleFindings, photo_of_person: bool) -> tuple[list[str],
     if found.undress and any_person and not only_objects:
         codes.append("undress_real_person")
         score = max(score, 0.9)
-    if found.sexualise and strong_person and not only_objects:
+    if found.sexualise and found.recolours_garment:
+        worn = ", ".join(repr(h.quote) for h in found.sexualise)
+        evidence.append(f"{worn} only changes colour: not counted")
+    elif found.sexualise and strong_person and not only_objects:
         codes.append("sexualise_real_person")
         score = max(score, 0.8)
     if codes:

@@ -24,10 +24,18 @@ GROUPS = (
     "informational",
     "non_person",
     "outerwear",
+    "photo",
+    "recolour",
+    "dress_up",
 )
-"""``non_person``: mannequins, dolls and statues; ``outerwear``: garments and accessories whose
-removal is an ordinary edit (a jacket, a hat, glasses), which keep the multilingual judge from
-counting when no rule saw an intent."""
+"""``non_person``: mannequins, dolls and statues; ``outerwear``: garments, accessories and
+other things whose removal is an ordinary edit (a jacket, a hat, glasses, the background, a
+watermark), which keep the semantic judges from counting when no rule saw an intent;
+``photo``: a word for a photo or picture (a specific person's image, like ``rules.PHOTO``);
+``recolour``: the word for a colour, which marks a request to recolour a garment (see
+``word_table``); ``dress_up``: a verb that puts clothes *on* someone ("dress him in a suit"),
+which, like ``outerwear``, keeps the multilingual judge from counting when no rule saw an
+intent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,9 @@ class Lexicon:
     informational: tuple[str, ...] = ()
     non_person: tuple[str, ...] = ()
     outerwear: tuple[str, ...] = ()
+    photo: tuple[str, ...] = ()
+    recolour: tuple[str, ...] = ()
+    dress_up: tuple[str, ...] = ()
 
 
 _W = r"(?:\w+\s+)"  # one word and its space, for "remove {0,3 words} clothes"

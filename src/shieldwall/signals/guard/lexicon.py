@@ -30,16 +30,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from shieldwall.signals.guard.languages import GROUPS, LEXICONS
+from shieldwall.signals.guard.languages import GROUPS, LEXICONS, Lexicon
+from shieldwall.signals.guard.word_table import WORD_LEXICONS
 from shieldwall.signals.text.confusables import INVISIBLE
 
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u0640]")
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
 
 
+ALL_LEXICONS: tuple[Lexicon, ...] = LEXICONS + WORD_LEXICONS
+"""The hand-written lexicons of ``languages`` and those built from ``word_table``'s rows."""
+
+
 def _compile(group: str) -> re.Pattern[str]:
     parts = []
-    for lexicon in LEXICONS:
+    for lexicon in ALL_LEXICONS:
         # Patterns are folded like the view (alef forms, ta marbuta), so they can be written
         # in ordinary spelling.
         body = "|".join(getattr(lexicon, group)).translate(_ALEF)
@@ -55,7 +60,7 @@ def _group_name(language: str) -> str:
     return "l_" + re.sub(r"\W", "_", language)
 
 
-_LANGUAGE_OF = {_group_name(lexicon.language): lexicon.language for lexicon in LEXICONS}
+_LANGUAGE_OF = {_group_name(lexicon.language): lexicon.language for lexicon in ALL_LEXICONS}
 PATTERNS: dict[str, re.Pattern[str]] = {group: _compile(group) for group in GROUPS}
 
 _NUKTA = "\u093c"

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from shieldwall.signals.guard.lexicon import LexiconHit, scan_languages
+from shieldwall.signals.guard.spelling import correct_spelling
 from shieldwall.signals.text.normalize import STEP_PHRASES, build_views, skeleton
 from shieldwall.signals.text.rewrite import View
 
@@ -64,6 +65,7 @@ UNDRESS = _rx(
     r"(?:birthday\s+suit|in\s+the\s+buff|au\s+naturel)",
     r"see\s+(?:through|under)\s+(?:her|his|their)",
     r"what\s+(?:she|he)\s+looks?\s+like\s+under",
+    rf"what'?s\s+under\s+(?:her|his|that|this|the)\s+{_GARMENT}",
     # Spanish
     r"desnud\w*",
     r"(?:quita|quitale|quitarle|quitar|saca|sacale|sin)\s+(?:\w+\s+){0,2}(?:ropa|vestido|blusa|"
@@ -225,6 +227,16 @@ class RuleFindings:
     normalised: str
     outerwear: tuple[RuleHit, ...] = ()
     """Outerwear or accessories named (a jacket, a hat): their removal is an ordinary edit."""
+    recolour: tuple[RuleHit, ...] = ()
+    """The word for a colour: the request may recolour a garment ("make her swimsuit red")."""
+
+    dress_up: tuple[RuleHit, ...] = ()
+    """A verb that puts clothes on someone ("dress him in a suit")."""
+
+    @property
+    def recolours_garment(self) -> bool:
+        """A colour change with no undress or nudify intent: a swimwear word does not count."""
+        return bool(self.recolour) and not (self.undress or self.nudify_tool)
 
     @property
     def any_intent(self) -> bool:
@@ -260,6 +272,18 @@ def _as_rule_hits(hits: list[LexiconHit], already: list[RuleHit]) -> list[RuleHi
     ]
 
 
+def _corrected_hits(group: str, pattern: re.Pattern[str], corrected: str | None) -> list[RuleHit]:
+    """A group's hits in the spelling-corrected view (``spelling``), quoted as corrected."""
+    if corrected is None:
+        return []
+    label = f"{group} (after correcting a misspelling)"
+    folded = skeleton(corrected)  # one letter for one letter, so spans carry over
+    return [
+        RuleHit(label, corrected[m.start() : m.end()][:60], frozenset())
+        for m in pattern.finditer(folded)
+    ]
+
+
 def scan_prompt(prompt: str) -> RuleFindings:
     """Run every rule group over the prompt's normalised views."""
     views = build_views(prompt.translate(_EXTRA_LOOKALIKES), is_suffix=_no_suffix)
@@ -272,6 +296,12 @@ def scan_prompt(prompt: str) -> RuleFindings:
         undress = [h for h in undress if not skeleton(h.quote.lower()).startswith("nude")]
     sexualise = _hits("sexualise", SEXUALISE, pair, prompt)
     tool = _hits("nudify", NUDIFY_TOOL, pair, prompt)
+    fixed = correct_spelling(views.words.text)
+    corrected = fixed if fixed != views.words.text else None
+    # Only when the prompt as typed has no hit of the group: a correction adds, never doubles.
+    undress = undress or _corrected_hits("undress", UNDRESS, corrected)
+    sexualise = sexualise or _corrected_hits("sexualise", SEXUALISE, corrected)
+    tool = tool or _corrected_hits("nudify", NUDIFY_TOOL, corrected)
     pronoun = _hits("pronoun", PRONOUN, pair, prompt)
     photo = _hits("photo", PHOTO, pair, prompt)
     person = _hits("person", SPECIFIC_PERSON, pair, prompt)
@@ -285,11 +315,13 @@ def scan_prompt(prompt: str) -> RuleFindings:
         sexualise=tuple(sexualise + _as_rule_hits(other["sexualise"], sexualise)),
         nudify_tool=tuple(tool + _as_rule_hits(other["nudify"], tool)),
         pronoun=tuple(pronoun + _as_rule_hits(other["pronoun"], pronoun)),
-        photo=tuple(photo),
+        photo=tuple(photo + _as_rule_hits(other["photo"], photo)),
         person=tuple(person + _as_rule_hits(other["person"], person)),
         non_person=tuple(non_person + _as_rule_hits(other["non_person"], non_person)),
         informational=informational,
         named_person=name.group() if name else None,
         normalised=views.words.text,
         outerwear=tuple(_as_rule_hits(other["outerwear"], [])),
+        recolour=tuple(_as_rule_hits(other["recolour"], [])),
+        dress_up=tuple(_as_rule_hits(other["dress_up"], [])),
     )
