@@ -23,7 +23,7 @@ from shieldwall.api.key_throttle import FailedKeys, VerificationThrottle
 from shieldwall.api.metrics import REDIS_FALLBACKS
 
 if TYPE_CHECKING:
-    from shieldwall.pipeline.records import KeyStore
+    from shieldwall.pipeline.records import ApiKeyInfo, KeyStore
 
 SCOPES = ("scan", "lookup", "banks:read", "banks:write", "auditor", "admin")
 """Scopes a key can hold; ``admin`` implies all of them."""
@@ -67,6 +67,12 @@ class KeyVerifier:
     that opens 32 connections to a fresh replica used to start 32 argon2 checks for one
     key, 32 x 64 MiB, and each took a throttle token until it finished, so past the
     throttle's burst a legitimate client got 429s at every cold start (the soak's errors).
+
+    A key this process has verified is re-checked every ``ttl_s`` (so a revocation takes
+    effect within it) by reading its record, not by argon2 again: the same SHA-256 digest
+    is the same key, and argon2 already proved it against the record's secret hash, which
+    the re-check requires to be unchanged. The argon2 re-check took ~190 ms of CPU on the
+    serving core every 30 s per key and set the single-lookup p99 (bench/RESULTS.md).
     """
 
     def __init__(
@@ -83,7 +89,8 @@ class KeyVerifier:
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
         self._failed = FailedKeys(ttl_s)
-        self._known: set[str] = set()
+        self._known: dict[str, tuple[int, str]] = {}
+        """Keys verified by argon2 here: digest -> (key id, the secret hash it matched)."""
         self._throttle = VerificationThrottle(verifications_per_minute)
         self._slots = threading.BoundedSemaphore(concurrency)
         self._slot_wait_s = slot_wait_s
@@ -112,7 +119,7 @@ class KeyVerifier:
             # A key that verified before skips the throttle (it is re-verified, so a
             # revocation still holds): a flood of wrong secrets for its prefix cannot
             # lock its holder out.
-            known = digest in self._known
+            known = self._known.get(digest)
             shared = self._in_flight.get(digest)
             if shared is None:
                 mine: Future[Principal | None] = Future()
@@ -139,12 +146,23 @@ class KeyVerifier:
             raise VerifierBusyError from None
 
     def _verify_once(
-        self, key: str, digest: str, known: bool, address: str, now: float
+        self, key: str, digest: str, known: tuple[int, str] | None, address: str, now: float
     ) -> Principal | None:
         prefix = _prefix(key)
         if prefix is None or digest in self._failed:
             return None
-        if not known:
+        if known is not None:
+            record = self._keys.get_api_key(known[0])
+            if (
+                record is not None
+                and record.revoked_at is None
+                and record.prefix == prefix
+                and record.secret_hash == known[1]
+            ):
+                return self._remember(digest, record, now)
+            # Revoked, deleted or given a new secret: the full check decides (and a
+            # revoked key is refused there before any argon2 work).
+        if known is None:
             wait = self._throttle.acquire(prefix, address)
             if wait > 0:
                 raise KeyThrottledError(wait)
@@ -157,10 +175,14 @@ class KeyVerifier:
         if info is None:
             self._failed.add(digest)
             with self._lock:
-                self._known.discard(digest)
+                self._known.pop(digest, None)
             return None
-        if not known:
+        if known is None:
             self._throttle.refund(prefix, address)
+        return self._remember(digest, info, now)
+
+    def _remember(self, digest: str, info: ApiKeyInfo, now: float) -> Principal:
+        """File a verified key's principal (its current scopes and limit) for ``ttl_s``."""
         principal = Principal(
             info.id, info.name, frozenset(info.scopes), info.rate_limit_per_minute
         )
@@ -169,7 +191,7 @@ class KeyVerifier:
                 self._cache.clear()
                 self._known.clear()
             self._cache[digest] = (now + self._ttl, principal)
-            self._known.add(digest)
+            self._known[digest] = (info.id, info.secret_hash)
         return principal
 
     def forget(self) -> None:

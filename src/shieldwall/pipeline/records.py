@@ -43,6 +43,7 @@ from shieldwall.store.records import BankInfo, EntryInfo
 from shieldwall.store.reviews import AppealInfo, RevealInfo, ReviewStore
 from shieldwall.store.service_records import (
     DEAD,
+    ApiKeyInfo,
     DecisionInfo,
     ItemInfo,
     NewAction,
@@ -57,6 +58,7 @@ __all__ = [
     "DESCRIPTION_MAX",
     "FLOOD_WINDOW",
     "LOCK_MINUTES",
+    "ApiKeyInfo",
     "AppealInfo",
     "BankInfo",
     "BankedVideo",
