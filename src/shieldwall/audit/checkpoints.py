@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -119,7 +119,9 @@ def load_public_key(pem: bytes | str) -> Ed25519PublicKey:
     data = pem.encode("ascii") if isinstance(pem, str) else pem
     try:
         key = serialization.load_pem_public_key(data)
-    except ValueError as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        # A key of an algorithm cryptography does not know (one altered byte of the OID is
+        # enough) raises UnsupportedAlgorithm, which is not a ValueError.
         raise InvalidSigningKeyError("not a PEM public key") from exc
     if not isinstance(key, Ed25519PublicKey):
         raise InvalidSigningKeyError("checkpoint keys must be Ed25519", value=type(key).__name__)
@@ -147,7 +149,7 @@ class CheckpointSigner:
         """Read a PKCS#8 PEM private key (optionally password-protected)."""
         try:
             key = serialization.load_pem_private_key(pem, password=password)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise InvalidSigningKeyError(f"cannot read the checkpoint private key: {exc}") from exc
         if not isinstance(key, Ed25519PrivateKey):
             raise InvalidSigningKeyError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,14 +26,21 @@ def raw_public(key: X25519PublicKey) -> bytes:
 
 def load_recipient_public(pem: bytes) -> X25519PublicKey:
     """A recipient's X25519 public key from PEM; ``ValueError`` for anything else."""
-    key = serialization.load_pem_public_key(pem)
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except UnsupportedAlgorithm as exc:  # not a ValueError: said as one, as promised
+        raise ValueError(f"the recipient key is of an unsupported kind: {exc}") from exc
     if not isinstance(key, X25519PublicKey):
         raise ValueError("the recipient key must be an X25519 public key (PEM)")
     return key
 
 
 def load_recipient_private(pem: bytes) -> X25519PrivateKey:
-    key = serialization.load_pem_private_key(pem, password=None)
+    """A recipient's X25519 private key from PEM; ``ValueError`` for anything else."""
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"the recipient key is of an unsupported kind: {exc}") from exc
     if not isinstance(key, X25519PrivateKey):
         raise ValueError("the recipient key must be an X25519 private key (PEM)")
     return key

@@ -107,6 +107,25 @@ def test_non_ed25519_and_garbage_keys_are_refused() -> None:
         load_public_key("not a key")
 
 
+def test_a_key_of_an_algorithm_nobody_knows_is_refused_as_invalid(
+    signer: CheckpointSigner,
+) -> None:
+    # One altered byte in the algorithm's OID: cryptography raises UnsupportedAlgorithm,
+    # not ValueError, and that used to escape from an evidence bundle's verification.
+    pem = signer.export_public_key()
+    text = pem.decode() if isinstance(pem, bytes) else pem
+    body = text.splitlines()[1]
+    altered = text.replace(body, body[:8] + "J" + body[9:], 1)  # "MCowBQYD" + "J2VwAyEA..."
+    assert altered != text
+    with pytest.raises(InvalidSigningKeyError):
+        load_public_key(altered)
+    private = signer.private_key_pem()
+    lines = private.decode().splitlines()
+    lines[1] = lines[1][:12] + ("J" if lines[1][12] != "J" else "K") + lines[1][13:]
+    with pytest.raises(InvalidSigningKeyError):
+        CheckpointSigner.from_pem("\n".join(lines).encode())
+
+
 def test_checkpoints_every_n_and_on_demand(signer: CheckpointSigner) -> None:
     chain = AuditChain(signer=signer, checkpoint_every=3)
     for i in range(7):
